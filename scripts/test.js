@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs the whole suite with Node's own test runner: every *.test.ts under the source folders
+// and test/. Node 20's --test takes no globs, so the files are listed here.
+// Extra arguments go to node --test (e.g. `npm test -- --test-name-pattern=lut`).
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const roots = ['app', 'profiles-db', 'native-runners', 'scripts', 'test'];
+const files = [];
+function walk(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (e === 'node_modules' || e.startsWith('.')) continue;
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (e.endsWith('.test.ts')) files.push(p);
+  }
+}
+roots.forEach(walk);
+files.sort();
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+const chosen = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...chosen], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
