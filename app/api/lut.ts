@@ -1,0 +1,60 @@
+/**
+ * LUT and device DTOs shared by the CLI, the HTTP server, IPC and the profiles DB.
+ * Plain JSON values only: they cross process boundaries and land in export files.
+ * Units are in field names (`_ms`), as the command-line contract asks.
+ */
+
+/** Summary of repeated latency measurements of one thing (a layer, a block, a network). */
+export interface LatencyStats {
+  /** Number of measured runs (warm-up runs excluded). */
+  readonly n: number;
+  readonly median_ms: number;
+  /** Distribution-free confidence interval of the median (95 %, order statistics). */
+  readonly ci_low_ms: number;
+  readonly ci_high_ms: number;
+  /** Spread: median absolute deviation, unscaled. */
+  readonly mad_ms: number;
+  readonly min_ms: number;
+  readonly max_ms: number;
+}
+
+/**
+ * What a device is, precisely enough that two LUTs measured under the same fingerprint are
+ * comparable: hardware, OS, runtime and how it was configured. Free-form beyond `kind`,
+ * because phones, hosts and GPUs report different things; hashed canonically.
+ */
+export interface DeviceFingerprint {
+  readonly kind: 'local-cpu' | 'local-gpu' | 'android' | 'imported';
+  readonly [field: string]: string | number | boolean | null | undefined;
+}
+
+export interface DeviceRecord {
+  /** Row id, local to one DB. */
+  readonly id: number;
+  /** The name a user types: `local`, an adb serial, `pixel1`. Several fingerprints may share it. */
+  readonly key: string;
+  readonly label: string;
+  readonly fingerprint: DeviceFingerprint;
+  /** sha256 of the canonical fingerprint JSON, first 16 hex digits. */
+  readonly fingerprint_hash: string;
+  /** `measured` for a device profiled by this bench, `imported` for one from a LUT file. */
+  readonly origin: 'measured' | 'imported';
+  readonly created_at: string;
+}
+
+/** One LUT row: the latency of one layer (or block) configuration on one device. */
+export interface LutEntry extends LatencyStats {
+  /** Canonical configuration key, e.g. `conv k3 s1 p1 g1 b 3x32x32>64`. */
+  readonly key: string;
+  /** IR op, or `mbconv` / `network` for blocks and fixed parts. */
+  readonly op: string;
+  /** The configuration the key encodes, as JSON (hyperparameters and input shapes). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** ISO-8601 time of the measurement. */
+  readonly measured_at: string;
+}
+
+export interface LutView {
+  readonly device: DeviceRecord;
+  readonly entries: readonly LutEntry[];
+}
