@@ -24,8 +24,19 @@ function walk(dir) {
 }
 roots.forEach(walk);
 files.sort();
+// Types and lint are part of the suite: a red typecheck is a failing test.
+const args = process.argv.slice(2);
+if (!args.includes('--no-lint')) {
+  for (const [label, cmd] of [['typecheck', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']], ['lint', ['node_modules/eslint/bin/eslint.js', '.']]]) {
+    const r = spawnSync(process.execPath, cmd, { stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`${label} failed`);
+      process.exit(r.status ?? 1);
+    }
+  }
+}
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-') && a !== '--no-lint');
 const chosen = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...chosen], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -1,0 +1,73 @@
+/** Profiling requests, progress and results as they cross the API (CLI `--json`, HTTP, IPC). */
+
+export interface ProfileRequest {
+  /** `local` (this CPU) or `gpu0`... (needs ORT's CUDA provider). */
+  readonly device: string;
+  /** A zoo name (`cifar10-6conv`, `spnas-space`, ...). */
+  readonly workload: string;
+  /** Input height = width; default the network's own. */
+  readonly resolution?: number;
+  readonly batch?: number;
+  /** Minimum measured runs per unit (default 20). */
+  readonly runs?: number;
+  /** Cap on measured runs per unit (default 500). */
+  readonly maxRuns?: number;
+  /** Warm-up runs per unit, not measured (default 5). */
+  readonly warmup?: number;
+  /** Intra-op threads (default 1: the steadiest timings on a shared machine). */
+  readonly threads?: number;
+  readonly graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Target half-width of the median's 95 % interval, relative (default 0.02). */
+  readonly targetRelCi?: number;
+  /** Cap on measuring seconds per unit (default 3). */
+  readonly maxSecondsPerUnit?: number;
+  /** Start afresh instead of resuming an incomplete run with the same settings. */
+  readonly fresh?: boolean;
+}
+
+export interface ProfileProgress {
+  readonly phase: 'units' | 'end_to_end' | 'done';
+  /** Units finished (kept from a resumed run included) out of `total`. */
+  readonly done: number;
+  readonly total: number;
+  /** The unit being measured next. */
+  readonly current?: string;
+  /** Estimated seconds left, from the time measured units took; absent until one finished. */
+  readonly eta_s?: number;
+}
+
+export interface ProfiledLayer {
+  readonly name: string;
+  readonly op: string;
+  /** LUT key of the unit measured for this layer (shared by identical layers). */
+  readonly key: string;
+  readonly median_ms: number;
+  /** 95 % interval of the median, [low, high]. */
+  readonly ci_ms: readonly [number, number];
+  readonly n: number;
+}
+
+export interface ProfileResult {
+  readonly device: string;
+  readonly device_fingerprint: string;
+  readonly workload: string;
+  readonly run_id: number;
+  /** Units kept from an earlier, interrupted run rather than measured now. */
+  readonly resumed_units: number;
+  readonly measured_units: number;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly layers: readonly ProfiledLayer[];
+  readonly end_to_end: {
+    readonly median_ms: number;
+    readonly ci_ms: readonly [number, number];
+    readonly n: number;
+    /** `session.run()` as seen from the calling process, bindings included. */
+    readonly wall_median_ms: number;
+  };
+  /** Sum of per-layer medians, and its gap to the end-to-end median in % of the latter. */
+  readonly sum_of_layers_ms: number;
+  readonly sum_gap_pct: number;
+  /** Wall time of the whole job and the device time it measured (kernels, measured runs only). */
+  readonly wall_s: number;
+  readonly device_s: number;
+}

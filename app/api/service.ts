@@ -1,0 +1,29 @@
+/**
+ * The one service API of the bench. The CLI calls it in process; `labbench serve` (HTTP and
+ * WebSocket) and Electron IPC expose the same methods, so every front door behaves alike.
+ * Values in and out are plain JSON (see the DTO modules beside this one).
+ */
+import type { DeviceList } from './devices.js';
+import type { LutView } from './lut.js';
+import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
+
+export interface LutImportResult {
+  readonly device: { readonly key: string; readonly fingerprint_hash: string; readonly label: string };
+  readonly inserted: number;
+  readonly replaced: number;
+  /** Rows this bench measured itself, which an import never overwrites. */
+  readonly kept_local: number;
+}
+
+export interface LabService {
+  /** This host's CPU and GPUs (phones and serial ports join in later slices). */
+  listDevices(): Promise<DeviceList>;
+  /** Profiles a workload on a device into the DB; resumes an interrupted run with the same settings. */
+  profile(req: ProfileRequest, hooks?: { onProgress?: (p: ProfileProgress) => void; signal?: AbortSignal }): Promise<ProfileResult>;
+  /** The LUT of a device (`local`, `pixel1`, `key@hash`). */
+  lutShow(device: string): Promise<LutView>;
+  /** A LUT file's text: versioned JSON with a checksum, or CSV for spreadsheets. */
+  lutExport(device: string, format: 'json' | 'csv'): Promise<string>;
+  /** Validates and imports a LUT file's text; nothing changes if any of it is invalid. */
+  lutImport(text: string, sourceName: string): Promise<LutImportResult>;
+}

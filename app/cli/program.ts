@@ -1,0 +1,162 @@
+/**
+ * The `labbench` command line (DESIGN.md's contract): every command takes `--db` and
+ * `--json`; with `--json` stdout carries exactly one JSON document, progress goes to stderr.
+ * Exit status: 0 ok, 2 bad input, 1 device or machine failure, 130 cancelled.
+ */
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { LabbenchError, exitCodeFor, serializeError } from '../api/errors.js';
+import { LocalLabService, defaultDbPath } from '../lab-service.js';
+import { ProgressBar } from './progress-bar.js';
+import { formatDevices, formatLut, formatProfile } from './format.js';
+
+export interface CliIo {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+}
+
+interface GlobalOpts {
+  db?: string;
+  json?: boolean;
+}
+
+function intArg(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new LabbenchError('BAD_INPUT', `${name} must be a whole number, got '${v}'`);
+    return n;
+  };
+}
+
+function numArg(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new LabbenchError('BAD_INPUT', `${name} must be a positive number, got '${v}'`);
+    return n;
+  };
+}
+
+/** Runs one command line; resolves to the exit status instead of exiting, so tests can call it. */
+export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortSignal): Promise<number> {
+  let json = argv.includes('--json');
+  let service: LocalLabService | undefined;
+  const svc = (cmd: Command): LocalLabService => {
+    const g = cmd.optsWithGlobals<GlobalOpts>();
+    json = Boolean(g.json);
+    service ??= new LocalLabService(g.db ?? defaultDbPath());
+    return service;
+  };
+  const emit = (cmd: Command, value: unknown, human: string): void => {
+    io.stdout(cmd.optsWithGlobals<GlobalOpts>().json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+  };
+
+  const program = new Command('labbench')
+    .description('A lab bench for hardware-aware ML: per-layer latency LUTs, prediction, NAS and pruning')
+    .option('--db <path>', 'profiles DB (default $LABBENCH_DB or ~/.labbench/profiles.db)')
+    .option('--json', 'print one JSON document on stdout')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError(false);
+
+  program
+    .command('devices')
+    .description("list profiling targets: this host's CPU ('local') and NVIDIA GPUs")
+    .action(async (_o, cmd: Command) => {
+      const list = await svc(cmd).listDevices();
+      emit(cmd, list, formatDevices(list));
+    });
+
+  program
+    .command('profile')
+    .description('measure every layer (or block) of a workload on a device into the DB, then the whole network')
+    .requiredOption('--device <id>', "device id from 'labbench devices' (local, gpu0)")
+    .requiredOption('--workload <name>', 'zoo network or NAS space (vgg16, cifar10-6conv, mobilenetv2, spnas-space, ...)')
+    .option('--runs <n>', 'measured runs per unit, at least (default 20)', intArg('--runs'))
+    .option('--max-runs <n>', 'measured runs per unit, at most (default 500)', intArg('--max-runs'))
+    .option('--warmup <n>', 'warm-up runs per unit (default 5)', intArg('--warmup'))
+    .option('--threads <n>', 'intra-op threads (default 1)', intArg('--threads'))
+    .option('--resolution <px>', 'input height and width (default: the network’s own)', intArg('--resolution'))
+    .option('--batch <n>', 'batch size (default 1)', intArg('--batch'))
+    .option('--target-ci <fraction>', 'stop a unit once the 95% CI half-width is within this fraction of the median (default 0.02)', numArg('--target-ci'))
+    .option('--max-seconds <s>', 'measuring time per unit, at most (default 3)', numArg('--max-seconds'))
+    .addOption(new Option('--graph-opt <level>', 'onnxruntime graph optimization level (default disabled: one timing per layer)').choices(['disabled', 'basic', 'extended', 'all']))
+    .option('--fresh', 'start a new run instead of resuming an interrupted one')
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const bar = new ProgressBar();
+      const result = await svc(cmd).profile(
+        {
+          device: o.device as string,
+          workload: o.workload as string,
+          ...pick(o, { runs: 'runs', maxRuns: 'maxRuns', warmup: 'warmup', threads: 'threads', resolution: 'resolution', batch: 'batch', targetCi: 'targetRelCi', maxSeconds: 'maxSecondsPerUnit', graphOpt: 'graphOptimization', fresh: 'fresh' }),
+        },
+        { onProgress: (p) => bar.update(p), ...(signal ? { signal } : {}) },
+      );
+      emit(cmd, result, formatProfile(result));
+    });
+
+  const lut = program.command('lut').description('lookup tables: show, export, import');
+  lut
+    .command('show')
+    .description("a device's LUT")
+    .requiredOption('--device <ref>', 'device key (local, pixel1) or key@fingerprint')
+    .action(async (o: { device: string }, cmd: Command) => {
+      const view = await svc(cmd).lutShow(o.device);
+      emit(cmd, view, formatLut(view));
+    });
+  lut
+    .command('export')
+    .description("write a device's LUT to a file (versioned JSON with a checksum, or CSV)")
+    .requiredOption('--device <ref>', 'device key or key@fingerprint')
+    .requiredOption('--out <file>', 'file to write')
+    .addOption(new Option('--format <fmt>', 'file format').choices(['json', 'csv']).default('json'))
+    .action(async (o: { device: string; out: string; format: 'json' | 'csv' }, cmd: Command) => {
+      const text = await svc(cmd).lutExport(o.device, o.format);
+      // Written beside the target and renamed, so a crash never leaves half a file under its name.
+      const tmp = `${o.out}.partial-${process.pid}`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, o.out);
+      emit(cmd, { device: o.device, out: o.out, format: o.format, bytes: Buffer.byteLength(text) }, `wrote ${o.out}`);
+    });
+  lut
+    .command('import')
+    .description('import a LUT file (labbench JSON, or the Single-Path NAS authors’ runtime-model JSON)')
+    .argument('<file>')
+    .option('--as <key>', 'device key for a file that does not name its device (default: from the file name)')
+    .action(async (file: string, o: { as?: string }, cmd: Command) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new LabbenchError('BAD_INPUT', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      const r = await svc(cmd).lutImport(text, basename(file), o.as ? { deviceKey: o.as } : {});
+      emit(cmd, r, `imported ${r.inserted + r.replaced} entries for ${r.device.key}@${r.device.fingerprint_hash} (${r.inserted} new, ${r.replaced} replaced, ${r.kept_local} local kept)`);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is a usage error.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+      return 2;
+    }
+    const err = e instanceof Error && 'cause' in e && e.cause instanceof LabbenchError && !(e instanceof LabbenchError) ? e.cause : e;
+    const code = exitCodeFor(err);
+    io.stderr(`labbench: ${serializeError(err).message}\n`);
+    if (json) io.stdout(`${JSON.stringify({ error: serializeError(err) }, null, 2)}\n`);
+    if (!(err instanceof LabbenchError) && err instanceof Error && err.stack && process.env.LABBENCH_DEBUG) io.stderr(`${err.stack}\n`);
+    return code;
+  } finally {
+    service?.close();
+  }
+}
+
+/** Copies the options that were given, renamed to the request's field names. */
+function pick(o: Record<string, unknown>, names: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [from, to] of Object.entries(names)) if (o[from] !== undefined) out[to] = o[from];
+  return out;
+}

@@ -1,0 +1,51 @@
+/**
+ * From a workload name to what gets measured: zoo networks are measured layer by layer;
+ * the Single-Path NAS space is measured block by block (every candidate MBConv of every
+ * searchable layer, plus the fixed stem and head), which is what its LUT holds.
+ */
+import { analyzeNetwork } from './analyze.js';
+import { layerPlan, type ProfileUnit, type WorkloadPlan } from './units.js';
+import { zooNetwork } from './zoo/index.js';
+import { SPNAS_LAYERS, SPNAS_OPTIONS, spnasBlock, spnasNetwork, spnasStemHead } from './zoo/spnas-space.js';
+import { mbconvKey, spnasFixedKey } from './spnas-keys.js';
+
+export interface PlanOptions {
+  readonly resolution?: number | undefined;
+  readonly batch?: number | undefined;
+}
+
+export function planWorkload(name: string, opts: PlanOptions = {}): WorkloadPlan {
+  const o = { ...(opts.resolution ? { resolution: opts.resolution } : {}), ...(opts.batch ? { batch: opts.batch } : {}) };
+  if (name === 'spnas-space') return spnasPlan(o);
+  return layerPlan(name, zooNetwork(name, o));
+}
+
+function spnasPlan(o: { resolution?: number; batch?: number }): WorkloadPlan {
+  const units: ProfileUnit[] = [];
+  const parts: { name: string; op: string; key: string }[] = [];
+  const { stem, head } = spnasStemHead(o);
+  for (const [part, net] of [['stem', stem], ['head', head]] as const) {
+    const a = analyzeNetwork(net);
+    const key = spnasFixedKey(part, a.network.input, net.batch);
+    units.push({ key, op: 'network', config: { part, input: [...net.input], batch: net.batch }, network: net, layers: [part] });
+  }
+  // The reference architecture measured end to end: every layer at kernel 3, expansion 6.
+  const reference = SPNAS_OPTIONS.findIndex((opt) => opt.kernel === 3 && opt.expansion === 6);
+  parts.push({ name: 'stem', op: 'network', key: units[0]!.key });
+  for (const layer of SPNAS_LAYERS) {
+    SPNAS_OPTIONS.forEach((opt, optionIndex) => {
+      const net = spnasBlock(layer.index, optionIndex, o);
+      const spec = { ...opt, stride: layer.stride, cin: layer.cin, cout: layer.cout, input: [...net.input], residual: layer.residual, batch: net.batch };
+      const key = mbconvKey(spec);
+      const name = `L${layer.index}-k${opt.kernel}e${opt.expansion}`;
+      units.push({ key, op: 'mbconv', config: { layer: layer.index, option: optionIndex, ...spec }, network: net, layers: [name] });
+      if (optionIndex === reference) parts.push({ name, op: 'mbconv', key });
+    });
+  }
+  parts.push({ name: 'head', op: 'network', key: units[1]!.key });
+  const endToEnd = spnasNetwork(
+    SPNAS_LAYERS.map(() => ({ kernel: 3, expansion: 6 }) as const),
+    o,
+  );
+  return { workload: 'spnas-space', units, endToEnd, parts };
+}

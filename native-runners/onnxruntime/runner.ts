@@ -1,0 +1,144 @@
+/**
+ * The local runner: runs an ONNX artifact with onnxruntime-node and reads kernel times from
+ * ORT's own profiler. Discipline: a fixed thread count, warm-up runs, then runs in growing
+ * batches until the 95 % interval of the median is within `targetRelCi` of it, or a cap
+ * (runs or seconds) is hit. The stop rule watches wall-clock times of `session.run()`
+ * (available at once); the samples reported are the profiler's, read at the end, since
+ * `endProfiling()` can be called only once per session.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type * as Ort from 'onnxruntime-node';
+import { LabbenchError } from '../../app/api/errors.js';
+import { relativeCiHalfWidth } from '../../app/profiling/stats.js';
+import { parseOrtProfile, type ProfiledRun } from './parse-profile.js';
+import type { OnnxArtifact } from './artifact.js';
+
+export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
+export type OrtExecutionProvider = 'cpu' | 'cuda';
+
+export interface MeasureOptions {
+  readonly threads: number;
+  readonly graphOptimization: GraphOptimization;
+  readonly executionProvider: OrtExecutionProvider;
+  readonly warmup: number;
+  /** Runs measured at least, and in the first batch. */
+  readonly minRuns: number;
+  readonly maxRuns: number;
+  /** Stop once the interval's half-width is within this fraction of the median (0.02 = 2 %). */
+  readonly targetRelCi: number;
+  /** Cap on measuring time for one artifact, warm-up excluded. */
+  readonly maxSeconds: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface Measurement {
+  /** Per measured run: sum of kernel times (ms), from ORT's profiler. */
+  readonly kernelMs: readonly number[];
+  /** Per measured run: ORT's `model_run` span (ms): kernels plus the executor's overhead. */
+  readonly modelRunMs: readonly number[];
+  /** Per measured run: `session.run()` seen from JS (ms), including bindings and copies. */
+  readonly wallMs: readonly number[];
+  /** The profiled runs themselves, warm-up dropped, for per-node attribution. */
+  readonly runs: readonly ProfiledRun[];
+  /** Session creation and warm-up, in ms: overhead that is not device time. */
+  readonly setupMs: number;
+}
+
+const require = createRequire(import.meta.url);
+let ortModule: typeof Ort | undefined;
+
+/** Loads onnxruntime-node lazily, so commands that do not profile start without it. */
+export function loadOrt(): typeof Ort {
+  if (!ortModule) {
+    try {
+      ortModule = require('onnxruntime-node') as typeof Ort;
+    } catch (e) {
+      throw new LabbenchError('RUNNER_FAILED', `onnxruntime-node cannot be loaded (${(e as Error).message}); run npm ci`, { cause: e });
+    }
+  }
+  return ortModule;
+}
+
+export function ortVersion(): string {
+  return loadOrt().env.versions.node ?? 'unknown';
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LabbenchError('CANCELED', 'cancelled');
+}
+
+export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Promise<Measurement> {
+  const ort = loadOrt();
+  const dir = mkdtempSync(join(tmpdir(), 'labbench-ort-'));
+  const t0 = performance.now();
+  let session: Ort.InferenceSession | undefined;
+  try {
+    try {
+      session = await ort.InferenceSession.create(artifact.bytes, {
+        executionProviders: [o.executionProvider],
+        intraOpNumThreads: o.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: o.graphOptimization,
+        enableProfiling: true,
+        profileFilePrefix: join(dir, 'profile'),
+        logSeverityLevel: 3,
+      });
+    } catch (e) {
+      throw new LabbenchError('RUNNER_FAILED', `onnxruntime could not load the artifact: ${(e as Error).message}`, { cause: e });
+    }
+    const feeds: Record<string, Ort.Tensor> = {};
+    let seed = 12345;
+    for (const input of artifact.inputs) {
+      const n = input.shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        data[i] = seed / 0x100000000 - 0.5;
+      }
+      feeds[input.name] = new ort.Tensor('float32', data, [...input.shape]);
+    }
+    for (let i = 0; i < o.warmup; i++) {
+      checkAborted(o.signal);
+      await session.run(feeds);
+    }
+    const setupMs = performance.now() - t0;
+    const wallMs: number[] = [];
+    const start = performance.now();
+    let batch = o.minRuns;
+    for (;;) {
+      for (let i = 0; i < batch && wallMs.length < o.maxRuns; i++) {
+        checkAborted(o.signal);
+        const s = performance.now();
+        await session.run(feeds);
+        wallMs.push(performance.now() - s);
+      }
+      const elapsed = (performance.now() - start) / 1000;
+      if (wallMs.length >= o.maxRuns || elapsed >= o.maxSeconds) break;
+      if (wallMs.length >= o.minRuns && relativeCiHalfWidth(wallMs) <= o.targetRelCi) break;
+      // Grow batches so that a noisy layer converges in a few rounds without overshooting a quiet one.
+      batch = Math.max(o.minRuns, Math.ceil(wallMs.length * 0.5));
+    }
+    session.endProfiling();
+    const file = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
+    if (!file) throw new LabbenchError('RUNNER_FAILED', 'onnxruntime wrote no profile file');
+    const all = parseOrtProfile(readFileSync(join(dir, file), 'utf8'), file);
+    if (all.length !== o.warmup + wallMs.length) {
+      throw new LabbenchError('PARSE_FAILED', `${file}: ${all.length} model_run events for ${o.warmup + wallMs.length} runs`);
+    }
+    const runs = all.slice(o.warmup);
+    return {
+      kernelMs: runs.map((r) => r.kernels.reduce((s, k) => s + k.durUs, 0) / 1000),
+      modelRunMs: runs.map((r) => r.modelRunUs / 1000),
+      wallMs,
+      runs,
+      setupMs,
+    };
+  } finally {
+    await session?.release().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
