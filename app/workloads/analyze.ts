@@ -165,7 +165,7 @@ export function analyzeLayer(layer: Layer, inputShapes: readonly Shape[]): Analy
 
 /** Infers every layer's shapes and costs; throws InvalidWorkloadError on an inconsistent graph. */
 export function analyzeNetwork(network: Network): NetworkAnalysis {
-  const shapes = new Map<string, Shape>([[NETWORK_INPUT, network.input]]);
+  const shapes = new Map<string, Shape>([[NETWORK_INPUT, network.input], ...Object.entries(network.extraInputs ?? {})]);
   const layers: AnalyzedLayer[] = [];
   for (const layer of network.layers) {
     if (shapes.has(layer.name)) throw new InvalidWorkloadError(`${network.name}: layer name ${layer.name} is used twice`);

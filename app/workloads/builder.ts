@@ -8,6 +8,8 @@ import { NETWORK_INPUT, type Layer, type Network, type Padding, type Shape } fro
 type Opts = { name?: string; from?: string; block?: string };
 type ConvOpts = Opts & { stride?: number; pad?: Padding; groups?: number; bias?: boolean };
 type PoolOpts = Opts & { stride?: number; pad?: Padding };
+/** A layer without its wiring, distributed over the union so each op keeps its own fields. */
+type LayerSpec = Layer extends infer L ? (L extends Layer ? Omit<L, 'name' | 'inputs' | 'block'> & { inputs?: readonly string[] } : never) : never;
 
 export class NetworkBuilder {
   private readonly layers: Layer[] = [];
@@ -38,7 +40,7 @@ export class NetworkBuilder {
     }
   }
 
-  private add(partial: Omit<Layer, 'name' | 'inputs'> & { inputs?: readonly string[] }, o: Opts): string {
+  private add(partial: LayerSpec, o: Opts): string {
     const op = partial.op;
     const n = (this.counts.get(op) ?? 0) + 1;
     this.counts.set(op, n);

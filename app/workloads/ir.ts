@@ -99,6 +99,11 @@ export interface Network {
   readonly name: string;
   /** Shape of one input sample, e.g. [3, 224, 224]. */
   readonly input: Shape;
+  /**
+   * Further named inputs, for a piece cut out of a bigger network (an `add` profiled alone
+   * reads two tensors). Layers read them by name like any layer output.
+   */
+  readonly extraInputs?: Readonly<Record<string, Shape>>;
   readonly batch: number;
   readonly layers: readonly Layer[];
 }
