@@ -35,10 +35,10 @@ function spnasPlan(o: { resolution?: number; batch?: number }): WorkloadPlan {
   for (const layer of SPNAS_LAYERS) {
     SPNAS_OPTIONS.forEach((opt, optionIndex) => {
       const net = spnasBlock(layer.index, optionIndex, o);
-      const spec = { ...opt, stride: layer.stride, cin: layer.cin, cout: layer.cout, input: [...net.input], residual: layer.residual, batch: net.batch };
+      const spec = { layer: layer.index, ...opt, stride: layer.stride, cin: layer.cin, cout: layer.cout, input: [...net.input], residual: layer.residual, batch: net.batch };
       const key = mbconvKey(spec);
       const name = `L${layer.index}-k${opt.kernel}e${opt.expansion}`;
-      units.push({ key, op: 'mbconv', config: { layer: layer.index, option: optionIndex, ...spec }, network: net, layers: [name] });
+      units.push({ key, op: 'mbconv', config: { option: optionIndex, ...spec }, network: net, layers: [name] });
       if (optionIndex === reference) parts.push({ name, op: 'mbconv', key });
     });
   }

@@ -5,6 +5,11 @@
 import type { Shape } from './ir.js';
 
 export interface MbconvSpec {
+  /**
+   * Position in the space. Layers of one stage share a configuration, but the published
+   * table measured each position on its own (their figures differ), so the key keeps it.
+   */
+  readonly layer: number;
   readonly kernel: number;
   readonly expansion: number;
   readonly stride: number;
@@ -18,7 +23,7 @@ export interface MbconvSpec {
 
 export function mbconvKey(s: MbconvSpec): string {
   const n = s.batch === 1 ? '' : ` n${s.batch}`;
-  return `mbconv k${s.kernel} e${s.expansion} s${s.stride} o${s.cout}${s.residual ? ' res' : ''} in=${s.input.join('x')}${n}`;
+  return `mbconv L${s.layer} k${s.kernel} e${s.expansion} s${s.stride} o${s.cout}${s.residual ? ' res' : ''} in=${s.input.join('x')}${n}`;
 }
 
 export function spnasFixedKey(part: 'stem' | 'head', input: Shape, batch: number): string {
