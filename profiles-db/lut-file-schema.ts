@@ -1,0 +1,102 @@
+/**
+ * The zod schema of a LUT file, version 1 (LUT-FORMAT.md), and the one-line descriptions of
+ * what a file got wrong. Objects are strict: a field version 1 does not define is an error,
+ * because a reader cannot tell a typo from a field it should have understood.
+ */
+import { z } from 'zod';
+
+const FORMAT = 'labbench-lut';
+
+export const CHECKSUM_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+/** Finite (zod 4 numbers reject Infinity) and non-negative. */
+const ms = z.number().nonnegative();
+
+const entry = z
+  .strictObject({
+    key: z.string().min(1),
+    op: z.string().min(1),
+    config: z.record(z.string(), z.unknown()),
+    n: z.number().int().min(1),
+    median_ms: ms,
+    ci_low_ms: ms,
+    ci_high_ms: ms,
+    mad_ms: ms,
+    min_ms: ms,
+    max_ms: ms,
+    measured_at: z.iso.datetime({ offset: true }),
+  })
+  .superRefine((e, ctx) => {
+    if (!(e.ci_low_ms <= e.median_ms && e.median_ms <= e.ci_high_ms)) {
+      ctx.addIssue({ code: 'custom', message: `the interval [${e.ci_low_ms}, ${e.ci_high_ms}] must contain median_ms ${e.median_ms}` });
+    }
+    if (!(e.min_ms <= e.median_ms && e.median_ms <= e.max_ms)) {
+      ctx.addIssue({ code: 'custom', message: `median_ms ${e.median_ms} must lie between min_ms ${e.min_ms} and max_ms ${e.max_ms}` });
+    }
+  });
+
+const fingerprintValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'expected a string, number, boolean or null' });
+
+export const lutFileSchema = z.strictObject({
+  format: z.literal(FORMAT),
+  version: z.literal(1),
+  exported_at: z.iso.datetime({ offset: true }),
+  exported_by: z.string(),
+  device: z.strictObject({
+    key: z.string().min(1),
+    label: z.string(),
+    fingerprint: z.object({ kind: z.enum(['local-cpu', 'local-gpu', 'android', 'imported']) }).catchall(fingerprintValue),
+  }),
+  provenance: z.record(z.string(), z.unknown()),
+  entries: z.array(entry).superRefine((entries, ctx) => {
+    const first = new Map<string, number>();
+    entries.forEach((e, i) => {
+      const j = first.get(e.key);
+      if (j === undefined) first.set(e.key, i);
+      else ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate key ${JSON.stringify(e.key)} (also entries[${j}])` });
+    });
+  }),
+  checksum: z.string().regex(CHECKSUM_PATTERN, { error: 'expected "sha256:" and 64 lowercase hex digits' }),
+});
+
+/** `entries[3].median_ms`, `device.fingerprint["os name"]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (typeof seg === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+const article = (what: string): string => (what === 'int' ? 'an integer' : /^[aeio]/.test(what) ? `an ${what}` : `a ${what}`);
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'a non-finite number';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  return article(typeof v);
+}
+
+/** What is wrong, without the path; for parse calls made with `reportInput: true`. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (issue.input === undefined) return `missing (expected ${article(issue.expected)})`;
+      return `expected ${article(issue.expected)}, got ${kindOf(issue.input)}`;
+    }
+    case 'too_small':
+      if (issue.origin === 'string') return 'must not be empty';
+      return `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, got ${kindOf(issue.input)}`;
+    case 'invalid_format':
+      return issue.format === 'datetime' ? `expected an ISO-8601 date-time with a time zone, got ${kindOf(issue.input)}` : issue.message;
+    case 'invalid_value':
+      return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${kindOf(issue.input)}`;
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (not in version 1 of the format)`;
+    default:
+      return issue.message;
+  }
+}

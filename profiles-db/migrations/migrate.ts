@@ -1,0 +1,58 @@
+/**
+ * Brings a profiles DB to the schema this code knows. The version is `PRAGMA user_version`;
+ * each migration runs in its own IMMEDIATE transaction that also bumps the version, so a
+ * crash leaves the DB at the last finished version, and two processes opening a fresh file
+ * at once cannot both migrate it (the second sees the new version inside its transaction).
+ */
+import type Database from 'better-sqlite3';
+import { LabbenchError } from '../../app/api/errors.js';
+import { LABBENCH_APPLICATION_ID, updateToSchemaVersion0010 } from './0010-initial.js';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly up: (db: Database.Database) => void;
+}
+
+/** In version order; add a line per migration file. */
+const MIGRATIONS: readonly Migration[] = [{ version: 10, name: '0010-initial', up: updateToSchemaVersion0010 }];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+export function schemaVersionOf(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Refuses a SQLite file that some other program owns, before writing to it. */
+function assertOwnFile(db: Database.Database, path: string): void {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  if (appId === LABBENCH_APPLICATION_ID) return;
+  const foreign = appId !== 0 || schemaVersionOf(db) !== 0 || db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sqlite_schema').get()!.n > 0;
+  if (foreign) throw new LabbenchError('DB_FAILED', `${path}: a SQLite file of another program, not a labbench profiles DB`);
+}
+
+export function migrate(db: Database.Database, path: string): void {
+  const found = schemaVersionOf(db);
+  if (found > LATEST_SCHEMA_VERSION) {
+    throw new LabbenchError(
+      'DB_MIGRATION',
+      `${path}: schema version ${found} is newer than this labbench knows (${LATEST_SCHEMA_VERSION}); upgrade labbench or use another --db`,
+    );
+  }
+  if (found === LATEST_SCHEMA_VERSION) return;
+  assertOwnFile(db, path);
+  for (const m of MIGRATIONS) {
+    const step = db.transaction(() => {
+      if (schemaVersionOf(db) >= m.version) return; // another process got there first
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    });
+    try {
+      step.immediate();
+    } catch (err) {
+      if (err instanceof LabbenchError) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new LabbenchError('DB_MIGRATION', `${path}: migration ${m.name} failed: ${why}`, { cause: err });
+    }
+  }
+}

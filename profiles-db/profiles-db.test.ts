@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LabbenchError } from '../app/api/errors.js';
+import { LATEST_SCHEMA_VERSION, openProfilesDb } from './profiles-db.js';
+import { fingerprintHash } from './devices.js';
+import { cpuFingerprint, SETTINGS, statsOf, tempDir, unit } from './test-fixtures/helpers.js';
+
+function isCoded(code: string, re?: RegExp) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof LabbenchError, `expected a LabbenchError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    assert.doesNotMatch(err.message, /\n/, 'one line');
+    if (re) assert.match(err.message, re);
+    return true;
+  };
+}
+
+test('a fresh file (in a folder that does not exist yet) is migrated to the latest version; reopening keeps it', () => {
+  const path = join(tempDir(), 'nested', 'deeper', 'profiles.db');
+  const db = openProfilesDb(path);
+  assert.equal(db.path, path);
+  assert.equal(db.schemaVersion(), LATEST_SCHEMA_VERSION);
+  assert.equal(LATEST_SCHEMA_VERSION, 10);
+  const d = db.upsertDevice({ key: 'local', label: 'CPU', fingerprint: cpuFingerprint(), origin: 'measured' });
+  db.close();
+
+  const raw = new Database(path, { readonly: true });
+  const tables = raw.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
+  raw.close();
+  assert.deepEqual(tables.map((t) => t.name), ['devices', 'imports', 'lut', 'run_end_to_end', 'run_units', 'runs', 'samples']);
+  assert.ok(tables.every((t) => t.strict === 1), 'every table is STRICT');
+
+  const again = openProfilesDb(path);
+  assert.equal(again.schemaVersion(), LATEST_SCHEMA_VERSION);
+  assert.deepEqual(again.listDevices(), [d]);
+  again.close();
+});
+
+test('the DB runs in WAL mode; writes about missing runs or devices are refused', () => {
+  const path = join(tempDir(), 'wal.db');
+  const db = openProfilesDb(path);
+  db.upsertDevice({ key: 'local', label: 'CPU', fingerprint: cpuFingerprint(), origin: 'measured' });
+  assert.ok(existsSync(`${path}-wal`), 'a -wal file beside the DB while it is open');
+  const raw = new Database(path, { readonly: true });
+  assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  raw.close();
+  // A unit of a run that does not exist is refused (as a bug) rather than stored.
+  assert.throws(() => db.recordUnit(999, unit(1), [1], statsOf([1])), /no run 999/);
+  assert.throws(() => db.startRun({ deviceId: 42, workload: 'w', settings: {} }), isCoded('DEVICE_NOT_FOUND'));
+  db.close();
+});
+
+test('a file that is not a SQLite DB gives DB_FAILED naming the path', () => {
+  const path = join(tempDir(), 'notes.db');
+  writeFileSync(path, 'these are my notes, not a database\n'.repeat(100));
+  assert.throws(() => openProfilesDb(path), isCoded('DB_FAILED', /notes\.db: not a SQLite database$/));
+});
+
+test('a SQLite file of another program gives DB_FAILED and is left alone', () => {
+  const path = join(tempDir(), 'other.db');
+  const raw = new Database(path);
+  raw.exec('CREATE TABLE photos (id INTEGER PRIMARY KEY)');
+  raw.close();
+  assert.throws(() => openProfilesDb(path), isCoded('DB_FAILED', /other\.db: a SQLite file of another program/));
+  const check = new Database(path, { readonly: true });
+  assert.equal(check.pragma('user_version', { simple: true }), 0);
+  check.close();
+});
+
+test('a DB newer than the code gives DB_MIGRATION', () => {
+  const path = join(tempDir(), 'future.db');
+  openProfilesDb(path).close();
+  const raw = new Database(path);
+  raw.pragma('user_version = 990');
+  raw.close();
+  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(10\)/));
+});
+
+test('a folder where the file should be gives DB_FAILED', () => {
+  const dir = tempDir();
+  assert.throws(() => openProfilesDb(dir), isCoded('DB_FAILED', /cannot open the profiles DB/));
+});
+
+test('device identity is the fingerprint hash: same hash updates key and label, another hash is another device', () => {
+  const db = openProfilesDb(join(tempDir(), 'devices.db'));
+  const fp = cpuFingerprint({ note: undefined });
+  const a = db.upsertDevice({ key: 'local', label: 'CPU one', fingerprint: fp, origin: 'measured' });
+  assert.equal(a.fingerprint_hash, fingerprintHash(cpuFingerprint()));
+  assert.match(a.fingerprint_hash, /^[0-9a-f]{16}$/);
+  assert.deepEqual(a.fingerprint, cpuFingerprint(), 'stored canonically, undefined dropped');
+  assert.equal(a.origin, 'measured');
+
+  // Same fields in another order: the same device, renamed.
+  const reordered = Object.fromEntries(Object.entries(cpuFingerprint()).reverse()) as typeof fp;
+  const b = db.upsertDevice({ key: 'mybox', label: 'CPU renamed', fingerprint: reordered, origin: 'measured' });
+  assert.equal(b.id, a.id);
+  assert.equal(b.key, 'mybox');
+  assert.equal(b.label, 'CPU renamed');
+  assert.equal(b.created_at, a.created_at);
+
+  // An import of the same fingerprint does not rename a device measured here, nor change its origin.
+  const c = db.upsertDevice({ key: 'alice-box', label: "Alice's", fingerprint: fp, origin: 'imported' });
+  assert.equal(c.id, a.id);
+  assert.equal(c.key, 'mybox');
+  assert.equal(c.origin, 'measured');
+
+  const other = db.upsertDevice({ key: 'mybox', label: 'CPU, 4 threads', fingerprint: cpuFingerprint({ threads: 4 }), origin: 'measured' });
+  assert.notEqual(other.id, a.id);
+  assert.notEqual(other.fingerprint_hash, a.fingerprint_hash);
+  assert.equal(db.listDevices().length, 2);
+  assert.deepEqual(db.getDevice(a.id), c);
+  assert.equal(db.getDevice(12345), undefined);
+  db.close();
+});
+
+test('resolveDevice: a shared key picks the device with the latest run; key@hashprefix picks one; unknown lists keys', () => {
+  // A frozen clock: the order of use must not rely on timestamps.
+  const db = openProfilesDb(join(tempDir(), 'resolve.db'), { now: () => new Date('2025-01-01T00:00:00Z') });
+  const one = db.upsertDevice({ key: 'pixel1', label: 'Pixel (Android 9)', fingerprint: { kind: 'android', model: 'Pixel', os: '9' }, origin: 'measured' });
+  const two = db.upsertDevice({ key: 'pixel1', label: 'Pixel (Android 10)', fingerprint: { kind: 'android', model: 'Pixel', os: '10' }, origin: 'measured' });
+  db.upsertDevice({ key: 'local', label: 'CPU', fingerprint: cpuFingerprint(), origin: 'measured' });
+  assert.equal(db.resolveDevice('pixel1').id, two.id, 'the newer row until a run says otherwise');
+  db.startRun({ deviceId: one.id, workload: 'vgg16', settings: { ...SETTINGS } });
+  assert.equal(db.resolveDevice('pixel1').id, one.id, 'the device with the most recent run');
+  db.startRun({ deviceId: two.id, workload: 'vgg16', settings: { ...SETTINGS } });
+  assert.equal(db.resolveDevice('pixel1').id, two.id);
+
+  assert.equal(db.resolveDevice(`pixel1@${one.fingerprint_hash.slice(0, 6)}`).id, one.id);
+  assert.equal(db.resolveDevice(`pixel1@${one.fingerprint_hash.toUpperCase()}`).id, one.id);
+  assert.throws(() => db.resolveDevice('pixel1@'), isCoded('DEVICE_NOT_FOUND'));
+  assert.throws(() => db.resolveDevice(`local@${one.fingerprint_hash}`), isCoded('DEVICE_NOT_FOUND'));
+  assert.throws(() => db.resolveDevice('pixel2'), isCoded('DEVICE_NOT_FOUND', /no device "pixel2" in .*resolve\.db; known devices: local, pixel1 \(a key shared/));
+  db.close();
+
+  const empty = openProfilesDb(join(tempDir(), 'empty.db'));
+  assert.throws(() => empty.resolveDevice('local'), isCoded('DEVICE_NOT_FOUND', /has no devices yet/));
+  assert.throws(() => empty.lutView('local'), isCoded('DEVICE_NOT_FOUND'));
+  empty.close();
+});

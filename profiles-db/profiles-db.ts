@@ -1,0 +1,203 @@
+/**
+ * The profiles DB: devices, profiling runs with their raw samples, and per-device latency
+ * LUTs, in one SQLite file (better-sqlite3, so every method is synchronous). This file opens
+ * the DB and is the facade; the SQL lives in devices.ts, runs.ts and lut-table.ts, the schema
+ * in migrations/, and the LUT exchange format in lut-file.ts.
+ *
+ * SQLite errors escape as LabbenchError('DB_FAILED') naming the file; calling a run method
+ * with a run that does not exist (or is complete) is a bug and throws a plain Error.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { LabbenchError } from '../app/api/errors.js';
+import type { DeviceRecord, LatencyStats, LutEntry, LutView } from '../app/api/lut.js';
+import type { DbContext } from './db-context.js';
+import { getDevice, listDevices, resolveDevice, upsertDevice, type NewDevice } from './devices.js';
+import { importEntries, lutEntries, lutSources, type LutImport, type LutImportResult, type LutSources } from './lut-table.js';
+import { migrate, schemaVersionOf } from './migrations/migrate.js';
+import * as runs from './runs.js';
+import type { NewRun, RunRecord, RunUnit, RunUnitInput } from './runs.js';
+
+export type { NewDevice } from './devices.js';
+export type { LutImport, LutImportResult, LutSources } from './lut-table.js';
+export type { NewRun, RunRecord, RunStatus, RunUnit, RunUnitInput } from './runs.js';
+export { LATEST_SCHEMA_VERSION } from './migrations/migrate.js';
+
+export interface OpenOptions {
+  /** Clock for the timestamps the DB writes (default: the system clock). */
+  readonly now?: () => Date;
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (creating it and its folder if needed) and migrates the profiles DB at `path`.
+ * Throws LabbenchError DB_FAILED for a file that is not a labbench profiles DB or cannot be
+ * opened, DB_MIGRATION for a DB newer than this code or a migration that fails.
+ */
+export function openProfilesDb(path: string, options: OpenOptions = {}): ProfilesDb {
+  const memory = path === ':memory:';
+  const abs = memory ? path : resolve(path);
+  let db: Database.Database | undefined;
+  try {
+    if (!memory) mkdirSync(dirname(abs), { recursive: true });
+    db = new Database(abs);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, abs);
+  } catch (err) {
+    db?.close();
+    if (err instanceof LabbenchError) throw err;
+    throw new LabbenchError('DB_FAILED', `${abs}: ${openFailure(err)}`, { cause: err });
+  }
+  const now = options.now ?? (() => new Date());
+  return new ProfilesDb({ db, path: abs, now: () => now().toISOString() });
+}
+
+function openFailure(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB') return 'not a SQLite database';
+  const message = err instanceof Error ? err.message : String(err);
+  return `cannot open the profiles DB (${message.split('\n')[0]})`;
+}
+
+export class ProfilesDb {
+  /** Absolute path of the DB file. */
+  readonly path: string;
+  readonly #ctx: DbContext;
+
+  /** Use openProfilesDb. */
+  constructor(ctx: DbContext) {
+    this.#ctx = ctx;
+    this.path = ctx.path;
+  }
+
+  close(): void {
+    this.#ctx.db.close();
+  }
+
+  /** `PRAGMA user_version`: the number of the last migration applied. */
+  schemaVersion(): number {
+    return this.#guard('schemaVersion', () => schemaVersionOf(this.#ctx.db));
+  }
+
+  // Devices
+
+  /** Insert or update by fingerprint hash; see devices.ts for the key/label/origin rules. */
+  upsertDevice(d: NewDevice): DeviceRecord {
+    return this.#guard('upsertDevice', () => upsertDevice(this.#ctx, d));
+  }
+
+  /** Sorted by key, most recently used first within a key. */
+  listDevices(): DeviceRecord[] {
+    return this.#guard('listDevices', () => listDevices(this.#ctx));
+  }
+
+  getDevice(id: number): DeviceRecord | undefined {
+    return this.#guard('getDevice', () => getDevice(this.#ctx, id));
+  }
+
+  /** `key` (most recently used fingerprint) or `key@hashprefix`; DEVICE_NOT_FOUND lists the known keys. */
+  resolveDevice(ref: string): DeviceRecord {
+    return this.#guard('resolveDevice', () => resolveDevice(this.#ctx, ref));
+  }
+
+  // Runs
+
+  /** A new run, `incomplete` until completeRun. */
+  startRun(run: NewRun): RunRecord {
+    return this.#guard('startRun', () => {
+      if (!getDevice(this.#ctx, run.deviceId)) throw new LabbenchError('DEVICE_NOT_FOUND', `startRun: no device with id ${run.deviceId} in ${this.path}`);
+      return runs.startRun(this.#ctx, run);
+    });
+  }
+
+  /** The latest incomplete run of the workload on the device with the same canonical settings. */
+  findResumableRun(deviceId: number, workload: string, settings: Readonly<Record<string, unknown>>): RunRecord | undefined {
+    return this.#guard('findResumableRun', () => runs.findResumableRun(this.#ctx, deviceId, workload, settings));
+  }
+
+  completedUnits(runId: number): Set<string> {
+    return this.#guard('completedUnits', () => runs.completedUnits(this.#ctx, runId));
+  }
+
+  /** One transaction: raw samples, the run's unit row, and the device's LUT row (source `measured`). */
+  recordUnit(runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats): void {
+    this.#guard('recordUnit', () => runs.recordUnit(this.#ctx, runId, unit, samplesMs, stats));
+  }
+
+  /** One transaction: the end-to-end samples and stats of the run. */
+  recordEndToEnd(runId: number, samplesMs: readonly number[], stats: LatencyStats): void {
+    this.#guard('recordEndToEnd', () => runs.recordEndToEnd(this.#ctx, runId, samplesMs, stats));
+  }
+
+  completeRun(runId: number): void {
+    this.#guard('completeRun', () => runs.completeRun(this.#ctx, runId));
+  }
+
+  /** Stores the reason; the run stays `incomplete` and resumable. */
+  failRun(runId: number, message: string): void {
+    this.#guard('failRun', () => runs.failRun(this.#ctx, runId, message));
+  }
+
+  getRun(id: number): RunRecord | undefined {
+    return this.#guard('getRun', () => runs.getRun(this.#ctx, id));
+  }
+
+  /** Newest first. */
+  listRuns(deviceId?: number): RunRecord[] {
+    return this.#guard('listRuns', () => runs.listRuns(this.#ctx, deviceId));
+  }
+
+  runUnits(runId: number): RunUnit[] {
+    return this.#guard('runUnits', () => runs.runUnits(this.#ctx, runId));
+  }
+
+  /** Raw samples of a unit of the run, in measuring order. */
+  unitSamples(runId: number, unitKey: string): number[] {
+    return this.#guard('unitSamples', () => runs.runSamples(this.#ctx, runId, unitKey));
+  }
+
+  endToEndSamples(runId: number): number[] {
+    return this.#guard('endToEndSamples', () => runs.runSamples(this.#ctx, runId, null));
+  }
+
+  // LUT
+
+  /** Sorted by key. */
+  lutEntries(deviceId: number): LutEntry[] {
+    return this.#guard('lutEntries', () => lutEntries(this.#ctx, deviceId));
+  }
+
+  /** The device `ref` names (see resolveDevice) and its LUT; entries may be empty. */
+  lutView(ref: string): LutView {
+    return this.#guard('lutView', () => {
+      const device = resolveDevice(this.#ctx, ref);
+      return { device, entries: lutEntries(this.#ctx, device.id) };
+    });
+  }
+
+  /** The runs and imported files the device's LUT rows come from (provenance for export). */
+  lutSources(deviceId: number): LutSources {
+    return this.#guard('lutSources', () => lutSources(this.#ctx, deviceId));
+  }
+
+  /** One transaction; used by lut-file.ts importLut, which validates the file first. */
+  importLutEntries(imp: LutImport): LutImportResult {
+    return this.#guard('importLut', () => importEntries(this.#ctx, imp));
+  }
+
+  #guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof Database.SqliteError) {
+        throw new LabbenchError('DB_FAILED', `${this.path}: ${what} failed: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+}

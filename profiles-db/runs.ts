@@ -1,0 +1,241 @@
+/**
+ * Profiling runs: one workload on one device with one set of settings, its measured units
+ * (each with its raw samples) and its end-to-end measurement. Every write is one
+ * transaction, so a run killed at any point holds exactly the units it finished.
+ *
+ * A run has two states. `incomplete` from startRun until completeRun; a failure (failRun)
+ * only records the reason and keeps the run `incomplete`, because the next job with the
+ * same settings should resume it rather than measure everything again. A killed process
+ * needs no state change at all.
+ */
+import type { LatencyStats } from '../app/api/lut.js';
+import { canonicalHash, canonicalJson } from './canonical-json.js';
+import type { DbContext } from './db-context.js';
+import { touchDevice } from './devices.js';
+import { pickStats, STATS_COLUMNS, STATS_FROM_EXCLUDED, STATS_PARAMS, type StatsRow } from './stats-columns.js';
+
+export type RunStatus = 'incomplete' | 'complete';
+
+export interface RunRecord {
+  readonly id: number;
+  readonly device_id: number;
+  readonly workload: string;
+  /** The run's settings (runs, warmup, threads, graph optimization, resolution...), as given. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly status: RunStatus;
+  readonly started_at: string;
+  /** Set by completeRun; null while incomplete. */
+  readonly finished_at: string | null;
+  /** The last failure recorded by failRun; null once the run completes. */
+  readonly error: string | null;
+  readonly end_to_end: LatencyStats | null;
+}
+
+export interface NewRun {
+  readonly deviceId: number;
+  readonly workload: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/** One measured unit of a workload: a layer configuration, or a block. */
+export interface RunUnitInput {
+  /** LUT key (canonical configuration key). */
+  readonly key: string;
+  readonly op: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Names of the workload layers this unit stands for. */
+  readonly layers: readonly string[];
+}
+
+export interface RunUnit {
+  readonly key: string;
+  readonly op: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly layers: readonly string[];
+  readonly stats: LatencyStats;
+  readonly recorded_at: string;
+}
+
+interface RunRow {
+  id: number;
+  device_id: number;
+  workload: string;
+  settings: string;
+  status: RunStatus;
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+}
+/** A RunRow LEFT JOINed with run_end_to_end: its stats columns are null when absent. */
+type RunJoinRow = RunRow & { [K in keyof StatsRow]: StatsRow[K] | null };
+
+const RUN_SELECT = `SELECT r.id, r.device_id, r.workload, r.settings, r.status, r.started_at, r.finished_at, r.error,
+  ${STATS_COLUMNS.split(', ')
+    .map((c) => `e.${c}`)
+    .join(', ')}
+  FROM runs r LEFT JOIN run_end_to_end e ON e.run_id = r.id`;
+
+function toRecord(row: RunJoinRow): RunRecord {
+  const { id, device_id, workload, status, started_at, finished_at, error, n, median_ms, ci_low_ms, ci_high_ms, mad_ms, min_ms, max_ms } = row;
+  const end_to_end =
+    n === null || median_ms === null || ci_low_ms === null || ci_high_ms === null || mad_ms === null || min_ms === null || max_ms === null
+      ? null
+      : { n, median_ms, ci_low_ms, ci_high_ms, mad_ms, min_ms, max_ms };
+  // Canonical JSON of an object, written by startRun (the schema checks it is an object).
+  const settings = JSON.parse(row.settings) as Record<string, unknown>;
+  return { id, device_id, workload, settings, status, started_at, finished_at, error, end_to_end };
+}
+
+function settingsHash(settings: Readonly<Record<string, unknown>>): string {
+  return canonicalHash(settings, 16);
+}
+
+export function getRun(ctx: DbContext, id: number): RunRecord | undefined {
+  const row = ctx.db.prepare<[number], RunJoinRow>(`${RUN_SELECT} WHERE r.id = ?`).get(id);
+  return row && toRecord(row);
+}
+
+/** Newest first; all devices when `deviceId` is omitted. */
+export function listRuns(ctx: DbContext, deviceId?: number): RunRecord[] {
+  const rows =
+    deviceId === undefined
+      ? ctx.db.prepare<[], RunJoinRow>(`${RUN_SELECT} ORDER BY r.id DESC`).all()
+      : ctx.db.prepare<[number], RunJoinRow>(`${RUN_SELECT} WHERE r.device_id = ? ORDER BY r.id DESC`).all(deviceId);
+  return rows.map(toRecord);
+}
+
+export function startRun(ctx: DbContext, run: NewRun): RunRecord {
+  const tx = ctx.db.transaction((): number => {
+    const now = ctx.now();
+    const { id } = ctx.db
+      .prepare<[number, string, string, string, string], { id: number }>(
+        `INSERT INTO runs (device_id, workload, settings, settings_hash, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+      )
+      .get(run.deviceId, run.workload, canonicalJson(run.settings), settingsHash(run.settings), now)!;
+    touchDevice(ctx, run.deviceId);
+    return id;
+  });
+  return getRun(ctx, tx.immediate())!;
+}
+
+/** The latest incomplete run of this workload on this device with the same (canonical) settings. */
+export function findResumableRun(ctx: DbContext, deviceId: number, workload: string, settings: Readonly<Record<string, unknown>>): RunRecord | undefined {
+  const row = ctx.db
+    .prepare<[number, string, string], RunJoinRow>(
+      `${RUN_SELECT} WHERE r.device_id = ? AND r.workload = ? AND r.settings_hash = ? AND r.status = 'incomplete' ORDER BY r.id DESC LIMIT 1`,
+    )
+    .get(deviceId, workload, settingsHash(settings));
+  return row && toRecord(row);
+}
+
+/** Keys of the units recorded in the run (what a resumed job skips). */
+export function completedUnits(ctx: DbContext, runId: number): Set<string> {
+  const rows = ctx.db.prepare<[number], { key: string }>('SELECT key FROM run_units WHERE run_id = ?').all(runId);
+  return new Set(rows.map((r) => r.key));
+}
+
+/** The device of an incomplete run; a missing or completed run is a bug of the caller. */
+function openRunDevice(ctx: DbContext, runId: number, what: string): number {
+  const row = ctx.db.prepare<[number], { device_id: number; status: RunStatus }>('SELECT device_id, status FROM runs WHERE id = ?').get(runId);
+  if (!row) throw new Error(`${what}: no run ${runId}`);
+  if (row.status !== 'incomplete') throw new Error(`${what}: run ${runId} is already complete`);
+  return row.device_id;
+}
+
+function insertSamples(ctx: DbContext, runId: number, kind: 'unit' | 'end_to_end', unitKey: string, samplesMs: readonly number[]): void {
+  ctx.db.prepare<[number, string, string]>('DELETE FROM samples WHERE run_id = ? AND kind = ? AND unit_key = ?').run(runId, kind, unitKey);
+  const insert = ctx.db.prepare<[number, string, string, number, number]>('INSERT INTO samples (run_id, unit_key, kind, seq, latency_ms) VALUES (?, ?, ?, ?, ?)');
+  samplesMs.forEach((ms, seq) => insert.run(runId, unitKey, kind, seq, ms));
+}
+
+/**
+ * One transaction: the unit's raw samples, its run_units row, and the device's LUT row for
+ * the key (source `measured`, this run, measured now). Recording a unit again replaces it.
+ */
+export function recordUnit(ctx: DbContext, runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats): void {
+  const tx = ctx.db.transaction(() => {
+    const deviceId = openRunDevice(ctx, runId, 'recordUnit');
+    const now = ctx.now();
+    const params = { ...pickStats(stats), run_id: runId, device_id: deviceId, key: unit.key, op: unit.op, config: canonicalJson(unit.config), now };
+    insertSamples(ctx, runId, 'unit', unit.key, samplesMs);
+    ctx.db
+      .prepare(
+        `INSERT INTO run_units (run_id, key, op, config, layers, ${STATS_COLUMNS}, recorded_at)
+         VALUES (@run_id, @key, @op, @config, @layers, ${STATS_PARAMS}, @now)
+         ON CONFLICT (run_id, key) DO UPDATE SET op = excluded.op, config = excluded.config, layers = excluded.layers,
+           ${STATS_FROM_EXCLUDED}, recorded_at = excluded.recorded_at`,
+      )
+      .run({ ...params, layers: JSON.stringify(unit.layers) });
+    ctx.db
+      .prepare(
+        `INSERT INTO lut (device_id, key, op, config, ${STATS_COLUMNS}, measured_at, source, run_id, import_id)
+         VALUES (@device_id, @key, @op, @config, ${STATS_PARAMS}, @now, 'measured', @run_id, NULL)
+         ON CONFLICT (device_id, key) DO UPDATE SET op = excluded.op, config = excluded.config, ${STATS_FROM_EXCLUDED},
+           measured_at = excluded.measured_at, source = 'measured', run_id = excluded.run_id, import_id = NULL`,
+      )
+      .run(params);
+    touchDevice(ctx, deviceId);
+  });
+  tx.immediate();
+}
+
+/** One transaction: the network's end-to-end samples and stats, on the run (replaced if recorded before). */
+export function recordEndToEnd(ctx: DbContext, runId: number, samplesMs: readonly number[], stats: LatencyStats): void {
+  const tx = ctx.db.transaction(() => {
+    openRunDevice(ctx, runId, 'recordEndToEnd');
+    insertSamples(ctx, runId, 'end_to_end', '', samplesMs);
+    ctx.db
+      .prepare(
+        `INSERT INTO run_end_to_end (run_id, ${STATS_COLUMNS}, recorded_at) VALUES (@run_id, ${STATS_PARAMS}, @now)
+         ON CONFLICT (run_id) DO UPDATE SET ${STATS_FROM_EXCLUDED}, recorded_at = excluded.recorded_at`,
+      )
+      .run({ ...pickStats(stats), run_id: runId, now: ctx.now() });
+  });
+  tx.immediate();
+}
+
+/** Marks the run complete (it is no longer resumable) and clears a recorded failure. No-op if already complete. */
+export function completeRun(ctx: DbContext, runId: number): void {
+  const done = ctx.db
+    .prepare<[string, number]>(`UPDATE runs SET status = 'complete', finished_at = ?, error = NULL WHERE id = ? AND status = 'incomplete'`)
+    .run(ctx.now(), runId);
+  if (done.changes === 0 && !getRun(ctx, runId)) throw new Error(`completeRun: no run ${runId}`);
+}
+
+/** Records why the run stopped. The run stays `incomplete`, so the next job with the same settings resumes it. */
+export function failRun(ctx: DbContext, runId: number, message: string): void {
+  const r = ctx.db.prepare<[string, number]>(`UPDATE runs SET error = ? WHERE id = ? AND status = 'incomplete'`).run(message, runId);
+  if (r.changes === 0) openRunDevice(ctx, runId, 'failRun'); // throws the precise reason
+}
+
+interface RunUnitRow extends StatsRow {
+  key: string;
+  op: string;
+  config: string;
+  layers: string;
+  recorded_at: string;
+}
+
+/** The run's units in recording order, with the layers each stands for. */
+export function runUnits(ctx: DbContext, runId: number): RunUnit[] {
+  return ctx.db
+    .prepare<[number], RunUnitRow>(`SELECT key, op, config, layers, ${STATS_COLUMNS}, recorded_at FROM run_units WHERE run_id = ? ORDER BY rowid`)
+    .all(runId)
+    .map((r) => ({
+      key: r.key,
+      op: r.op,
+      // Both columns are JSON written by recordUnit; the schema checks object and array.
+      config: JSON.parse(r.config) as Record<string, unknown>,
+      layers: JSON.parse(r.layers) as string[],
+      stats: pickStats(r),
+      recorded_at: r.recorded_at,
+    }));
+}
+
+/** Raw samples of one unit (or, with `unitKey` null, the run's end-to-end samples), in measuring order. */
+export function runSamples(ctx: DbContext, runId: number, unitKey: string | null): number[] {
+  return ctx.db
+    .prepare<[number, string, string], { latency_ms: number }>('SELECT latency_ms FROM samples WHERE run_id = ? AND kind = ? AND unit_key = ? ORDER BY seq')
+    .all(runId, unitKey === null ? 'end_to_end' : 'unit', unitKey ?? '')
+    .map((r) => r.latency_ms);
+}
