@@ -13,7 +13,12 @@ import { openProfilesDb, type ProfilesDb } from '../profiles-db/profiles-db.js';
 import { exportLut, importLut, lutToCsv, serializeLutFile } from '../profiles-db/lut-file.js';
 import { readLutText } from '../profiles-db/importers/read-lut-text.js';
 import { describeLocalCpu, detectNvidiaGpus } from './devices/local-host.js';
+import type { PhoneDeviceInfo } from './api/devices.js';
+import { connectPhone, createAdbClient, listPhones } from './devices/adb/adb-shell.js';
+import { describePhone } from './devices/adb/phone-info.js';
 import { runProfileJob } from './profiling/profile-job.js';
+import { defaultCanaryEvery, openTarget } from './profiling/targets/index.js';
+import { LabbenchError } from './api/errors.js';
 
 /** `--db`, else `LABBENCH_DB`, else `~/.labbench/profiles.db` (DESIGN.md's contract). */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -37,11 +42,39 @@ export class LocalLabService implements LabService {
 
   async listDevices(): Promise<DeviceList> {
     const { gpus, note } = await detectNvidiaGpus();
-    return { devices: [describeLocalCpu(), ...gpus], notes: note ? [note] : [] };
+    const notes = note ? [note] : [];
+    const phones: PhoneDeviceInfo[] = [];
+    const client = createAdbClient();
+    try {
+      for (const p of await listPhones(client)) phones.push(await describePhone(client, p.id, p.type));
+    } catch (e) {
+      notes.push(`no phones: ${(e as Error).message}`);
+    }
+    return { devices: [describeLocalCpu(), ...gpus, ...phones], notes };
   }
 
-  profile(req: ProfileRequest, hooks: { onProgress?: (p: ProfileProgress) => void; signal?: AbortSignal } = {}): Promise<ProfileResult> {
-    return runProfileJob(this.openDb(), req, hooks);
+  async connectPhone(hostPort: string): Promise<PhoneDeviceInfo> {
+    const client = createAdbClient();
+    const serial = await connectPhone(client, hostPort);
+    // adb answers "connected to" before the phone is listed as a device: give it a moment.
+    for (let i = 0; i < 20; i++) {
+      const p = (await listPhones(client)).find((d) => d.id === serial || d.id === hostPort);
+      if (p?.type === 'device') return describePhone(client, p.id, p.type);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new LabbenchError('DEVICE_UNAVAILABLE', `${hostPort}: adb connected but the phone never became ready`);
+  }
+
+  async profile(req: ProfileRequest, hooks: { onProgress?: (p: ProfileProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal } = {}): Promise<ProfileResult> {
+    validateRequest(req);
+    const target = await openTarget(req);
+    const job = {
+      resolution: req.resolution ?? null,
+      batch: req.batch ?? 1,
+      canaryEvery: req.canaryEvery ?? defaultCanaryEvery(req.device),
+      canaryDrift: req.canaryDrift ?? 0.05,
+    };
+    return runProfileJob(this.openDb(), target, req, job, hooks);
   }
 
   async lutShow(device: string): Promise<LutView> {
@@ -63,4 +96,25 @@ export class LocalLabService implements LabService {
       kept_local: r.kept_local,
     };
   }
+}
+
+/** Checks a request's numbers at the door, so every front end rejects the same things. */
+function validateRequest(req: ProfileRequest): void {
+  const ints: [string, number | undefined, number][] = [
+    ['runs', req.runs, 1],
+    ['max-runs', req.maxRuns, 1],
+    ['warmup', req.warmup, 0],
+    ['threads', req.threads, 1],
+    ['batch', req.batch, 1],
+    ['resolution', req.resolution, 1],
+    ['canary-every', req.canaryEvery, 0],
+    ['inner-runs', req.innerRuns, 1],
+  ];
+  for (const [name, v, min] of ints) {
+    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new LabbenchError('BAD_INPUT', `--${name} must be a whole number >= ${min}, got ${v}`);
+  }
+  if (req.maxRuns !== undefined && req.runs !== undefined && req.maxRuns < req.runs) {
+    throw new LabbenchError('BAD_INPUT', `--max-runs (${req.maxRuns}) is below --runs (${req.runs})`);
+  }
+  if (req.coreMask !== undefined && !/^[0-9a-fA-F]{1,16}$/.test(req.coreMask)) throw new LabbenchError('BAD_INPUT', `--cores must be a hex core mask like f0, got '${req.coreMask}'`);
 }

@@ -17,11 +17,11 @@ import { getDevice, listDevices, resolveDevice, upsertDevice, type NewDevice } f
 import { importEntries, lutEntries, lutSources, type LutImport, type LutImportResult, type LutSources } from './lut-table.js';
 import { migrate, schemaVersionOf } from './migrations/migrate.js';
 import * as runs from './runs.js';
-import type { NewRun, RunRecord, RunUnit, RunUnitInput } from './runs.js';
+import type { NewRun, RunRecord, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 
 export type { NewDevice } from './devices.js';
 export type { LutImport, LutImportResult, LutSources } from './lut-table.js';
-export type { NewRun, RunRecord, RunStatus, RunUnit, RunUnitInput } from './runs.js';
+export type { NewRun, RunRecord, RunStatus, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 export { LATEST_SCHEMA_VERSION } from './migrations/migrate.js';
 
 export interface OpenOptions {
@@ -125,13 +125,18 @@ export class ProfilesDb {
   }
 
   /** One transaction: raw samples, the run's unit row, and the device's LUT row (source `measured`). */
-  recordUnit(runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats): void {
-    this.#guard('recordUnit', () => runs.recordUnit(this.#ctx, runId, unit, samplesMs, stats));
+  recordUnit(runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[]): void {
+    this.#guard('recordUnit', () => runs.recordUnit(this.#ctx, runId, unit, samplesMs, stats, conditions));
+  }
+
+  /** Device conditions recorded with each sample of a unit, in measuring order. */
+  sampleConditions(runId: number, unitKey: string): { temperature_c: number | null; cpu_khz: number[] | null }[] {
+    return this.#guard('sampleConditions', () => runs.runSampleConditions(this.#ctx, runId, unitKey));
   }
 
   /** One transaction: the end-to-end samples and stats of the run. */
-  recordEndToEnd(runId: number, samplesMs: readonly number[], stats: LatencyStats): void {
-    this.#guard('recordEndToEnd', () => runs.recordEndToEnd(this.#ctx, runId, samplesMs, stats));
+  recordEndToEnd(runId: number, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[]): void {
+    this.#guard('recordEndToEnd', () => runs.recordEndToEnd(this.#ctx, runId, samplesMs, stats, conditions));
   }
 
   completeRun(runId: number): void {

@@ -141,3 +141,18 @@ test('a writer killed with SIGKILL mid-transaction leaves the units it finished 
   assert.equal(db.findResumableRun(device.id, 'killed-net', SETTINGS), undefined);
   db.close();
 });
+
+test('device conditions are kept with each sample; a mismatched list is refused whole', () => {
+  const { path, db, device } = fresh('conditions.db');
+  const run = db.startRun({ deviceId: device.id, workload: 'spnas-space', settings: { ...SETTINGS } });
+  const conditions = [{ temperature_c: 38.5, cpu_khz: [1593600, 1593600, 2150400, 2150400] }, { temperature_c: 44.1, cpu_khz: [1593600, 1593600, 1824000, 1824000] }, {}];
+  db.recordUnit(run.id, unit(1), [3, 4, 5], statsOf([3, 4, 5]), conditions);
+  assert.deepEqual(db.sampleConditions(run.id, unit(1).key), [
+    { temperature_c: 38.5, cpu_khz: [1593600, 1593600, 2150400, 2150400] },
+    { temperature_c: 44.1, cpu_khz: [1593600, 1593600, 1824000, 1824000] },
+    { temperature_c: null, cpu_khz: null },
+  ]);
+  const before = dumpDb(path);
+  assert.throws(() => db.recordUnit(run.id, unit(2), [1, 2], statsOf([1, 2]), [{ temperature_c: 30 }]));
+  assert.equal(dumpDb(path), before);
+});

@@ -142,22 +142,44 @@ function openRunDevice(ctx: DbContext, runId: number, what: string): number {
   return row.device_id;
 }
 
-function insertSamples(ctx: DbContext, runId: number, kind: 'unit' | 'end_to_end', unitKey: string, samplesMs: readonly number[]): void {
+/** Device conditions when a sample was taken (phones report them; this host does not). */
+export interface SampleConditionsInput {
+  readonly temperature_c?: number;
+  readonly cpu_khz?: readonly number[];
+}
+
+function insertSamples(ctx: DbContext, runId: number, kind: 'unit' | 'end_to_end', unitKey: string, samplesMs: readonly number[], conditions?: readonly SampleConditionsInput[]): void {
+  if (conditions && conditions.length !== samplesMs.length) throw new Error(`${conditions.length} conditions for ${samplesMs.length} samples`);
   ctx.db.prepare<[number, string, string]>('DELETE FROM samples WHERE run_id = ? AND kind = ? AND unit_key = ?').run(runId, kind, unitKey);
-  const insert = ctx.db.prepare<[number, string, string, number, number]>('INSERT INTO samples (run_id, unit_key, kind, seq, latency_ms) VALUES (?, ?, ?, ?, ?)');
-  samplesMs.forEach((ms, seq) => insert.run(runId, unitKey, kind, seq, ms));
+  const insert = ctx.db.prepare<[number, string, string, number, number, number | null, string | null]>(
+    'INSERT INTO samples (run_id, unit_key, kind, seq, latency_ms, temperature_c, cpu_khz) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  samplesMs.forEach((ms, seq) => {
+    const c = conditions?.[seq];
+    insert.run(runId, unitKey, kind, seq, ms, c?.temperature_c ?? null, c?.cpu_khz ? JSON.stringify(c.cpu_khz) : null);
+  });
+}
+
+/** Conditions recorded with a unit's samples, in measuring order (nulls where none were). */
+export function runSampleConditions(ctx: DbContext, runId: number, unitKey: string): { temperature_c: number | null; cpu_khz: number[] | null }[] {
+  return ctx.db
+    .prepare<[number, string], { temperature_c: number | null; cpu_khz: string | null }>(
+      "SELECT temperature_c, cpu_khz FROM samples WHERE run_id = ? AND kind = 'unit' AND unit_key = ? ORDER BY seq",
+    )
+    .all(runId, unitKey)
+    .map((r) => ({ temperature_c: r.temperature_c, cpu_khz: r.cpu_khz === null ? null : (JSON.parse(r.cpu_khz) as number[]) }));
 }
 
 /**
  * One transaction: the unit's raw samples, its run_units row, and the device's LUT row for
  * the key (source `measured`, this run, measured now). Recording a unit again replaces it.
  */
-export function recordUnit(ctx: DbContext, runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats): void {
+export function recordUnit(ctx: DbContext, runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[]): void {
   const tx = ctx.db.transaction(() => {
     const deviceId = openRunDevice(ctx, runId, 'recordUnit');
     const now = ctx.now();
     const params = { ...pickStats(stats), run_id: runId, device_id: deviceId, key: unit.key, op: unit.op, config: canonicalJson(unit.config), now };
-    insertSamples(ctx, runId, 'unit', unit.key, samplesMs);
+    insertSamples(ctx, runId, 'unit', unit.key, samplesMs, conditions);
     ctx.db
       .prepare(
         `INSERT INTO run_units (run_id, key, op, config, layers, ${STATS_COLUMNS}, recorded_at)
@@ -180,10 +202,10 @@ export function recordUnit(ctx: DbContext, runId: number, unit: RunUnitInput, sa
 }
 
 /** One transaction: the network's end-to-end samples and stats, on the run (replaced if recorded before). */
-export function recordEndToEnd(ctx: DbContext, runId: number, samplesMs: readonly number[], stats: LatencyStats): void {
+export function recordEndToEnd(ctx: DbContext, runId: number, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[]): void {
   const tx = ctx.db.transaction(() => {
     openRunDevice(ctx, runId, 'recordEndToEnd');
-    insertSamples(ctx, runId, 'end_to_end', '', samplesMs);
+    insertSamples(ctx, runId, 'end_to_end', '', samplesMs, conditions);
     ctx.db
       .prepare(
         `INSERT INTO run_end_to_end (run_id, ${STATS_COLUMNS}, recorded_at) VALUES (@run_id, ${STATS_PARAMS}, @now)

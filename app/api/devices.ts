@@ -25,7 +25,48 @@ export interface GpuDeviceInfo {
   readonly profiling: 'available' | 'needs onnxruntime-node CUDA provider';
 }
 
-export type DeviceInfo = LocalDeviceInfo | GpuDeviceInfo;
+/** One cluster of identical cores (big.LITTLE phones have two or three). */
+export interface CoreCluster {
+  /** Core indices, e.g. [2, 3]. */
+  readonly cores: readonly number[];
+  readonly min_khz: number;
+  readonly max_khz: number;
+}
+
+export interface ThermalZone {
+  readonly name: string;
+  readonly temp_c: number;
+}
+
+/** An Android phone seen through the adb server. */
+export interface PhoneDeviceInfo {
+  /** The adb serial (`HT7A1...`, or `host:port` for a phone joined with `adb connect`). */
+  readonly id: string;
+  readonly kind: 'android';
+  /** adb's state: `device` when usable; `offline`, `unauthorized`... otherwise. */
+  readonly state: string;
+  readonly label: string;
+  readonly model?: string;
+  readonly manufacturer?: string;
+  /** Board or platform (`msm8996`), the closest getprop gives to the SoC. */
+  readonly soc?: string;
+  readonly android_version?: string;
+  readonly sdk?: number;
+  readonly abi?: string;
+  readonly cores?: number;
+  readonly clusters?: readonly CoreCluster[];
+  readonly battery_level?: number;
+  readonly battery_temp_c?: number;
+  /** Plugged in and charging over USB (which distorts power readings). */
+  readonly usb_charging?: boolean;
+  readonly screen_on?: boolean;
+  readonly thermal?: readonly ThermalZone[];
+  readonly rooted?: boolean;
+  /** Why details are missing (offline, unauthorized, a failed read). */
+  readonly note?: string;
+}
+
+export type DeviceInfo = LocalDeviceInfo | GpuDeviceInfo | PhoneDeviceInfo;
 
 export interface DeviceList {
   readonly devices: readonly DeviceInfo[];

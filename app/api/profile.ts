@@ -23,10 +23,26 @@ export interface ProfileRequest {
   readonly maxSecondsPerUnit?: number;
   /** Start afresh instead of resuming an incomplete run with the same settings. */
   readonly fresh?: boolean;
+  /** Measure a canary layer every N units and re-measure units when it drifts (0: off; default 8 on phones, 0 here). */
+  readonly canaryEvery?: number;
+  /** Relative canary drift that flags units (default 0.05). */
+  readonly canaryDrift?: number;
+  /** Phones: TFLite delegate (default cpu: XNNPACK off, one row per op). */
+  readonly delegate?: 'cpu' | 'xnnpack' | 'gpu' | 'nnapi';
+  /** Phones: `taskset` core mask in hex (e.g. `f0` for big cores of a 4+4 SoC). */
+  readonly coreMask?: string;
+  /** Phones: wait before each unit until the hottest thermal zone is below this (default 45 C). */
+  readonly coolBelowC?: number;
+  /** Phones: benchmark_model runs per invocation; each invocation is one sample (default 10). */
+  readonly innerRuns?: number;
+  /** Phones: host path of a benchmark_model binary to push when the phone has none. */
+  readonly benchmarkBinary?: string;
+  /** Phones: how long to wait for an unplugged phone before giving up (default 600 s). */
+  readonly unplugTimeoutS?: number;
 }
 
 export interface ProfileProgress {
-  readonly phase: 'units' | 'end_to_end' | 'done';
+  readonly phase: 'units' | 'canary' | 'paused' | 'end_to_end' | 'done';
   /** Units finished (kept from a resumed run included) out of `total`. */
   readonly done: number;
   readonly total: number;
@@ -55,6 +71,10 @@ export interface ProfileResult {
   /** Units kept from an earlier, interrupted run rather than measured now. */
   readonly resumed_units: number;
   readonly measured_units: number;
+  /** Units measured again because the canary drifted while they ran (throttling). */
+  readonly remeasured_units: readonly string[];
+  /** Conditions worth knowing (battery low, screen on, charging, hot device). */
+  readonly warnings: readonly string[];
   readonly settings: Readonly<Record<string, unknown>>;
   readonly layers: readonly ProfiledLayer[];
   readonly end_to_end: {

@@ -3,7 +3,7 @@
  * WebSocket) and Electron IPC expose the same methods, so every front door behaves alike.
  * Values in and out are plain JSON (see the DTO modules beside this one).
  */
-import type { DeviceList } from './devices.js';
+import type { DeviceList, PhoneDeviceInfo } from './devices.js';
 import type { LutView } from './lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
 
@@ -16,10 +16,12 @@ export interface LutImportResult {
 }
 
 export interface LabService {
-  /** This host's CPU and GPUs (phones and serial ports join in later slices). */
+  /** This host's CPU and GPUs, and the phones the adb server sees. */
   listDevices(): Promise<DeviceList>;
+  /** `adb connect HOST:PORT` (phone farms expose phones so); resolves once the phone is usable. */
+  connectPhone(hostPort: string): Promise<PhoneDeviceInfo>;
   /** Profiles a workload on a device into the DB; resumes an interrupted run with the same settings. */
-  profile(req: ProfileRequest, hooks?: { onProgress?: (p: ProfileProgress) => void; signal?: AbortSignal }): Promise<ProfileResult>;
+  profile(req: ProfileRequest, hooks?: { onProgress?: (p: ProfileProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<ProfileResult>;
   /** The LUT of a device (`local`, `pixel1`, `key@hash`). */
   lutShow(device: string): Promise<LutView>;
   /** A LUT file's text: versioned JSON with a checksum, or CSV for spreadsheets. */

@@ -1,5 +1,5 @@
 /** Plain-text renderings of API results for people; `--json` prints the DTOs instead. */
-import type { DeviceList } from '../api/devices.js';
+import type { DeviceInfo, DeviceList } from '../api/devices.js';
 import type { LutEntry, LutView } from '../api/lut.js';
 import type { ProfileResult } from '../api/profile.js';
 
@@ -10,10 +10,28 @@ export function table(rows: readonly (readonly string[])[]): string {
 
 const ms = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(3) : x.toFixed(4));
 
+function describe(dev: DeviceInfo): string {
+  switch (dev.kind) {
+    case 'local-cpu':
+      return `${dev.cpu_model}, ${dev.cores} cores, ${dev.os}`;
+    case 'local-gpu':
+      return `${dev.name}, ${dev.memory_mb} MiB, driver ${dev.driver}; profiling: ${dev.profiling}`;
+    case 'android': {
+      if (dev.state !== 'device') return `${dev.state}${dev.note ? ` (${dev.note})` : ''}`;
+      const clusters = (dev.clusters ?? []).map((c) => `${c.cores.length}x${(c.max_khz / 1e6).toFixed(2)}GHz`).join('+');
+      const hottest = dev.thermal?.length ? Math.max(...dev.thermal.map((z) => z.temp_c)) : undefined;
+      return [
+        `${dev.label}, ${dev.soc ?? '?'}, Android ${dev.android_version ?? '?'}, ${dev.abi ?? '?'}, ${dev.cores ?? '?'} cores ${clusters}`,
+        `battery ${dev.battery_level ?? '?'}%${dev.usb_charging ? ' charging' : ''}, ${hottest === undefined ? '' : `${hottest.toFixed(1)} C, `}${dev.rooted ? 'rooted' : 'not rooted'}${dev.note ? `; ${dev.note}` : ''}`,
+      ].join('; ');
+    }
+  }
+}
+
 export function formatDevices(d: DeviceList): string {
   const rows = [['ID', 'KIND', 'DESCRIPTION']];
   for (const dev of d.devices) {
-    rows.push(dev.kind === 'local-cpu' ? [dev.id, dev.kind, `${dev.cpu_model}, ${dev.cores} cores, ${dev.os}`] : [dev.id, dev.kind, `${dev.name}, ${dev.memory_mb} MiB, driver ${dev.driver}; profiling: ${dev.profiling}`]);
+    rows.push([dev.id, dev.kind, describe(dev)]);
   }
   return [table(rows), ...d.notes.map((n) => `note: ${n}`)].join('\n');
 }

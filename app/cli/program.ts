@@ -59,12 +59,20 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError(false);
 
-  program
+  const devices = program
     .command('devices')
-    .description("list profiling targets: this host's CPU ('local') and NVIDIA GPUs")
+    .description("list profiling targets: this host's CPU ('local'), NVIDIA GPUs, phones the adb server sees")
     .action(async (_o, cmd: Command) => {
       const list = await svc(cmd).listDevices();
       emit(cmd, list, formatDevices(list));
+    });
+  devices
+    .command('connect')
+    .description('join a remote phone with adb connect (phone farms, emulators)')
+    .argument('<host:port>')
+    .action(async (hostPort: string, _o, cmd: Command) => {
+      const phone = await svc(cmd).connectPhone(hostPort);
+      emit(cmd, phone, `connected ${phone.id} (${phone.label})`);
     });
 
   program
@@ -82,15 +90,23 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--max-seconds <s>', 'measuring time per unit, at most (default 3)', numArg('--max-seconds'))
     .addOption(new Option('--graph-opt <level>', 'onnxruntime graph optimization level (default disabled: one timing per layer)').choices(['disabled', 'basic', 'extended', 'all']))
     .option('--fresh', 'start a new run instead of resuming an interrupted one')
+    .option('--canary-every <n>', 'measure a canary layer every N units; re-measure units when it drifts (default 8 on phones, off here)', intArg('--canary-every'))
+    .option('--canary-drift <fraction>', 'canary drift that flags units (default 0.05)', numArg('--canary-drift'))
+    .addOption(new Option('--delegate <name>', 'phones: TFLite delegate (default cpu)').choices(['cpu', 'xnnpack', 'gpu', 'nnapi']))
+    .option('--cores <mask>', 'phones: taskset core mask in hex (f0 = cores 4-7)')
+    .option('--cool-below <celsius>', 'phones: wait before each unit until the hottest zone is below this (default 45)', numArg('--cool-below'))
+    .option('--inner-runs <n>', 'phones: benchmark_model runs per sample (default 10)', intArg('--inner-runs'))
+    .option('--benchmark-binary <path>', "phones: benchmark_model to push when the phone has none")
+    .option('--unplug-timeout <s>', 'phones: how long to wait for an unplugged phone (default 600)', numArg('--unplug-timeout'))
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const bar = new ProgressBar();
       const result = await svc(cmd).profile(
         {
           device: o.device as string,
           workload: o.workload as string,
-          ...pick(o, { runs: 'runs', maxRuns: 'maxRuns', warmup: 'warmup', threads: 'threads', resolution: 'resolution', batch: 'batch', targetCi: 'targetRelCi', maxSeconds: 'maxSecondsPerUnit', graphOpt: 'graphOptimization', fresh: 'fresh' }),
+          ...pick(o, { runs: 'runs', maxRuns: 'maxRuns', warmup: 'warmup', threads: 'threads', resolution: 'resolution', batch: 'batch', targetCi: 'targetRelCi', maxSeconds: 'maxSecondsPerUnit', graphOpt: 'graphOptimization', fresh: 'fresh', canaryEvery: 'canaryEvery', canaryDrift: 'canaryDrift', delegate: 'delegate', cores: 'coreMask', coolBelow: 'coolBelowC', innerRuns: 'innerRuns', benchmarkBinary: 'benchmarkBinary', unplugTimeout: 'unplugTimeoutS' }),
         },
-        { onProgress: (p) => bar.update(p), ...(signal ? { signal } : {}) },
+        { onProgress: (p) => bar.update(p), onWarning: (m) => io.stderr(`warning: ${m}\n`), ...(signal ? { signal } : {}) },
       );
       emit(cmd, result, formatProfile(result));
     });

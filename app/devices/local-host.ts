@@ -37,7 +37,7 @@ export interface LocalRuntimeConfig {
 }
 
 /** The identity under which LUT rows measured on this host with this configuration are stored. */
-export function localFingerprint(cpu: LocalDeviceInfo, rt: LocalRuntimeConfig, gpu?: GpuDeviceInfo): DeviceFingerprint {
+export function localFingerprint(cpu: LocalDeviceInfo, rt: LocalRuntimeConfig, gpu?: Pick<GpuDeviceInfo, 'name' | 'driver'>): DeviceFingerprint {
   return {
     kind: gpu ? 'local-gpu' : 'local-cpu',
     cpu_model: cpu.cpu_model,

@@ -7,7 +7,8 @@ import { analyzeNetwork } from './analyze.js';
 import { layerPlan, type ProfileUnit, type WorkloadPlan } from './units.js';
 import { zooNetwork } from './zoo/index.js';
 import { SPNAS_LAYERS, SPNAS_OPTIONS, spnasBlock, spnasNetwork, spnasStemHead } from './zoo/spnas-space.js';
-import { mbconvKey, spnasFixedKey } from './spnas-keys.js';
+import { mbconvKey, spnasFixedKey, spnasSkipKey } from './spnas-keys.js';
+import type { Network } from './ir.js';
 
 export interface PlanOptions {
   readonly resolution?: number | undefined;
@@ -41,6 +42,7 @@ function spnasPlan(o: { resolution?: number; batch?: number }): WorkloadPlan {
       units.push({ key, op: 'mbconv', config: { option: optionIndex, ...spec }, network: net, layers: [name] });
       if (optionIndex === reference) parts.push({ name, op: 'mbconv', key });
     });
+    if (layer.residual) units.push(skipUnit(layer.index, spnasBlock(layer.index, 0, o)));
   }
   parts.push({ name: 'head', op: 'network', key: units[1]!.key });
   const endToEnd = spnasNetwork(
@@ -48,4 +50,13 @@ function spnasPlan(o: { resolution?: number; batch?: number }): WorkloadPlan {
     o,
   );
   return { workload: 'spnas-space', units, endToEnd, parts };
+}
+
+/**
+ * A skipped layer leaves only its residual pass-through: measured as an add of the block's
+ * input to itself, at that layer's shape (the published table uses one 0.7 ms constant).
+ */
+function skipUnit(layer: number, block: Network): ProfileUnit {
+  const network: Network = { name: `L${layer}-skip`, input: block.input, batch: block.batch, layers: [{ op: 'add', name: `L${layer}-skip`, inputs: ['input', 'input'] }] };
+  return { key: spnasSkipKey(layer, block.input, block.batch), op: 'skip', config: { layer, input: [...block.input], batch: block.batch }, network, layers: [`L${layer}-skip`] };
 }

@@ -29,3 +29,7 @@ export function mbconvKey(s: MbconvSpec): string {
 export function spnasFixedKey(part: 'stem' | 'head', input: Shape, batch: number): string {
   return `spnas-${part} in=${input.join('x')}${batch === 1 ? '' : ` n${batch}`}`;
 }
+
+export function spnasSkipKey(layer: number, input: Shape, batch: number): string {
+  return `spnas-skip L${layer} in=${input.join('x')}${batch === 1 ? '' : ` n${batch}`}`;
+}

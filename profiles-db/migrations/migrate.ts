@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { LabbenchError } from '../../app/api/errors.js';
 import { LABBENCH_APPLICATION_ID, updateToSchemaVersion0010 } from './0010-initial.js';
+import { updateToSchemaVersion0020 } from './0020-sample-conditions.js';
 
 interface Migration {
   readonly version: number;
@@ -15,7 +16,10 @@ interface Migration {
 }
 
 /** In version order; add a line per migration file. */
-const MIGRATIONS: readonly Migration[] = [{ version: 10, name: '0010-initial', up: updateToSchemaVersion0010 }];
+const MIGRATIONS: readonly Migration[] = [
+  { version: 10, name: '0010-initial', up: updateToSchemaVersion0010 },
+  { version: 20, name: '0020-sample-conditions', up: updateToSchemaVersion0020 },
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 

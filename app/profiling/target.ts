@@ -1,0 +1,51 @@
+/**
+ * What a profiling job needs from a device: its identity, and measurements of units and of
+ * whole networks. The job owns the loop, the DB, resume, canaries and pauses; a target owns
+ * how one thing is run on its device (ORT in process, benchmark_model over ADB, ...).
+ */
+import type { DeviceFingerprint } from '../api/lut.js';
+import type { Network } from '../workloads/ir.js';
+import type { ProfileUnit } from '../workloads/units.js';
+
+/** Conditions on the device when a sample was taken: how throttling shows afterwards. */
+export interface SampleConditions {
+  /** Hottest thermal zone, in degrees C. */
+  readonly temperature_c?: number;
+  /** Current frequency of each core in kHz, in core order. */
+  readonly cpu_khz?: readonly number[];
+}
+
+export interface Measured {
+  /** One latency per measured run (or per repetition, where the device reports averages). */
+  readonly samplesMs: readonly number[];
+  /** Device time these samples took, in ms (for the overhead figure). */
+  readonly deviceMs: number;
+  readonly conditions?: readonly SampleConditions[];
+  /** End to end only: the run seen from the bench, bindings or shell included. */
+  readonly wallMedianMs?: number;
+}
+
+export interface TargetHooks {
+  readonly signal?: AbortSignal;
+  /** Things a user should know (a hot phone, a low battery); not errors. */
+  readonly onWarning?: (message: string) => void;
+  readonly onStatus?: (message: string) => void;
+}
+
+export interface ProfilingTarget {
+  /** The key a user types (`local`, an adb serial). */
+  readonly deviceKey: string;
+  readonly label: string;
+  /** Settings that change what is measured, merged into the run's settings. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  fingerprint(): Promise<DeviceFingerprint>;
+  /** Once before measuring: e.g. push every artifact in one batch. */
+  prepare?(units: readonly ProfileUnit[], endToEnd: Network, hooks: TargetHooks): Promise<void>;
+  /** Before each unit: e.g. wait for a phone to cool down. */
+  beforeUnit?(hooks: TargetHooks): Promise<void>;
+  measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured>;
+  measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured>;
+  /** Resolves once the device is back after a DEVICE_UNAVAILABLE error; rejects on timeout or abort. */
+  waitForDevice?(hooks: TargetHooks): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,251 @@
+/**
+ * An Android phone as a profiling target: every unit becomes a .tflite file, pushed in one
+ * batch before measuring, and is run by TFLite's `benchmark_model` with op profiling on.
+ * A sample is one invocation (its average over `innerRuns` runs, as benchmark_model
+ * reports averages); samples repeat until the median's interval is tight or a cap is hit.
+ * Before each unit the phone must cool below a threshold; temperatures and CPU frequencies
+ * are recorded with every sample. A phone that goes away raises DEVICE_UNAVAILABLE, and
+ * `waitForDevice` brings the job back when it returns (re-pushing what it lost).
+ */
+import { createHash } from 'node:crypto';
+import { LabbenchError } from '../../api/errors.js';
+import type { DeviceFingerprint } from '../../api/lut.js';
+import type { ProfileRequest } from '../../api/profile.js';
+import type { Network } from '../../workloads/ir.js';
+import type { ProfileUnit } from '../../workloads/units.js';
+import { buildTflite } from '../../../native-runners/android-tflite/tflite-writer.js';
+import { benchmarkArgv } from '../../../native-runners/android-tflite/argv.js';
+import { benchmarkFailure, parseBenchmarkOutput } from '../../../native-runners/android-tflite/parse-benchmark.js';
+import { createAdbClient, listPhones, push, pushFile, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
+import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
+import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
+import { relativeCiHalfWidth } from '../stats.js';
+import type { Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
+
+export const DEVICE_DIR = '/data/local/tmp/labbench';
+export const DEFAULT_BENCHMARK_MODEL = '/data/local/tmp/benchmark_model';
+
+interface AndroidOptions {
+  readonly runs: number;
+  readonly maxRuns: number;
+  readonly warmup: number;
+  readonly innerRuns: number;
+  readonly threads: number;
+  readonly delegate: 'cpu' | 'xnnpack' | 'gpu' | 'nnapi';
+  readonly coreMask: string | undefined;
+  readonly coolBelowC: number;
+  readonly targetRelCi: number;
+  readonly benchmarkBinary: string | undefined;
+  readonly unplugTimeoutS: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new LabbenchError('CANCELED', 'cancelled'));
+    }, { once: true });
+  });
+
+export class AndroidTarget implements ProfilingTarget {
+  readonly settings: Readonly<Record<string, unknown>>;
+  private cores: number[] = [];
+  private zones: { name: string; path: string }[] = [];
+  private props: Record<string, string> = {};
+  private binary = DEFAULT_BENCHMARK_MODEL;
+  /** Artifacts by unit key (and `__network__`): device path and bytes, to re-push after a replug. */
+  private readonly artifacts = new Map<string, { path: string; bytes: Uint8Array }>();
+
+  private constructor(
+    private readonly client: AdbClient,
+    readonly deviceKey: string,
+    readonly label: string,
+    private readonly o: AndroidOptions,
+  ) {
+    this.settings = {
+      runner: 'tflite-benchmark_model',
+      warmup: o.warmup,
+      inner_runs: o.innerRuns,
+      max_runs: o.maxRuns,
+      threads: o.threads,
+      delegate: o.delegate,
+      core_mask: o.coreMask ?? null,
+      cool_below_c: o.coolBelowC,
+      target_rel_ci: o.targetRelCi,
+    };
+  }
+
+  static async open(req: ProfileRequest): Promise<AndroidTarget> {
+    const client = createAdbClient();
+    const phones = await listPhones(client);
+    const phone = phones.find((p) => p.id === req.device);
+    if (!phone) {
+      const known = phones.map((p) => p.id).join(', ') || 'none';
+      throw new LabbenchError('DEVICE_NOT_FOUND', `${req.device}: no such device (local, gpuN, or an adb serial; adb sees: ${known})`);
+    }
+    if (phone.type !== 'device') throw new LabbenchError('DEVICE_UNAVAILABLE', `${req.device}: adb reports the phone as ${phone.type}`);
+    const runs = req.runs ?? 5;
+    const t = new AndroidTarget(client, req.device, req.device, {
+      runs,
+      maxRuns: req.maxRuns ?? Math.max(20, runs),
+      warmup: req.warmup ?? 3,
+      innerRuns: req.innerRuns ?? 10,
+      threads: req.threads ?? 1,
+      delegate: req.delegate ?? 'cpu',
+      coreMask: req.coreMask,
+      coolBelowC: req.coolBelowC ?? 45,
+      targetRelCi: req.targetRelCi ?? 0.02,
+      benchmarkBinary: req.benchmarkBinary,
+      unplugTimeoutS: req.unplugTimeoutS ?? 600,
+    });
+    await t.readIdentity();
+    return t;
+  }
+
+  private async readIdentity(): Promise<void> {
+    this.props = (await this.client.getDevice(this.deviceKey).getProperties()) as Record<string, string>;
+    this.cores = await listCores(this.client, this.deviceKey);
+    this.zones = await thermalZones(this.client, this.deviceKey);
+    (this as { label: string }).label = `${this.props['ro.product.manufacturer'] ?? ''} ${this.props['ro.product.model'] ?? this.deviceKey}`.trim();
+  }
+
+  async fingerprint(): Promise<DeviceFingerprint> {
+    const p = this.props;
+    return {
+      kind: 'android',
+      model: p['ro.product.model'] ?? null,
+      device: p['ro.product.device'] ?? null,
+      soc: p['ro.board.platform'] ?? p['ro.product.board'] ?? null,
+      android: p['ro.build.version.release'] ?? null,
+      build: p['ro.build.fingerprint'] ?? null,
+      abi: p['ro.product.cpu.abi'] ?? null,
+      cores: this.cores.length,
+      runtime: 'tflite benchmark_model',
+      delegate: this.o.delegate,
+      threads: this.o.threads,
+      core_mask: this.o.coreMask ?? null,
+    };
+  }
+
+  private async ensureBinary(): Promise<void> {
+    if ((await shell(this.client, this.deviceKey, ['ls', DEFAULT_BENCHMARK_MODEL])).exitCode === 0) return;
+    if (this.o.benchmarkBinary) {
+      await pushFile(this.client, this.deviceKey, this.o.benchmarkBinary, `${DEVICE_DIR}/benchmark_model`);
+      await shell(this.client, this.deviceKey, ['chmod', '755', `${DEVICE_DIR}/benchmark_model`]);
+      this.binary = `${DEVICE_DIR}/benchmark_model`;
+      return;
+    }
+    throw new LabbenchError(
+      'RUNNER_FAILED',
+      `${this.deviceKey} has no ${DEFAULT_BENCHMARK_MODEL}: build TFLite's benchmark_model for Android (tensorflow/lite/tools/benchmark, or the prebuilt android_aarch64_benchmark_model from TensorFlow's nightly binaries) and pass --benchmark-binary PATH`,
+    );
+  }
+
+  private warnAboutConditions(hooks: TargetHooks, battery: ReturnType<typeof parseDumpsysBattery>, screenOn: boolean | undefined): void {
+    if (battery.level !== undefined && battery.level < 20) hooks.onWarning?.(`${this.deviceKey}: battery at ${battery.level}%: low batteries throttle`);
+    if (screenOn) hooks.onWarning?.(`${this.deviceKey}: the screen is on: it heats the phone and competes for the CPU`);
+    if (battery.usb_powered && battery.status === 2) hooks.onWarning?.(`${this.deviceKey}: charging over USB: charging heats the phone (and distorts power readings)`);
+  }
+
+  async prepare(units: readonly ProfileUnit[], endToEnd: Network, hooks: TargetHooks): Promise<void> {
+    await shell(this.client, this.deviceKey, ['mkdir', '-p', DEVICE_DIR]);
+    await this.ensureBinary();
+    const battery = parseDumpsysBattery((await shell(this.client, this.deviceKey, ['dumpsys', 'battery'])).stdout);
+    const screen = parseScreenOn((await shell(this.client, this.deviceKey, ['dumpsys', 'power'])).stdout);
+    this.warnAboutConditions(hooks, battery, screen);
+    const all: [string, Network][] = [...units.map((u) => [u.key, u.network] as [string, Network]), ['__network__', endToEnd]];
+    for (const [key, net] of all) {
+      // File names from a hash: the device path never carries a user's naming.
+      const name = createHash('sha256').update(key).digest('hex').slice(0, 16);
+      this.artifacts.set(key, { path: `${DEVICE_DIR}/${name}.tflite`, bytes: buildTflite(net).bytes });
+    }
+    hooks.onStatus?.(`pushing ${this.artifacts.size} artifacts to ${this.deviceKey}`);
+    for (const a of this.artifacts.values()) await push(this.client, this.deviceKey, a.bytes, a.path);
+  }
+
+  private async liveConditions(): Promise<SampleConditions> {
+    const s = await readLiveState(this.client, this.deviceKey, this.cores, this.zones);
+    const hottest = s.thermal.length ? Math.max(...s.thermal.map((z) => z.temp_c)) : undefined;
+    return { ...(hottest !== undefined ? { temperature_c: hottest } : {}), cpu_khz: s.cpu_khz };
+  }
+
+  async beforeUnit(hooks: TargetHooks): Promise<void> {
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const c = await this.liveConditions();
+      if (c.temperature_c === undefined || c.temperature_c < this.o.coolBelowC) return;
+      if (Date.now() > deadline) {
+        hooks.onWarning?.(`${this.deviceKey} stayed above ${this.o.coolBelowC} C for 10 minutes; measuring anyway`);
+        return;
+      }
+      hooks.onStatus?.(`${this.deviceKey} at ${c.temperature_c.toFixed(1)} C: cooling below ${this.o.coolBelowC} C`);
+      await sleep(1000, hooks.signal);
+    }
+  }
+
+  /** One benchmark_model invocation: the sum of op rows (ms) and the whole-inference average. */
+  private async invoke(key: string, hooks: TargetHooks): Promise<{ opsMs: number; inferenceMs: number }> {
+    const art = this.artifacts.get(key);
+    if (!art) throw new Error(`no artifact pushed for ${key}`);
+    const argv = benchmarkArgv({
+      binary: this.binary,
+      graph: art.path,
+      threads: this.o.threads,
+      warmupRuns: this.o.warmup,
+      numRuns: this.o.innerRuns,
+      delegate: this.o.delegate,
+      ...(this.o.coreMask ? { coreMask: this.o.coreMask } : {}),
+    });
+    if (hooks.signal?.aborted) throw new LabbenchError('CANCELED', 'cancelled');
+    const r = await shell(this.client, this.deviceKey, argv, { timeoutMs: 300_000 });
+    if (r.exitCode !== 0) {
+      // A vanished file means the phone lost what was pushed (a reboot): push again and retry.
+      const reason = benchmarkFailure(r.stdout, '') ?? r.stdout.trim().split('\n').slice(-1)[0] ?? `exit ${r.exitCode}`;
+      throw new LabbenchError('RUNNER_FAILED', `${this.deviceKey}: benchmark_model failed: ${reason}`);
+    }
+    const parsed = parseBenchmarkOutput(r.stdout);
+    const opsMs = parsed.rows.reduce((s, row) => s + row.avgMs, 0);
+    const inferenceMs = parsed.overall ? parsed.overall.avgUs / 1000 : opsMs;
+    return { opsMs, inferenceMs };
+  }
+
+  private async sample(key: string, hooks: TargetHooks, pick: (x: { opsMs: number; inferenceMs: number }) => number): Promise<Measured> {
+    const samplesMs: number[] = [];
+    const conditions: SampleConditions[] = [];
+    let deviceMs = 0;
+    while (samplesMs.length < this.o.maxRuns) {
+      conditions.push(await this.liveConditions());
+      const r = await this.invoke(key, hooks);
+      samplesMs.push(pick(r));
+      deviceMs += r.inferenceMs * this.o.innerRuns;
+      if (samplesMs.length >= this.o.runs && relativeCiHalfWidth(samplesMs) <= this.o.targetRelCi) break;
+    }
+    return { samplesMs, deviceMs, conditions };
+  }
+
+  measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured> {
+    return this.sample(unit.key, hooks, (r) => r.opsMs);
+  }
+
+  measureNetwork(_network: Network, hooks: TargetHooks): Promise<Measured> {
+    return this.sample('__network__', hooks, (r) => r.inferenceMs);
+  }
+
+  async waitForDevice(hooks: TargetHooks): Promise<void> {
+    const deadline = Date.now() + this.o.unplugTimeoutS * 1000;
+    for (;;) {
+      const phones = await listPhones(this.client).catch(() => []);
+      if (phones.some((p) => p.id === this.deviceKey && p.type === 'device')) break;
+      if (Date.now() > deadline) throw new LabbenchError('DEVICE_UNAVAILABLE', `${this.deviceKey} did not come back within ${this.o.unplugTimeoutS} s; the run is kept, rerun to resume`);
+      await sleep(500, hooks.signal);
+    }
+    hooks.onStatus?.(`${this.deviceKey} is back`);
+    // Files pushed before the unplug may be gone (a reboot clears nothing here, a factory reset would).
+    const listing = await shell(this.client, this.deviceKey, ['ls', DEVICE_DIR]);
+    const present = new Set(listing.stdout.split(/\s+/));
+    for (const a of this.artifacts.values()) {
+      if (!present.has(a.path.slice(DEVICE_DIR.length + 1))) await push(this.client, this.deviceKey, a.bytes, a.path);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * From a device id to its profiling target: `local` and `gpuN` are this host (ORT);
+ * anything else is an adb serial. One line per kind of target.
+ */
+import type { ProfileRequest } from '../../api/profile.js';
+import type { ProfilingTarget } from '../target.js';
+import { LocalOrtTarget } from './local-ort.js';
+
+export function isLocalDevice(device: string): boolean {
+  return device === 'local' || /^gpu\d+$/.test(device);
+}
+
+export async function openTarget(req: ProfileRequest): Promise<ProfilingTarget> {
+  if (isLocalDevice(req.device)) {
+    const runs = req.runs ?? 20;
+    return LocalOrtTarget.open(req.device, {
+      runs,
+      maxRuns: req.maxRuns ?? Math.max(500, runs),
+      warmup: req.warmup ?? 5,
+      threads: req.threads ?? 1,
+      graphOptimization: req.graphOptimization ?? 'disabled',
+      targetRelCi: req.targetRelCi ?? 0.02,
+      maxSecondsPerUnit: req.maxSecondsPerUnit ?? 3,
+    });
+  }
+  const { AndroidTarget } = await import('./android-adb.js');
+  return AndroidTarget.open(req);
+}
+
+/** Canary default: phones heat and throttle, this host is assumed steady unless asked. */
+export function defaultCanaryEvery(device: string): number {
+  return isLocalDevice(device) ? 0 : 8;
+}

@@ -1,0 +1,86 @@
+/**
+ * This host as a profiling target: units and networks run in process by onnxruntime-node,
+ * on the CPU or (where ORT's CUDA provider is installed) an NVIDIA GPU.
+ */
+import { LabbenchError } from '../../api/errors.js';
+import type { DeviceFingerprint } from '../../api/lut.js';
+import type { Network } from '../../workloads/ir.js';
+import type { ProfileUnit } from '../../workloads/units.js';
+import { buildOnnx } from '../../../native-runners/onnxruntime/artifact.js';
+import { measureOnnx, ortVersion, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
+import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../devices/local-host.js';
+import { summarize } from '../stats.js';
+import type { Measured, ProfilingTarget, TargetHooks } from '../target.js';
+
+export interface LocalOrtOptions {
+  readonly runs: number;
+  readonly maxRuns: number;
+  readonly warmup: number;
+  readonly threads: number;
+  readonly graphOptimization: GraphOptimization;
+  readonly targetRelCi: number;
+  readonly maxSecondsPerUnit: number;
+}
+
+export class LocalOrtTarget implements ProfilingTarget {
+  readonly label: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+
+  private constructor(
+    readonly deviceKey: string,
+    private readonly executionProvider: 'cpu' | 'cuda',
+    private readonly opts: LocalOrtOptions,
+    private readonly gpu: { name: string; driver: string } | undefined,
+  ) {
+    this.label = gpu ? `${gpu.name} (CUDA)` : describeLocalCpu().label;
+    this.settings = { threads: opts.threads, graph_optimization: opts.graphOptimization, warmup: opts.warmup, max_runs: opts.maxRuns, target_rel_ci: opts.targetRelCi, max_seconds_per_unit: opts.maxSecondsPerUnit };
+  }
+
+  /** `local` is the CPU; `gpuN` needs nvidia-smi to list it and ORT's CUDA provider to run on it. */
+  static async open(device: string, opts: LocalOrtOptions): Promise<LocalOrtTarget> {
+    if (device === 'local') return new LocalOrtTarget(device, 'cpu', opts, undefined);
+    const { gpus, note } = await detectNvidiaGpus();
+    const gpu = gpus.find((g) => g.id === device);
+    if (!gpu) throw new LabbenchError('DEVICE_NOT_FOUND', `${device}: no such GPU on this machine${note ? ` (${note})` : ''}`);
+    if (!cudaProviderPresent()) {
+      throw new LabbenchError(
+        'DEVICE_UNAVAILABLE',
+        `${device}: onnxruntime-node's CUDA execution provider is not installed (reinstall onnxruntime-node without ONNXRUNTIME_NODE_INSTALL=skip on a machine with CUDA 12)`,
+      );
+    }
+    return new LocalOrtTarget(device, 'cuda', opts, gpu);
+  }
+
+  async fingerprint(): Promise<DeviceFingerprint> {
+    return localFingerprint(
+      describeLocalCpu(),
+      { runtime: 'onnxruntime-node', runtimeVersion: ortVersion(), executionProvider: this.executionProvider, threads: this.opts.threads, graphOptimization: this.opts.graphOptimization },
+      this.gpu,
+    );
+  }
+
+  private measureOptions(hooks: TargetHooks): MeasureOptions {
+    const o = this.opts;
+    return {
+      threads: o.threads,
+      graphOptimization: o.graphOptimization,
+      executionProvider: this.executionProvider,
+      warmup: o.warmup,
+      minRuns: o.runs,
+      maxRuns: o.maxRuns,
+      targetRelCi: o.targetRelCi,
+      maxSeconds: o.maxSecondsPerUnit,
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    };
+  }
+
+  async measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured> {
+    const m = await measureOnnx(buildOnnx(unit.network), this.measureOptions(hooks));
+    return { samplesMs: m.kernelMs, deviceMs: m.kernelMs.reduce((a, b) => a + b, 0) };
+  }
+
+  async measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured> {
+    const m = await measureOnnx(buildOnnx(network), this.measureOptions(hooks));
+    return { samplesMs: m.modelRunMs, deviceMs: m.modelRunMs.reduce((a, b) => a + b, 0), wallMedianMs: summarize(m.wallMs).median_ms };
+  }
+}
