@@ -98,7 +98,7 @@ export async function pushFile(client: AdbClient, serial: string, hostPath: stri
 /** Serials and states the adb server knows now. */
 export async function listPhones(client: AdbClient): Promise<{ id: string; type: string }[]> {
   try {
-    return (await client.listDevices()).map((d) => ({ id: d.id, type: d.type }));
+    return (await client.listDevices()).map((d: { id: string; type: string }) => ({ id: d.id, type: d.type }));
   } catch (e) {
     throw adbError('adb', e);
   }

@@ -15,7 +15,7 @@ import type { Network } from '../../workloads/ir.js';
 import type { ProfileUnit } from '../../workloads/units.js';
 import { buildTflite } from '../../../native-runners/android-tflite/tflite-writer.js';
 import { benchmarkArgv } from '../../../native-runners/android-tflite/argv.js';
-import { benchmarkFailure, parseBenchmarkOutput } from '../../../native-runners/android-tflite/parse-benchmark.js';
+import { benchmarkFailure, parseBenchmarkOutput, rowMsPerRun } from '../../../native-runners/android-tflite/parse-benchmark.js';
 import { createAdbClient, listPhones, push, pushFile, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
 import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
@@ -204,9 +204,11 @@ export class AndroidTarget implements ProfilingTarget {
       const reason = benchmarkFailure(r.stdout, '') ?? r.stdout.trim().split('\n').slice(-1)[0] ?? `exit ${r.exitCode}`;
       throw new LabbenchError('RUNNER_FAILED', `${this.deviceKey}: benchmark_model failed: ${reason}`);
     }
-    const parsed = parseBenchmarkOutput(r.stdout);
-    const opsMs = parsed.rows.reduce((s, row) => s + row.avgMs, 0);
-    const inferenceMs = parsed.overall ? parsed.overall.avgUs / 1000 : opsMs;
+    const parsed = parseBenchmarkOutput(r.stdout, { source: `benchmark_model on ${this.deviceKey}` });
+    // A row's avg is per call; an op called several times per run counts that often.
+    const opsMs = parsed.rows.reduce((s, row) => s + rowMsPerRun(row), 0);
+    // `Inference (avg)` is wall time per inference; the Timings line is the profiled ops' sum.
+    const inferenceMs = parsed.inference ? parsed.inference.inferenceAvgUs / 1000 : parsed.overall ? parsed.overall.avgUs / 1000 : opsMs;
     return { opsMs, inferenceMs };
   }
 
