@@ -155,3 +155,18 @@ test('bad input exits 2 with a one-line reason', (t) => {
   assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'DEVICE_NOT_FOUND');
   assert.ok(!existsSync(join(dir, 'missing.json')));
 });
+
+test('profile an ONNX model written by another tool (PyTorch); an unsupported operator exits 2 naming it', (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'o.db');
+  const model = join('app', 'workloads', 'fixtures', 'torch-cnn-op13.onnx');
+  const r = labbench(['profile', '--device', 'local', '--workload', model, '--db', db, '--json', ...QUICK]);
+  assert.equal(r.status, 0, r.stderr);
+  const p = JSON.parse(r.stdout) as ProfileJson;
+  assert.equal(p.workload, 'torch-cnn-op13.onnx');
+  assert.ok(p.layers.some((l) => l.op === 'dwconv') && p.layers.some((l) => l.op === 'fc'));
+  assert.ok(p.end_to_end.median_ms > 0);
+  const bad = labbench(['profile', '--device', 'local', '--workload', join('app', 'workloads', 'fixtures', 'torch-resize-op13.onnx'), '--db', db]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unsupported ONNX operator 'Resize' \(node '\/Resize'\)/);
+});

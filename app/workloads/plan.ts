@@ -9,6 +9,10 @@ import { zooNetwork } from './zoo/index.js';
 import { SPNAS_LAYERS, SPNAS_OPTIONS, spnasBlock, spnasNetwork, spnasStemHead } from './zoo/spnas-space.js';
 import { mbconvKey, spnasFixedKey, spnasSkipKey } from './spnas-keys.js';
 import type { Network } from './ir.js';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { LabbenchError } from '../api/errors.js';
+import { importOnnx } from './onnx-import.js';
 
 export interface PlanOptions {
   readonly resolution?: number | undefined;
@@ -18,7 +22,24 @@ export interface PlanOptions {
 export function planWorkload(name: string, opts: PlanOptions = {}): WorkloadPlan {
   const o = { ...(opts.resolution ? { resolution: opts.resolution } : {}), ...(opts.batch ? { batch: opts.batch } : {}) };
   if (name === 'spnas-space') return spnasPlan(o);
+  if (/\.onnx$/i.test(name)) return layerPlan(basename(name), loadOnnxWorkload(name, o));
   return layerPlan(name, zooNetwork(name, o));
+}
+
+/** A user's ONNX model as the IR; its own input shape stands unless a resolution or batch is asked. */
+export function loadOnnxWorkload(path: string, o: { resolution?: number; batch?: number } = {}): Network {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new LabbenchError('BAD_INPUT', `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const net = importOnnx(bytes, basename(path));
+  if (o.resolution && net.input.length !== 3) throw new LabbenchError('BAD_INPUT', `${path}: --resolution needs an image input, the model takes [${net.input.join(',')}]`);
+  const input = o.resolution ? [net.input[0]!, o.resolution, o.resolution] : net.input;
+  const resized = { ...net, input, batch: o.batch ?? net.batch };
+  analyzeNetwork(resized);
+  return resized;
 }
 
 function spnasPlan(o: { resolution?: number; batch?: number }): WorkloadPlan {
