@@ -1,0 +1,105 @@
+/**
+ * The analytic baseline, after Paleo (Qi, Sparks, Talwalkar, ICLR'17): a layer takes the
+ * time to do its arithmetic at the device's peak rate plus the time to move its bytes at
+ * the device's bandwidth, plus a fixed per-layer overhead:
+ *
+ *   T_ms = 1000 * (flops / peak_flops + bytes / bandwidth) + overhead_ms
+ *
+ * FLOPs and bytes are those of features.ts (batch included). The peaks come from a
+ * device's micro-benchmark; `fitAnalyticOverhead` then fits only the overhead, and
+ * `fitAnalytic` fits all three by non-negative least squares, the fair version of the
+ * baseline when no peaks were measured. Both fits minimize squared relative error, the
+ * quantity RMSPE reports.
+ *
+ * Not here: anything learned per layer type (neuralpower.ts).
+ */
+import type { AnalyzedLayer, NetworkAnalysis } from '../workloads/analyze.js';
+import { configFeatures, layerFeatures, type LayerSample } from './features.js';
+import { nnlsSmall } from './linalg.js';
+
+export interface AnalyticParams {
+  /** Peak arithmetic rate, FLOP per second. `Infinity` drops the compute term. */
+  readonly peak_flops: number;
+  /** Memory bandwidth, bytes per second. `Infinity` drops the memory term. */
+  readonly bandwidth: number;
+  /** Fixed cost of every layer, ms. */
+  readonly overhead_ms: number;
+}
+
+/** FLOPs and bytes of one measured layer: what the analytic model sees. */
+export interface CostSample {
+  readonly flops: number;
+  readonly bytes: number;
+  readonly runtime_ms: number;
+}
+
+/** The analytic estimate, ms, of a layer doing `flops` FLOPs and moving `bytes` bytes. */
+export function analyticMs(p: AnalyticParams, flops: number, bytes: number): number {
+  return (1000 * flops) / p.peak_flops + (1000 * bytes) / p.bandwidth + p.overhead_ms;
+}
+
+/** The analytic estimate of an analyzed layer run at `batch`, ms. */
+export function predictAnalyticLayer(p: AnalyticParams, a: AnalyzedLayer, batch = 1): number {
+  const { flops, bytes } = layerFeatures(a, batch).values;
+  return analyticMs(p, flops!, bytes!);
+}
+
+/** Per-layer and total analytic runtime of a network (its own batch), ms. */
+export function predictAnalyticNetwork(p: AnalyticParams, analysis: NetworkAnalysis): { layers: { name: string; runtime_ms: number }[]; total: { runtime_ms: number } } {
+  const layers = analysis.layers.map((a) => ({ name: a.layer.name, runtime_ms: predictAnalyticLayer(p, a, analysis.network.batch) }));
+  return { layers, total: { runtime_ms: layers.reduce((s, l) => s + l.runtime_ms, 0) } };
+}
+
+/** FLOPs and bytes of training samples given by op and config (see features.ts). */
+export function costSamples(samples: readonly LayerSample[]): CostSample[] {
+  return samples.map((s) => {
+    const { flops, bytes } = configFeatures(s.op, s.config).values;
+    return { flops: flops!, bytes: bytes!, runtime_ms: s.runtime_ms };
+  });
+}
+
+function checked(samples: readonly CostSample[]): CostSample[] {
+  const ok = samples.filter((s) => s.runtime_ms > 0 && Number.isFinite(s.runtime_ms));
+  if (ok.length === 0) throw new Error('analytic fit: no sample with a positive runtime');
+  return ok;
+}
+
+/**
+ * Fits the overhead only, the peaks being given (measured): the overhead minimizing
+ * sum ((T - A - o) / T)^2, i.e. o = sum((T - A) / T^2) / sum(1 / T^2), floored at 0.
+ */
+export function fitAnalyticOverhead(samples: readonly LayerSample[] | readonly CostSample[], peaks: { peak_flops: number; bandwidth: number }): AnalyticParams {
+  const costs = checked(asCosts(samples));
+  const base: AnalyticParams = { ...peaks, overhead_ms: 0 };
+  let num = 0;
+  let den = 0;
+  for (const s of costs) {
+    const w = 1 / (s.runtime_ms * s.runtime_ms);
+    num += w * (s.runtime_ms - analyticMs(base, s.flops, s.bytes));
+    den += w;
+  }
+  return { ...peaks, overhead_ms: Math.max(0, num / den) };
+}
+
+/**
+ * Fits peak rate, bandwidth and overhead together by non-negative least squares on
+ * relative error: T ~ a * flops + b * bytes + c with a, b, c >= 0, then peak = 1000 / a,
+ * bandwidth = 1000 / b. A coefficient fitted to 0 gives an infinite peak (that term
+ * does not explain the data).
+ */
+export function fitAnalytic(samples: readonly LayerSample[] | readonly CostSample[]): AnalyticParams {
+  const costs = checked(asCosts(samples));
+  // Columns scaled to O(1) so the normal equations are well conditioned.
+  const sf = costs.reduce((m, s) => Math.max(m, s.flops), 1);
+  const sb = costs.reduce((m, s) => Math.max(m, s.bytes), 1);
+  const x = costs.map((s) => [s.flops / sf, s.bytes / sb, 1]);
+  const y = costs.map((s) => s.runtime_ms);
+  const w = costs.map((s) => 1 / (s.runtime_ms * s.runtime_ms));
+  const { beta } = nnlsSmall(x, y, w);
+  const [a, bb, c] = beta as [number, number, number];
+  return { peak_flops: a > 0 ? (1000 * sf) / a : Infinity, bandwidth: bb > 0 ? (1000 * sb) / bb : Infinity, overhead_ms: c };
+}
+
+function asCosts(samples: readonly LayerSample[] | readonly CostSample[]): CostSample[] {
+  return samples.map((s) => ('flops' in s ? s : costSamples([s])[0]!));
+}
