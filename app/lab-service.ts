@@ -17,6 +17,9 @@ import type { PhoneDeviceInfo } from './api/devices.js';
 import { connectPhone, createAdbClient, listPhones } from './devices/adb/adb-shell.js';
 import { describePhone } from './devices/adb/phone-info.js';
 import { runProfileJob } from './profiling/profile-job.js';
+import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './api/predict.js';
+import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWorkload, trainingRows } from './predict/fit-device.js';
+import { MICROBENCH, microbenchPlan } from './predict/microbench.js';
 import { defaultCanaryEvery, openTarget } from './profiling/targets/index.js';
 import { LabbenchError } from './api/errors.js';
 
@@ -75,6 +78,56 @@ export class LocalLabService implements LabService {
       canaryDrift: req.canaryDrift ?? 0.05,
     };
     return runProfileJob(this.openDb(), target, req, job, hooks);
+  }
+
+  async fit(req: FitRequest, hooks: { onProgress?: (p: ProfileProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal } = {}): Promise<FitSummary> {
+    const holdout = req.holdout ?? [];
+    const profiled: { workload: string; units: number; wall_s: number }[] = [];
+    const profileFirst = async (workload: string): Promise<void> => {
+      const r = await this.profile({ device: req.device, workload, runs: 10, maxSecondsPerUnit: 1 }, hooks);
+      profiled.push({ workload, units: r.measured_units, wall_s: r.wall_s });
+    };
+    const db = this.openDb();
+    const known = db.listDevices().some((d) => d.key === req.device);
+    const rows = known ? trainingRows(db, db.resolveDevice(req.device), holdout).rows.length : 0;
+    const sample = req.sample ?? 150;
+    if (rows < (req.minRows ?? 80) && sample > 0) await profileFirst(`layer-sample:${sample}`);
+    const device = db.resolveDevice(req.device);
+    if (!db.lutEntries(device.id).some((e) => microbenchPlan().units.some((u) => u.key === e.key))) await profileFirst(MICROBENCH);
+    const model = fitDeviceModel(db, device, holdout);
+    const stored = db.saveModel(device.id, MODEL_KIND, model as unknown as Record<string, unknown>);
+    return {
+      device: device.key,
+      model_id: stored.id,
+      training_rows: model.training.rows,
+      holdout,
+      types: Object.entries(model.neuralpower.types).map(([type, t]) => ({
+        type,
+        n: t!.n_runtime,
+        family: t!.runtime?.family ?? 'none',
+        degree: t!.runtime?.degree ?? 0,
+        terms: t!.runtime?.terms.length ?? 0,
+        cv_rmspe_pct: t!.runtime?.cv.rmspe_pct ?? NaN,
+      })),
+      analytic: { peak_gflops: model.analytic.peak_flops / 1e9, bandwidth_gbps: model.analytic.bandwidth / 1e9, overhead_ms: model.analytic.overhead_ms },
+      gap_factor: model.gap_factor,
+      gap_runs: model.gap_runs,
+      profiled,
+    };
+  }
+
+  async predict(req: PredictRequest): Promise<PredictResult> {
+    const db = this.openDb();
+    const device = db.resolveDevice(req.device);
+    const p = predictWorkload(db, device, loadDeviceModel(db, device), req.workload, req);
+    return { device: device.key, workload: req.workload, layers: p.layers, total: p.total, sum_of_layers_ms: p.sum_of_layers_ms, gap_factor: p.gap_factor, baseline: { name: 'analytic', runtime_ms: p.baseline_runtime_ms } };
+  }
+
+  async reportAccuracy(deviceRef: string): Promise<AccuracyResult> {
+    const db = this.openDb();
+    const device = db.resolveDevice(deviceRef);
+    const r = accuracyReport(db, device, loadDeviceModel(db, device));
+    return { device: device.key, ...r };
   }
 
   async lutShow(device: string): Promise<LutView> {

@@ -17,9 +17,11 @@ import { getDevice, listDevices, resolveDevice, upsertDevice, type NewDevice } f
 import { importEntries, lutEntries, lutSources, type LutImport, type LutImportResult, type LutSources } from './lut-table.js';
 import { migrate, schemaVersionOf } from './migrations/migrate.js';
 import * as runs from './runs.js';
+import * as models from './models.js';
 import type { NewRun, RunRecord, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 
 export type { NewDevice } from './devices.js';
+export type { StoredModel } from './models.js';
 export type { LutImport, LutImportResult, LutSources } from './lut-table.js';
 export type { NewRun, RunRecord, RunStatus, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 export { LATEST_SCHEMA_VERSION } from './migrations/migrate.js';
@@ -204,5 +206,15 @@ export class ProfilesDb {
       }
       throw err;
     }
+  }
+
+  /** Saves a fitted model of a device (NeuralPower, ...). */
+  saveModel(deviceId: number, kind: string, model: Readonly<Record<string, unknown>>): models.StoredModel {
+    return this.#guard('saveModel', () => models.saveModel(this.#ctx, deviceId, kind, model));
+  }
+
+  /** The device's newest model of that kind, if any. */
+  latestModel(deviceId: number, kind: string): models.StoredModel | undefined {
+    return this.#guard('latestModel', () => models.latestModel(this.#ctx, deviceId, kind));
   }
 }

@@ -77,7 +77,8 @@ export interface ProfileResult {
   readonly warnings: readonly string[];
   readonly settings: Readonly<Record<string, unknown>>;
   readonly layers: readonly ProfiledLayer[];
-  readonly end_to_end: {
+  /** Absent for a layer sample (`layer-sample:N`), which has no network to run whole. */
+  readonly end_to_end?: {
     readonly median_ms: number;
     readonly ci_ms: readonly [number, number];
     readonly n: number;
@@ -86,7 +87,7 @@ export interface ProfileResult {
   };
   /** Sum of per-layer medians, and its gap to the end-to-end median in % of the latter. */
   readonly sum_of_layers_ms: number;
-  readonly sum_gap_pct: number;
+  readonly sum_gap_pct?: number;
   /** Wall time of the whole job and the device time it measured (kernels, measured runs only). */
   readonly wall_s: number;
   readonly device_s: number;

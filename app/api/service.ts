@@ -6,6 +6,7 @@
 import type { DeviceList, PhoneDeviceInfo } from './devices.js';
 import type { LutView } from './lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
+import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
 
 export interface LutImportResult {
   readonly device: { readonly key: string; readonly fingerprint_hash: string; readonly label: string };
@@ -22,6 +23,12 @@ export interface LabService {
   connectPhone(hostPort: string): Promise<PhoneDeviceInfo>;
   /** Profiles a workload on a device into the DB; resumes an interrupted run with the same settings. */
   profile(req: ProfileRequest, hooks?: { onProgress?: (p: ProfileProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<ProfileResult>;
+  /** Fits NeuralPower (and the analytic baseline) for a device, profiling a layer sample first when its LUT is thin. */
+  fit(req: FitRequest, hooks?: { onProgress?: (p: ProfileProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<FitSummary>;
+  /** Per-layer and total runtime (power, energy where modelled) of a workload on a device; LUT rows where present, the model elsewhere. */
+  predict(req: PredictRequest): Promise<PredictResult>;
+  /** RMSPE and RMSE per layer type and per network, NeuralPower beside the analytic baseline. */
+  reportAccuracy(device: string): Promise<AccuracyResult>;
   /** The LUT of a device (`local`, `pixel1`, `key@hash`). */
   lutShow(device: string): Promise<LutView>;
   /** A LUT file's text: versioned JSON with a checksum, or CSV for spreadsheets. */

@@ -2,6 +2,7 @@
 import type { DeviceInfo, DeviceList } from '../api/devices.js';
 import type { LutEntry, LutView } from '../api/lut.js';
 import type { ProfileResult } from '../api/profile.js';
+import type { AccuracyResult, FitSummary, PredictResult } from '../api/predict.js';
 
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -40,10 +41,15 @@ export function formatProfile(r: ProfileResult): string {
   const rows = [['LAYER', 'OP', 'MEDIAN ms', '95% CI ms', 'N']];
   for (const l of r.layers) rows.push([l.name, l.op, ms(l.median_ms), `${ms(l.ci_ms[0])}-${ms(l.ci_ms[1])}`, String(l.n)]);
   const e = r.end_to_end;
+  const gap = r.sum_gap_pct ?? 0;
   return [
     `${r.workload} on ${r.device} (run ${r.run_id}, ${r.measured_units} units measured, ${r.resumed_units} kept from an interrupted run)`,
     table(rows),
-    `end to end: median ${ms(e.median_ms)} ms (95% CI ${ms(e.ci_ms[0])}-${ms(e.ci_ms[1])}, n=${e.n}); sum of layers ${ms(r.sum_of_layers_ms)} ms (${r.sum_gap_pct >= 0 ? '+' : ''}${r.sum_gap_pct.toFixed(1)}%)`,
+    e
+      ? `end to end: median ${ms(e.median_ms)} ms (95% CI ${ms(e.ci_ms[0])}-${ms(e.ci_ms[1])}, n=${e.n}); sum of layers ${ms(r.sum_of_layers_ms)} ms (${gap >= 0 ? '+' : ''}${gap.toFixed(1)}%)`
+      : `sum of layers ${ms(r.sum_of_layers_ms)} ms (a layer sample: no network to run end to end)`,
+    ...(r.remeasured_units.length ? [`re-measured after the canary drifted: ${r.remeasured_units.length} unit(s)`] : []),
+    ...r.warnings.map((w) => `warning: ${w}`),
     `wall ${r.wall_s.toFixed(1)} s for ${r.device_s.toFixed(2)} s of device time`,
   ].join('\n');
 }
@@ -75,4 +81,45 @@ export function formatLut(v: LutView): string {
   const rows = [['KEY', 'MEDIAN ms', '95% CI ms', 'N', 'MEASURED']];
   for (const e of rest) rows.push([e.key, ms(e.median_ms), `${ms(e.ci_low_ms)}-${ms(e.ci_high_ms)}`, String(e.n), e.measured_at]);
   return [head, ...(grid ? [grid] : []), ...(rest.length ? [table(rows)] : [])].join('\n');
+}
+
+const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : `${x.toFixed(1)}%`);
+
+export function formatFit(r: FitSummary): string {
+  const rows = [['TYPE', 'N', 'TARGET', 'DEGREE', 'TERMS', 'CV RMSPE']];
+  for (const t of r.types) rows.push([t.type, String(t.n), t.family, String(t.degree), String(t.terms), pct(t.cv_rmspe_pct)]);
+  return [
+    `NeuralPower for ${r.device} (model ${r.model_id}) from ${r.training_rows} layer rows${r.holdout.length ? `, holding out ${r.holdout.join(', ')}` : ''}`,
+    ...r.profiled.map((p) => `profiled ${p.workload} first: ${p.units} units in ${p.wall_s.toFixed(1)} s`),
+    table(rows),
+    `analytic baseline: ${r.analytic.peak_gflops.toFixed(2)} GFLOP/s, ${r.analytic.bandwidth_gbps.toFixed(2)} GB/s, ${r.analytic.overhead_ms.toFixed(4)} ms per layer`,
+    `network gap (end to end / sum of layers): x${r.gap_factor.toFixed(3)} from ${r.gap_runs} run(s)`,
+  ].join('\n');
+}
+
+export function formatPrediction(r: PredictResult): string {
+  const rows = [['LAYER', 'OP', 'RUNTIME ms', 'SOURCE', '+-']];
+  for (const l of r.layers) rows.push([l.name, l.op, ms(l.runtime_ms), l.source, pct(l.uncertainty_pct)]);
+  const t = r.total;
+  return [
+    `${r.workload} on ${r.device}`,
+    table(rows),
+    `total ${ms(t.runtime_ms)} ms (sum of layers ${ms(r.sum_of_layers_ms)} ms x gap ${r.gap_factor.toFixed(3)})${t.power_w !== undefined ? `, ${t.power_w.toFixed(3)} W` : ''}${t.energy_mj !== undefined ? `, ${t.energy_mj.toFixed(3)} mJ` : ''}`,
+    `analytic baseline: ${ms(r.baseline.runtime_ms)} ms`,
+  ].join('\n');
+}
+
+export function formatAccuracy(r: AccuracyResult): string {
+  const preds = ['neuralpower', 'analytic'];
+  const lrows = [['LAYER TYPE', 'N', ...preds.flatMap((p) => [`${p} RMSPE`, `${p} RMSE ms`])]];
+  for (const g of r.layers) lrows.push([g.group, String(g.n), ...preds.flatMap((p) => [pct(g.predictors[p]?.rmspe_pct), g.predictors[p] ? ms(g.predictors[p].rmse) : '-'])]);
+  const nrows = [['NETWORK', 'MEASURED ms', ...preds.flatMap((p) => [`${p} ms`, 'error'])]];
+  for (const n of r.networks.rows) nrows.push([n.network + (r.networks.held_out.includes(n.network.split('@')[0]!) ? ' (held out)' : ''), ms(n.actual), ...preds.flatMap((p) => [n.predicted[p] === undefined ? '-' : ms(n.predicted[p]), pct(n.error_pct[p])])]);
+  return [
+    `Layer-level accuracy on ${r.device}${r.layers_in_sample ? ' (in sample: nothing was held out)' : ' (held-out layers)'}`,
+    table(lrows),
+    'Network-level accuracy (model only, no LUT rows)',
+    table(nrows),
+    `RMSPE over networks: ${preds.map((p) => `${p} ${pct(r.networks.rmspe_pct[p])}`).join(', ')}`,
+  ].join('\n');
 }

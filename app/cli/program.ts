@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { LabbenchError, exitCodeFor, serializeError } from '../api/errors.js';
 import { LocalLabService, defaultDbPath } from '../lab-service.js';
 import { ProgressBar } from './progress-bar.js';
-import { formatDevices, formatLut, formatProfile } from './format.js';
+import { formatAccuracy, formatDevices, formatFit, formatLut, formatPrediction, formatProfile } from './format.js';
 
 export interface CliIo {
   readonly stdout: (s: string) => void;
@@ -111,6 +111,46 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
       emit(cmd, result, formatProfile(result));
     });
 
+  program
+    .command('fit')
+    .description("fit NeuralPower layer models (and the analytic baseline) from a device's LUT; profiles a layer sample first when the LUT is thin")
+    .requiredOption('--device <id>', 'device id')
+    .option('--holdout <workloads>', 'comma-separated workloads kept out of the fit, to measure accuracy on them')
+    .option('--sample <n>', 'layer configurations to profile when the LUT is thin (default 150; 0: never)', intArg('--sample'))
+    .option('--min-rows <n>', 'rows below which the sample is profiled (default 80)', intArg('--min-rows'))
+    .action(async (o: { device: string; holdout?: string; sample?: number; minRows?: number }, cmd: Command) => {
+      const bar = new ProgressBar();
+      const r = await svc(cmd).fit(
+        { device: o.device, ...(o.holdout ? { holdout: o.holdout.split(',').filter(Boolean) } : {}), ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.minRows !== undefined ? { minRows: o.minRows } : {}) },
+        { onProgress: (p) => bar.update(p), onWarning: (m) => io.stderr(`warning: ${m}\n`), ...(signal ? { signal } : {}) },
+      );
+      emit(cmd, r, formatFit(r));
+    });
+
+  program
+    .command('predict')
+    .description('predict per-layer and total runtime of a network on a device (LUT rows where measured, the fitted model elsewhere)')
+    .requiredOption('--device <id>', 'device id')
+    .requiredOption('--workload <name>', 'zoo network or FILE.onnx')
+    .option('--resolution <px>', 'input height and width', intArg('--resolution'))
+    .option('--batch <n>', 'batch size', intArg('--batch'))
+    .option('--model-only', 'ignore LUT rows: every layer from the model')
+    .action(async (o: { device: string; workload: string; resolution?: number; batch?: number; modelOnly?: boolean }, cmd: Command) => {
+      const r = await svc(cmd).predict({ device: o.device, workload: o.workload, ...pick(o, { resolution: 'resolution', batch: 'batch', modelOnly: 'modelOnly' }) });
+      emit(cmd, r, formatPrediction(r));
+    });
+
+  program
+    .command('report')
+    .description('reports')
+    .command('accuracy')
+    .description('NeuralPower against the analytic baseline: RMSPE and RMSE per layer type and per measured network')
+    .requiredOption('--device <id>', 'device id')
+    .action(async (o: { device: string }, cmd: Command) => {
+      const r = await svc(cmd).reportAccuracy(o.device);
+      emit(cmd, r, formatAccuracy(r));
+    });
+
   const lut = program.command('lut').description('lookup tables: show, export, import');
   lut
     .command('show')
@@ -171,8 +211,9 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
 }
 
 /** Copies the options that were given, renamed to the request's field names. */
-function pick(o: Record<string, unknown>, names: Record<string, string>): Record<string, unknown> {
+function pick(o: object, names: Record<string, string>): Record<string, unknown> {
+  const src = o as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [from, to] of Object.entries(names)) if (o[from] !== undefined) out[to] = o[from];
+  for (const [from, to] of Object.entries(names)) if (src[from] !== undefined) out[to] = src[from];
   return out;
 }

@@ -65,7 +65,7 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
   const run = existing ?? db.startRun({ deviceId: device.id, workload: plan.workload, settings });
   const kept = db.completedUnits(run.id);
   const todo = plan.units.filter((u) => !kept.has(u.key));
-  const total = plan.units.length + 1;
+  const total = plan.units.length + (plan.endToEnd ? 1 : 0);
   let done = plan.units.length - todo.length;
   let deviceMs = 0;
   let measuredUnits = 0;
@@ -138,14 +138,20 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
         sinceCheck = [];
       }
     }
-    progress({ phase: 'end_to_end', current: `${plan.workload} end to end` });
-    const e2e = await withDevice('end to end', async () => {
-      await target.beforeUnit?.(th);
-      return target.measureNetwork(plan.endToEnd, th);
-    });
-    deviceMs += e2e.deviceMs;
-    const e2eStats = summarize(e2e.samplesMs);
-    db.recordEndToEnd(run.id, [...e2e.samplesMs], e2eStats, e2e.conditions);
+    let e2eStats: LatencyStats | undefined;
+    let e2eWall: number | undefined;
+    const whole = plan.endToEnd;
+    if (whole) {
+      progress({ phase: 'end_to_end', current: `${plan.workload} end to end` });
+      const e2e = await withDevice('end to end', async () => {
+        await target.beforeUnit?.(th);
+        return target.measureNetwork(whole, th);
+      });
+      deviceMs += e2e.deviceMs;
+      e2eStats = summarize(e2e.samplesMs);
+      e2eWall = e2e.wallMedianMs;
+      db.recordEndToEnd(run.id, [...e2e.samplesMs], e2eStats, e2e.conditions);
+    }
     db.completeRun(run.id);
     done = total;
     progress({ phase: 'done' });
@@ -168,14 +174,13 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       warnings,
       settings,
       layers,
-      end_to_end: {
-        median_ms: e2eStats.median_ms,
-        ci_ms: [e2eStats.ci_low_ms, e2eStats.ci_high_ms],
-        n: e2eStats.n,
-        wall_median_ms: e2e.wallMedianMs ?? e2eStats.median_ms,
-      },
+      ...(e2eStats
+        ? {
+            end_to_end: { median_ms: e2eStats.median_ms, ci_ms: [e2eStats.ci_low_ms, e2eStats.ci_high_ms] as const, n: e2eStats.n, wall_median_ms: e2eWall ?? e2eStats.median_ms },
+            sum_gap_pct: ((sum - e2eStats.median_ms) / e2eStats.median_ms) * 100,
+          }
+        : {}),
       sum_of_layers_ms: sum,
-      sum_gap_pct: ((sum - e2eStats.median_ms) / e2eStats.median_ms) * 100,
       wall_s: (performance.now() - started) / 1000,
       device_s: deviceMs / 1000,
     };

@@ -40,7 +40,7 @@ export interface ProfilingTarget {
   readonly settings: Readonly<Record<string, unknown>>;
   fingerprint(): Promise<DeviceFingerprint>;
   /** Once before measuring: e.g. push every artifact in one batch. */
-  prepare?(units: readonly ProfileUnit[], endToEnd: Network, hooks: TargetHooks): Promise<void>;
+  prepare?(units: readonly ProfileUnit[], endToEnd: Network | undefined, hooks: TargetHooks): Promise<void>;
   /** Before each unit: e.g. wait for a phone to cool down. */
   beforeUnit?(hooks: TargetHooks): Promise<void>;
   measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured>;

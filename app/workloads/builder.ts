@@ -3,13 +3,12 @@
  * Each method appends one layer fed by `from` (default: the last layer added) and returns
  * the new layer's name. Names are `${prefix}${op}${n}` unless given.
  */
-import { NETWORK_INPUT, type Layer, type Network, type Padding, type Shape } from './ir.js';
+import { NETWORK_INPUT, type Layer, type LayerSpec, type Network, type Padding, type Shape } from './ir.js';
 
 type Opts = { name?: string; from?: string; block?: string };
 type ConvOpts = Opts & { stride?: number; pad?: Padding; groups?: number; bias?: boolean };
 type PoolOpts = Opts & { stride?: number; pad?: Padding };
-/** A layer without its wiring, distributed over the union so each op keeps its own fields. */
-type LayerSpec = Layer extends infer L ? (L extends Layer ? Omit<L, 'name' | 'inputs' | 'block'> & { inputs?: readonly string[] } : never) : never;
+type WiredSpec = LayerSpec & { inputs?: readonly string[] };
 
 export class NetworkBuilder {
   private readonly layers: Layer[] = [];
@@ -40,7 +39,7 @@ export class NetworkBuilder {
     }
   }
 
-  private add(partial: LayerSpec, o: Opts): string {
+  private add(partial: WiredSpec, o: Opts): string {
     const op = partial.op;
     const n = (this.counts.get(op) ?? 0) + 1;
     this.counts.set(op, n);

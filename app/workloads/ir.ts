@@ -93,6 +93,9 @@ export type Layer =
 
 export type Op = Layer['op'];
 
+/** A layer without its wiring, distributed over the union so each op keeps its own fields. */
+export type LayerSpec = Layer extends infer L ? (L extends Layer ? Omit<L, 'name' | 'inputs' | 'block'> : never) : never;
+
 export const NETWORK_INPUT = 'input';
 
 export interface Network {

@@ -13,6 +13,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
 import { importOnnx } from './onnx-import.js';
+import { parseSamplerWorkload, samplerPlan } from '../predict/sampler.js';
+import { MICROBENCH, microbenchPlan } from '../predict/microbench.js';
 
 export interface PlanOptions {
   readonly resolution?: number | undefined;
@@ -22,6 +24,9 @@ export interface PlanOptions {
 export function planWorkload(name: string, opts: PlanOptions = {}): WorkloadPlan {
   const o = { ...(opts.resolution ? { resolution: opts.resolution } : {}), ...(opts.batch ? { batch: opts.batch } : {}) };
   if (name === 'spnas-space') return spnasPlan(o);
+  if (name === MICROBENCH) return microbenchPlan();
+  const sample = parseSamplerWorkload(name);
+  if (sample) return samplerPlan(sample);
   if (/\.onnx$/i.test(name)) return layerPlan(basename(name), loadOnnxWorkload(name, o));
   return layerPlan(name, zooNetwork(name, o));
 }

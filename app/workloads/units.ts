@@ -21,8 +21,8 @@ export interface ProfileUnit {
 export interface WorkloadPlan {
   readonly workload: string;
   readonly units: readonly ProfileUnit[];
-  /** The network measured end to end, to hold the sum of its units against. */
-  readonly endToEnd: Network;
+  /** The network measured end to end, to hold the sum of its units against; none for a layer sample. */
+  readonly endToEnd?: Network;
   /** Display order of the end-to-end network's parts and the unit key each maps to. */
   readonly parts: readonly { readonly name: string; readonly op: string; readonly key: string }[];
 }

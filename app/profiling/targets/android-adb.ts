@@ -148,13 +148,13 @@ export class AndroidTarget implements ProfilingTarget {
     if (battery.usb_powered && battery.status === 2) hooks.onWarning?.(`${this.deviceKey}: charging over USB: charging heats the phone (and distorts power readings)`);
   }
 
-  async prepare(units: readonly ProfileUnit[], endToEnd: Network, hooks: TargetHooks): Promise<void> {
+  async prepare(units: readonly ProfileUnit[], endToEnd: Network | undefined, hooks: TargetHooks): Promise<void> {
     await shell(this.client, this.deviceKey, ['mkdir', '-p', DEVICE_DIR]);
     await this.ensureBinary();
     const battery = parseDumpsysBattery((await shell(this.client, this.deviceKey, ['dumpsys', 'battery'])).stdout);
     const screen = parseScreenOn((await shell(this.client, this.deviceKey, ['dumpsys', 'power'])).stdout);
     this.warnAboutConditions(hooks, battery, screen);
-    const all: [string, Network][] = [...units.map((u) => [u.key, u.network] as [string, Network]), ['__network__', endToEnd]];
+    const all: [string, Network][] = [...units.map((u) => [u.key, u.network] as [string, Network]), ...(endToEnd ? [['__network__', endToEnd] as [string, Network]] : [])];
     for (const [key, net] of all) {
       // File names from a hash: the device path never carries a user's naming.
       const name = createHash('sha256').update(key).digest('hex').slice(0, 16);

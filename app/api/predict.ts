@@ -1,0 +1,54 @@
+/** Fitting, prediction and accuracy reports as they cross the API. */
+
+export interface FitRequest {
+  readonly device: string;
+  /** Workloads whose layers are kept out of the fit, to measure accuracy on them. */
+  readonly holdout?: readonly string[];
+  /** Sampled layer configurations to profile first when the device has too few rows (default 150; 0: never). */
+  readonly sample?: number;
+  /** Rows below which the sampler runs (default 80). */
+  readonly minRows?: number;
+}
+
+export interface FitSummary {
+  readonly device: string;
+  readonly model_id: number;
+  readonly training_rows: number;
+  readonly holdout: readonly string[];
+  /** Per layer type: samples, chosen target transform and degree, terms kept, cross-validated RMSPE. */
+  readonly types: readonly { type: string; n: number; family: string; degree: number; terms: number; cv_rmspe_pct: number }[];
+  readonly analytic: { readonly peak_gflops: number; readonly bandwidth_gbps: number; readonly overhead_ms: number };
+  readonly gap_factor: number;
+  readonly gap_runs: number;
+  /** Profiling done first (sampler, micro-benchmark), with its wall time. */
+  readonly profiled: readonly { workload: string; units: number; wall_s: number }[];
+}
+
+export interface PredictRequest {
+  readonly device: string;
+  readonly workload: string;
+  readonly resolution?: number;
+  readonly batch?: number;
+  readonly modelOnly?: boolean;
+}
+
+export interface PredictResult {
+  readonly device: string;
+  readonly workload: string;
+  readonly layers: readonly { name: string; op: string; runtime_ms: number; power_w?: number; energy_mj?: number; source: 'lut' | 'model'; uncertainty_pct: number }[];
+  readonly total: { readonly runtime_ms: number; readonly power_w?: number; readonly energy_mj?: number };
+  readonly sum_of_layers_ms: number;
+  readonly gap_factor: number;
+  readonly baseline: { readonly name: 'analytic'; readonly runtime_ms: number };
+}
+
+export interface AccuracyResult {
+  readonly device: string;
+  readonly layers: readonly { group: string; n: number; predictors: Readonly<Record<string, { rmspe_pct: number; rmse: number }>> }[];
+  readonly layers_in_sample: boolean;
+  readonly networks: {
+    readonly rows: readonly { network: string; actual: number; predicted: Readonly<Record<string, number>>; error_pct: Readonly<Record<string, number>> }[];
+    readonly rmspe_pct: Readonly<Record<string, number>>;
+    readonly held_out: readonly string[];
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Byte stream to UM frames: exactly 130 bytes each (a Transform in object mode, one Buffer
+ * per frame, like serialport's parser-byte-length). Because the meter only speaks when asked,
+ * the owner calls `reset()` before each request, which discards stray bytes, and a partial
+ * frame whose first byte is older than `staleMs` is discarded with a `stale` event (a frame
+ * cut short: Bluetooth dropouts, a garbled answer). Events: `stale` (bytes).
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import { hostNowMs } from '../clock.js';
+import { UM_FRAME_LENGTH } from './decode.js';
+
+export interface UmFramingOptions {
+  readonly frameLength?: number;
+  /** A partial frame older than this (ms since its first byte) is discarded. */
+  readonly staleMs?: number;
+}
+
+export class UmFraming extends Transform {
+  private buf: Buffer = Buffer.alloc(0);
+  private firstByteAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly frameLength: number;
+  private readonly staleMs: number;
+
+  constructor(opts: UmFramingOptions = {}) {
+    super({ readableObjectMode: true });
+    this.frameLength = opts.frameLength ?? UM_FRAME_LENGTH;
+    this.staleMs = opts.staleMs ?? 300;
+  }
+
+  /** Bytes of the partial frame held now. */
+  get pending(): number {
+    return this.buf.length;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.buf.length === 0) this.startPartial();
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    while (this.buf.length >= this.frameLength) {
+      this.push(Buffer.from(this.buf.subarray(0, this.frameLength)));
+      this.buf = this.buf.subarray(this.frameLength);
+      this.clearTimer();
+      if (this.buf.length > 0) this.startPartial();
+    }
+    cb();
+  }
+
+  /** Discards a partial frame; returns how many bytes it held. */
+  reset(): number {
+    const n = this.buf.length;
+    this.buf = Buffer.alloc(0);
+    this.clearTimer();
+    return n;
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.reset();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.clearTimer();
+    cb(err);
+  }
+
+  private startPartial(): void {
+    this.firstByteAt = hostNowMs();
+    this.clearTimer();
+    this.timer = setTimeout(() => this.checkStale(), this.staleMs);
+  }
+
+  private checkStale(): void {
+    this.timer = undefined;
+    if (this.buf.length === 0) return;
+    const age = hostNowMs() - this.firstByteAt;
+    if (age + 1 < this.staleMs) {
+      this.timer = setTimeout(() => this.checkStale(), this.staleMs - age);
+      return;
+    }
+    const n = this.reset();
+    this.emit('stale', n);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

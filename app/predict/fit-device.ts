@@ -1,0 +1,194 @@
+/**
+ * Device-level prediction: fit NeuralPower and the analytic baseline from a device's LUT,
+ * predict networks never run, and report accuracy against networks that were measured end
+ * to end. The systematic gap between a sum of isolated layers and the whole network
+ * (inter-layer overhead, caches, fusion) is learned per device as a factor on the sum.
+ */
+import { LabbenchError } from '../api/errors.js';
+import type { DeviceRecord, LutEntry } from '../api/lut.js';
+import type { ProfilesDb, RunRecord } from '../../profiles-db/profiles-db.js';
+import { analyzeNetwork } from '../workloads/analyze.js';
+import { planWorkload } from '../workloads/plan.js';
+import type { WorkloadPlan } from '../workloads/units.js';
+import { MICROBENCH, microbenchPlan } from './microbench.js';
+import { fitAnalyticOverhead, predictAnalyticLayer, type AnalyticParams } from './analytic.js';
+import { configFeatures, layerFromConfig, layerTypeOf, type LayerSample } from './features.js';
+import { accuracyTable, networkTable, type AccuracyTableRow, type NetworkTable } from './metrics.js';
+import { fitNeuralPower, parseNeuralPowerModel, predictLayer, predictNetwork, type NeuralPowerModel } from './neuralpower.js';
+import { SAMPLER_PREFIX } from './sampler.js';
+
+export const MODEL_KIND = 'neuralpower';
+
+/** What `labbench fit` stores: NeuralPower, its baseline, the learned gap, and what it saw. */
+export interface DeviceModel {
+  readonly format: 'labbench-device-model';
+  readonly version: 1;
+  readonly neuralpower: NeuralPowerModel;
+  readonly analytic: AnalyticParams;
+  /** Median of end-to-end / sum-of-layers over measured networks (1 when none). */
+  readonly gap_factor: number;
+  readonly gap_runs: number;
+  readonly training: { readonly rows: number; readonly holdout: readonly string[]; readonly workloads: readonly string[] };
+}
+
+const isNetworkRun = (r: RunRecord): boolean => r.workload !== MICROBENCH && !r.workload.startsWith(SAMPLER_PREFIX);
+
+function planOfRun(run: RunRecord): WorkloadPlan {
+  const res = typeof run.settings.resolution === 'number' ? run.settings.resolution : undefined;
+  const batch = typeof run.settings.batch === 'number' ? run.settings.batch : undefined;
+  return planWorkload(run.workload, { resolution: res, batch });
+}
+
+/** LUT rows usable as layer training data, minus those only the held-out workloads measured. */
+export function trainingRows(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): { rows: LutEntry[]; workloads: string[] } {
+  const runs = db.listRuns(device.id);
+  const keep = new Set<string>();
+  const held = new Set<string>();
+  const workloads = new Set<string>();
+  for (const run of runs) {
+    const target = holdout.includes(run.workload) ? held : keep;
+    if (target === keep) workloads.add(run.workload);
+    for (const u of db.runUnits(run.id)) target.add(u.key);
+  }
+  const rows = db.lutEntries(device.id).filter((e) => layerTypeOf(e.op) !== undefined && (keep.has(e.key) || !held.has(e.key)));
+  return { rows, workloads: [...workloads] };
+}
+
+function peaksFromMicrobench(entries: readonly LutEntry[]): { peak_flops: number; bandwidth: number } | undefined {
+  const plan = microbenchPlan();
+  const at = (name: string) => {
+    const u = plan.units.find((x) => x.layers.includes(name))!;
+    const e = entries.find((x) => x.key === u.key);
+    return e ? { e, a: layerFromConfig(e.op, e.config) } : undefined;
+  };
+  const c = at('peak-compute');
+  const m = at('peak-memory');
+  if (!c || !m) return undefined;
+  return { peak_flops: (c.a.analyzed.flops * c.a.batch) / (c.e.median_ms / 1000), bandwidth: m.a.analyzed.bytes / (m.e.median_ms / 1000) };
+}
+
+/** Median of measured end-to-end over the sum of the run's layer medians, over non-held-out networks. */
+function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): { factor: number; runs: number } {
+  const ratios: number[] = [];
+  for (const run of db.listRuns(device.id)) {
+    if (run.status !== 'complete' || !run.end_to_end || !isNetworkRun(run) || holdout.includes(run.workload)) continue;
+    const medians = new Map(db.runUnits(run.id).map((u) => [u.key, u.stats.median_ms]));
+    let plan: WorkloadPlan;
+    try {
+      plan = planOfRun(run);
+    } catch {
+      continue;
+    }
+    const sum = plan.parts.reduce((s, p) => s + (medians.get(p.key) ?? NaN), 0);
+    if (Number.isFinite(sum) && sum > 0) ratios.push(run.end_to_end.median_ms / sum);
+  }
+  if (ratios.length === 0) return { factor: 1, runs: 0 };
+  ratios.sort((a, b) => a - b);
+  const m = ratios.length >> 1;
+  return { factor: ratios.length % 2 ? ratios[m]! : (ratios[m - 1]! + ratios[m]!) / 2, runs: ratios.length };
+}
+
+export function fitDeviceModel(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): DeviceModel {
+  const { rows, workloads } = trainingRows(db, device, holdout);
+  const samples: LayerSample[] = rows.map((e) => ({ op: e.op, config: e.config, runtime_ms: e.median_ms }));
+  const peaks = peaksFromMicrobench(db.lutEntries(device.id));
+  if (!peaks) throw new LabbenchError('BAD_INPUT', `${device.key}: no micro-benchmark rows; profile the '${MICROBENCH}' workload first (labbench fit does this)`);
+  const neuralpower = fitNeuralPower(samples, { analytic: { ...peaks, overhead_ms: 0 } });
+  const analytic = fitAnalyticOverhead(samples, peaks);
+  const gap = learnGap(db, device, holdout);
+  return {
+    format: 'labbench-device-model',
+    version: 1,
+    neuralpower,
+    analytic,
+    gap_factor: gap.factor,
+    gap_runs: gap.runs,
+    training: { rows: samples.length, holdout: [...holdout], workloads },
+  };
+}
+
+export function loadDeviceModel(db: ProfilesDb, device: DeviceRecord): DeviceModel {
+  const stored = db.latestModel(device.id, MODEL_KIND);
+  if (!stored) throw new LabbenchError('BAD_INPUT', `${device.key}: no fitted model; run labbench fit --device ${device.key}`);
+  const m = stored.model as unknown as DeviceModel;
+  return { ...m, neuralpower: parseNeuralPowerModel(m.neuralpower) };
+}
+
+export interface PredictOptions {
+  readonly resolution?: number | undefined;
+  readonly batch?: number | undefined;
+  /** Ignore LUT hits: every layer from the model (how held-out accuracy is measured). */
+  readonly modelOnly?: boolean;
+}
+
+export interface DevicePrediction {
+  readonly layers: readonly { name: string; op: string; runtime_ms: number; power_w?: number; energy_mj?: number; source: 'lut' | 'model'; uncertainty_pct: number }[];
+  readonly sum_of_layers_ms: number;
+  readonly gap_factor: number;
+  readonly total: { readonly runtime_ms: number; readonly power_w?: number; readonly energy_mj?: number };
+  /** The analytic baseline's total for the same network (same gap factor not applied). */
+  readonly baseline_runtime_ms: number;
+}
+
+export function predictWorkload(db: ProfilesDb, device: DeviceRecord, model: DeviceModel, workload: string, o: PredictOptions = {}): DevicePrediction {
+  const plan = planWorkload(workload, { resolution: o.resolution, batch: o.batch });
+  if (!plan.endToEnd) throw new LabbenchError('BAD_INPUT', `${workload} is a layer sample, not a network to predict`);
+  const analysis = analyzeNetwork(plan.endToEnd);
+  const lut = o.modelOnly ? undefined : new Map(db.lutEntries(device.id).map((e) => [e.key, e]));
+  const p = predictNetwork(model.neuralpower, analysis, lut);
+  const baseline = analysis.layers.reduce((s, a) => s + predictAnalyticLayer(model.analytic, a, plan.endToEnd!.batch), 0);
+  const sum = p.total.runtime_ms;
+  const runtime = sum * model.gap_factor;
+  const energy = p.total.energy_mj === undefined ? undefined : p.total.energy_mj * model.gap_factor;
+  return {
+    layers: p.layers.map((l) => ({ name: l.name, op: l.op, runtime_ms: l.runtime_ms, ...(l.power_w !== undefined ? { power_w: l.power_w } : {}), ...(l.energy_mj !== undefined ? { energy_mj: l.energy_mj } : {}), source: l.source, uncertainty_pct: l.uncertainty_pct })),
+    sum_of_layers_ms: sum,
+    gap_factor: model.gap_factor,
+    total: { runtime_ms: runtime, ...(p.total.power_w !== undefined ? { power_w: p.total.power_w } : {}), ...(energy !== undefined ? { energy_mj: energy } : {}) },
+    baseline_runtime_ms: baseline,
+  };
+}
+
+export interface AccuracyReport {
+  /** Per layer type, on held-out workloads' layers (or on the training rows when none was held out). */
+  readonly layers: readonly AccuracyTableRow[];
+  readonly layers_in_sample: boolean;
+  /** Per measured network: model-only prediction (gap applied) and baseline against the measured end-to-end median. */
+  readonly networks: NetworkTable & { readonly held_out: readonly string[] };
+}
+
+export function accuracyReport(db: ProfilesDb, device: DeviceRecord, model: DeviceModel): AccuracyReport {
+  const holdout = model.training.holdout;
+  const runs = db.listRuns(device.id).filter((r) => r.status === 'complete');
+  const heldKeys = new Set(runs.filter((r) => holdout.includes(r.workload)).flatMap((r) => db.runUnits(r.id).map((u) => u.key)));
+  const entries = db.lutEntries(device.id).filter((e) => layerTypeOf(e.op) !== undefined);
+  const evalRows = holdout.length ? entries.filter((e) => heldKeys.has(e.key)) : entries;
+  const layerRows = evalRows.map((e) => {
+    const { analyzed, batch } = layerFromConfig(e.op, e.config);
+    return {
+      group: configFeatures(e.op, e.config).type,
+      actual: e.median_ms,
+      predicted: { neuralpower: predictLayer(model.neuralpower, analyzed, batch).runtime_ms, analytic: predictAnalyticLayer(model.analytic, analyzed, batch) },
+    };
+  });
+  const seen = new Set<string>();
+  const networkRows = [];
+  for (const run of runs) {
+    if (!run.end_to_end || !isNetworkRun(run)) continue;
+    const label = `${run.workload}${typeof run.settings.resolution === 'number' ? `@${run.settings.resolution}` : ''}`;
+    if (seen.has(label)) continue;
+    seen.add(label);
+    let p: DevicePrediction;
+    try {
+      p = predictWorkload(db, device, model, run.workload, {
+        resolution: typeof run.settings.resolution === 'number' ? run.settings.resolution : undefined,
+        batch: typeof run.settings.batch === 'number' ? run.settings.batch : undefined,
+        modelOnly: true,
+      });
+    } catch {
+      continue;
+    }
+    networkRows.push({ network: label, actual: run.end_to_end.median_ms, predicted: { neuralpower: p.total.runtime_ms, analytic: p.baseline_runtime_ms } });
+  }
+  return { layers: accuracyTable(layerRows), layers_in_sample: holdout.length === 0, networks: { ...networkTable(networkRows), held_out: holdout } };
+}

@@ -1,0 +1,44 @@
+/**
+ * Fit, predict and report through the CLI on this CPU: a thin LUT triggers the layer
+ * sampler, the model answers for layers never measured, LUT rows answer for those that were.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { labbench, tempDir, QUICK } from './cli-helpers.js';
+
+test('fit on a thin LUT samples layers first; predict mixes LUT hits and model; report compares with the baseline', (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'f.db');
+  assert.equal(labbench(['profile', '--device', 'local', '--workload', 'cifar10-6conv', '--db', db, ...QUICK]).status, 0);
+  assert.equal(labbench(['profile', '--device', 'local', '--workload', 'resnet56', '--db', db, ...QUICK]).status, 0);
+  const fit = labbench(['fit', '--device', 'local', '--db', db, '--sample', '40', '--holdout', 'resnet56', '--json']);
+  assert.equal(fit.status, 0, fit.stderr);
+  const f = JSON.parse(fit.stdout) as { training_rows: number; types: { type: string; cv_rmspe_pct: number }[]; profiled: { workload: string }[]; holdout: string[]; gap_runs: number };
+  assert.deepEqual(f.profiled.map((p) => p.workload), ['layer-sample:40', 'microbench']);
+  assert.ok(f.training_rows >= 40);
+  assert.ok(f.types.some((x) => x.type === 'conv'));
+  for (const x of f.types) assert.ok(Number.isFinite(x.cv_rmspe_pct) && x.cv_rmspe_pct >= 0);
+  assert.equal(f.gap_runs, 1, 'the gap is learned from cifar10-6conv only; resnet56 is held out');
+
+  // Measured network: every layer a LUT hit. Unmeasured (vgg13): model rows.
+  const hit = JSON.parse(labbench(['predict', '--device', 'local', '--workload', 'cifar10-6conv', '--db', db, '--json']).stdout) as { layers: { source: string; runtime_ms: number }[]; total: { runtime_ms: number }; baseline: { runtime_ms: number } };
+  assert.ok(hit.layers.every((l) => l.source === 'lut'));
+  const miss = JSON.parse(labbench(['predict', '--device', 'local', '--workload', 'vgg13', '--db', db, '--json']).stdout) as { layers: { source: string; runtime_ms: number }[]; total: { runtime_ms: number } };
+  assert.ok(miss.layers.some((l) => l.source === 'model'));
+  assert.ok(miss.layers.every((l) => l.runtime_ms > 0));
+  const sum = miss.layers.reduce((s, l) => s + l.runtime_ms, 0);
+  assert.ok(miss.total.runtime_ms > 0 && Math.abs(miss.total.runtime_ms / sum - 1) < 0.5, 'total is the gap-corrected sum');
+
+  const rep = labbench(['report', 'accuracy', '--device', 'local', '--db', db, '--json']);
+  assert.equal(rep.status, 0, rep.stderr);
+  const r = JSON.parse(rep.stdout) as { layers: { group: string; predictors: Record<string, { rmspe_pct: number }> }[]; networks: { rows: { network: string; error_pct: Record<string, number> }[]; held_out: string[] } };
+  assert.deepEqual(r.networks.held_out, ['resnet56']);
+  assert.deepEqual(r.networks.rows.map((x) => x.network).sort(), ['cifar10-6conv', 'resnet56']);
+  for (const row of r.networks.rows) for (const p of ['neuralpower', 'analytic']) assert.ok(Number.isFinite(row.error_pct[p]));
+  assert.ok(r.layers.some((g) => g.group === 'all' && g.predictors.neuralpower && g.predictors.analytic));
+
+  // Without a model: a clear error, exit 2.
+  const none = labbench(['predict', '--device', 'local', '--workload', 'vgg13', '--db', join(dir, 'empty.db')]);
+  assert.equal(none.status, 2);
+});
