@@ -8,9 +8,9 @@
  * resume. Counts carry across sessions.
  */
 import type { Duplex } from 'node:stream';
-import { SerialPort } from 'serialport';
 import { LabbenchError } from '../api/errors.js';
 import { hostNowMs } from './clock.js';
+import { hangupSafeSerialPort } from './hangup-safe-binding.js';
 import type { DuplexMeter } from './duplex-meter.js';
 import type { MeterState, MeterStats, PowerMeter, PowerSample } from './meter.js';
 import type { MeterKind, MeterSpec } from './spec.js';
@@ -25,10 +25,11 @@ export interface PortLike extends Duplex {
 
 export type PortFactory = (o: { path: string; baudRate: number }) => PortLike;
 
-export const serialPortFactory: PortFactory = ({ path, baudRate }) => new SerialPort({ path, baudRate, autoOpen: false });
+/** serialport's SerialPort, with hang-ups reported as disconnects (see hangup-safe-binding.ts). */
+export const serialPortFactory: PortFactory = ({ path, baudRate }) => hangupSafeSerialPort(path, baudRate);
 
 export interface SerialMeterOptions {
-  /** Defaults to serialport's SerialPort. */
+  /** Defaults to serialport's SerialPort with the hang-up-safe binding. */
   readonly portFactory?: PortFactory;
   /** Pause between reopen attempts after the port went away, ms (default 500). */
   readonly reconnectMs?: number;

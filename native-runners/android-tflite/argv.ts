@@ -23,6 +23,12 @@ export interface BenchmarkArgvOptions {
   readonly numRuns: number;
   /** --max_secs: stop the regular runs after this many seconds. */
   readonly maxSecs?: number;
+  /**
+   * --min_secs and --warmup_min_secs: benchmark_model otherwise runs for at least 1 s (and
+   * warms up for 0.5 s) whatever the run counts say; 0 makes the counts exact.
+   */
+  readonly minSecs?: number;
+  readonly warmupMinSecs?: number;
   /** --run_delay: seconds between runs (lets a hot phone cool). */
   readonly runDelay?: number;
   /**
@@ -84,6 +90,8 @@ export function benchmarkArgv(o: BenchmarkArgvOptions): string[] {
     `--num_runs=${integer('numRuns', o.numRuns, 1)}`,
   );
   if (o.maxSecs !== undefined) argv.push(`--max_secs=${seconds('maxSecs', o.maxSecs, true)}`);
+  if (o.minSecs !== undefined) argv.push(`--min_secs=${seconds('minSecs', o.minSecs, false)}`);
+  if (o.warmupMinSecs !== undefined) argv.push(`--warmup_min_secs=${seconds('warmupMinSecs', o.warmupMinSecs, false)}`);
   if (o.runDelay !== undefined) argv.push(`--run_delay=${seconds('runDelay', o.runDelay, false)}`);
   const flags = DELEGATE_FLAGS[o.delegate];
   if (!flags) bad(`unknown delegate "${String(o.delegate)}" (cpu, xnnpack, gpu or nnapi)`);

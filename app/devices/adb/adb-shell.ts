@@ -113,3 +113,11 @@ export async function connectPhone(client: AdbClient, hostPort: string): Promise
     throw new LabbenchError('DEVICE_UNAVAILABLE', `adb connect ${hostPort} failed: ${(e as Error).message}`, { cause: e });
   }
 }
+
+/** `adb disconnect` then `adb connect` for a TCP phone; failures are left to the caller's polling. */
+export async function redial(client: AdbClient, hostPort: string): Promise<void> {
+  const m = /^([^:\s]+):(\d{1,5})$/.exec(hostPort);
+  if (!m) return;
+  await client.disconnect(m[1]!, Number(m[2])).catch(() => undefined);
+  await client.connect(m[1]!, Number(m[2])).catch(() => undefined);
+}

@@ -16,7 +16,7 @@ import type { ProfileUnit } from '../../workloads/units.js';
 import { buildTflite } from '../../../native-runners/android-tflite/tflite-writer.js';
 import { benchmarkArgv } from '../../../native-runners/android-tflite/argv.js';
 import { benchmarkFailure, parseBenchmarkOutput, rowMsPerRun } from '../../../native-runners/android-tflite/parse-benchmark.js';
-import { createAdbClient, listPhones, push, pushFile, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
+import { createAdbClient, listPhones, push, pushFile, redial, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
 import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
 import { relativeCiHalfWidth } from '../stats.js';
@@ -194,6 +194,8 @@ export class AndroidTarget implements ProfilingTarget {
       threads: this.o.threads,
       warmupRuns: this.o.warmup,
       numRuns: this.o.innerRuns,
+      minSecs: 0,
+      warmupMinSecs: 0,
       delegate: this.o.delegate,
       ...(this.o.coreMask ? { coreMask: this.o.coreMask } : {}),
     });
@@ -236,9 +238,16 @@ export class AndroidTarget implements ProfilingTarget {
 
   async waitForDevice(hooks: TargetHooks): Promise<void> {
     const deadline = Date.now() + this.o.unplugTimeoutS * 1000;
+    let lastDial = Date.now();
     for (;;) {
       const phones = await listPhones(this.client).catch(() => []);
       if (phones.some((p) => p.id === this.deviceKey && p.type === 'device')) break;
+      // The server leaves a TCP phone (`adb connect`) offline after its port comes back and
+      // answers a new connect with "already connected"; a disconnect first makes it dial again.
+      if (/^[^:\s]+:\d+$/.test(this.deviceKey) && Date.now() - lastDial > 2000) {
+        lastDial = Date.now();
+        await redial(this.client, this.deviceKey);
+      }
       if (Date.now() > deadline) throw new LabbenchError('DEVICE_UNAVAILABLE', `${this.deviceKey} did not come back within ${this.o.unplugTimeoutS} s; the run is kept, rerun to resume`);
       await sleep(500, hooks.signal);
     }
