@@ -49,7 +49,11 @@ export class LocalLabService implements LabService {
     const phones: PhoneDeviceInfo[] = [];
     const client = createAdbClient();
     try {
-      for (const p of await listPhones(client)) phones.push(await describePhone(client, p.id, p.type));
+      for (const p of await listPhones(client)) {
+        // An unplugged TCP phone stays in adb's list as `offline`: it is not a device to use.
+        if (p.type === 'device') phones.push(await describePhone(client, p.id, p.type));
+        else notes.push(`${p.id} is ${p.type}`);
+      }
     } catch (e) {
       notes.push(`no phones: ${(e as Error).message}`);
     }

@@ -48,3 +48,18 @@ export function pixel1LutPath(): string {
 
 /** Small, fast profiling settings: the tests check the path, `npm run bench` the figures. */
 export const QUICK = ['--runs', '5', '--max-runs', '10', '--warmup', '1', '--max-seconds', '0.3'];
+
+/**
+ * The CLI without blocking this process: tests that host an emulated phone in process must
+ * keep its event loop running while the command talks to it.
+ */
+export function labbenchAsyncRun(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -88,7 +88,8 @@ export class SerialMeter implements PowerMeter {
       await this.startSession();
     } catch (err) {
       await this.close();
-      throw err;
+      if (err instanceof LabbenchError) throw err;
+      throw new LabbenchError('DEVICE_UNAVAILABLE', `${this.describe()} failed to start: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 
@@ -134,7 +135,8 @@ export class SerialMeter implements PowerMeter {
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen) {
-      await new Promise<void>((resolve) => port.drain(() => resolve()));
+      // A peer that stopped reading would hold drain() forever.
+      await Promise.race([new Promise<void>((resolve) => port.drain(() => resolve())), new Promise((r) => setTimeout(r, 500))]);
       await new Promise<void>((resolve) => port.close(() => resolve()));
     }
     this.setState('closed');

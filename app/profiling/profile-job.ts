@@ -101,8 +101,8 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
     });
 
   try {
-    await withDevice('prepare', async () => target.prepare?.(todo, plan.endToEnd, th));
     const canary = job.canaryEvery > 0 ? canaryUnit(job.batch) : undefined;
+    await withDevice('prepare', async () => target.prepare?.(canary ? [canary, ...todo] : todo, plan.endToEnd, th));
     let canaryBaseline: number | undefined;
     if (canary) {
       progress({ phase: 'canary', current: 'canary baseline' });

@@ -67,7 +67,9 @@ export class UmMeter extends DuplexMeter {
   private settle(o: Outcome): void {
     const w = this.waiter;
     this.waiter = undefined;
-    w?.(o);
+    if (w) w(o);
+    // Bytes nobody asked for (an answer after its timeout, while pausing between polls).
+    else if (o.kind === 'frame' || o.kind === 'stale') this.drop('stray');
   }
 
   private async loop(): Promise<void> {
