@@ -30,7 +30,7 @@ test('a fresh file (in a folder that does not exist yet) is migrated to the late
   const raw = new Database(path, { readonly: true });
   const tables = raw.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
   raw.close();
-  assert.deepEqual(tables.map((t) => t.name), ['devices', 'imports', 'lut', 'run_end_to_end', 'run_units', 'runs', 'samples']);
+  assert.deepEqual(tables.map((t) => t.name), ['devices', 'imports', 'lut', 'models', 'run_end_to_end', 'run_units', 'runs', 'samples']);
   assert.ok(tables.every((t) => t.strict === 1), 'every table is STRICT');
 
   const again = openProfilesDb(path);

@@ -5,6 +5,11 @@
  * measured (kernels of measured runs). Both are ratios measured within the same run, so
  * they compare across machines. `--json` prints one JSON document; `--quick` uses smaller
  * inputs; `--only a,b` picks networks.
+ *
+ * Then the phone: spnas-space profiled on the emulated phone behind the real adb server;
+ * the figure is the wall time over the device time the phone reported (the cost of
+ * pushes, shells, waits and parsing). The phone runs at time scale 1, so its sleeps are
+ * real. Skipped with `--no-phone` or where `adb` is missing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,8 +70,10 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+const phone = args.includes('--no-phone') || (only && !only.includes('phone')) ? undefined : await benchPhone(quick);
+
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, phone };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -75,4 +82,44 @@ if (json) {
     rows.push([r.workload, String(r.resolution ?? 'native'), String(r.units_measured), r.end_to_end_median_ms.toFixed(3), r.sum_of_layers_ms.toFixed(3), r.sum_gap_pct.toFixed(1), r.wall_s.toFixed(1), r.device_s.toFixed(2), r.overhead_ratio.toFixed(1)]);
   }
   process.stdout.write(`${doc.machine.cpu}, ${doc.machine.cores} cores, onnxruntime ${doc.machine.onnxruntime}, 1 thread, graph optimization disabled\n${table(rows)}\n`);
+  if (phone) {
+    process.stdout.write(
+      `\nemulated phone, spnas-space (${phone.units} units): wall ${phone.wall_s.toFixed(1)} s for ${phone.device_s.toFixed(1)} s of phone-reported device time: overhead x${phone.overhead_ratio.toFixed(2)}\n`,
+    );
+  }
+}
+
+async function benchPhone(small: boolean): Promise<{ units: number; wall_s: number; device_s: number; overhead_ratio: number } | undefined> {
+  const { startAdbServer } = await import('../test/adb-server.js');
+  const { EmulatedPhone } = await import('../test/peers/adb-phone/index.js');
+  const { createAdbClient } = await import('../app/devices/adb/adb-shell.js');
+  let server;
+  try {
+    server = await startAdbServer();
+  } catch (e) {
+    process.stderr.write(`phone bench skipped: ${(e as Error).message}\n`);
+    return undefined;
+  }
+  const phone = new EmulatedPhone({ seed: 3, timeScale: 1, screenOn: false, charging: false });
+  const dir2 = mkdtempSync(join(tmpdir(), 'labbench-bench-phone-'));
+  const saved = process.env.ANDROID_ADB_SERVER_PORT;
+  process.env.ANDROID_ADB_SERVER_PORT = String(server.port);
+  const svc = new LocalLabService(join(dir2, 'phone.db'));
+  try {
+    const port = await phone.start();
+    const serial = `127.0.0.1:${port}`;
+    const client = createAdbClient(server.port);
+    await client.connect('127.0.0.1', port);
+    for (let i = 0; i < 100 && !(await client.listDevices()).some((d: { id: string; type: string }) => d.id === serial && d.type === 'device'); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!json) process.stderr.write(`profiling spnas-space on the emulated phone ${serial}...\n`);
+    const r = await svc.profile({ device: serial, workload: 'spnas-space', ...(small ? { resolution: 128 } : {}), runs: 3, maxRuns: 5, innerRuns: 5, warmup: 2, canaryEvery: 0 });
+    return { units: r.measured_units, wall_s: r.wall_s, device_s: r.device_s, overhead_ratio: r.wall_s / r.device_s };
+  } finally {
+    svc.close();
+    if (saved === undefined) delete process.env.ANDROID_ADB_SERVER_PORT;
+    else process.env.ANDROID_ADB_SERVER_PORT = saved;
+    await phone.stop();
+    await server.stop();
+    rmSync(dir2, { recursive: true, force: true });
+  }
 }
