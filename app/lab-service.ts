@@ -80,6 +80,7 @@ export class LocalLabService implements LabService {
       batch: req.batch ?? 1,
       canaryEvery: req.canaryEvery ?? defaultCanaryEvery(req.device),
       canaryDrift: req.canaryDrift ?? 0.05,
+      meter: req.meter,
     };
     return runProfileJob(this.openDb(), target, req, job, hooks);
   }

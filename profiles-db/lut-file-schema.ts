@@ -25,6 +25,12 @@ const entry = z
     min_ms: ms,
     max_ms: ms,
     measured_at: z.iso.datetime({ offset: true }),
+    power: z
+      .union([
+        z.strictObject({ power_w: z.number(), power_sem_w: z.number().nonnegative(), energy_mj: z.number(), samples: z.number().int().min(1), idle_w: z.number().nonnegative() }),
+        z.strictObject({ missing: z.string().min(1) }),
+      ])
+      .optional(),
   })
   .superRefine((e, ctx) => {
     if (!(e.ci_low_ms <= e.median_ms && e.median_ms <= e.ci_high_ms)) {

@@ -3,7 +3,7 @@
  * (from a LUT file). A local measurement always wins: recordUnit overwrites any row, an
  * import overwrites only rows it imported before. The file format lives in lut-file.ts.
  */
-import type { DeviceFingerprint, DeviceRecord, LutEntry } from '../app/api/lut.js';
+import type { DeviceFingerprint, DeviceRecord, LutEntry, UnitPower } from '../app/api/lut.js';
 import { canonicalJson } from './canonical-json.js';
 import type { DbContext } from './db-context.js';
 import { touchDevice, upsertDevice } from './devices.js';
@@ -14,12 +14,13 @@ interface LutRow extends StatsRow {
   op: string;
   config: string;
   measured_at: string;
+  power: string | null;
 }
 
 /** The device's LUT, sorted by key. */
 export function lutEntries(ctx: DbContext, deviceId: number): LutEntry[] {
   return ctx.db
-    .prepare<[number], LutRow>(`SELECT key, op, config, ${STATS_COLUMNS}, measured_at FROM lut WHERE device_id = ? ORDER BY key`)
+    .prepare<[number], LutRow>(`SELECT key, op, config, ${STATS_COLUMNS}, measured_at, power FROM lut WHERE device_id = ? ORDER BY key`)
     .all(deviceId)
     .map((r) => ({
       key: r.key,
@@ -28,6 +29,7 @@ export function lutEntries(ctx: DbContext, deviceId: number): LutEntry[] {
       config: JSON.parse(r.config) as Record<string, unknown>,
       ...pickStats(r),
       measured_at: r.measured_at,
+      ...(r.power === null ? {} : { power: JSON.parse(r.power) as UnitPower }),
     }));
 }
 
@@ -94,10 +96,10 @@ export function importEntries(ctx: DbContext, imp: LutImport): LutImportResult {
       .get(device.id, now, imp.checksum, imp.exported_at, imp.exported_by, canonicalJson(imp.provenance))!;
     const existing = ctx.db.prepare<[number, string], { source: 'measured' | 'imported' }>('SELECT source FROM lut WHERE device_id = ? AND key = ?');
     const upsert = ctx.db.prepare(
-      `INSERT INTO lut (device_id, key, op, config, ${STATS_COLUMNS}, measured_at, source, run_id, import_id)
-       VALUES (@device_id, @key, @op, @config, ${STATS_PARAMS}, @measured_at, 'imported', NULL, @import_id)
+      `INSERT INTO lut (device_id, key, op, config, ${STATS_COLUMNS}, measured_at, source, run_id, import_id, power)
+       VALUES (@device_id, @key, @op, @config, ${STATS_PARAMS}, @measured_at, 'imported', NULL, @import_id, @power)
        ON CONFLICT (device_id, key) DO UPDATE SET op = excluded.op, config = excluded.config, ${STATS_FROM_EXCLUDED},
-         measured_at = excluded.measured_at, import_id = excluded.import_id
+         measured_at = excluded.measured_at, import_id = excluded.import_id, power = excluded.power
        WHERE lut.source = 'imported'`,
     );
     let inserted = 0;
@@ -109,7 +111,7 @@ export function importEntries(ctx: DbContext, imp: LutImport): LutImportResult {
         kept_local++;
         continue;
       }
-      upsert.run({ ...pickStats(e), device_id: device.id, key: e.key, op: e.op, config: canonicalJson(e.config), measured_at: e.measured_at, import_id: importId });
+      upsert.run({ ...pickStats(e), device_id: device.id, key: e.key, op: e.op, config: canonicalJson(e.config), measured_at: e.measured_at, import_id: importId, power: e.power ? canonicalJson(e.power) : null });
       if (before) replaced++;
       else inserted++;
     }

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LabbenchError } from '../app/api/errors.js';
-import type { DeviceRecord, LatencyStats, LutEntry, LutView } from '../app/api/lut.js';
+import type { DeviceRecord, LatencyStats, LutEntry, LutView, UnitPower } from '../app/api/lut.js';
 import type { DbContext } from './db-context.js';
 import { getDevice, listDevices, resolveDevice, upsertDevice, type NewDevice } from './devices.js';
 import { importEntries, lutEntries, lutSources, type LutImport, type LutImportResult, type LutSources } from './lut-table.js';
@@ -127,8 +127,8 @@ export class ProfilesDb {
   }
 
   /** One transaction: raw samples, the run's unit row, and the device's LUT row (source `measured`). */
-  recordUnit(runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[]): void {
-    this.#guard('recordUnit', () => runs.recordUnit(this.#ctx, runId, unit, samplesMs, stats, conditions));
+  recordUnit(runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[], power?: UnitPower): void {
+    this.#guard('recordUnit', () => runs.recordUnit(this.#ctx, runId, unit, samplesMs, stats, conditions, power));
   }
 
   /** Device conditions recorded with each sample of a unit, in measuring order. */

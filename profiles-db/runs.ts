@@ -8,7 +8,7 @@
  * same settings should resume it rather than measure everything again. A killed process
  * needs no state change at all.
  */
-import type { LatencyStats } from '../app/api/lut.js';
+import type { LatencyStats, UnitPower } from '../app/api/lut.js';
 import { canonicalHash, canonicalJson } from './canonical-json.js';
 import type { DbContext } from './db-context.js';
 import { touchDevice } from './devices.js';
@@ -48,6 +48,8 @@ export interface RunUnitInput {
 }
 
 export interface RunUnit {
+  /** Power from a meter, when one ran with the profile. */
+  readonly power?: UnitPower;
   readonly key: string;
   readonly op: string;
   readonly config: Readonly<Record<string, unknown>>;
@@ -174,26 +176,34 @@ export function runSampleConditions(ctx: DbContext, runId: number, unitKey: stri
  * One transaction: the unit's raw samples, its run_units row, and the device's LUT row for
  * the key (source `measured`, this run, measured now). Recording a unit again replaces it.
  */
-export function recordUnit(ctx: DbContext, runId: number, unit: RunUnitInput, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[]): void {
+export function recordUnit(
+  ctx: DbContext,
+  runId: number,
+  unit: RunUnitInput,
+  samplesMs: readonly number[],
+  stats: LatencyStats,
+  conditions?: readonly SampleConditionsInput[],
+  power?: UnitPower,
+): void {
   const tx = ctx.db.transaction(() => {
     const deviceId = openRunDevice(ctx, runId, 'recordUnit');
     const now = ctx.now();
-    const params = { ...pickStats(stats), run_id: runId, device_id: deviceId, key: unit.key, op: unit.op, config: canonicalJson(unit.config), now };
+    const params = { ...pickStats(stats), run_id: runId, device_id: deviceId, key: unit.key, op: unit.op, config: canonicalJson(unit.config), now, power: power ? canonicalJson(power) : null };
     insertSamples(ctx, runId, 'unit', unit.key, samplesMs, conditions);
     ctx.db
       .prepare(
-        `INSERT INTO run_units (run_id, key, op, config, layers, ${STATS_COLUMNS}, recorded_at)
-         VALUES (@run_id, @key, @op, @config, @layers, ${STATS_PARAMS}, @now)
+        `INSERT INTO run_units (run_id, key, op, config, layers, ${STATS_COLUMNS}, recorded_at, power)
+         VALUES (@run_id, @key, @op, @config, @layers, ${STATS_PARAMS}, @now, @power)
          ON CONFLICT (run_id, key) DO UPDATE SET op = excluded.op, config = excluded.config, layers = excluded.layers,
-           ${STATS_FROM_EXCLUDED}, recorded_at = excluded.recorded_at`,
+           ${STATS_FROM_EXCLUDED}, recorded_at = excluded.recorded_at, power = excluded.power`,
       )
       .run({ ...params, layers: JSON.stringify(unit.layers) });
     ctx.db
       .prepare(
-        `INSERT INTO lut (device_id, key, op, config, ${STATS_COLUMNS}, measured_at, source, run_id, import_id)
-         VALUES (@device_id, @key, @op, @config, ${STATS_PARAMS}, @now, 'measured', @run_id, NULL)
+        `INSERT INTO lut (device_id, key, op, config, ${STATS_COLUMNS}, measured_at, source, run_id, import_id, power)
+         VALUES (@device_id, @key, @op, @config, ${STATS_PARAMS}, @now, 'measured', @run_id, NULL, @power)
          ON CONFLICT (device_id, key) DO UPDATE SET op = excluded.op, config = excluded.config, ${STATS_FROM_EXCLUDED},
-           measured_at = excluded.measured_at, source = 'measured', run_id = excluded.run_id, import_id = NULL`,
+           measured_at = excluded.measured_at, source = 'measured', run_id = excluded.run_id, import_id = NULL, power = excluded.power`,
       )
       .run(params);
     touchDevice(ctx, deviceId);
@@ -236,12 +246,13 @@ interface RunUnitRow extends StatsRow {
   config: string;
   layers: string;
   recorded_at: string;
+  power: string | null;
 }
 
 /** The run's units in recording order, with the layers each stands for. */
 export function runUnits(ctx: DbContext, runId: number): RunUnit[] {
   return ctx.db
-    .prepare<[number], RunUnitRow>(`SELECT key, op, config, layers, ${STATS_COLUMNS}, recorded_at FROM run_units WHERE run_id = ? ORDER BY rowid`)
+    .prepare<[number], RunUnitRow>(`SELECT key, op, config, layers, ${STATS_COLUMNS}, recorded_at, power FROM run_units WHERE run_id = ? ORDER BY rowid`)
     .all(runId)
     .map((r) => ({
       key: r.key,
@@ -251,6 +262,7 @@ export function runUnits(ctx: DbContext, runId: number): RunUnit[] {
       layers: JSON.parse(r.layers) as string[],
       stats: pickStats(r),
       recorded_at: r.recorded_at,
+      ...(r.power === null ? {} : { power: JSON.parse(r.power) as UnitPower }),
     }));
 }
 

@@ -42,6 +42,26 @@ export interface DeviceRecord {
   readonly created_at: string;
 }
 
+/**
+ * Power while a unit ran, from a meter: the loop's mean less the idle baseline measured
+ * before and after, and energy per inference. `missing` says why a unit that should have
+ * power has none (a silent or unplugged meter): never stored as zero.
+ */
+export type UnitPower =
+  | {
+      /** Average power above idle while the unit ran, W. */
+      readonly power_w: number;
+      /** Standard error of that mean, W. */
+      readonly power_sem_w: number;
+      /** power_w x median_ms: energy per inference above idle, mJ. */
+      readonly energy_mj: number;
+      /** Meter samples averaged. */
+      readonly samples: number;
+      /** The idle baseline subtracted, W. */
+      readonly idle_w: number;
+    }
+  | { readonly missing: string };
+
 /** One LUT row: the latency of one layer (or block) configuration on one device. */
 export interface LutEntry extends LatencyStats {
   /** Canonical configuration key, e.g. `conv k3 s1 p1 g1 b 3x32x32>64`. */
@@ -52,6 +72,8 @@ export interface LutEntry extends LatencyStats {
   readonly config: Readonly<Record<string, unknown>>;
   /** ISO-8601 time of the measurement. */
   readonly measured_at: string;
+  /** Present where a meter ran with the profile. */
+  readonly power?: UnitPower;
 }
 
 export interface LutView {

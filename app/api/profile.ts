@@ -39,6 +39,8 @@ export interface ProfileRequest {
   readonly benchmarkBinary?: string;
   /** Phones: how long to wait for an unplugged phone before giving up (default 600 s). */
   readonly unplugTimeoutS?: number;
+  /** A power meter, `PORT:TYPE[,options]` (e.g. `/dev/ttyUSB0:um34c`): power and energy per unit. */
+  readonly meter?: string;
 }
 
 export interface ProfileProgress {
@@ -61,6 +63,11 @@ export interface ProfiledLayer {
   /** 95 % interval of the median, [low, high]. */
   readonly ci_ms: readonly [number, number];
   readonly n: number;
+  /** With a meter: average power above idle while the layer ran, and energy per inference. */
+  readonly power_w?: number;
+  readonly energy_mj?: number;
+  /** With a meter: why this layer has no power (the meter went silent or away). */
+  readonly power_missing?: string;
 }
 
 export interface ProfileResult {
@@ -88,6 +95,20 @@ export interface ProfileResult {
   /** Sum of per-layer medians, and its gap to the end-to-end median in % of the latter. */
   readonly sum_of_layers_ms: number;
   readonly sum_gap_pct?: number;
+  /** With a meter and power for every layer: E = sum P_n T_n (mJ) and P_avg = E / T (W). */
+  readonly energy_mj?: number;
+  readonly power_w?: number;
+  /** With a meter: what it delivered (readings, dropped frames by reason, idle power). */
+  readonly meter?: {
+    readonly meter: string;
+    readonly kind: string;
+    readonly samples: number;
+    readonly dropped: number;
+    readonly drop_reasons: Readonly<Record<string, number>>;
+    readonly idle_w: number | null;
+    readonly idle_drift_w: number | null;
+    readonly missing_units: number;
+  };
   /** Wall time of the whole job and the device time it measured (kernels, measured runs only). */
   readonly wall_s: number;
   readonly device_s: number;

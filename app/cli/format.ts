@@ -38,8 +38,12 @@ export function formatDevices(d: DeviceList): string {
 }
 
 export function formatProfile(r: ProfileResult): string {
-  const rows = [['LAYER', 'OP', 'MEDIAN ms', '95% CI ms', 'N']];
-  for (const l of r.layers) rows.push([l.name, l.op, ms(l.median_ms), `${ms(l.ci_ms[0])}-${ms(l.ci_ms[1])}`, String(l.n)]);
+  const withPower = r.meter !== undefined;
+  const rows = [['LAYER', 'OP', 'MEDIAN ms', '95% CI ms', 'N', ...(withPower ? ['POWER W', 'ENERGY mJ'] : [])]];
+  for (const l of r.layers) {
+    const pw = withPower ? (l.power_w !== undefined ? [l.power_w.toFixed(3), (l.energy_mj ?? 0).toFixed(4)] : ['missing', '-']) : [];
+    rows.push([l.name, l.op, ms(l.median_ms), `${ms(l.ci_ms[0])}-${ms(l.ci_ms[1])}`, String(l.n), ...pw]);
+  }
   const e = r.end_to_end;
   const gap = r.sum_gap_pct ?? 0;
   return [
@@ -48,6 +52,12 @@ export function formatProfile(r: ProfileResult): string {
     e
       ? `end to end: median ${ms(e.median_ms)} ms (95% CI ${ms(e.ci_ms[0])}-${ms(e.ci_ms[1])}, n=${e.n}); sum of layers ${ms(r.sum_of_layers_ms)} ms (${gap >= 0 ? '+' : ''}${gap.toFixed(1)}%)`
       : `sum of layers ${ms(r.sum_of_layers_ms)} ms (a layer sample: no network to run end to end)`,
+    ...(r.meter
+      ? [
+          `meter ${r.meter.meter}: ${r.meter.samples} readings, ${r.meter.dropped} dropped${Object.keys(r.meter.drop_reasons).length ? ` (${Object.entries(r.meter.drop_reasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}, idle ${r.meter.idle_w?.toFixed(3) ?? '?'} W${r.meter.missing_units ? `, ${r.meter.missing_units} unit(s) without power` : ''}`,
+          ...(r.energy_mj !== undefined ? [`network: E = ${r.energy_mj.toFixed(3)} mJ, P_avg = ${(r.power_w ?? 0).toFixed(3)} W (above idle)`] : []),
+        ]
+      : []),
     ...(r.remeasured_units.length ? [`re-measured after the canary drifted: ${r.remeasured_units.length} unit(s)`] : []),
     ...r.warnings.map((w) => `warning: ${w}`),
     `wall ${r.wall_s.toFixed(1)} s for ${r.device_s.toFixed(2)} s of device time`,
@@ -78,8 +88,12 @@ export function formatLut(v: LutView): string {
   const head = `${v.device.key}@${v.device.fingerprint_hash} ${v.device.label} (${v.device.origin}), ${v.entries.length} entries`;
   const grid = spnasGrid(v.entries);
   const rest = v.entries.filter((e) => !grid || e.op !== 'mbconv');
-  const rows = [['KEY', 'MEDIAN ms', '95% CI ms', 'N', 'MEASURED']];
-  for (const e of rest) rows.push([e.key, ms(e.median_ms), `${ms(e.ci_low_ms)}-${ms(e.ci_high_ms)}`, String(e.n), e.measured_at]);
+  const withPower = rest.some((e) => e.power);
+  const rows = [['KEY', 'MEDIAN ms', '95% CI ms', 'N', ...(withPower ? ['POWER W', 'ENERGY mJ'] : []), 'MEASURED']];
+  for (const e of rest) {
+    const pw = withPower ? (e.power && !('missing' in e.power) ? [e.power.power_w.toFixed(3), e.power.energy_mj.toFixed(4)] : [e.power ? 'missing' : '-', '-']) : [];
+    rows.push([e.key, ms(e.median_ms), `${ms(e.ci_low_ms)}-${ms(e.ci_high_ms)}`, String(e.n), ...pw, e.measured_at]);
+  }
   return [head, ...(grid ? [grid] : []), ...(rest.length ? [table(rows)] : [])].join('\n');
 }
 

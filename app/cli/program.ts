@@ -97,6 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--cool-below <celsius>', 'phones: wait before each unit until the hottest zone is below this (default 45)', numArg('--cool-below'))
     .option('--inner-runs <n>', 'phones: benchmark_model runs per sample (default 10)', intArg('--inner-runs'))
     .option('--benchmark-binary <path>', "phones: benchmark_model to push when the phone has none")
+    .option('--meter <port:type>', 'power meter, e.g. /dev/ttyUSB0:um34c (um24c, um25c, um34c, ppk2, line): power and energy per layer')
     .option('--unplug-timeout <s>', 'phones: how long to wait for an unplugged phone (default 600)', numArg('--unplug-timeout'))
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const bar = new ProgressBar();
@@ -104,7 +105,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
         {
           device: o.device as string,
           workload: o.workload as string,
-          ...pick(o, { runs: 'runs', maxRuns: 'maxRuns', warmup: 'warmup', threads: 'threads', resolution: 'resolution', batch: 'batch', targetCi: 'targetRelCi', maxSeconds: 'maxSecondsPerUnit', graphOpt: 'graphOptimization', fresh: 'fresh', canaryEvery: 'canaryEvery', canaryDrift: 'canaryDrift', delegate: 'delegate', cores: 'coreMask', coolBelow: 'coolBelowC', innerRuns: 'innerRuns', benchmarkBinary: 'benchmarkBinary', unplugTimeout: 'unplugTimeoutS' }),
+          ...pick(o, { runs: 'runs', maxRuns: 'maxRuns', warmup: 'warmup', threads: 'threads', resolution: 'resolution', batch: 'batch', targetCi: 'targetRelCi', maxSeconds: 'maxSecondsPerUnit', graphOpt: 'graphOptimization', fresh: 'fresh', canaryEvery: 'canaryEvery', canaryDrift: 'canaryDrift', delegate: 'delegate', cores: 'coreMask', coolBelow: 'coolBelowC', innerRuns: 'innerRuns', benchmarkBinary: 'benchmarkBinary', unplugTimeout: 'unplugTimeoutS', meter: 'meter' }),
         },
         { onProgress: (p) => bar.update(p), onWarning: (m) => io.stderr(`warning: ${m}\n`), ...(signal ? { signal } : {}) },
       );

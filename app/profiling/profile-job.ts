@@ -9,7 +9,8 @@
  * canary for re-measurement; and a pause, not a failure, when the device goes away.
  */
 import { LabbenchError } from '../api/errors.js';
-import type { LatencyStats } from '../api/lut.js';
+import type { LatencyStats, UnitPower } from '../api/lut.js';
+import { PowerSession } from './power-session.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult, ProfiledLayer } from '../api/profile.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { NetworkBuilder } from '../workloads/builder.js';
@@ -25,6 +26,8 @@ export interface ProfileJobHooks {
 }
 
 export interface JobSettings {
+  /** Meter spec (`PORT:TYPE[,opts]`): record power per unit alongside latency. */
+  readonly meter?: string | undefined;
   readonly resolution: number | null;
   readonly batch: number;
   /** Measure the canary every this many units (0: no canary). */
@@ -71,6 +74,7 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
   let measuredUnits = 0;
   const remeasured: string[] = [];
   const unitStart = performance.now();
+  let power: PowerSession | undefined;
   const eta = (): number | undefined => {
     if (measuredUnits === 0) return undefined;
     const per = (performance.now() - unitStart) / 1000 / measuredUnits;
@@ -103,6 +107,12 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
   try {
     const canary = job.canaryEvery > 0 ? canaryUnit(job.batch) : undefined;
     await withDevice('prepare', async () => target.prepare?.(canary ? [canary, ...todo] : todo, plan.endToEnd, th));
+    if (job.meter) {
+      if (!target.runLoop) throw new LabbenchError('BAD_INPUT', `${target.deviceKey}: this device cannot loop a unit for a meter`);
+      power = await PowerSession.open({ meter: job.meter });
+      progress({ phase: 'units', current: `idle baseline on ${job.meter}` });
+      await power.measureIdleBefore();
+    }
     let canaryBaseline: number | undefined;
     if (canary) {
       progress({ phase: 'canary', current: 'canary baseline' });
@@ -115,7 +125,16 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       const unit = queue.shift()!;
       progress({ phase: 'units', current: unit.layers[0] ?? unit.key });
       const m = await measureUnit(unit);
-      db.recordUnit(run.id, { key: unit.key, op: unit.op, config: unit.config, layers: [...unit.layers] }, [...m.samplesMs], summarize(m.samplesMs), m.conditions);
+      let unitPower: UnitPower | undefined;
+      const session = power;
+      const loop = target.runLoop?.bind(target);
+      if (session && loop) {
+        const median = summarize(m.samplesMs).median_ms;
+        const window = await withDevice(unit.key, () => loop(unit, session.loopSeconds(), th));
+        unitPower = session.unitPower(window, median);
+        if ('missing' in unitPower) th.onWarning?.(`${unit.layers[0] ?? unit.key}: no power (${unitPower.missing})`);
+      }
+      db.recordUnit(run.id, { key: unit.key, op: unit.op, config: unit.config, layers: [...unit.layers] }, [...m.samplesMs], summarize(m.samplesMs), m.conditions, unitPower);
       deviceMs += m.deviceMs;
       if (!attempts.has(unit.key)) {
         measuredUnits++;
@@ -152,17 +171,22 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       e2eWall = e2e.wallMedianMs;
       db.recordEndToEnd(run.id, [...e2e.samplesMs], e2eStats, e2e.conditions);
     }
+    await power?.measureIdleAfter();
     db.completeRun(run.id);
     done = total;
     progress({ phase: 'done' });
 
-    const byKey = new Map<string, LatencyStats>(db.runUnits(run.id).map((u) => [u.key, u.stats]));
+    const byKey = new Map(db.runUnits(run.id).map((u) => [u.key, u]));
     const layers: ProfiledLayer[] = plan.parts.map((p) => {
-      const s = byKey.get(p.key);
-      if (!s) throw new Error(`unit ${p.key} missing from run ${run.id}`);
-      return { name: p.name, op: p.op, key: p.key, median_ms: s.median_ms, ci_ms: [s.ci_low_ms, s.ci_high_ms], n: s.n };
+      const u = byKey.get(p.key);
+      if (!u) throw new Error(`unit ${p.key} missing from run ${run.id}`);
+      const s = u.stats;
+      const pw = u.power && !('missing' in u.power) ? { power_w: u.power.power_w, energy_mj: u.power.energy_mj } : u.power ? { power_missing: u.power.missing } : {};
+      return { name: p.name, op: p.op, key: p.key, median_ms: s.median_ms, ci_ms: [s.ci_low_ms, s.ci_high_ms], n: s.n, ...pw };
     });
     const sum = layers.reduce((a, l) => a + l.median_ms, 0);
+    // NeuralPower's network level: E = sum P_n T_n, P_avg = E / T, over layers that have power.
+    const energy = layers.every((l) => l.energy_mj !== undefined) && layers.length ? layers.reduce((a, l) => a + l.energy_mj!, 0) : undefined;
     return {
       device: target.deviceKey,
       device_fingerprint: device.fingerprint_hash,
@@ -181,6 +205,8 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
           }
         : {}),
       sum_of_layers_ms: sum,
+      ...(energy !== undefined ? { energy_mj: energy, power_w: energy / sum } : {}),
+      ...(power ? { meter: power.summary() } : {}),
       wall_s: (performance.now() - started) / 1000,
       device_s: deviceMs / 1000,
     };
@@ -189,6 +215,7 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
     db.failRun(run.id, e instanceof Error ? e.message : String(e));
     throw e;
   } finally {
+    await power?.close();
     await target.close?.();
   }
 }

@@ -45,6 +45,11 @@ export interface ProfilingTarget {
   beforeUnit?(hooks: TargetHooks): Promise<void>;
   measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured>;
   measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured>;
+  /**
+   * Runs a unit over and over for about `seconds` (for a power meter to average over) and
+   * returns the steady part of that loop on the host clock (`performance.timeOrigin + now`).
+   */
+  runLoop?(unit: ProfileUnit, seconds: number, hooks: TargetHooks): Promise<{ fromMs: number; toMs: number }>;
   /** Resolves once the device is back after a DEVICE_UNAVAILABLE error; rejects on timeout or abort. */
   waitForDevice?(hooks: TargetHooks): Promise<void>;
   close?(): Promise<void>;

@@ -142,3 +142,32 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Runs an artifact back to back for `seconds` (no profiler), for a power meter to average
+ * over; returns the loop's window on the host clock, after a short settling time.
+ */
+export async function loopOnnx(artifact: OnnxArtifact, o: MeasureOptions & { seconds: number }): Promise<{ fromMs: number; toMs: number }> {
+  const ort = loadOrt();
+  const session = await ort.InferenceSession.create(artifact.bytes, {
+    executionProviders: [o.executionProvider],
+    intraOpNumThreads: o.threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: o.graphOptimization,
+    logSeverityLevel: 3,
+  });
+  try {
+    const feeds = Object.fromEntries(artifact.inputs.map((i) => [i.name, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.25), [...i.shape])]));
+    await session.run(feeds);
+    const start = performance.timeOrigin + performance.now();
+    const end = start + o.seconds * 1000;
+    while (performance.timeOrigin + performance.now() < end) {
+      checkAborted(o.signal);
+      await session.run(feeds);
+    }
+    const stop = performance.timeOrigin + performance.now();
+    return { fromMs: start + (stop - start) * 0.1, toMs: stop };
+  } finally {
+    await session.release().catch(() => undefined);
+  }
+}

@@ -9,6 +9,7 @@ import { LabbenchError } from '../../app/api/errors.js';
 import { LABBENCH_APPLICATION_ID, updateToSchemaVersion0010 } from './0010-initial.js';
 import { updateToSchemaVersion0020 } from './0020-sample-conditions.js';
 import { updateToSchemaVersion0030 } from './0030-models.js';
+import { updateToSchemaVersion0040 } from './0040-unit-power.js';
 
 interface Migration {
   readonly version: number;
@@ -21,6 +22,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: '0010-initial', up: updateToSchemaVersion0010 },
   { version: 20, name: '0020-sample-conditions', up: updateToSchemaVersion0020 },
   { version: 30, name: '0030-models', up: updateToSchemaVersion0030 },
+  { version: 40, name: '0040-unit-power', up: updateToSchemaVersion0040 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -228,6 +228,35 @@ export class AndroidTarget implements ProfilingTarget {
     return { samplesMs, deviceMs, conditions };
   }
 
+  async runLoop(unit: ProfileUnit, seconds: number, hooks: TargetHooks): Promise<{ fromMs: number; toMs: number }> {
+    const art = this.artifacts.get(unit.key);
+    if (!art) throw new Error(`no artifact pushed for ${unit.key}`);
+    const argv = benchmarkArgv({
+      binary: this.binary,
+      graph: art.path,
+      threads: this.o.threads,
+      warmupRuns: 1,
+      numRuns: 1,
+      minSecs: seconds,
+      warmupMinSecs: 0,
+      delegate: this.o.delegate,
+      ...(this.o.coreMask ? { coreMask: this.o.coreMask } : {}),
+    });
+    if (hooks.signal?.aborted) throw new LabbenchError('CANCELED', 'cancelled');
+    const t0 = performance.timeOrigin + performance.now();
+    const r = await shell(this.client, this.deviceKey, argv, { timeoutMs: (seconds + 120) * 1000 });
+    const t1 = performance.timeOrigin + performance.now();
+    if (r.exitCode !== 0) throw new LabbenchError('RUNNER_FAILED', `${this.deviceKey}: benchmark_model loop failed: ${benchmarkFailure(r.stdout, '') ?? `exit ${r.exitCode}`}`);
+    const parsed = parseBenchmarkOutput(r.stdout, { source: `benchmark_model loop on ${this.deviceKey}` });
+    // The regular runs end when the command does; they lasted count x avg. Model loading and
+    // warm-up come before, so the window starts that long before the end, less a settling margin.
+    // `Inference (avg)` is wall time per run; the Timings line sums op times only.
+    const perRunUs = parsed.inference?.inferenceAvgUs ?? parsed.overall?.avgUs;
+    const spanMs = parsed.overall && perRunUs ? (parsed.overall.count * perRunUs) / 1000 : seconds * 1000;
+    const from = Math.max(t0, t1 - spanMs);
+    return { fromMs: from + (t1 - from) * 0.1, toMs: t1 };
+  }
+
   measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured> {
     return this.sample(unit.key, hooks, (r) => r.opsMs);
   }

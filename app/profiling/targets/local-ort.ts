@@ -7,7 +7,7 @@ import type { DeviceFingerprint } from '../../api/lut.js';
 import type { Network } from '../../workloads/ir.js';
 import type { ProfileUnit } from '../../workloads/units.js';
 import { buildOnnx } from '../../../native-runners/onnxruntime/artifact.js';
-import { measureOnnx, ortVersion, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
+import { loopOnnx, measureOnnx, ortVersion, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
 import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../devices/local-host.js';
 import { summarize } from '../stats.js';
 import type { Measured, ProfilingTarget, TargetHooks } from '../target.js';
@@ -77,6 +77,10 @@ export class LocalOrtTarget implements ProfilingTarget {
   async measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured> {
     const m = await measureOnnx(buildOnnx(unit.network), this.measureOptions(hooks));
     return { samplesMs: m.kernelMs, deviceMs: m.kernelMs.reduce((a, b) => a + b, 0) };
+  }
+
+  runLoop(unit: ProfileUnit, seconds: number, hooks: TargetHooks): Promise<{ fromMs: number; toMs: number }> {
+    return loopOnnx(buildOnnx(unit.network), { ...this.measureOptions(hooks), seconds });
   }
 
   async measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured> {
