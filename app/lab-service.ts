@@ -16,6 +16,10 @@ import { describeLocalCpu, detectNvidiaGpus } from './devices/local-host.js';
 import type { PhoneDeviceInfo } from './api/devices.js';
 import { connectPhone, createAdbClient, listPhones } from './devices/adb/adb-shell.js';
 import { describePhone } from './devices/adb/phone-info.js';
+import { listSerialPortsDetailed } from './meters/list-ports.js';
+import { readMeter } from './meters/read.js';
+import type { PowerSample } from './meters/meter.js';
+import type { MeterReading } from './api/meters.js';
 import { runProfileJob } from './profiling/profile-job.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './api/predict.js';
 import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWorkload, trainingRows } from './predict/fit-device.js';
@@ -57,7 +61,22 @@ export class LocalLabService implements LabService {
     } catch (e) {
       notes.push(`no phones: ${(e as Error).message}`);
     }
-    return { devices: [describeLocalCpu(), ...gpus, ...phones], notes };
+    const serial = await listSerialPortsDetailed();
+    if (serial.note) notes.push(serial.note);
+    const serial_ports = serial.ports.map((p) => ({
+      path: p.path,
+      ...(p.manufacturer ? { manufacturer: p.manufacturer } : {}),
+      ...(p.vendorId ? { vendorId: p.vendorId } : {}),
+      ...(p.productId ? { productId: p.productId } : {}),
+      ...(p.serialNumber ? { serialNumber: p.serialNumber } : {}),
+    }));
+    return { devices: [describeLocalCpu(), ...gpus, ...phones], serial_ports, notes };
+  }
+
+  /** Streams a meter's readings for `seconds` (`labbench meter read`). */
+  async readMeter(spec: string, seconds: number, hooks: { onSample?: (s: PowerSample) => void; signal?: AbortSignal } = {}): Promise<MeterReading> {
+    const r = await readMeter(spec, seconds, { ...hooks, keepSamples: false });
+    return { meter: r.spec, kind: r.kind, path: r.path, seconds: r.seconds, n: r.n, mean_w: r.mean_w, sd_w: r.sd_w, rate_hz: r.rate_hz, dropped: r.stats.dropped, drop_reasons: r.stats.dropReasons, errors: r.errors.map((e) => e.message) };
   }
 
   async connectPhone(hostPort: string): Promise<PhoneDeviceInfo> {

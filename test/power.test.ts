@@ -112,3 +112,18 @@ test('a meter unplugged mid-job leaves those layers marked without power, never 
   assert.equal(r.energy_mj, undefined, 'no network energy from a partial set');
   assert.ok(r.warnings.some((w) => /no power/.test(w)));
 });
+
+test('meter read streams a meter through the CLI', async (t) => {
+  const meter = new MeterEmulator({ type: 'um25c', seed: 2, load: () => 2.5 });
+  const { hostPath } = await meter.start();
+  t.after(() => meter.stop());
+  const r = await labbenchAsyncRun(['meter', 'read', '--meter', `${hostPath}:um25c`, '--seconds', '2', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { n: number; mean_w: number; rate_hz: number; kind: string };
+  assert.equal(doc.kind, 'um25c');
+  assert.ok(doc.n >= 8, `${doc.n} readings in 2 s`);
+  assert.ok(doc.rate_hz > 4 && doc.rate_hz < 10, 'a UM meter answers 5-8 times a second');
+  assert.ok(Math.abs(doc.mean_w - 2.5) < 0.1, `mean ${doc.mean_w} W for a 2.5 W load`);
+  const bad = await labbenchAsyncRun(['meter', 'read', '--meter', `${hostPath}:um99`, '--seconds', '1']);
+  assert.equal(bad.status, 2);
+});

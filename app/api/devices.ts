@@ -68,8 +68,18 @@ export interface PhoneDeviceInfo {
 
 export type DeviceInfo = LocalDeviceInfo | GpuDeviceInfo | PhoneDeviceInfo;
 
+/** A serial port where a power meter may be (USB serial, Bluetooth SPP). */
+export interface SerialPortInfo {
+  readonly path: string;
+  readonly manufacturer?: string;
+  readonly vendorId?: string;
+  readonly productId?: string;
+  readonly serialNumber?: string;
+}
+
 export interface DeviceList {
   readonly devices: readonly DeviceInfo[];
+  readonly serial_ports: readonly SerialPortInfo[];
   /** Why a kind of device is missing (no nvidia-smi, ...), so an empty list explains itself. */
   readonly notes: readonly string[];
 }

@@ -34,7 +34,8 @@ export function formatDevices(d: DeviceList): string {
   for (const dev of d.devices) {
     rows.push([dev.id, dev.kind, describe(dev)]);
   }
-  return [table(rows), ...d.notes.map((n) => `note: ${n}`)].join('\n');
+  const ports = d.serial_ports.map((p) => `serial port ${p.path}${p.manufacturer ? ` (${p.manufacturer})` : ''}`);
+  return [table(rows), ...ports, ...d.notes.map((n) => `note: ${n}`)].join('\n');
 }
 
 export function formatProfile(r: ProfileResult): string {

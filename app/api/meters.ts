@@ -1,0 +1,17 @@
+/** A meter read on its own (`labbench meter read`): what came and how clean it was. */
+export interface MeterReading {
+  readonly meter: string;
+  readonly kind: string;
+  readonly path: string;
+  readonly seconds: number;
+  /** Readings kept. */
+  readonly n: number;
+  readonly mean_w: number;
+  readonly sd_w: number;
+  readonly rate_hz: number;
+  /** Frames or lines dropped as bad (wrong length, unknown model, garbled), by reason. */
+  readonly dropped: number;
+  readonly drop_reasons: Readonly<Record<string, number>>;
+  /** Silences and disconnects seen while reading. */
+  readonly errors: readonly string[];
+}
