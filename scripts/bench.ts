@@ -11,7 +11,9 @@
  * pushes, shells, waits and parsing). The phone runs at time scale 1, so its sleeps are
  * real. Skipped with `--no-phone` or where `adb` is missing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { compileSpnasTable, spnasLatency } from '../app/predict/spnas-lut.js';
+import { readLutText } from '../profiles-db/importers/read-lut-text.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalLabService } from '../app/lab-service.js';
@@ -70,10 +72,12 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+const predictionThroughput = benchPrediction();
+const meters = args.includes('--no-meters') || (only && !only.includes('meters')) ? undefined : await benchMeters();
 const phone = args.includes('--no-phone') || (only && !only.includes('phone')) ? undefined : await benchPhone(quick);
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, phone };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, prediction: predictionThroughput, meters, phone };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -82,6 +86,14 @@ if (json) {
     rows.push([r.workload, String(r.resolution ?? 'native'), String(r.units_measured), r.end_to_end_median_ms.toFixed(3), r.sum_of_layers_ms.toFixed(3), r.sum_gap_pct.toFixed(1), r.wall_s.toFixed(1), r.device_s.toFixed(2), r.overhead_ratio.toFixed(1)]);
   }
   process.stdout.write(`${doc.machine.cpu}, ${doc.machine.cores} cores, onnxruntime ${doc.machine.onnxruntime}, 1 thread, graph optimization disabled\n${table(rows)}\n`);
+  process.stdout.write(
+    `\nspnas-space latency prediction from the Pixel 1 LUT: ${(predictionThroughput.networks_per_s / 1e6).toFixed(1)} M networks/s (${predictionThroughput.networks} random architectures)\n`,
+  );
+  if (meters) {
+    const mrows = [['METER', 'READINGS/s', 'LOOP s', 'REL SEM %']];
+    for (const m of meters) mrows.push([m.kind, m.rate_hz.toFixed(1), m.loop_s.toFixed(2), (m.rel_sem * 100).toFixed(2)]);
+    process.stdout.write(`\nmeters (emulated, over socat ptys, 2.0 W load; loop length for 2 % at cv 0.05):\n${table(mrows)}\n`);
+  }
   if (phone) {
     process.stdout.write(
       `\nemulated phone, spnas-space (${phone.units} units): wall ${phone.wall_s.toFixed(1)} s for ${phone.device_s.toFixed(1)} s of phone-reported device time: overhead x${phone.overhead_ratio.toFixed(2)}\n`,
@@ -122,4 +134,42 @@ async function benchPhone(small: boolean): Promise<{ units: number; wall_s: numb
     await server.stop();
     rmSync(dir2, { recursive: true, force: true });
   }
+}
+
+/** Architectures of the Single-Path NAS space scored per second from a compiled LUT. */
+function benchPrediction(): { networks: number; networks_per_s: number } {
+  const text = readFileSync(process.env.LABBENCH_SHARED_DATA ? join(process.env.LABBENCH_SHARED_DATA, 'pixel1-single-path-nas-lut.json') : new URL('../../shared/data/pixel1-single-path-nas-lut.json', import.meta.url), 'utf8');
+  const table = compileSpnasTable(readLutText(text, 'pixel1-single-path-nas-lut.json').entries);
+  const n = 2_000_000;
+  const choices = new Uint8Array(22 * 1024);
+  for (let i = 0; i < choices.length; i++) choices[i] = Math.floor(Math.random() * 4);
+  let sink = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) sink += spnasLatency(table, choices.subarray((i & 1023) * 22, (i & 1023) * 22 + 22));
+  const s = (performance.now() - t0) / 1000;
+  if (sink === 0) throw new Error('unreachable');
+  return { networks: n, networks_per_s: n / s };
+}
+
+/** Readings per second each emulated meter sustains over a pty, and the relative standard error at the default loop length. */
+async function benchMeters(): Promise<{ kind: string; rate_hz: number; loop_s: number; rel_sem: number }[]> {
+  const { MeterEmulator } = await import('../test/peers/meters/meter-emulator.js');
+  const { readMeter } = await import('../app/meters/read.js');
+  const { loopLengthFor } = await import('../app/meters/align.js');
+  const out = [];
+  for (const kind of ['um34c', 'um25c', 'ppk2', 'line'] as const) {
+    const emu = new MeterEmulator({ type: kind, seed: 1, load: () => 2.0 });
+    try {
+      const { hostPath } = await emu.start();
+      const r = await readMeter(`${hostPath}:${kind}`, 3, { keepSamples: false });
+      const loop = loopLengthFor(r.rate_hz, 0.02, 0.05);
+      const n = Math.max(2, Math.floor(loop.seconds * r.rate_hz));
+      out.push({ kind, rate_hz: r.rate_hz, loop_s: loop.seconds, rel_sem: r.sd_w / Math.sqrt(n) / r.mean_w });
+    } catch (e) {
+      process.stderr.write(`meter bench ${kind} skipped: ${(e as Error).message}\n`);
+    } finally {
+      await emu.stop();
+    }
+  }
+  return out;
 }
