@@ -99,17 +99,23 @@ export interface ProfileResult {
   readonly energy_mj?: number;
   readonly power_w?: number;
   /** With a meter: what it delivered (readings, dropped frames by reason, idle power). */
-  readonly meter?: {
-    readonly meter: string;
-    readonly kind: string;
-    readonly samples: number;
-    readonly dropped: number;
-    readonly drop_reasons: Readonly<Record<string, number>>;
-    readonly idle_w: number | null;
-    readonly idle_drift_w: number | null;
-    readonly missing_units: number;
-  };
+  readonly meter?: MeterSummary;
   /** Wall time of the whole job and the device time it measured (kernels, measured runs only). */
   readonly wall_s: number;
   readonly device_s: number;
+}
+
+/** What a meter delivered during a profiling job. */
+export interface MeterSummary {
+  readonly meter: string;
+  readonly kind: string;
+  readonly samples: number;
+  /** Frames or lines dropped as bad, never averaged in; by reason. */
+  readonly dropped: number;
+  readonly drop_reasons: Readonly<Record<string, number>>;
+  readonly idle_w: number | null;
+  /** Idle after minus idle before, W: a large drift says the baseline moved during the job. */
+  readonly idle_drift_w: number | null;
+  /** Units whose power is missing (the meter went silent or away). */
+  readonly missing_units: number;
 }

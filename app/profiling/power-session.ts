@@ -7,6 +7,7 @@
  */
 import { LabbenchError } from '../api/errors.js';
 import type { UnitPower } from '../api/lut.js';
+import type { MeterSummary } from '../api/profile.js';
 import { averagePower, idleBaseline, loopLengthFor, netPower, type IdleBaseline, type PowerAverage } from '../meters/align.js';
 import { hostNowMs } from '../meters/clock.js';
 import { openMeter, type PowerMeter, type PowerSample } from '../meters/meter.js';
@@ -20,17 +21,6 @@ export interface PowerSettings {
   readonly relSem?: number;
 }
 
-export interface PowerSummary {
-  readonly meter: string;
-  readonly kind: string;
-  readonly samples: number;
-  readonly dropped: number;
-  readonly drop_reasons: Readonly<Record<string, number>>;
-  readonly idle_w: number | null;
-  /** Idle after minus idle before, W: a large drift says the baseline moved during the job. */
-  readonly idle_drift_w: number | null;
-  readonly missing_units: number;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -105,7 +95,7 @@ export class PowerSession {
     return { power_w: net.mean_w, power_sem_w: net.sem_w, energy_mj: net.mean_w * medianMs, samples: loop.n, idle_w: base.mean_w };
   }
 
-  summary(): PowerSummary {
+  summary(): MeterSummary {
     const st = this.meter.stats();
     const both = idleBaseline(this.before, this.after);
     return {
