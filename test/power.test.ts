@@ -127,3 +127,15 @@ test('meter read streams a meter through the CLI', async (t) => {
   const bad = await labbenchAsyncRun(['meter', 'read', '--meter', `${hostPath}:um99`, '--seconds', '1']);
   assert.equal(bad.status, 2);
 });
+
+test('the phone as its own meter: battery current and voltage over adb give per-layer power', async (t) => {
+  const { serial, dir } = await rig(t, 'line');
+  const service = new LocalLabService(join(dir, 'b.db'));
+  t.after(() => service.close());
+  const r = await service.profile({ device: serial, workload: 'resnet56', resolution: 16, meter: `${serial}:battery,poll=20`, ...PHONE_SETTINGS });
+  assert.equal(r.meter?.kind, 'battery');
+  assert.ok(r.meter.idle_w !== null && r.meter.idle_w > 0.1);
+  const convs = r.layers.filter((l) => l.op === 'conv' && l.power_w !== undefined);
+  assert.ok(convs.length >= 3, 'conv layers got power from the fuel gauge');
+  assert.ok(convs.every((l) => l.power_w! > 0 && l.power_w! < 6));
+});

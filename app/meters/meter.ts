@@ -60,7 +60,8 @@ export interface MeterStats {
 
 /** A power meter on one port. Listeners return an unsubscribe function. */
 export interface PowerMeter {
-  readonly kind: MeterKind;
+  /** A serial meter's kind, or `battery` for a phone's own fuel gauge over adb. */
+  readonly kind: MeterKind | 'battery';
   /** The port path (or `COM3`). */
   readonly path: string;
   /** Starts the protocol (PPK2: metadata, ampere mode, AVERAGE_START; UM: polling). */

@@ -90,7 +90,8 @@ function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string
 
 export function fitDeviceModel(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): DeviceModel {
   const { rows, workloads } = trainingRows(db, device, holdout);
-  const samples: LayerSample[] = rows.map((e) => ({ op: e.op, config: e.config, runtime_ms: e.median_ms }));
+  // Power where a meter measured it: the models then predict power and energy too.
+  const samples: LayerSample[] = rows.map((e) => ({ op: e.op, config: e.config, runtime_ms: e.median_ms, ...(e.power && 'power_w' in e.power ? { power_w: e.power.power_w } : {}) }));
   const peaks = peaksFromMicrobench(db.lutEntries(device.id));
   if (!peaks) throw new LabbenchError('BAD_INPUT', `${device.key}: no micro-benchmark rows; profile the '${MICROBENCH}' workload first (labbench fit does this)`);
   const neuralpower = fitNeuralPower(samples, { analytic: { ...peaks, overhead_ms: 0 } });

@@ -1,0 +1,121 @@
+/**
+ * A phone as its own power meter: the fuel gauge's `current_now` (uA) and `voltage_now`
+ * (uV) in /sys/class/power_supply/battery, polled over adb. Coarse (a few readings a
+ * second, the gauge's own averaging) but needs no hardware. Sign conventions vary by vendor
+ * (Qualcomm reports discharge as positive, others negative), so the magnitude is used; while
+ * the phone charges over USB the gauge sees net battery current, not the phone's draw, and
+ * the reading says nothing useful: profile on battery, or with a USB meter.
+ * Spec: `SERIAL:battery[,poll=HZ]`, e.g. `HT7A1...:battery` or `127.0.0.1:5555:battery`.
+ */
+import { LabbenchError } from '../../api/errors.js';
+import { createAdbClient, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
+import { hostNowMs } from '../clock.js';
+import type { MeterState, MeterStats, PowerMeter, PowerSample } from '../meter.js';
+
+const SYSFS = '/sys/class/power_supply/battery';
+export const ANDROID_BATTERY = 'battery';
+
+export function isAndroidBatterySpec(spec: string): boolean {
+  return /:battery(,|$)/i.test(spec);
+}
+
+export function parseAndroidBatterySpec(spec: string): { serial: string; pollHz: number } {
+  const m = /^(.+):battery(?:,poll=([0-9.]+))?$/i.exec(spec.trim());
+  const hz = m?.[2] === undefined ? 4 : Number(m[2]);
+  if (!m || !(hz > 0 && hz <= 50)) throw new LabbenchError('BAD_INPUT', `bad --meter '${spec}' (expected SERIAL:battery[,poll=HZ], HZ up to 50)`);
+  return { serial: m[1]!, pollHz: hz };
+}
+
+export class AndroidBatteryMeter implements PowerMeter {
+  readonly kind = ANDROID_BATTERY;
+  readonly path: string;
+  private readonly client: AdbClient;
+  private readonly sampleCbs = new Set<(s: PowerSample) => void>();
+  private readonly errorCbs = new Set<(e: LabbenchError) => void>();
+  private readonly stateCbs = new Set<(s: MeterState) => void>();
+  private readonly st: MeterStats = { samples: 0, dropped: 0, dropReasons: {}, state: 'idle', reconnects: 0, silences: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private failing = false;
+
+  constructor(
+    readonly serial: string,
+    private readonly pollHz: number,
+  ) {
+    this.path = serial;
+    this.client = createAdbClient();
+  }
+
+  private setState(s: MeterState): void {
+    this.st.state = s;
+    for (const cb of this.stateCbs) cb(s);
+  }
+
+  private drop(reason: string): void {
+    this.st.dropped++;
+    this.st.dropReasons[reason] = (this.st.dropReasons[reason] ?? 0) + 1;
+  }
+
+  private async poll(): Promise<void> {
+    const t0 = hostNowMs();
+    try {
+      const r = await shell(this.client, this.serial, ['cat', `${SYSFS}/current_now`, `${SYSFS}/voltage_now`], { timeoutMs: 2000 });
+      const [i, v] = r.stdout.trim().split(/\s+/).map(Number);
+      if (r.exitCode !== 0 || i === undefined || v === undefined || !Number.isFinite(i) || !Number.isFinite(v) || v <= 0) {
+        this.drop('unreadable');
+        return;
+      }
+      const amps = Math.abs(i) / 1e6;
+      const volts = v / 1e6;
+      const sample = { t_ms: (t0 + hostNowMs()) / 2, volts, amps, watts: amps * volts };
+      this.st.samples++;
+      this.st.lastSampleAt = sample.t_ms;
+      if (this.failing || this.st.state !== 'streaming') this.setState('streaming');
+      this.failing = false;
+      for (const cb of this.sampleCbs) cb(sample);
+    } catch (e) {
+      if (!this.failing) {
+        this.failing = true;
+        this.st.silences++;
+        this.setState('disconnected');
+        const err = e instanceof LabbenchError ? e : new LabbenchError('DEVICE_UNAVAILABLE', `${this.serial}: battery gauge unreadable (${(e as Error).message})`);
+        for (const cb of this.errorCbs) cb(err);
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    this.setState('starting');
+    await this.poll();
+    if (this.st.samples === 0) throw new LabbenchError('DEVICE_UNAVAILABLE', `${this.serial}: cannot read ${SYSFS}/current_now and voltage_now`);
+    const loop = async (): Promise<void> => {
+      if (this.closed) return;
+      await this.poll();
+      if (!this.closed) this.timer = setTimeout(() => void loop(), 1000 / this.pollHz);
+    };
+    this.timer = setTimeout(() => void loop(), 1000 / this.pollHz);
+  }
+
+  onSample(cb: (s: PowerSample) => void): () => void {
+    this.sampleCbs.add(cb);
+    return () => this.sampleCbs.delete(cb);
+  }
+  onError(cb: (e: LabbenchError) => void): () => void {
+    this.errorCbs.add(cb);
+    return () => this.errorCbs.delete(cb);
+  }
+  onState(cb: (s: MeterState) => void): () => void {
+    this.stateCbs.add(cb);
+    return () => this.stateCbs.delete(cb);
+  }
+  stats(): MeterStats {
+    return { ...this.st, dropReasons: { ...this.st.dropReasons } };
+  }
+  private get closed(): boolean {
+    return this.st.state === 'closed';
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.setState('closed');
+  }
+}
