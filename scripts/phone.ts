@@ -5,7 +5,7 @@
 // stdout; everything else goes to stderr. Runs until SIGINT/SIGTERM, then disconnects and
 // stops what it started.
 //
-//   npm run phone -- [--port N] [--time-scale X] [--seed N] [--model "Pixel 2"] [--rooted]
+//   npm run phone -- [--port N] [--time-scale X] [--seed N] [--model "Pixel 2"] [--rooted] [--power-file PATH]
 //                    [--benchmark-flavor classic|modern] [--no-benchmark-model] [--ambient C]
 
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
         'benchmark-flavor': { type: 'string' },
         'no-benchmark-model': { type: 'boolean' },
         ambient: { type: 'string' },
+        'power-file': { type: 'string' },
       },
       strict: true,
     }).values;
@@ -62,6 +63,16 @@ async function main(): Promise<void> {
     ambientC: number(args.ambient, 'ambient', 25),
   });
   const phonePort = await phone.start(port);
+  // For demos with an emulated meter: `npm run meter -- --type um34c --load-file PATH` reads
+  // the phone's power draw from this file, so the meter sees the phone work.
+  const powerFile = args['power-file'];
+  if (powerFile) {
+    const { writeFileSync, renameSync } = await import('node:fs');
+    setInterval(() => {
+      writeFileSync(`${powerFile}.tmp`, `${phone.physics.powerW().toFixed(4)}\n`);
+      renameSync(`${powerFile}.tmp`, powerFile);
+    }, 50).unref();
+  }
 
   const adbPort = number(process.env.ANDROID_ADB_SERVER_PORT, 'ANDROID_ADB_SERVER_PORT', 5037);
   const home = process.env.HOME ?? '/tmp';
