@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { EmulatedPhone } from './peers/adb-phone/index.js';
 import { startAdbServer, type AdbServer } from './adb-server.js';
-import { labbenchAsyncRun } from './cli-helpers.js';
+import { spawn } from 'node:child_process';
+import { BIN, labbenchAsyncRun } from './cli-helpers.js';
 import { LocalLabService } from '../app/lab-service.js';
 import type { ProfileProgress } from '../app/api/profile.js';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
@@ -176,4 +177,39 @@ test('hostile model names are passed as data, never run as commands', async (t) 
   assert.ok(phone.fs.exists(hostile));
   assert.ok(!phone.fs.exists('/data/local/tmp/pwned'));
   assert.ok(!phone.fs.exists('/data/local/tmp/pwned2'));
+});
+
+test('devices --watch reports a phone leaving and coming back', async (t) => {
+  const { server, phone, serial } = await rig(t);
+  const child = spawn(process.execPath, [BIN, 'devices', '--watch', '--json'], { env: { ...process.env, ANDROID_ADB_SERVER_PORT: String(server.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const lines: string[] = [];
+  let buf = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    lines.push(...parts.filter(Boolean));
+  });
+  const waitFor = async (pred: (l: Record<string, unknown>) => boolean, ms: number): Promise<number> => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < ms) {
+      if (lines.some((l) => pred(JSON.parse(l) as Record<string, unknown>))) return Date.now() - t0;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no such line within ${ms} ms: ${lines.join(' | ')}`);
+  };
+  await waitFor((l) => l.event === 'added' && l.id === serial, 10_000);
+  phone.unplug();
+  const gone = await waitFor((l) => l.event === 'removed' && l.id === serial, 2000);
+  assert.ok(gone <= 2000);
+  await phone.replug();
+  const client = createAdbClient(server.port);
+  await client.disconnect('127.0.0.1', phone.port);
+  await client.connect('127.0.0.1', phone.port);
+  const n = lines.filter((l) => (JSON.parse(l) as { event?: string }).event === 'added').length;
+  await waitFor(() => lines.filter((l) => (JSON.parse(l) as { event?: string }).event === 'added').length > n, 10_000);
+  child.kill('SIGINT');
 });

@@ -9,6 +9,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { LabbenchError, exitCodeFor, serializeError } from '../api/errors.js';
 import { LocalLabService, defaultDbPath } from '../lab-service.js';
 import { ProgressBar } from './progress-bar.js';
+import { watchPhones } from '../devices/adb/phone-watcher.js';
+import { createAdbClient } from '../devices/adb/adb-shell.js';
 import { formatAccuracy, formatDevices, formatFit, formatLut, formatPrediction, formatProfile } from './format.js';
 
 export interface CliIo {
@@ -62,9 +64,22 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
   const devices = program
     .command('devices')
     .description("list profiling targets: this host's CPU ('local'), NVIDIA GPUs, phones the adb server sees")
-    .action(async (_o, cmd: Command) => {
+    .option('--watch', 'then print phones as they come and go (one JSON object a line with --json), until Ctrl-C')
+    .action(async (o: { watch?: boolean }, cmd: Command) => {
       const list = await svc(cmd).listDevices();
-      emit(cmd, list, formatDevices(list));
+      const asJson = Boolean(cmd.optsWithGlobals<GlobalOpts>().json);
+      if (!o.watch) return emit(cmd, list, formatDevices(list));
+      // Watching streams JSON Lines: the list first, then one event a line.
+      io.stdout(asJson ? `${JSON.stringify(list)}\n` : `${formatDevices(list)}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = watchPhones(createAdbClient(), (c) => {
+          io.stdout(asJson ? `${JSON.stringify({ event: c.type, id: c.id, state: c.state, at: new Date().toISOString() })}\n` : `${c.type === 'added' ? '+' : '-'} ${c.id} (${c.state})\n`);
+        }, signal ? { signal } : {});
+        signal?.addEventListener('abort', () => {
+          stop();
+          resolve();
+        }, { once: true });
+      });
     });
   devices
     .command('connect')

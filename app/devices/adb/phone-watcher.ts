@@ -1,7 +1,8 @@
 /**
  * Phones appearing and leaving, live. adbkit's trackDevices reports USB phones at once, but
  * the adb server does not report a TCP phone (`adb connect`) going offline, so the server's
- * list is also polled; a phone whose state is no longer `device` counts as gone.
+ * list is also polled; a phone whose state is no longer `device` counts as gone. Both feed
+ * one diff against the last known set, so an event is reported once whichever saw it first.
  */
 import { listPhones, type AdbClient } from './adb-shell.js';
 
@@ -40,9 +41,21 @@ export function watchPhones(client: AdbClient, onChange: (c: PhoneChange) => voi
     if (!stopped) timer = setTimeout(() => void poll(), opts.intervalMs ?? 500);
   };
   void poll();
+  // Tracking makes USB plug events immediate; each event just triggers a poll's diff.
+  let tracker: { end(): void; on(ev: string, cb: () => void): void } | undefined;
+  client
+    .trackDevices()
+    .then((t: { end(): void; on(ev: string, cb: () => void): void }) => {
+      if (stopped) return t.end();
+      tracker = t;
+      t.on('changeSet', () => void poll());
+      t.on('error', () => undefined);
+    })
+    .catch(() => undefined);
   const stop = (): void => {
     stopped = true;
     if (timer) clearTimeout(timer);
+    tracker?.end();
   };
   opts.signal?.addEventListener('abort', stop, { once: true });
   return stop;
