@@ -57,3 +57,26 @@ test('SIGKILL mid-run keeps finished layers; a rerun completes without measuring
   for (const u of kept) assert.equal(entries.find((e) => e.key === u.key)?.measured_at, keptMeasuredAt.get(u.key), `${u.key} was not measured again`);
   after.close();
 });
+
+test('Ctrl-C (SIGINT) cancels a profile: exit 130, finished units kept, the run resumable', async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'c.db');
+  const child = labbenchAsync(['profile', '--device', 'local', '--workload', 'resnet56', '--db', db, ...SETTINGS]);
+  let stderr = '';
+  const code = await new Promise<number | null>((resolve) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = [...stderr.matchAll(/\] (\d+)\/(\d+)/g)].pop();
+      if (m && Number(m[1]) >= 2 && !child.killed) child.kill('SIGINT');
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /stopping; measured units are kept/);
+  const pdb = openProfilesDb(db);
+  t.after(() => pdb.close());
+  const run = pdb.listRuns()[0]!;
+  assert.equal(run.status, 'incomplete');
+  assert.ok(pdb.runUnits(run.id).length >= 2);
+  assert.equal(pdb.findResumableRun(run.device_id, 'resnet56', run.settings)?.id, run.id);
+});
