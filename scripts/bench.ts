@@ -14,6 +14,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { compileSpnasTable, spnasLatency } from '../app/predict/spnas-lut.js';
 import { readLutText } from '../profiles-db/importers/read-lut-text.js';
+import { pixel1LutPath } from '../test/cli-helpers.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalLabService } from '../app/lab-service.js';
@@ -138,7 +139,7 @@ async function benchPhone(small: boolean): Promise<{ units: number; wall_s: numb
 
 /** Architectures of the Single-Path NAS space scored per second from a compiled LUT. */
 function benchPrediction(): { networks: number; networks_per_s: number } {
-  const text = readFileSync(process.env.LABBENCH_SHARED_DATA ? join(process.env.LABBENCH_SHARED_DATA, 'pixel1-single-path-nas-lut.json') : new URL('../../shared/data/pixel1-single-path-nas-lut.json', import.meta.url), 'utf8');
+  const text = readFileSync(pixel1LutPath(), 'utf8');
   const table = compileSpnasTable(readLutText(text, 'pixel1-single-path-nas-lut.json').entries);
   const n = 2_000_000;
   const choices = new Uint8Array(22 * 1024);
