@@ -207,9 +207,14 @@ test('devices --watch reports a phone leaving and coming back', async (t) => {
   assert.ok(gone <= 2000);
   await phone.replug();
   const client = createAdbClient(server.port);
-  await client.disconnect('127.0.0.1', phone.port);
-  await client.connect('127.0.0.1', phone.port);
-  const n = lines.filter((l) => (JSON.parse(l) as { event?: string }).event === 'added').length;
-  await waitFor(() => lines.filter((l) => (JSON.parse(l) as { event?: string }).event === 'added').length > n, 10_000);
+  const added = (): number => lines.filter((l) => (JSON.parse(l) as { event?: string }).event === 'added').length;
+  const n = added();
+  // adb leaves a TCP phone offline after its port returns: redial (as the bench does) until it is back.
+  for (let i = 0; i < 8 && added() === n; i++) {
+    await client.disconnect('127.0.0.1', phone.port).catch(() => undefined);
+    await client.connect('127.0.0.1', phone.port).catch(() => undefined);
+    await waitFor(() => added() > n, 2000).catch(() => undefined);
+  }
+  assert.ok(added() > n, `the phone came back: ${lines.join(' | ')}`);
   child.kill('SIGINT');
 });
