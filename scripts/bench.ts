@@ -18,7 +18,7 @@ import { pixel1LutPath } from '../test/cli-helpers.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalLabService } from '../app/lab-service.js';
-import { table } from '../app/cli/format.js';
+import { formatAccuracy, table } from '../app/cli/format.js';
 import { describeLocalCpu } from '../app/devices/local-host.js';
 import { ortVersion } from '../native-runners/onnxruntime/runner.js';
 
@@ -49,6 +49,9 @@ const only = onlyArg?.split(',');
 const dir = mkdtempSync(join(tmpdir(), 'labbench-bench-'));
 const service = new LocalLabService(join(dir, 'bench.db'));
 const results = [];
+/** Held out of the NeuralPower fit, so their prediction error says how the models generalize. */
+const HOLDOUT = ['vgg13', 'mobilenetv2'];
+let accuracy: Awaited<ReturnType<LocalLabService['reportAccuracy']>> | undefined;
 try {
   for (const c of CASES) {
     if (only && !only.includes(c.workload)) continue;
@@ -68,6 +71,14 @@ try {
       overhead_ratio: r.wall_s / r.device_s,
     });
   }
+  // NeuralPower on what was just measured: two networks held out of the fit, all scored model-only.
+  const profiled = results.map((r) => r.workload);
+  const holdout = HOLDOUT.filter((w) => profiled.includes(w));
+  if (!args.includes('--no-predict') && profiled.length >= 3 && holdout.length) {
+    if (!json) process.stderr.write(`fitting NeuralPower (holding out ${holdout.join(', ')})...\n`);
+    await service.fit({ device: 'local', holdout, sample: quick ? 80 : 200 });
+    accuracy = await service.reportAccuracy('local');
+  }
 } finally {
   service.close();
   rmSync(dir, { recursive: true, force: true });
@@ -78,7 +89,7 @@ const meters = args.includes('--no-meters') || (only && !only.includes('meters')
 const phone = args.includes('--no-phone') || (only && !only.includes('phone')) ? undefined : await benchPhone(quick);
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, prediction: predictionThroughput, meters, phone };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, prediction: predictionThroughput, meters, phone };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -87,6 +98,7 @@ if (json) {
     rows.push([r.workload, String(r.resolution ?? 'native'), String(r.units_measured), r.end_to_end_median_ms.toFixed(3), r.sum_of_layers_ms.toFixed(3), r.sum_gap_pct.toFixed(1), r.wall_s.toFixed(1), r.device_s.toFixed(2), r.overhead_ratio.toFixed(1)]);
   }
   process.stdout.write(`${doc.machine.cpu}, ${doc.machine.cores} cores, onnxruntime ${doc.machine.onnxruntime}, 1 thread, graph optimization disabled\n${table(rows)}\n`);
+  if (accuracy) process.stdout.write(`\n${formatAccuracy(accuracy)}\n`);
   process.stdout.write(
     `\nspnas-space latency prediction from the Pixel 1 LUT: ${(predictionThroughput.networks_per_s / 1e6).toFixed(1)} M networks/s (${predictionThroughput.networks} random architectures)\n`,
   );
