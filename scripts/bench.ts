@@ -117,7 +117,6 @@ if (json) {
 async function benchPhone(small: boolean): Promise<{ units: number; wall_s: number; device_s: number; overhead_ratio: number } | undefined> {
   const { startAdbServer } = await import('../test/adb-server.js');
   const { EmulatedPhone } = await import('../test/peers/adb-phone/index.js');
-  const { createAdbClient } = await import('../app/devices/adb/adb-shell.js');
   let server;
   try {
     server = await startAdbServer();
@@ -133,9 +132,7 @@ async function benchPhone(small: boolean): Promise<{ units: number; wall_s: numb
   try {
     const port = await phone.start();
     const serial = `127.0.0.1:${port}`;
-    const client = createAdbClient(server.port);
-    await client.connect('127.0.0.1', port);
-    for (let i = 0; i < 100 && !(await client.listDevices()).some((d: { id: string; type: string }) => d.id === serial && d.type === 'device'); i++) await new Promise((r) => setTimeout(r, 50));
+    await svc.connectPhone(serial);
     if (!json) process.stderr.write(`profiling spnas-space on the emulated phone ${serial}...\n`);
     const r = await svc.profile({ device: serial, workload: 'spnas-space', ...(small ? { resolution: 128 } : {}), runs: 3, maxRuns: 5, innerRuns: 5, warmup: 2, canaryEvery: 0 });
     return { units: r.measured_units, wall_s: r.wall_s, device_s: r.device_s, overhead_ratio: r.wall_s / r.device_s };

@@ -39,15 +39,11 @@ async function rig(t: { after: (fn: () => Promise<void> | void) => void }): Prom
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  // Joined the way a phone farm's phone is: `labbench devices connect HOST:PORT`.
+  // Joined the way a phone farm's phone is: `labbench devices connect HOST:PORT`, which
+  // answers once adb lists the phone as a usable device.
   const joined = await labbenchAsyncRun(['devices', 'connect', serial, '--json'], { ANDROID_ADB_SERVER_PORT: String(server.port) });
   if (joined.status !== 0) throw new Error(`devices connect failed: ${joined.stderr}`);
-  if ((JSON.parse(joined.stdout) as { id: string }).id !== serial) throw new Error(`devices connect answered ${joined.stdout}`);
-  const client = createAdbClient(server.port);
-  for (let i = 0; i < 100; i++) {
-    if ((await client.listDevices()).some((d: { id: string; type: string }) => d.id === serial && d.type === 'device')) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if ((JSON.parse(joined.stdout) as { id: string; state: string }).state !== 'device') throw new Error(`devices connect answered ${joined.stdout}`);
   return { server, phone, serial, dir };
 }
 

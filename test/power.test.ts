@@ -15,7 +15,6 @@ import { startAdbServer } from './adb-server.js';
 import { labbenchAsyncRun } from './cli-helpers.js';
 import { LocalLabService } from '../app/lab-service.js';
 import type { ProfileProgress, ProfileResult } from '../app/api/profile.js';
-import { createAdbClient } from '../app/devices/adb/adb-shell.js';
 
 const PHONE_SETTINGS = { runs: 2, maxRuns: 2, innerRuns: 3, warmup: 1, canaryEvery: 0 } as const;
 
@@ -37,9 +36,10 @@ async function rig(t: { after: (fn: () => Promise<void> | void) => void }, type:
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  const client = createAdbClient(server.port);
-  await client.connect('127.0.0.1', port);
-  for (let i = 0; i < 100 && !(await client.listDevices()).some((d: { id: string; type: string }) => d.id === serial && d.type === 'device'); i++) await new Promise((r) => setTimeout(r, 50));
+  // The service's connect answers once adb lists the phone as a usable device.
+  const joiner = new LocalLabService(join(dir, 'join.db'));
+  await joiner.connectPhone(serial);
+  joiner.close();
   return { server, phone, serial, meter, hostPath, dir };
 }
 

@@ -7,6 +7,7 @@
  * path every `reconnectMs` and starts a fresh session (PPK2: metadata again), and samples
  * resume. Counts carry across sessions.
  */
+import { Listeners } from './listeners.js';
 import type { Duplex } from 'node:stream';
 import { LabbenchError } from '../api/errors.js';
 import { hostNowMs } from './clock.js';
@@ -56,9 +57,9 @@ export class SerialMeter implements PowerMeter {
     silences: 0,
     device: undefined as string | undefined,
   };
-  private readonly sampleCbs = new Set<(s: PowerSample) => void>();
-  private readonly errorCbs = new Set<(e: LabbenchError) => void>();
-  private readonly stateCbs = new Set<(s: MeterState) => void>();
+  private readonly samples = new Listeners<PowerSample>();
+  private readonly errors = new Listeners<LabbenchError>();
+  private readonly states = new Listeners<MeterState>();
 
   constructor(
     readonly spec: MeterSpec,
@@ -94,18 +95,15 @@ export class SerialMeter implements PowerMeter {
   }
 
   onSample(cb: (s: PowerSample) => void): () => void {
-    this.sampleCbs.add(cb);
-    return () => this.sampleCbs.delete(cb);
+    return this.samples.add(cb);
   }
 
   onError(cb: (e: LabbenchError) => void): () => void {
-    this.errorCbs.add(cb);
-    return () => this.errorCbs.delete(cb);
+    return this.errors.add(cb);
   }
 
   onState(cb: (s: MeterState) => void): () => void {
-    this.stateCbs.add(cb);
-    return () => this.stateCbs.delete(cb);
+    return this.states.add(cb);
   }
 
   stats(): MeterStats {
@@ -194,7 +192,7 @@ export class SerialMeter implements PowerMeter {
     this.counts.lastSampleAt = s.t_ms;
     this.lastProgressAt = hostNowMs();
     if (this.state !== 'streaming') this.setState('streaming');
-    for (const cb of this.sampleCbs) cb(s);
+    this.samples.emit(s);
   }
 
   private checkSilence(): void {
@@ -258,10 +256,10 @@ export class SerialMeter implements PowerMeter {
   private setState(s: MeterState): void {
     if (this.state === s) return;
     this.state = s;
-    for (const cb of this.stateCbs) cb(s);
+    this.states.emit(s);
   }
 
   private emitError(e: LabbenchError): void {
-    for (const cb of this.errorCbs) cb(e);
+    this.errors.emit(e);
   }
 }

@@ -46,11 +46,6 @@ export function canaryUnit(batch: number): ProfileUnit {
   return layerPlan('canary', b.build()).units[0]!;
 }
 
-function positiveInt(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new LabbenchError('BAD_INPUT', `--${name} must be a positive integer, got ${v}`);
-  return v;
-}
-
 export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req: ProfileRequest, job: JobSettings, hooks: ProfileJobHooks = {}): Promise<ProfileResult> {
   const started = performance.now();
   const warnings: string[] = [];
@@ -61,7 +56,8 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       hooks.onWarning?.(m);
     },
   };
-  const settings = { ...target.settings, runs: positiveInt('runs', req.runs ?? 20), resolution: job.resolution, batch: job.batch, canary_every: job.canaryEvery, canary_drift: job.canaryDrift };
+  // Runs, warm-up and the like are the target's (its defaults differ); validated at the service's door.
+  const settings = { ...target.settings, resolution: job.resolution, batch: job.batch, canary_every: job.canaryEvery, canary_drift: job.canaryDrift };
   const plan = planWorkload(req.workload, { resolution: job.resolution ?? undefined, batch: job.batch });
   const device = db.upsertDevice({ key: target.deviceKey, label: target.label, fingerprint: await target.fingerprint(), origin: 'measured' });
   const existing = req.fresh ? undefined : db.findResumableRun(device.id, plan.workload, settings);
@@ -125,16 +121,16 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       const unit = queue.shift()!;
       progress({ phase: 'units', current: unit.layers[0] ?? unit.key });
       const m = await measureUnit(unit);
+      const stats = summarize(m.samplesMs);
       let unitPower: UnitPower | undefined;
       const session = power;
       const loop = target.runLoop?.bind(target);
       if (session && loop) {
-        const median = summarize(m.samplesMs).median_ms;
         const window = await withDevice(unit.key, () => loop(unit, session.loopSeconds(), th));
-        unitPower = session.unitPower(window, median);
+        unitPower = session.unitPower(window, stats.median_ms);
         if ('missing' in unitPower) th.onWarning?.(`${unit.layers[0] ?? unit.key}: no power (${unitPower.missing})`);
       }
-      db.recordUnit(run.id, { key: unit.key, op: unit.op, config: unit.config, layers: [...unit.layers] }, [...m.samplesMs], summarize(m.samplesMs), m.conditions, unitPower);
+      db.recordUnit(run.id, { key: unit.key, op: unit.op, config: unit.config, layers: [...unit.layers] }, [...m.samplesMs], stats, m.conditions, unitPower);
       deviceMs += m.deviceMs;
       if (!attempts.has(unit.key)) {
         measuredUnits++;

@@ -104,11 +104,17 @@ export async function listPhones(client: AdbClient): Promise<{ id: string; type:
   }
 }
 
+/** `host:port` of a phone joined over TCP (`adb connect`); undefined for a USB serial. */
+export function tcpSerial(serial: string): { host: string; port: number } | undefined {
+  const m = /^([^:\s]+):(\d{1,5})$/.exec(serial);
+  return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
+}
+
 export async function connectPhone(client: AdbClient, hostPort: string): Promise<string> {
-  const m = /^([^:\s]+):(\d{1,5})$/.exec(hostPort);
-  if (!m) throw new LabbenchError('BAD_INPUT', `expected HOST:PORT, got '${hostPort}'`);
+  const tcp = tcpSerial(hostPort);
+  if (!tcp) throw new LabbenchError('BAD_INPUT', `expected HOST:PORT, got '${hostPort}'`);
   try {
-    return await client.connect(m[1]!, Number(m[2]));
+    return await client.connect(tcp.host, tcp.port);
   } catch (e) {
     throw new LabbenchError('DEVICE_UNAVAILABLE', `adb connect ${hostPort} failed: ${(e as Error).message}`, { cause: e });
   }
@@ -116,8 +122,8 @@ export async function connectPhone(client: AdbClient, hostPort: string): Promise
 
 /** `adb disconnect` then `adb connect` for a TCP phone; failures are left to the caller's polling. */
 export async function redial(client: AdbClient, hostPort: string): Promise<void> {
-  const m = /^([^:\s]+):(\d{1,5})$/.exec(hostPort);
-  if (!m) return;
-  await client.disconnect(m[1]!, Number(m[2])).catch(() => undefined);
-  await client.connect(m[1]!, Number(m[2])).catch(() => undefined);
+  const tcp = tcpSerial(hostPort);
+  if (!tcp) return;
+  await client.disconnect(tcp.host, tcp.port).catch(() => undefined);
+  await client.connect(tcp.host, tcp.port).catch(() => undefined);
 }

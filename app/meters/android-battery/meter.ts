@@ -7,6 +7,7 @@
  * the reading says nothing useful: profile on battery, or with a USB meter.
  * Spec: `SERIAL:battery[,poll=HZ]`, e.g. `HT7A1...:battery` or `127.0.0.1:5555:battery`.
  */
+import { Listeners } from '../listeners.js';
 import { LabbenchError } from '../../api/errors.js';
 import { createAdbClient, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { hostNowMs } from '../clock.js';
@@ -30,9 +31,9 @@ export class AndroidBatteryMeter implements PowerMeter {
   readonly kind = ANDROID_BATTERY;
   readonly path: string;
   private readonly client: AdbClient;
-  private readonly sampleCbs = new Set<(s: PowerSample) => void>();
-  private readonly errorCbs = new Set<(e: LabbenchError) => void>();
-  private readonly stateCbs = new Set<(s: MeterState) => void>();
+  private readonly samples = new Listeners<PowerSample>();
+  private readonly errors = new Listeners<LabbenchError>();
+  private readonly states = new Listeners<MeterState>();
   private readonly st: MeterStats = { samples: 0, dropped: 0, dropReasons: {}, state: 'idle', reconnects: 0, silences: 0 };
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
@@ -47,7 +48,7 @@ export class AndroidBatteryMeter implements PowerMeter {
 
   private setState(s: MeterState): void {
     this.st.state = s;
-    for (const cb of this.stateCbs) cb(s);
+    this.states.emit(s);
   }
 
   private drop(reason: string): void {
@@ -71,14 +72,14 @@ export class AndroidBatteryMeter implements PowerMeter {
       this.st.lastSampleAt = sample.t_ms;
       if (this.failing || this.st.state !== 'streaming') this.setState('streaming');
       this.failing = false;
-      for (const cb of this.sampleCbs) cb(sample);
+      this.samples.emit(sample);
     } catch (e) {
       if (!this.failing) {
         this.failing = true;
         this.st.silences++;
         this.setState('disconnected');
         const err = e instanceof LabbenchError ? e : new LabbenchError('DEVICE_UNAVAILABLE', `${this.serial}: battery gauge unreadable (${(e as Error).message})`);
-        for (const cb of this.errorCbs) cb(err);
+        this.errors.emit(err);
       }
     }
   }
@@ -96,16 +97,13 @@ export class AndroidBatteryMeter implements PowerMeter {
   }
 
   onSample(cb: (s: PowerSample) => void): () => void {
-    this.sampleCbs.add(cb);
-    return () => this.sampleCbs.delete(cb);
+    return this.samples.add(cb);
   }
   onError(cb: (e: LabbenchError) => void): () => void {
-    this.errorCbs.add(cb);
-    return () => this.errorCbs.delete(cb);
+    return this.errors.add(cb);
   }
   onState(cb: (s: MeterState) => void): () => void {
-    this.stateCbs.add(cb);
-    return () => this.stateCbs.delete(cb);
+    return this.states.add(cb);
   }
   stats(): MeterStats {
     return { ...this.st, dropReasons: { ...this.st.dropReasons } };

@@ -16,7 +16,7 @@ import type { ProfileUnit } from '../../workloads/units.js';
 import { buildTflite } from '../../../native-runners/android-tflite/tflite-writer.js';
 import { benchmarkArgv } from '../../../native-runners/android-tflite/argv.js';
 import { benchmarkFailure, parseBenchmarkOutput, rowMsPerRun } from '../../../native-runners/android-tflite/parse-benchmark.js';
-import { createAdbClient, listPhones, push, pushFile, redial, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
+import { createAdbClient, listPhones, push, pushFile, redial, shell, tcpSerial, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
 import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
 import { relativeCiHalfWidth } from '../stats.js';
@@ -65,6 +65,7 @@ export class AndroidTarget implements ProfilingTarget {
   ) {
     this.settings = {
       runner: 'tflite-benchmark_model',
+      runs: o.runs,
       warmup: o.warmup,
       inner_runs: o.innerRuns,
       max_runs: o.maxRuns,
@@ -273,7 +274,7 @@ export class AndroidTarget implements ProfilingTarget {
       if (phones.some((p) => p.id === this.deviceKey && p.type === 'device')) break;
       // The server leaves a TCP phone (`adb connect`) offline after its port comes back and
       // answers a new connect with "already connected"; a disconnect first makes it dial again.
-      if (/^[^:\s]+:\d+$/.test(this.deviceKey) && Date.now() - lastDial > 2000) {
+      if (tcpSerial(this.deviceKey) && Date.now() - lastDial > 2000) {
         lastDial = Date.now();
         await redial(this.client, this.deviceKey);
       }

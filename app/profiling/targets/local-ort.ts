@@ -33,7 +33,7 @@ export class LocalOrtTarget implements ProfilingTarget {
     private readonly gpu: { name: string; driver: string } | undefined,
   ) {
     this.label = gpu ? `${gpu.name} (CUDA)` : describeLocalCpu().label;
-    this.settings = { threads: opts.threads, graph_optimization: opts.graphOptimization, warmup: opts.warmup, max_runs: opts.maxRuns, target_rel_ci: opts.targetRelCi, max_seconds_per_unit: opts.maxSecondsPerUnit };
+    this.settings = { runs: opts.runs, threads: opts.threads, graph_optimization: opts.graphOptimization, warmup: opts.warmup, max_runs: opts.maxRuns, target_rel_ci: opts.targetRelCi, max_seconds_per_unit: opts.maxSecondsPerUnit };
   }
 
   /** `local` is the CPU; `gpuN` needs nvidia-smi to list it and ORT's CUDA provider to run on it. */
