@@ -1,0 +1,99 @@
+/**
+ * The contract of the training engine that NAS (app/search), LeGR (app/prune) and LightNN
+ * (app/quantize) build on. A model is plain tfjs-core ops over variables it owns, so that a
+ * search can put its own parameters (thresholds, rankings) into the same graph.
+ */
+import type { Scalar, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
+
+/** Which tfjs backend runs: tfjs-node(-gpu) registers 'tensorflow'. */
+export type EnginePreference = 'auto' | 'gpu' | 'node' | 'wasm' | 'cpu';
+
+export interface EngineInfo {
+  /** tf.getBackend() after initialisation: 'tensorflow', 'wasm' or 'cpu'. */
+  readonly backend: string;
+  /** The npm package that supplied it, e.g. '@tensorflow/tfjs-backend-wasm'. */
+  readonly package: string;
+  readonly gpu: boolean;
+  readonly threads: number;
+  /** Why each preferred backend was passed over (package absent, no CUDA GPU, ...). */
+  readonly skipped: readonly string[];
+}
+
+/** Images NHWC in [0, 1], labels as class indices. */
+export interface Split {
+  readonly x: Float32Array;
+  readonly y: Uint8Array;
+  readonly n: number;
+}
+
+export interface Dataset {
+  readonly name: string;
+  /** [height, width, channels] of one image. */
+  readonly shape: readonly [number, number, number];
+  readonly classes: number;
+  readonly train: Split;
+  readonly val: Split;
+  readonly test: Split;
+}
+
+export interface LoadOptions {
+  /** Fraction of the training file held out for validation (default 0.1). */
+  readonly validation?: number;
+  /** Keep only the first N training (and N/6 test) images: tests and smoke runs. */
+  readonly limit?: number;
+  /** Resize to this square resolution (proxy training at other sizes). */
+  readonly resolution?: number;
+  readonly seed?: number;
+}
+
+export interface TrainableModel {
+  /** Every variable the optimizer updates (weights, and a search's own parameters). */
+  readonly variables: readonly Variable[];
+  /** Logits [batch, classes]; training = true uses batch statistics in batch norm and updates its running averages. */
+  forward(x: Tensor4D, training: boolean): Tensor2D;
+  /** Added to the cross-entropy (a runtime penalty, a regularizer); called inside the gradient tape. */
+  extraLoss?(): Scalar;
+  /** After each optimizer step, outside the tape (projections, clipping of search parameters). */
+  afterStep?(): void;
+}
+
+export interface EpochReport {
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly loss: number;
+  readonly trainAccuracy: number;
+  readonly valAccuracy: number;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+}
+
+export interface BatchReport {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly batches: number;
+  readonly loss: number;
+}
+
+export interface TrainOptions {
+  readonly epochs: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly optimizer?: 'sgd' | 'momentum' | 'adam';
+  readonly weightDecay?: number;
+  /** Random crops with padding and flips where they make sense for the data set. */
+  readonly augment?: boolean;
+  readonly seed?: number;
+  /** Resume: epochs before this one are taken as done. */
+  readonly startEpoch?: number;
+  readonly signal?: AbortSignal;
+  onBatch?(report: BatchReport): void;
+  /** Awaited: a caller may checkpoint here. */
+  onEpoch?(report: EpochReport): void | Promise<void>;
+}
+
+export interface TrainResult {
+  readonly epochs: readonly EpochReport[];
+  readonly valAccuracy: number;
+  readonly testAccuracy: number;
+  readonly seconds: number;
+}
