@@ -26,6 +26,7 @@ import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWor
 import { MICROBENCH, microbenchPlan } from './predict/microbench.js';
 import { defaultCanaryEvery, openTarget } from './profiling/targets/index.js';
 import { LabbenchError } from './api/errors.js';
+import type { SearchRunSummary } from './api/search.js';
 
 /** `--db`, else `LABBENCH_DB`, else `~/.labbench/profiles.db` (DESIGN.md's contract). */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -152,6 +153,12 @@ export class LocalLabService implements LabService {
     const device = db.resolveDevice(deviceRef);
     const r = accuracyReport(db, device, loadDeviceModel(db, device));
     return { device: device.key, ...r };
+  }
+
+  async listSearchRuns(): Promise<SearchRunSummary[]> {
+    return this.openDb()
+      .listSearchRuns()
+      .map(({ checkpoint: _checkpoint, ...run }) => run);
   }
 
   async lutShow(device: string): Promise<LutView> {

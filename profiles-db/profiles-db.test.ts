@@ -23,14 +23,14 @@ test('a fresh file (in a folder that does not exist yet) is migrated to the late
   const db = openProfilesDb(path);
   assert.equal(db.path, path);
   assert.equal(db.schemaVersion(), LATEST_SCHEMA_VERSION);
-  assert.equal(LATEST_SCHEMA_VERSION, 40);
+  assert.equal(LATEST_SCHEMA_VERSION, 50);
   const d = db.upsertDevice({ key: 'local', label: 'CPU', fingerprint: cpuFingerprint(), origin: 'measured' });
   db.close();
 
   const raw = new Database(path, { readonly: true });
   const tables = raw.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
   raw.close();
-  assert.deepEqual(tables.map((t) => t.name), ['devices', 'imports', 'lut', 'models', 'run_end_to_end', 'run_units', 'runs', 'samples']);
+  assert.deepEqual(tables.map((t) => t.name), ['devices', 'imports', 'lut', 'models', 'run_end_to_end', 'run_units', 'runs', 'samples', 'search_runs']);
   assert.ok(tables.every((t) => t.strict === 1), 'every table is STRICT');
 
   const again = openProfilesDb(path);
@@ -76,7 +76,7 @@ test('a DB newer than the code gives DB_MIGRATION', () => {
   const raw = new Database(path);
   raw.pragma('user_version = 990');
   raw.close();
-  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(40\)/));
+  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(50\)/));
 });
 
 test('a folder where the file should be gives DB_FAILED', () => {

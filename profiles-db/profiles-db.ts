@@ -18,10 +18,13 @@ import { importEntries, lutEntries, lutSources, type LutImport, type LutImportRe
 import { migrate, schemaVersionOf } from './migrations/migrate.js';
 import * as runs from './runs.js';
 import * as models from './models.js';
+import * as searchRuns from './search-runs.js';
+import type { SearchKind, SearchProgressPoint, SearchStatus } from '../app/api/search.js';
 import type { NewRun, RunRecord, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 
 export type { NewDevice } from './devices.js';
 export type { StoredModel } from './models.js';
+export type { StoredSearchRun } from './search-runs.js';
 export type { LutImport, LutImportResult, LutSources } from './lut-table.js';
 export type { NewRun, RunRecord, RunStatus, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 export { LATEST_SCHEMA_VERSION } from './migrations/migrate.js';
@@ -216,5 +219,32 @@ export class ProfilesDb {
   /** The device's newest model of that kind, if any. */
   latestModel(deviceId: number, kind: string): models.StoredModel | undefined {
     return this.#guard('latestModel', () => models.latestModel(this.#ctx, deviceId, kind));
+  }
+
+  // Search runs (NAS, pruning, quantization)
+
+  startSearchRun(kind: SearchKind, params: Readonly<Record<string, unknown>>, checkpoint?: string): number {
+    return this.#guard('startSearchRun', () => searchRuns.startSearchRun(this.#ctx, kind, params, checkpoint));
+  }
+
+  appendSearchProgress(id: number, point: SearchProgressPoint): void {
+    this.#guard('appendSearchProgress', () => searchRuns.appendSearchProgress(this.#ctx, id, point));
+  }
+
+  reopenSearchRun(id: number): void {
+    this.#guard('reopenSearchRun', () => searchRuns.reopenSearchRun(this.#ctx, id));
+  }
+
+  finishSearchRun(id: number, status: Exclude<SearchStatus, 'running'>, outcome: { result?: Readonly<Record<string, unknown>>; error?: string }): void {
+    this.#guard('finishSearchRun', () => searchRuns.finishSearchRun(this.#ctx, id, status, outcome));
+  }
+
+  getSearchRun(id: number): searchRuns.StoredSearchRun | undefined {
+    return this.#guard('getSearchRun', () => searchRuns.getSearchRun(this.#ctx, id));
+  }
+
+  /** Newest first. */
+  listSearchRuns(kind?: SearchKind): searchRuns.StoredSearchRun[] {
+    return this.#guard('listSearchRuns', () => searchRuns.listSearchRuns(this.#ctx, kind));
   }
 }

@@ -6,6 +6,7 @@
 import type { DeviceList, PhoneDeviceInfo } from './devices.js';
 import type { LutView } from './lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
+import type { SearchRunSummary } from './search.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
 
 export interface LutImportResult {
@@ -35,4 +36,6 @@ export interface LabService {
   lutExport(device: string, format: 'json' | 'csv'): Promise<string>;
   /** Validates and imports a LUT file's text; nothing changes if any of it is invalid. */
   lutImport(text: string, sourceName: string): Promise<LutImportResult>;
+  /** NAS, pruning and quantization runs, newest first, with their progress and results. */
+  listSearchRuns(): Promise<SearchRunSummary[]>;
 }

@@ -10,6 +10,7 @@ import { LABBENCH_APPLICATION_ID, updateToSchemaVersion0010 } from './0010-initi
 import { updateToSchemaVersion0020 } from './0020-sample-conditions.js';
 import { updateToSchemaVersion0030 } from './0030-models.js';
 import { updateToSchemaVersion0040 } from './0040-unit-power.js';
+import { updateToSchemaVersion0050 } from './0050-search-runs.js';
 
 interface Migration {
   readonly version: number;
@@ -23,6 +24,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: '0020-sample-conditions', up: updateToSchemaVersion0020 },
   { version: 30, name: '0030-models', up: updateToSchemaVersion0030 },
   { version: 40, name: '0040-unit-power', up: updateToSchemaVersion0040 },
+  { version: 50, name: '0050-search-runs', up: updateToSchemaVersion0050 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,0 +1,101 @@
+/**
+ * Searches that train networks: Single-Path NAS, LeGR pruning, LightNN quantization. Each
+ * run is kept in the DB with its progress (one point per epoch or generation) and its
+ * result, so the CLI, the UI and a later resume see the same record.
+ */
+
+export type SearchKind = 'nas' | 'prune' | 'quantize';
+export type SearchStatus = 'running' | 'done' | 'failed' | 'canceled';
+export type DatasetName = 'mnist' | 'fashion-mnist';
+
+/** One point of a search's progress: an epoch of NAS or training, a generation of LeGR. */
+export interface SearchProgressPoint {
+  /** Which phase of the run: 'search', 'train', 'baseline:<name>', 'evolve', 'finetune'... */
+  readonly phase: string;
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly loss?: number;
+  readonly accuracy?: number;
+  /** Predicted latency of the current architecture (NAS) or network (pruning), from the LUT and models. */
+  readonly latency_ms?: number;
+  /** NAS: the current choice per searchable layer ('k3e3', 'k5e6', 'skip', ...). */
+  readonly choices?: readonly string[];
+  readonly images_per_s?: number;
+}
+
+export interface SearchRunSummary {
+  readonly id: number;
+  readonly kind: SearchKind;
+  readonly status: SearchStatus;
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** The request as given (device or LUT, data, target, epochs...). */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly progress: readonly SearchProgressPoint[];
+  /** The command's --json document once done (NasResult, PruneResult, QuantizeResult). */
+  readonly result?: Readonly<Record<string, unknown>>;
+  readonly error?: string;
+}
+
+/** Single-Path NAS. */
+export interface NasRequest {
+  /** A device in the DB whose LUT has the spnas-space rows, or... */
+  readonly device?: string;
+  /** ...a LUT file (e.g. shared/data/pixel1-single-path-nas-lut.json). */
+  readonly lutFile?: string;
+  readonly targetMs: number;
+  readonly data: DatasetName;
+  /** Search epochs; the found network and each baseline then train for `trainEpochs`. */
+  readonly epochs?: number;
+  readonly trainEpochs?: number;
+  /** Training images used (the rest of the split is left out): a budget knob for tests and demos. */
+  readonly limit?: number;
+  /** Proxy resolution of the training images (the latency counted is the LUT's, at 224). */
+  readonly resolution?: number;
+  /** Width multiplier of the proxy supernet's channels (1 = the space's real widths). */
+  readonly width?: number;
+  readonly batchSize?: number;
+  /** Random architectures meeting the target, trained as baselines. */
+  readonly randomBaselines?: number;
+  /** Skip training the baselines (search and the found net only). */
+  readonly noBaselines?: boolean;
+  readonly seed?: number;
+  /** Where to write the found network (ONNX and TFLite at the LUT's resolution). */
+  readonly outDir?: string;
+  /** Resume this run (its checkpoint) instead of starting a new one. */
+  readonly resume?: number;
+}
+
+export interface NasLayerChoice {
+  readonly layer: number;
+  /** 'k3e3' | 'k3e6' | 'k5e3' | 'k5e6' | 'skip'. */
+  readonly choice: string;
+  readonly latency_ms: number;
+}
+
+export interface NasCandidate {
+  readonly name: string;
+  readonly architecture: readonly string[];
+  readonly predicted_latency_ms: number;
+  readonly accuracy: number;
+}
+
+export interface NasResult {
+  readonly run_id: number;
+  readonly lut: string;
+  readonly target_ms: number;
+  readonly architecture: readonly NasLayerChoice[];
+  readonly predicted_latency_ms: number;
+  /** Test accuracy of the found network after training. */
+  readonly accuracy: number;
+  readonly baselines: readonly NasCandidate[];
+  readonly search_seconds: number;
+  readonly train_seconds: number;
+  readonly engine: string;
+  readonly artifacts?: { readonly onnx?: string; readonly tflite?: string };
+}
+
+export interface NasProgress {
+  readonly run_id: number;
+  readonly point: SearchProgressPoint;
+}
