@@ -225,6 +225,18 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
       emit(cmd, r, `imported ${r.inserted + r.replaced} entries for ${r.device.key}@${r.device.fingerprint_hash} (${r.inserted} new, ${r.replaced} replaced, ${r.kept_local} local kept)`);
     });
 
+  program
+    .command('serve')
+    .description('the lab UI and its API for a browser (127.0.0.1 by default; every API call needs the printed token)')
+    .option('--port <n>', 'port (default 0: a free one)', intArg('--port'))
+    .option('--host <address>', 'address to bind (default 127.0.0.1; 0.0.0.0 for other machines of the lab)')
+    .option('--allow-host <name...>', 'DNS names the server answers to besides IP addresses and localhost')
+    .action(async (o: { port?: number; host?: string; allowHost?: string[] }, cmd: Command) => {
+      // Loaded on demand: the server's modules (ws, the UI's method table) slow no other command.
+      const { serve } = await import('../server/serve.js');
+      await serve(svc(cmd), { ...pick(o, { port: 'port', host: 'host', allowHost: 'allowHosts' }) }, io, signal);
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -1,0 +1,119 @@
+/**
+ * The wire protocol between the UI and the lab: one method table, carried by Electron IPC and
+ * by `labbench serve` (HTTP for calls, WebSocket for events). Every method ends in a
+ * LabService call (app/api/service.ts) or in the job, meter and phone-watch bookkeeping
+ * around it. Pure types and data only: the renderer imports this file too.
+ */
+import type { DeviceList, PhoneDeviceInfo } from '../api/devices.js';
+import type { SerializedError } from '../api/errors.js';
+import type { DeviceRecord, LutView } from '../api/lut.js';
+import type { ProfileProgress, ProfileRequest, ProfileResult } from '../api/profile.js';
+import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from '../api/predict.js';
+import type { LutImportResult } from '../api/service.js';
+
+export type JobStatus = 'running' | 'done' | 'failed' | 'canceled';
+
+interface JobBase {
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly started_at: string;
+  readonly ended_at?: string;
+  readonly progress?: ProfileProgress;
+  readonly warnings: readonly string[];
+  readonly error?: SerializedError;
+}
+
+/** A long call (profile, fit) running in the lab, reported through `job` events. */
+export type JobInfo =
+  | (JobBase & { readonly kind: 'profile'; readonly request: ProfileRequest; readonly result?: ProfileResult })
+  | (JobBase & { readonly kind: 'fit'; readonly request: FitRequest; readonly result?: FitSummary });
+
+export type JobStart = { readonly kind: 'profile'; readonly request: ProfileRequest } | { readonly kind: 'fit'; readonly request: FitRequest };
+
+export interface MeterStreamInfo {
+  readonly id: string;
+  readonly spec: string;
+  readonly state: 'streaming' | 'ended' | 'failed';
+  readonly error?: string;
+  /** The latest readings (host ms since the epoch, W), oldest first. */
+  readonly recent: readonly MeterPoint[];
+}
+
+export interface MeterPoint {
+  readonly t_ms: number;
+  readonly watts: number;
+}
+
+export interface LutDeviceSummary {
+  readonly device: DeviceRecord;
+  readonly entries: number;
+}
+
+export interface WorkloadInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly default_resolution: number;
+}
+
+/** Every method: its parameters and its result. */
+export interface ApiMethods {
+  'devices.list': { params: Record<string, never>; result: DeviceList };
+  'devices.connect': { params: { hostPort: string }; result: PhoneDeviceInfo };
+  'workloads.list': { params: Record<string, never>; result: readonly WorkloadInfo[] };
+  'jobs.list': { params: Record<string, never>; result: readonly JobInfo[] };
+  'jobs.start': { params: JobStart; result: JobInfo };
+  'jobs.cancel': { params: { id: string }; result: JobInfo };
+  'lut.devices': { params: Record<string, never>; result: readonly LutDeviceSummary[] };
+  'lut.show': { params: { device: string }; result: LutView };
+  'lut.export': { params: { device: string; format: 'json' | 'csv' }; result: { text: string; filename: string } };
+  'lut.import': { params: { text: string; sourceName: string }; result: LutImportResult };
+  predict: { params: PredictRequest; result: PredictResult };
+  /** An ONNX file the user dropped, base64 in JSON (files stay small: layer shapes, not weights, matter). */
+  'predict.onnx': { params: { device: string; fileName: string; base64: string; modelOnly?: boolean }; result: PredictResult };
+  accuracy: { params: { device: string }; result: AccuracyResult };
+  'meters.list': { params: Record<string, never>; result: readonly MeterStreamInfo[] };
+  'meters.start': { params: { spec: string }; result: MeterStreamInfo };
+  'meters.stop': { params: { id: string }; result: MeterStreamInfo };
+}
+
+export type MethodName = keyof ApiMethods;
+export type ParamsOf<M extends MethodName> = ApiMethods[M]['params'];
+export type ResultOf<M extends MethodName> = ApiMethods[M]['result'];
+
+/** HTTP routes of `labbench serve`, all under /api/. GET methods take their parameters in the query. */
+export const ROUTES: { readonly [M in MethodName]: { readonly verb: 'GET' | 'POST'; readonly path: string } } = {
+  'devices.list': { verb: 'GET', path: '/api/devices' },
+  'devices.connect': { verb: 'POST', path: '/api/devices/connect' },
+  'workloads.list': { verb: 'GET', path: '/api/workloads' },
+  'jobs.list': { verb: 'GET', path: '/api/jobs' },
+  'jobs.start': { verb: 'POST', path: '/api/jobs' },
+  'jobs.cancel': { verb: 'POST', path: '/api/jobs/cancel' },
+  'lut.devices': { verb: 'GET', path: '/api/luts' },
+  'lut.show': { verb: 'GET', path: '/api/lut' },
+  'lut.export': { verb: 'GET', path: '/api/lut/export' },
+  'lut.import': { verb: 'POST', path: '/api/lut/import' },
+  predict: { verb: 'POST', path: '/api/predict' },
+  'predict.onnx': { verb: 'POST', path: '/api/predict/onnx' },
+  accuracy: { verb: 'GET', path: '/api/accuracy' },
+  'meters.list': { verb: 'GET', path: '/api/meters' },
+  'meters.start': { verb: 'POST', path: '/api/meters' },
+  'meters.stop': { verb: 'POST', path: '/api/meters/stop' },
+};
+
+/** Pushed to every open UI: phones coming and going, job progress, meter readings. */
+export type LabEvent =
+  | { readonly type: 'phone'; readonly change: 'added' | 'removed'; readonly id: string; readonly state: string }
+  | { readonly type: 'job'; readonly job: JobInfo }
+  | { readonly type: 'meter'; readonly id: string; readonly points: readonly MeterPoint[] }
+  | { readonly type: 'meter-state'; readonly stream: MeterStreamInfo };
+
+/** What a call answers on every transport: a value, or the error as the API serializes it. */
+export type CallOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SerializedError };
+
+/** Electron IPC channel names (preload and main agree on them). */
+export const IPC_CALL = 'labbench:call';
+export const IPC_EVENT = 'labbench:event';
+
+/** The WebSocket subprotocols: browsers cannot set headers on a WebSocket, so the token rides here. */
+export const WS_PROTOCOL = 'labbench.v1';
+export const WS_TOKEN_PREFIX = 'labbench.token.';

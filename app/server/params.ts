@@ -1,0 +1,84 @@
+/**
+ * Parameter checks at the UI's door: each method's parameters as a zod schema, so a malformed
+ * call from a browser or the renderer gets BAD_INPUT with the field named, before it reaches
+ * the service (which checks the values' meaning itself).
+ */
+import { z } from 'zod';
+import { LabbenchError } from '../api/errors.js';
+import type { MethodName, ParamsOf } from '../ipc/protocol.js';
+
+const none = z.object({}).strict();
+const device = z.string().min(1).max(300);
+const int = z.number().int();
+const pos = z.number().positive();
+
+const profileRequest = z
+  .object({
+    device,
+    workload: z.string().min(1).max(300),
+    resolution: int.optional(),
+    batch: int.optional(),
+    runs: int.optional(),
+    maxRuns: int.optional(),
+    warmup: int.optional(),
+    threads: int.optional(),
+    graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+    targetRelCi: pos.optional(),
+    maxSecondsPerUnit: pos.optional(),
+    fresh: z.boolean().optional(),
+    canaryEvery: int.optional(),
+    canaryDrift: pos.optional(),
+    delegate: z.enum(['cpu', 'xnnpack', 'gpu', 'nnapi']).optional(),
+    coreMask: z.string().optional(),
+    coolBelowC: pos.optional(),
+    innerRuns: int.optional(),
+    unplugTimeoutS: pos.optional(),
+    meter: z.string().min(1).optional(),
+  })
+  .strict();
+
+const fitRequest = z
+  .object({ device, holdout: z.array(z.string().min(1)).optional(), sample: int.optional(), minRows: int.optional() })
+  .strict();
+
+const SCHEMAS: { readonly [M in MethodName]: z.ZodType } = {
+  'devices.list': none,
+  'devices.connect': z.object({ hostPort: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'HOST:PORT') }).strict(),
+  'workloads.list': none,
+  'jobs.list': none,
+  'jobs.start': z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('profile'), request: profileRequest }).strict(),
+    z.object({ kind: z.literal('fit'), request: fitRequest }).strict(),
+  ]),
+  'jobs.cancel': z.object({ id: z.string().min(1) }).strict(),
+  'lut.devices': none,
+  'lut.show': z.object({ device }).strict(),
+  'lut.export': z.object({ device, format: z.enum(['json', 'csv']) }).strict(),
+  // 64 MiB of text at most: a LUT of every layer of every zoo network is a few MB.
+  'lut.import': z.object({ text: z.string().max(64 * 1024 * 1024), sourceName: z.string().min(1).max(300) }).strict(),
+  predict: z
+    .object({ device, workload: z.string().min(1).max(300), resolution: int.optional(), batch: int.optional(), modelOnly: z.boolean().optional() })
+    .strict(),
+  'predict.onnx': z
+    .object({ device, fileName: z.string().min(1).max(300), base64: z.string().min(1).max(96 * 1024 * 1024), modelOnly: z.boolean().optional() })
+    .strict(),
+  accuracy: z.object({ device }).strict(),
+  'meters.list': none,
+  'meters.start': z.object({ spec: z.string().min(3).max(500) }).strict(),
+  'meters.stop': z.object({ id: z.string().min(1) }).strict(),
+};
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(SCHEMAS, name);
+}
+
+/** The parameters, checked; BAD_INPUT names the first field that is wrong. */
+export function checkParams<M extends MethodName>(method: M, params: unknown): ParamsOf<M> {
+  const r = SCHEMAS[method].safeParse(params ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue && issue.path.length ? issue.path.join('.') : 'parameters';
+    throw new LabbenchError('BAD_INPUT', `${method}: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return r.data as ParamsOf<M>;
+}
