@@ -231,6 +231,11 @@ export class ProfilesDb {
     this.#guard('appendSearchProgress', () => searchRuns.appendSearchProgress(this.#ctx, id, point));
   }
 
+  /** Where the run's checkpoint file is, for a resume. */
+  setSearchRunCheckpoint(id: number, checkpoint: string): void {
+    this.#guard('setSearchRunCheckpoint', () => searchRuns.setSearchRunCheckpoint(this.#ctx, id, checkpoint));
+  }
+
   reopenSearchRun(id: number): void {
     this.#guard('reopenSearchRun', () => searchRuns.reopenSearchRun(this.#ctx, id));
   }

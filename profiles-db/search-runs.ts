@@ -57,6 +57,10 @@ export function appendSearchProgress(ctx: DbContext, id: number, point: SearchPr
     .run(JSON.stringify(point), ctx.now(), id);
 }
 
+export function setSearchRunCheckpoint(ctx: DbContext, id: number, checkpoint: string): void {
+  ctx.db.prepare<[string, number]>('UPDATE search_runs SET checkpoint = ? WHERE id = ?').run(checkpoint, id);
+}
+
 /** Back to 'running' for a resume from the run's checkpoint. */
 export function reopenSearchRun(ctx: DbContext, id: number): void {
   ctx.db.prepare<[string, number]>("UPDATE search_runs SET status = 'running', error = NULL, updated_at = ? WHERE id = ?").run(ctx.now(), id);

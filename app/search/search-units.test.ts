@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { registerAllGradients } from '../train/register-gradients.js';
+import { pixel1LutPath } from '../../test/cli-helpers.js';
+import { readLutText } from '../../profiles-db/importers/read-lut-text.js';
+import { compileSpnasTable, SKIP, spnasLatency } from '../predict/spnas-lut.js';
+import { SPNAS_LAYERS } from '../workloads/zoo/spnas-space.js';
+import { hardIndicator } from './indicator.js';
+import { layerRuntime, networkRuntime, runtimePenalty } from './latency-term.js';
+import { allowedChoices, choiceName, fitToBand, parseChoice, randomArchitectures, uniformArchitecture } from './architecture.js';
+
+const pixel1 = compileSpnasTable(readLutText(readFileSync(pixel1LutPath(), 'utf8'), 'pixel1').entries);
+
+test.before(async () => {
+  await tf.setBackend('cpu');
+  await registerAllGradients();
+});
+
+test('the indicator is a hard step forward and a sigmoid backward', () => {
+  const m = tf.tensor1d([-2, -0.1, 0.3, 4]);
+  assert.deepEqual([...hardIndicator(m).dataSync()], [0, 0, 1, 1]);
+  const g = tf.grad((x: tf.Tensor) => tf.sum(hardIndicator(x, 0.5)))(m).dataSync();
+  [-2, -0.1, 0.3, 4].forEach((x, i) => {
+    const s = 1 / (1 + Math.exp(-x / 0.5));
+    assert.ok(Math.abs(g[i]! - (s * (1 - s)) / 0.5) < 1e-5, `gradient at ${x}`);
+  });
+});
+
+test('with hard decisions the runtime term is exactly the LUT entry of the chosen option', () => {
+  const residual = SPNAS_LAYERS.find((l) => l.residual)!.index;
+  const cases: [number, number, number, number][] = [
+    // gK, gE6, gE3 -> choice
+    [0, 0, 1, 0],
+    [0, 1, 1, 1],
+    [1, 0, 1, 2],
+    [1, 1, 1, 3],
+    [1, 1, 0, SKIP],
+  ];
+  for (const [gK, gE6, gE3, choice] of cases) {
+    const ms = layerRuntime(pixel1, residual, { gK: tf.scalar(gK), gE6: tf.scalar(gE6), gE3: tf.scalar(gE3) }).dataSync()[0]!;
+    assert.ok(Math.abs(ms - pixel1.cells[residual * 5 + choice]!) < 1e-4, `${choiceName(choice)}: ${ms}`);
+  }
+  const all = SPNAS_LAYERS.map(() => ({ gK: tf.scalar(1), gE6: tf.scalar(0), gE3: tf.scalar(1) }));
+  assert.ok(Math.abs(networkRuntime(pixel1, all).dataSync()[0]! - spnasLatency(pixel1, uniformArchitecture(2))) < 1e-3);
+});
+
+test('the runtime penalty is zero inside the band and grows on both sides', () => {
+  const p = (ms: number): number => runtimePenalty(tf.scalar(ms), 80, 2).dataSync()[0]!;
+  assert.equal(p(78), 0);
+  assert.equal(p(80), 0);
+  assert.ok(Math.abs(p(88) - 0.2) < 1e-6);
+  assert.ok(Math.abs(p(72) - 2 * (0.95 - 0.9)) < 1e-6);
+});
+
+test('fitToBand lands in [0.95, 1] x target and follows the preferences it is given', () => {
+  const big = uniformArchitecture(3);
+  // Every layer prefers 5x5 kernels: going down, the expansions must go first.
+  const prefers5 = (_l: number, c: number): number => (c === 2 || c === 3 ? 10 : 0) + (c === SKIP ? -5 : 0);
+  const a = fitToBand(pixel1, big, 76, 80, prefers5);
+  const ms = spnasLatency(pixel1, a);
+  assert.ok(ms >= 76 && ms <= 80, `${ms} ms`);
+  assert.ok(a.filter((c) => c === 2 || c === 3).length >= 18, `kernels kept: ${a.map(choiceName).join(',')}`);
+  // Going up from the fastest network of the space.
+  const fastest = SPNAS_LAYERS.map((l) => (l.residual ? SKIP : 0));
+  const up = fitToBand(pixel1, fastest, 95, 100, () => 0);
+  const upMs = spnasLatency(pixel1, up);
+  assert.ok(upMs >= 95 && upMs <= 100, `${upMs} ms`);
+  // Already in the band: unchanged.
+  assert.deepEqual(fitToBand(pixel1, a, 76, 80, () => 0), a);
+  assert.throws(() => fitToBand(pixel1, big, 10, 20, () => 0), /no architecture of the space is as fast as 20/);
+});
+
+test('random baselines meet the band and respect what each layer allows', () => {
+  const archs = randomArchitectures(pixel1, 5, 76, 80, 7);
+  assert.equal(archs.length, 5);
+  for (const a of archs) {
+    const ms = spnasLatency(pixel1, a);
+    assert.ok(ms >= 76 && ms <= 80);
+    a.forEach((c, l) => assert.ok(allowedChoices(l).includes(c)));
+  }
+  assert.notDeepEqual(archs[0], archs[1]);
+  assert.throws(() => randomArchitectures(pixel1, 1, 10, 11, 1), /no random architecture/);
+  assert.equal(parseChoice('k5e3'), 2);
+  assert.throws(() => parseChoice('k7e3'), /not a spnas-space choice/);
+});
