@@ -34,6 +34,8 @@ export interface Dataset {
   readonly train: Split;
   readonly val: Split;
   readonly test: Split;
+  /** Whether mirrored images stay in their class (clothes yes, digits no): augmentation may flip. */
+  readonly hflip?: boolean;
 }
 
 export interface LoadOptions {

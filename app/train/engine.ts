@@ -1,0 +1,108 @@
+/**
+ * Picks the tfjs backend at run time, best first: tfjs-node-gpu (a CUDA GPU and the package),
+ * tfjs-node, the wasm backend (with our convolution gradient kernels), then the pure-JS cpu
+ * backend. The native packages are optional dependencies: where they did not install, the
+ * import fails and the reason goes into `skipped`.
+ */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { LabbenchError } from '../api/errors.js';
+import { registerAllGradients } from './register-gradients.js';
+import type { EngineInfo, EnginePreference } from './types.js';
+import { registerWasmGradients } from './wasm-gradients.js';
+
+export interface EngineOptions {
+  /** Threads for the wasm backend (Node's wasm build runs one unless threads are supported). */
+  readonly threads?: number;
+}
+
+const PREFERENCES: readonly EnginePreference[] = ['auto', 'gpu', 'node', 'wasm', 'cpu'];
+
+let current: Promise<EngineInfo> | undefined;
+let resolved: EngineInfo | undefined;
+
+/** The engine chosen by initEngine, once it has finished. */
+export function engineInfo(): EngineInfo | undefined {
+  return resolved;
+}
+
+function message(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0] ?? m;
+}
+
+function hasCudaGpu(): boolean {
+  try {
+    const out = execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+    return /GPU \d+/.test(out);
+  } catch {
+    return false;
+  }
+}
+
+/** Imports a tfjs-node package by a name TypeScript does not resolve (it may be absent). */
+async function importOptional(pkg: string): Promise<void> {
+  await import(pkg);
+}
+
+async function tryNative(pkg: string, skipped: string[]): Promise<boolean> {
+  try {
+    await importOptional(pkg);
+    if (await tf.setBackend('tensorflow')) return true;
+    skipped.push(`${pkg}: backend 'tensorflow' failed to initialise`);
+  } catch (e) {
+    skipped.push(`${pkg}: ${message(e)}`);
+  }
+  return false;
+}
+
+async function tryWasm(threads: number, skipped: string[]): Promise<boolean> {
+  try {
+    setThreadsCount(threads);
+    registerWasmGradients();
+    if (await tf.setBackend('wasm')) return true;
+    skipped.push("@tensorflow/tfjs-backend-wasm: backend 'wasm' failed to initialise");
+  } catch (e) {
+    skipped.push(`@tensorflow/tfjs-backend-wasm: ${message(e)}`);
+  }
+  return false;
+}
+
+async function choose(pref: EnginePreference, threads: number): Promise<EngineInfo> {
+  const skipped: string[] = [];
+  const tryAll = pref === 'auto';
+  await registerAllGradients();
+  if (tryAll || pref === 'gpu') {
+    if (!hasCudaGpu()) skipped.push('@tensorflow/tfjs-node-gpu: no CUDA GPU (nvidia-smi found none)');
+    else if (await tryNative('@tensorflow/tfjs-node-gpu', skipped)) return { backend: tf.getBackend(), package: '@tensorflow/tfjs-node-gpu', gpu: true, threads, skipped };
+  }
+  if (tryAll || pref === 'node') {
+    if (await tryNative('@tensorflow/tfjs-node', skipped)) return { backend: tf.getBackend(), package: '@tensorflow/tfjs-node', gpu: false, threads, skipped };
+  }
+  if (tryAll || pref === 'wasm') {
+    if (await tryWasm(threads, skipped)) return { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, threads: getThreadsCount(), skipped };
+  }
+  if (pref !== 'auto' && pref !== 'cpu') skipped.push(`preferred engine '${pref}' unavailable: falling back to cpu`);
+  await tf.setBackend('cpu');
+  return { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, threads: 1, skipped };
+}
+
+/**
+ * Initialises the engine once per process; later calls return the same info (whatever they
+ * ask for: tfjs has one global backend).
+ */
+export function initEngine(pref: EnginePreference = 'auto', opts: EngineOptions = {}): Promise<EngineInfo> {
+  if (!PREFERENCES.includes(pref)) {
+    return Promise.reject(new LabbenchError('BAD_INPUT', `unknown engine '${String(pref)}' (expected one of ${PREFERENCES.join(', ')})`));
+  }
+  const threads = opts.threads ?? Math.max(1, availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) return Promise.reject(new LabbenchError('BAD_INPUT', `threads must be a positive integer (got ${threads})`));
+  current ??= choose(pref, threads).then((info) => {
+    resolved = info;
+    return info;
+  });
+  return current;
+}
