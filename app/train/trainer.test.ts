@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { LabbenchError } from '../api/errors.js';
+import { engineInfo, initEngine } from './engine.js';
+import { loadDataset } from './data.js';
+import { mobileNetV2Proxy, smallCnn } from './nn.js';
+import { evaluate, train } from './trainer.js';
+import type { Dataset } from './types.js';
+
+describe('trainer on the wasm engine', () => {
+  let mnist: Dataset;
+  before(async () => {
+    const info = await initEngine('auto', { threads: 1 });
+    assert.equal(info.backend, 'wasm');
+    assert.ok(info.skipped.some((s) => s.includes('@tensorflow/tfjs-node')), 'the absent native packages are reported');
+    mnist = loadDataset('mnist', { limit: 2000, seed: 1 });
+  });
+
+  it('initEngine is idempotent and reported', async () => {
+    const again = await initEngine('cpu');
+    assert.equal(again, engineInfo());
+    assert.equal(tf.getBackend(), 'wasm');
+    await assert.rejects(initEngine('tpu' as never), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
+  });
+
+  it('a small CNN learns MNIST: 1 epoch on 1,800 images beats 80 % validation accuracy', async () => {
+    const model = smallCnn(1, mnist.shape, mnist.classes);
+    const before0 = evaluate(model, mnist.val, 256, mnist.shape).accuracy;
+    const r = await train(model, mnist, { epochs: 1, batchSize: 32, seed: 1 });
+    assert.ok(before0 < 0.3, `untrained accuracy ${before0}`);
+    assert.ok(r.valAccuracy > 0.8, `validation accuracy ${r.valAccuracy}`);
+    assert.ok(r.testAccuracy > 0.75, `test accuracy ${r.testAccuracy}`);
+    assert.equal(r.epochs.length, 1);
+    assert.ok((r.epochs[0]?.imagesPerSecond ?? 0) > 0);
+  });
+
+  it('leaks no tensors from one epoch to the next (MobileNetV2 proxy, batch norm, adam, weight decay, augmentation)', async () => {
+    const small: Dataset = { ...mnist, train: { x: mnist.train.x.subarray(0, 96 * 784), y: mnist.train.y.subarray(0, 96), n: 96 }, val: { x: mnist.val.x.subarray(0, 32 * 784), y: mnist.val.y.subarray(0, 32), n: 32 } };
+    const model = mobileNetV2Proxy(2, small.shape, small.classes, 8);
+    const counts: number[] = [];
+    await train(model, small, { epochs: 3, batchSize: 32, optimizer: 'adam', weightDecay: 1e-4, augment: true, seed: 2, onEpoch: () => void counts.push(tf.memory().numTensors) });
+    assert.equal(counts.length, 3);
+    assert.equal(counts[2], counts[1], `live tensors per epoch: ${counts.join(', ')}`);
+    assert.equal(counts[1], counts[0], `live tensors per epoch: ${counts.join(', ')}`);
+  });
+
+  it('resumes at startEpoch and reports only the epochs it ran', async () => {
+    const small: Dataset = { ...mnist, train: { x: mnist.train.x.subarray(0, 64 * 784), y: mnist.train.y.subarray(0, 64), n: 64 } };
+    const r = await train(smallCnn(3, small.shape, small.classes), small, { epochs: 3, startEpoch: 2, batchSize: 32 });
+    assert.deepEqual(r.epochs.map((e) => e.epoch), [2]);
+  });
+
+  it('stops between batches when the signal aborts, with CANCELED', async () => {
+    const ctl = new AbortController();
+    let batches = 0;
+    const model = smallCnn(4, mnist.shape, mnist.classes);
+    await assert.rejects(
+      train(model, mnist, {
+        epochs: 2,
+        batchSize: 32,
+        signal: ctl.signal,
+        onBatch: (b) => {
+          batches++;
+          if (b.batch === 2) ctl.abort();
+        },
+      }),
+      (e: unknown) => e instanceof LabbenchError && e.code === 'CANCELED',
+    );
+    assert.equal(batches, 3);
+  });
+
+  it('rejects bad options', async () => {
+    const model = smallCnn(5, mnist.shape, mnist.classes);
+    await assert.rejects(train(model, mnist, { epochs: 1, batchSize: 0 }), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
+    await assert.rejects(train(model, mnist, { epochs: 1, optimizer: 'rmsprop' as never }), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
+  });
+});
