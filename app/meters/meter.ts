@@ -8,11 +8,11 @@
  * `app/meters/<kind>/` as framing (a Transform), decode (pure) and meter (over an open Duplex).
  */
 import type { LabbenchError } from '../api/errors.js';
-import type { MeterKind } from './spec.js';
+import type { MeterKind, SourceMeterKind } from './spec.js';
 
-export type { MeterKind, MeterSpec, UmSpec, Ppk2Spec, LineSpec } from './spec.js';
-export { METER_KINDS, parseMeterSpec, formatMeterSpec } from './spec.js';
-export { openMeter, type OpenMeterOptions } from './open.js';
+export type { MeterKind, SourceMeterKind, MeterSpec, UmSpec, Ppk2Spec, LineSpec } from './spec.js';
+export { METER_KINDS, SOURCE_METER_KINDS, parseMeterSpec, formatMeterSpec } from './spec.js';
+export { openMeter, openAnyMeter, type OpenMeterOptions } from './open.js';
 export { listSerialPorts, type SerialPortEntry } from './list-ports.js';
 
 /** One reading. Watts are always there; volts and amps when the meter measures them. */
@@ -27,6 +27,8 @@ export interface PowerSample {
   volts?: number;
   amps?: number;
   watts: number;
+  /** Watts per power rail, for meters that see rails (a Pixel's ODPM over adb); `watts` is their selected sum. */
+  rails?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -60,8 +62,8 @@ export interface MeterStats {
 
 /** A power meter on one port. Listeners return an unsubscribe function. */
 export interface PowerMeter {
-  /** A serial meter's kind, or `battery` for a phone's own fuel gauge over adb. */
-  readonly kind: MeterKind | 'battery';
+  /** A serial meter's kind, or a source's: `battery`, `rails` (a phone over adb), `nvidia-smi`. */
+  readonly kind: MeterKind | SourceMeterKind;
   /** The port path (or `COM3`). */
   readonly path: string;
   /** Starts the protocol (PPK2: metadata, ampere mode, AVERAGE_START; UM: polling). */

@@ -3,12 +3,15 @@
  * `PowerMeter`, with the registry of kinds: one line each, the kind's session over the port.
  */
 import type { Duplex } from 'node:stream';
+import { AndroidBatteryMeter, parseAndroidBatterySpec } from './android-battery/meter.js';
+import { AndroidRailsMeter, parseAndroidRailsSpec } from './android-rails/meter.js';
+import { NvidiaSmiMeter, parseNvidiaSmiSpec } from './nvidia-smi/meter.js';
 import type { DuplexMeter } from './duplex-meter.js';
 import { LineMeter } from './line/meter.js';
 import type { PowerMeter } from './meter.js';
 import { Ppk2Meter } from './ppk2/meter.js';
 import { SerialMeter, type SerialMeterOptions } from './serial-meter.js';
-import { parseMeterSpec, type MeterSpec } from './spec.js';
+import { parseMeterSpec, sourceMeterKind, type MeterSpec } from './spec.js';
 import { UmMeter } from './um/meter.js';
 
 export type OpenMeterOptions = SerialMeterOptions;
@@ -36,4 +39,24 @@ export async function openMeter(spec: string | MeterSpec, opts: OpenMeterOptions
   const meter = new SerialMeter(parsed, (port) => meterSession(port, parsed), opts);
   await meter.open();
   return meter;
+}
+
+/**
+ * Any `--meter` spec to a meter, not yet started: the sources that are no serial port
+ * (SERIAL:battery, SERIAL:rails, GPU:nvidia-smi) by their own parsers, else a serial meter,
+ * opened. BAD_INPUT for a malformed spec.
+ */
+export async function openAnyMeter(spec: string, opts: OpenMeterOptions = {}): Promise<PowerMeter> {
+  switch (sourceMeterKind(spec)) {
+    case 'battery': {
+      const b = parseAndroidBatterySpec(spec);
+      return new AndroidBatteryMeter(b.serial, b.pollHz);
+    }
+    case 'rails':
+      return new AndroidRailsMeter(parseAndroidRailsSpec(spec));
+    case 'nvidia-smi':
+      return new NvidiaSmiMeter(parseNvidiaSmiSpec(spec));
+    case undefined:
+      return openMeter(spec, opts);
+  }
 }

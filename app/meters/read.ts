@@ -9,8 +9,8 @@
 import { LabbenchError, type ErrorCode } from '../api/errors.js';
 import { hostNowMs } from './clock.js';
 import type { MeterStats, PowerSample } from './meter.js';
-import { openMeter, type OpenMeterOptions } from './open.js';
-import { formatMeterSpec, parseMeterSpec, type MeterKind, type MeterSpec } from './spec.js';
+import { openAnyMeter, openMeter, type OpenMeterOptions } from './open.js';
+import { formatMeterSpec, parseMeterSpec, sourceMeterKind, type MeterKind, type MeterSpec, type SourceMeterKind } from './spec.js';
 
 export interface ReadMeterHooks {
   readonly onSample?: (s: PowerSample) => void;
@@ -23,7 +23,7 @@ export interface ReadMeterHooks {
 
 export interface ReadMeterResult {
   readonly spec: string;
-  readonly kind: MeterKind;
+  readonly kind: MeterKind | SourceMeterKind;
   readonly path: string;
   readonly seconds: number;
   readonly samples: PowerSample[];
@@ -39,9 +39,14 @@ export interface ReadMeterResult {
 
 export async function readMeter(spec: string | MeterSpec, seconds: number, hooks: ReadMeterHooks = {}): Promise<ReadMeterResult> {
   if (!(seconds > 0)) throw new LabbenchError('BAD_INPUT', `--seconds must be > 0, not ${seconds}`);
-  const parsed = typeof spec === 'string' ? parseMeterSpec(spec) : spec;
+  // Sources (a phone over adb, nvidia-smi) keep trying on their own; a serial spec says whether to reconnect.
+  const source = typeof spec === 'string' ? sourceMeterKind(spec) : undefined;
+  const parsed = typeof spec === 'string' && source === undefined ? parseMeterSpec(spec) : typeof spec === 'string' ? undefined : spec;
   if (hooks.signal?.aborted) throw new LabbenchError('CANCELED', 'cancelled');
-  const meter = await openMeter(parsed, hooks.open ?? {});
+  const meter = parsed ? await openMeter(parsed, hooks.open ?? {}) : await openAnyMeter(spec as string);
+  const kind = meter.kind;
+  const path = meter.path;
+  const reconnect = parsed?.reconnect ?? true;
   const keep = hooks.keepSamples ?? true;
   const samples: PowerSample[] = [];
   const errors: { t_ms: number; code: ErrorCode; message: string }[] = [];
@@ -67,7 +72,7 @@ export async function readMeter(spec: string | MeterSpec, seconds: number, hooks
   meter.onError((e) => {
     errors.push({ t_ms: hostNowMs(), code: e.code, message: e.message });
     hooks.onError?.(e);
-    if (meter.stats().state === 'disconnected' && !parsed.reconnect) {
+    if (meter.stats().state === 'disconnected' && !reconnect) {
       fatal = e;
       finish();
     }
@@ -89,15 +94,15 @@ export async function readMeter(spec: string | MeterSpec, seconds: number, hooks
   if (n === 0) {
     const reasons = Object.entries(stats.dropReasons).map(([k, v]) => `${k} ${v}`).join(', ');
     if (stats.dropped > 0) {
-      throw new LabbenchError('PARSE_FAILED', `${parsed.kind} meter on ${parsed.path}: every reading in ${seconds} s was dropped (${reasons})`);
+      throw new LabbenchError('PARSE_FAILED', `${kind} meter on ${path}: every reading in ${seconds} s was dropped (${reasons})`);
     }
-    throw new LabbenchError('DEVICE_UNAVAILABLE', `${parsed.kind} meter on ${parsed.path} gave no reading in ${seconds} s`);
+    throw new LabbenchError('DEVICE_UNAVAILABLE', `${kind} meter on ${path} gave no reading in ${seconds} s`);
   }
   const span = first !== undefined && last !== undefined ? last - first : 0;
   return {
-    spec: formatMeterSpec(parsed),
-    kind: parsed.kind,
-    path: parsed.path,
+    spec: parsed ? formatMeterSpec(parsed) : (spec as string).trim(),
+    kind,
+    path,
     seconds,
     samples,
     stats,

@@ -25,6 +25,22 @@ import { DEFAULT_LINE_LAYOUT, parseLineColumns, type LineColumn } from './line/d
 export type MeterKind = 'um24c' | 'um25c' | 'um34c' | 'ppk2' | 'line';
 export const METER_KINDS: readonly MeterKind[] = ['um24c', 'um25c', 'um34c', 'ppk2', 'line'];
 
+/**
+ * Meters that are no serial port, each with its own spec parser in its folder:
+ *   SERIAL:battery[,poll=HZ]              a phone's fuel gauge over adb (android-battery/)
+ *   SERIAL:rails[,poll=HZ][,only=W+W]     a Pixel's ODPM power rails over adb (android-rails/)
+ *   GPU:nvidia-smi[,ms=N]                 a local NVIDIA GPU's power.draw (nvidia-smi/); GPU is
+ *                                         an index (0, gpu0), UUID or PCI bus id, as `nvidia-smi -i` takes
+ */
+export type SourceMeterKind = 'battery' | 'rails' | 'nvidia-smi';
+export const SOURCE_METER_KINDS: readonly SourceMeterKind[] = ['battery', 'rails', 'nvidia-smi'];
+
+/** The source kind a spec names (TYPE after the last colon), or undefined for a serial meter's spec. */
+export function sourceMeterKind(spec: string): SourceMeterKind | undefined {
+  const type = (spec.slice(spec.lastIndexOf(':') + 1).split(',')[0] ?? '').trim().toLowerCase();
+  return SOURCE_METER_KINDS.find((k) => k === type);
+}
+
 interface CommonSpec {
   readonly path: string;
   readonly baudRate: number;
@@ -78,7 +94,7 @@ const KEYS: Record<MeterKind, readonly string[]> = {
 function bad(spec: string, why: string): LabbenchError {
   return new LabbenchError(
     'BAD_INPUT',
-    `bad --meter '${spec}': ${why} (expected PORT:TYPE[,KEY=VALUE...], TYPE one of ${METER_KINDS.join(', ')})`,
+    `bad --meter '${spec}': ${why} (expected PORT:TYPE[,KEY=VALUE...], TYPE one of ${[...METER_KINDS, ...SOURCE_METER_KINDS].join(', ')})`,
   );
 }
 

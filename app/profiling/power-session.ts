@@ -10,8 +10,7 @@ import type { UnitPower } from '../api/lut.js';
 import type { MeterSummary } from '../api/profile.js';
 import { averagePower, idleBaseline, loopLengthFor, netPower, type IdleBaseline, type PowerAverage } from '../meters/align.js';
 import { hostNowMs } from '../meters/clock.js';
-import { openMeter, type PowerMeter, type PowerSample } from '../meters/meter.js';
-import { AndroidBatteryMeter, isAndroidBatterySpec, parseAndroidBatterySpec } from '../meters/android-battery/meter.js';
+import { openAnyMeter, type PowerMeter, type PowerSample } from '../meters/meter.js';
 
 export interface PowerSettings {
   /** Meter spec, `PORT:TYPE[,options]`. */
@@ -41,12 +40,7 @@ export class PowerSession {
   }
 
   static async open(o: PowerSettings): Promise<PowerSession> {
-    const meter = isAndroidBatterySpec(o.meter)
-      ? (() => {
-          const b = parseAndroidBatterySpec(o.meter);
-          return new AndroidBatteryMeter(b.serial, b.pollHz);
-        })()
-      : await openMeter(o.meter);
+    const meter = await openAnyMeter(o.meter);
     await meter.start();
     return new PowerSession(meter, o);
   }

@@ -15,6 +15,7 @@ import { runShellService, type ShellHost } from './shell-service.js';
 import { runSyncService } from './sync-service.js';
 import { buildProps, dumpsys, installImage, PATH } from './system-image.js';
 import { PhonePhysics, type ThrottleParams } from './thermal.js';
+import { AIDL_SERVICE, HIDL_SERVICE, PowerStatsHalEmulator, type PowerStatsHal } from './power-stats.js';
 import { buildApplets } from './toybox.js';
 
 export interface EmulatedPhoneOptions {
@@ -42,6 +43,8 @@ export interface EmulatedPhoneOptions {
   throttle?: Partial<ThrottleParams>;
   /** Which benchmark_model build is installed (default 'classic'). */
   benchmarkFlavor?: BenchmarkFlavor;
+  /** PowerStats HAL with ODPM rails: AIDL 2.0 (dumpsys, default), HIDL 1.0 (lshal debug), or none. */
+  powerStats?: PowerStatsHal;
 }
 
 class ProcTable implements ProcessTable {
@@ -97,6 +100,8 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
   readonly benchmarkFlavor: BenchmarkFlavor;
   readonly procs = new ProcTable();
   readonly serialNo: string;
+  /** The PowerStats HAL (ODPM rails); tests set `powerStats.glitches` or call `powerStats.reset()`. */
+  readonly powerStats: PowerStatsHalEmulator;
 
   private readonly phoneFs: PhoneFs;
   private readonly shell: Shell;
@@ -132,6 +137,7 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
       },
       () => this.uptimeS(),
     );
+    this.powerStats = new PowerStatsHalEmulator(opts.powerStats ?? 'aidl', this.physics, new Rng(seed ^ 0x0d9a), () => this.uptimeS());
     this.phoneFs = new PhoneFs(() => Math.floor(this.epochS()));
     const applets = buildApplets();
     this.shell = new Shell(this, applets);
@@ -275,8 +281,13 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
     this.physics.screenOn = on;
   }
 
-  dumpsys(service: string): string | null {
+  dumpsys(service: string, args: readonly string[] = []): string | null {
+    if (service === AIDL_SERVICE) return this.powerStats.dumpAidl(args);
     return dumpsys(service, this.spec, this.physics, this.uptimeS());
+  }
+
+  lshalDebug(instance: string): string | null {
+    return instance === HIDL_SERVICE ? this.powerStats.dumpHidl() : null;
   }
 
   runBenchmark(argv: string[], ctx: { state: ShellState; io: Io; signal: AbortSignal }): Promise<number> {

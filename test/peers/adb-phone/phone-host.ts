@@ -53,8 +53,10 @@ export interface PhoneHost {
   props(): Map<string, string>;
   setProp(name: string, value: string): boolean;
   setScreen(on: boolean): void;
-  /** Output of `dumpsys <service>`, or null for an unknown service. */
-  dumpsys(service: string): string | null;
+  /** Output of `dumpsys <service> [args]`, or null for an unknown service. */
+  dumpsys(service: string, args?: readonly string[]): string | null;
+  /** Output of `lshal debug <instance>`, or null when no such HAL instance runs. */
+  lshalDebug(instance: string): string | null;
   /** Runs the benchmark binary with argv (argv[0] = how it was invoked). */
   runBenchmark(argv: string[], ctx: { state: ShellState; io: Io; signal: AbortSignal }): Promise<number>;
 }

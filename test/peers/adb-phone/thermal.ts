@@ -40,6 +40,19 @@ export const THERMAL = {
   stepS: 0.1,
 } as const;
 
+/** ODPM rails as a Pixel names them ([NAME]:SUBSYSTEM in the PowerStats dump). */
+export const RAILS = [
+  { name: 'S3M_VDD_CPUCL1', subsystem: 'CPU(BIG)' },
+  { name: 'S4M_VDD_CPUCL0', subsystem: 'CPU(LITTLE)' },
+  { name: 'S2S_VDD_G3D', subsystem: 'GPU' },
+  { name: 'S5S_VDDQ_MEM', subsystem: 'DDR' },
+  { name: 'S5M_VDD_INT', subsystem: 'INT' },
+  { name: 'VSYS_PWR_DISPLAY', subsystem: 'Display' },
+] as const;
+const RAIL = { big: 0, little: 1, gpu: 2, ddr: 3, int: 4, display: 5 } as const;
+/** How the power model's terms split over the rails. */
+const RAIL_SPLIT = { ddrBaseW: 0.1, cpuToDdr: 0.2, gpuToDdr: 0.15 } as const;
+
 interface Load {
   cores: number[];
   util: number;
@@ -61,6 +74,7 @@ export class PhonePhysics {
   private readonly userMinKHz: number[];
   private readonly governors: Governor[];
   private capCache: { big: number; little: number } = { big: 1, little: 1 };
+  private readonly railEnergy: number[] = RAILS.map(() => 0);
 
   constructor(
     readonly spec: PhoneSpec,
@@ -81,6 +95,9 @@ export class PhonePhysics {
     this.caseC = this.ambientC + (soc + caseExtra) * THERMAL.caseToAmbientCPerW;
     this.dieC = this.caseC + soc * THERMAL.dieToCaseCPerW;
     this.batteryC = this.caseC - 1 + (this.charging ? 1.5 : 0);
+    // The rails have been counting since boot: the idle draw over the uptime so far.
+    const railsNow = this.power().rails;
+    railsNow.forEach((w, i) => (this.railEnergy[i] = w * this.t * 1e6));
   }
 
   // ---- time ----
@@ -100,7 +117,8 @@ export class PhonePhysics {
 
   private step(dt: number): void {
     this.updateCaps();
-    const { soc, caseExtra, total, chargeIn } = this.power();
+    const { soc, caseExtra, total, chargeIn, rails } = this.power();
+    rails.forEach((w, i) => (this.railEnergy[i] = (this.railEnergy[i] ?? 0) + w * dt * 1e6));
     const cDie = THERMAL.dieTauS / THERMAL.dieToCaseCPerW;
     const cCase = THERMAL.caseTauS / THERMAL.caseToAmbientCPerW;
     const dieToCase = (this.dieC - this.caseC) / THERMAL.dieToCaseCPerW;
@@ -147,19 +165,45 @@ export class PhonePhysics {
 
   // ---- power ----
 
-  private power(): { soc: number; caseExtra: number; total: number; chargeIn: number } {
+  private power(): { soc: number; caseExtra: number; total: number; chargeIn: number; rails: number[] } {
     let soc = THERMAL.socBaseW;
     const leak = THERMAL.leakW * (1 + 0.03 * Math.max(0, this.dieC - 25));
+    // Rails as the ODPM splits them (RAILS order): a share of the cores' and GPU's dynamic
+    // power is memory traffic and lands on DDR; the SoC's base power is DDR and INT.
+    const rails = RAILS.map(() => 0);
+    rails[RAIL.ddr] = RAIL_SPLIT.ddrBaseW;
+    rails[RAIL.int] = THERMAL.socBaseW - RAIL_SPLIT.ddrBaseW;
     for (const c of this.spec.cores) {
       const f = this.capKHzUnsynced(c) / c.maxKHz;
-      soc += this.coreUtil(c.id) * c.powerAtMaxW * Math.pow(f, 2.6) + leak;
+      const dynamic = this.coreUtil(c.id) * c.powerAtMaxW * Math.pow(f, 2.6);
+      soc += dynamic + leak;
+      rails[c.cluster === 'big' ? RAIL.big : RAIL.little]! += dynamic * (1 - RAIL_SPLIT.cpuToDdr) + leak;
+      rails[RAIL.ddr]! += dynamic * RAIL_SPLIT.cpuToDdr;
     }
-    soc += this.gpuUtil() * this.spec.gpu.powerW * Math.pow(this.capCache.big, 2);
+    const gpu = this.gpuUtil() * this.spec.gpu.powerW * Math.pow(this.capCache.big, 2);
+    soc += gpu;
+    rails[RAIL.gpu] = gpu * (1 - RAIL_SPLIT.gpuToDdr);
+    rails[RAIL.ddr]! += gpu * RAIL_SPLIT.gpuToDdr;
+    rails[RAIL.display] = this.screenOn ? THERMAL.screenW : 0;
     const charging = this.charging && this.batteryLevel < 100;
     const caseExtra = (this.screenOn ? THERMAL.screenW : 0) + (charging ? THERMAL.chargerLossW : 0);
     const total = soc + (this.screenOn ? THERMAL.screenW : 0);
     const chargeIn = this.charging ? THERMAL.chargerInW : 0;
-    return { soc, caseExtra, total, chargeIn };
+    return { soc, caseExtra, total, chargeIn, rails };
+  }
+
+  /**
+   * The on-device power monitor: energy each rail has drawn since boot, uWs (the rails add up
+   * to `powerW` integrated over time). Zeroed by `resetRailEnergy` (a PowerStats HAL restart).
+   */
+  railEnergyUws(): Array<{ name: string; subsystem: string; energy_uws: number }> {
+    this.sync();
+    return RAILS.map((r, i) => ({ ...r, energy_uws: this.railEnergy[i] ?? 0 }));
+  }
+
+  resetRailEnergy(): void {
+    this.sync();
+    this.railEnergy.fill(0);
   }
 
   // ---- temperatures ----

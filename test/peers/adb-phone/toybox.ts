@@ -585,10 +585,25 @@ const setprop: Applet = async (ctx) => {
 
 const dumpsys: Applet = async (ctx) => {
   const service = ctx.argv[1] ?? '';
-  const out = ctx.host.dumpsys(service);
+  const out = ctx.host.dumpsys(service, ctx.argv.slice(2));
   if (out === null) {
     ctx.io.stderr.write(`Can't find service: ${service}\n`);
     return 0;
+  }
+  ctx.io.stdout.write(out);
+  return 0;
+};
+
+const lshal: Applet = async (ctx) => {
+  const [verb, instance = ''] = ctx.argv.slice(1);
+  if (verb !== 'debug') {
+    ctx.io.stderr.write('lshal: this phone only answers `lshal debug INSTANCE`\n');
+    return 1;
+  }
+  const out = ctx.host.lshalDebug(instance);
+  if (out === null) {
+    ctx.io.stderr.write(`Error: Cannot find ${instance}\n`);
+    return 1;
   }
   ctx.io.stdout.write(out);
   return 0;
@@ -819,7 +834,7 @@ export function buildApplets(): Map<string, Applet> {
     ['cat', cat], ['ls', ls], ['echo', echo], ['printf', printf], ['mkdir', mkdir], ['rm', rm], ['rmdir', rmdir],
     ['chmod', chmod], ['touch', touch], ['test', test], ['[', bracket], ['which', which], ['id', id], ['whoami', whoami],
     ['su', su], ['sleep', sleep], ['grep', grep], ['head', head], ['tail', tail], ['wc', wc], ['getprop', getprop],
-    ['setprop', setprop], ['dumpsys', dumpsys], ['taskset', taskset], ['sh', sh], ['cp', cp], ['mv', mv],
+    ['setprop', setprop], ['dumpsys', dumpsys], ['lshal', lshal], ['taskset', taskset], ['sh', sh], ['cp', cp], ['mv', mv],
     ['md5sum', hasher('md5')], ['sha1sum', hasher('sha1')], ['sha256sum', hasher('sha256')], ['ps', ps], ['kill', kill],
     ['pkill', pkill], ['killall', pkill], ['uname', uname], ['nproc', nproc], ['date', date], ['input', input],
     ['true', ok], ['false', fail], ['sync', ok], ['stat', statApplet], ['env', env], ['nohup', nohup], ['logcat', logcat],
