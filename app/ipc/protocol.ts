@@ -10,6 +10,7 @@ import type { DeviceRecord, LutView } from '../api/lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from '../api/profile.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from '../api/predict.js';
 import type { LutImportResult } from '../api/service.js';
+import type { SearchRunSummary } from '../api/search.js';
 
 export type JobStatus = 'running' | 'done' | 'failed' | 'canceled';
 
@@ -74,6 +75,8 @@ export interface ApiMethods {
   'meters.list': { params: Record<string, never>; result: readonly MeterStreamInfo[] };
   'meters.start': { params: { spec: string }; result: MeterStreamInfo };
   'meters.stop': { params: { id: string }; result: MeterStreamInfo };
+  /** NAS, pruning and quantization runs the DB keeps, with their progress per epoch. */
+  'search.list': { params: Record<string, never>; result: readonly SearchRunSummary[] };
 }
 
 export type MethodName = keyof ApiMethods;
@@ -98,6 +101,7 @@ export const ROUTES: { readonly [M in MethodName]: { readonly verb: 'GET' | 'POS
   'meters.list': { verb: 'GET', path: '/api/meters' },
   'meters.start': { verb: 'POST', path: '/api/meters' },
   'meters.stop': { verb: 'POST', path: '/api/meters/stop' },
+  'search.list': { verb: 'GET', path: '/api/search-runs' },
 };
 
 /** Pushed to every open UI: phones coming and going, job progress, meter readings. */

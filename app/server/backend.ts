@@ -52,6 +52,7 @@ export class LabBackend {
       'meters.list': () => this.#meters.list(),
       'meters.start': (p) => this.#meters.start(p.spec),
       'meters.stop': (p) => this.#meters.stop(p.id),
+      'search.list': () => service.listSearchRuns(),
     };
   }
 

@@ -66,6 +66,7 @@ const SCHEMAS: { readonly [M in MethodName]: z.ZodType } = {
   'meters.list': none,
   'meters.start': z.object({ spec: z.string().min(3).max(500) }).strict(),
   'meters.stop': z.object({ id: z.string().min(1) }).strict(),
+  'search.list': none,
 };
 
 export function isMethodName(name: string): name is MethodName {
