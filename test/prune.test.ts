@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../app/train/engine.js';
+import { analyzeNetwork } from '../app/workloads/analyze.js';
+import { zooNetwork } from '../app/workloads/zoo/index.js';
+import { channelGroups, pruneArrays, sliceAxis, zeroChannels, type KeepSets } from '../app/prune/channels.js';
+import { createIrNet, disposeIrNet, forwardIrNet, irNetFromArrays, readArrays, type WeightArrays } from '../app/prune/ir-net.js';
+import { cutToBudget, globalRanking, identityTerms, keepAfter, layerNorms, uniformCut } from '../app/prune/ranking.js';
+import { evolve, mutate } from '../app/prune/evolution.js';
+import { Rng } from '../app/train/rng.js';
+import type { Network } from '../app/workloads/ir.js';
+
+await initEngine('cpu');
+
+/** Random BN statistics and affine terms, so a wrong slice of any of them shows. */
+function randomizeBn(arrays: WeightArrays, rng: Rng): WeightArrays {
+  const out: WeightArrays = new Map(arrays);
+  for (const [name, a] of arrays) {
+    if (!/\.(gamma|beta|mean|var|bias)$/.test(name)) continue;
+    const d = a.data.map(() => (name.endsWith('.var') ? 0.5 + rng.next() : rng.normal() * 0.3));
+    out.set(name, { shape: a.shape, data: d });
+  }
+  return out;
+}
+
+function forwardArrays(network: Network, arrays: WeightArrays, x: tf.Tensor4D): Float32Array {
+  const net = irNetFromArrays(network, arrays);
+  try {
+    return tf.tidy(() => forwardIrNet(net, x, false).dataSync() as Float32Array);
+  } finally {
+    disposeIrNet(net);
+  }
+}
+
+function randomKeep(network: Network, rng: Rng): KeepSets {
+  const keep = new Map<number, number[]>();
+  for (const g of channelGroups(network)) {
+    if (!g.prunable) continue;
+    const k = [...Array(g.channels).keys()].filter(() => rng.next() < 0.6);
+    keep.set(g.id, k.length ? k : [0]);
+  }
+  return keep;
+}
+
+for (const name of ['mnist-vgg', 'mnist-resnet', 'mnist-2conv', 'mnist-1hidden']) {
+  test(`${name}: the physically pruned network computes what the unpruned one does with those channels zeroed`, () => {
+    const network = zooNetwork(name);
+    const rng = new Rng(7);
+    const net = createIrNet(network, 3);
+    const arrays = randomizeBn(readArrays(net), rng);
+    disposeIrNet(net);
+    const groups = channelGroups(network);
+    const keep = randomKeep(network, rng);
+    const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const pruned = pruneArrays(network, groups, arrays, keep);
+    const a = forwardArrays(pruned.network, pruned.arrays, x);
+    const b = forwardArrays(network, zeroChannels(groups, arrays, keep), x);
+    x.dispose();
+    assert.equal(a.length, 20);
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-3 * (1 + Math.abs(b[i]!)), `${name} output ${i}: ${a[i]} vs ${b[i]}`);
+    const before = analyzeNetwork(network).total;
+    const after = analyzeNetwork(pruned.network).total;
+    assert.ok(after.params < before.params && after.flops < before.flops);
+    // The arrays hold exactly the parameters shape inference counts (BN stats aside).
+    const stored = [...pruned.arrays].filter(([n]) => !/\.(mean|var)$/.test(n)).reduce((s, [, v]) => s + v.data.length, 0);
+    assert.equal(stored, after.params);
+  });
+}
+
+test('residual additions: the convs feeding one sum form one channel group; the logits stay whole', () => {
+  const network = zooNetwork('mnist-resnet');
+  const groups = channelGroups(network);
+  const byProducer = (p: string) => groups.find((g) => g.producers.includes(p))!;
+  // stem + stage1/conv2 are summed; stage2/conv2 and its shortcut are summed.
+  assert.deepEqual([...byProducer('conv1').producers].sort(), ['conv1', 'stage1/conv2']);
+  assert.deepEqual([...byProducer('stage2/conv2').producers].sort(), ['stage2/conv2', 'stage2/shortcut']);
+  assert.deepEqual([...byProducer('stage2/conv2').bns].sort(), ['stage2/bn2', 'stage2/shortcut_bn']);
+  assert.equal(byProducer('stage1/conv1').producers.length, 1);
+  assert.ok(byProducer('stage1/conv1').prunable);
+  assert.equal(byProducer('fc').prunable, false);
+  // stage3's sum feeds gap -> flatten -> fc: the fc is its consumer, one position per channel.
+  assert.deepEqual(byProducer('stage3/conv2').consumers.find((c) => c.layer === 'fc'), { layer: 'fc', kind: 'fc', spatial: 1 });
+});
+
+test('sliceAxis keeps the asked indices along one axis', () => {
+  const data = Float32Array.from({ length: 24 }, (_, i) => i);
+  const r = sliceAxis(data, [2, 3, 4], 1, [0, 2]);
+  assert.deepEqual(r.shape, [2, 2, 4]);
+  assert.deepEqual([...r.data], [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23]);
+});
+
+test('global ranking: scores are alpha * norm + kappa, and the budget cut meets the FLOPs budget with the fewest removals', () => {
+  const network = zooNetwork('mnist-vgg');
+  const groups = channelGroups(network);
+  const net = createIrNet(network, 1);
+  const arrays = readArrays(net);
+  disposeIrNet(net);
+  const layers = layerNorms(groups, arrays);
+  const terms = identityTerms(layers);
+  const raised = { alpha: terms.alpha, kappa: terms.kappa.map((k, i) => (i === 0 ? 100 : k)) };
+  const ranking = globalRanking(layers, raised);
+  assert.ok(ranking.every((f, i) => i === 0 || ranking[i - 1]!.score <= f.score));
+  // kappa = 100 on the first layer puts all its filters last.
+  const first = layers[0]!.group;
+  const tail = ranking.slice(-layers[0]!.norms.length);
+  assert.ok(tail.every((f) => f.group === first));
+  const flops = (n: Network) => analyzeNetwork(n).total.flops;
+  for (const budget of [0.3, 0.5, 0.7]) {
+    const cut = cutToBudget(network, groups, ranking, budget, flops);
+    assert.ok(cut.cost <= budget * cut.base, `${budget}: ${cut.cost / cut.base}`);
+    // One filter fewer removed would miss the budget.
+    const removed = [...cut.keep.values()].reduce((s, k) => s + k.length, 0);
+    const total = layers.reduce((s, l) => s + l.norms.length, 0);
+    const m = total - removed;
+    const looser = keepAfter(ranking, groups, m - 1);
+    assert.ok(flops(pruneArrays(network, groups, arrays, looser).network) > budget * cut.base);
+    const uni = uniformCut(network, groups, layers, budget, flops);
+    assert.ok(uni.cost <= budget * uni.base);
+  }
+});
+
+test('regularized evolution improves the fitness of a toy objective', async () => {
+  const target = [2, 0.5, 1, 3];
+  const start = { alpha: [1, 1, 1, 1], kappa: [0, 0, 0, 0] };
+  const fit = async (t: { alpha: readonly number[]; kappa: readonly number[] }) => -t.alpha.reduce((s, a, i) => s + (Math.log(a) - Math.log(target[i]!)) ** 2 + t.kappa[i]! ** 2, 0);
+  const initial = await fit(start);
+  const r = await evolve(start, fit, { population: 16, sample: 4, generations: 300, mutateFraction: 0.25, seed: 3 });
+  assert.ok(r.bestFitness > initial + 0.5 * -initial, `${initial} -> ${r.bestFitness}`);
+  assert.ok(r.history.every((h, i) => i === 0 || h >= r.history[i - 1]!));
+  // A child differs from its parent in about mutateFraction of the layers.
+  const child = mutate({ alpha: Array(20).fill(1), kappa: Array(20).fill(0) }, new Rng(1), 0.1, 0.3);
+  assert.equal(child.alpha.filter((a) => a !== 1).length, 2);
+});

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../app/train/engine.js';
+import { binaryConnectSte, DEFAULT_RANGE, flightnnQuantize, glorotH, lightnnSte, lightnnValues, powerTerms, roundPow2 } from '../app/quantize/quantizers.js';
+import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, paretoFront } from '../app/quantize/energy.js';
+
+await initEngine('cpu');
+
+const isPow2 = (v: number): boolean => {
+  const e = Math.log2(Math.abs(v));
+  return Number.isInteger(e) && e >= DEFAULT_RANGE.minExp && e <= DEFAULT_RANGE.maxExp;
+};
+
+/** Whether |v| is a sum of at most k signed powers of two in range (brute force over the exponents). */
+function sumOfPow2(v: number, k: number): boolean {
+  if (v === 0) return true;
+  if (k === 0) return false;
+  for (let e = DEFAULT_RANGE.minExp; e <= DEFAULT_RANGE.maxExp; e++) {
+    for (const s of [1, -1]) if (sumOfPow2(v - s * 2 ** e, k - 1)) return true;
+  }
+  return false;
+}
+
+const sample = Array.from({ length: 400 }, (_, i) => Math.sin(i * 12.9898) * 1.3);
+
+test('LightNN-1 values are signed powers of two (or 0 below the smallest); LightNN-2 values are sums of two', () => {
+  const x = tf.tensor1d(sample);
+  const q1 = lightnnValues(x, 1).dataSync();
+  const q2 = lightnnValues(x, 2).dataSync();
+  sample.forEach((w, i) => {
+    const a = q1[i]!;
+    assert.ok(a === 0 ? Math.abs(w) < 2 ** (DEFAULT_RANGE.minExp - 1) : isPow2(a) && Math.sign(a) === Math.sign(w), `${w} -> ${a}`);
+    assert.ok(sumOfPow2(q2[i]!, 2), `${w} -> ${q2[i]}`);
+    // Two terms never do worse than one.
+    assert.ok(Math.abs(q2[i]! - Math.min(Math.max(w, -2), 2)) <= Math.abs(a - Math.min(Math.max(w, -2), 2)) + 1e-7);
+  });
+  // Nearest in value: 0.7 -> 0.5 (0.75 is the midpoint of 0.5 and 1), 0.8 -> 1; 0.375 = 0.25 + 0.125.
+  assert.deepEqual([...roundPow2(tf.tensor1d([0.7, 0.8, -0.3, 5])).dataSync()], [0.5, 1, -0.25, 1]);
+  assert.deepEqual([...lightnnValues(tf.tensor1d([0.375, 0.625]), 2).dataSync()], [0.375, 0.625]);
+  assert.deepEqual(powerTerms(0.375, 2), [0.25, 0.125]);
+  x.dispose();
+});
+
+test('the straight-through estimator passes the gradient to the latent weights unchanged', () => {
+  const w = tf.tensor1d([0.3, -0.7, 0.05, 1.2]);
+  const c = tf.tensor1d([1, 2, 3, 4]);
+  for (const q of [lightnnSte(1), lightnnSte(2), binaryConnectSte(0.1)]) {
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(q(v), c)))(w);
+    assert.deepEqual([...g.dataSync()], [1, 2, 3, 4]);
+  }
+  assert.deepEqual([...binaryConnectSte(0.25)(tf.tensor1d([0.3, -0.7, 0])).dataSync()], [0.25, -0.25, 0.25]);
+  assert.ok(Math.abs(glorotH(784, 100) - Math.sqrt(1.5 / 884)) < 1e-12);
+});
+
+test('FLightNN: the trainable threshold picks K per filter, and an energy penalty moves it to fewer terms', () => {
+  // A dense [in, out] matrix: 6 filters (columns) of 16 weights.
+  const w = tf.variable(tf.randomUniform([16, 6], -1, 1, 'float32', 4));
+  const t = tf.variable(tf.fill([6], 0.0));
+  const forward = () => flightnnQuantize(w, t, 1, 0.01);
+  const ks = (): number[] => Array.from(tf.tidy(() => forward().keep.dataSync()));
+  assert.deepEqual(ks(), [1, 1, 1, 1, 1, 1]);
+  // With t = 0 every filter keeps two terms: the value is LightNN-2's.
+  const two = lightnnValues(w, 2).dataSync();
+  const v = tf.tidy(() => forward().value.dataSync());
+  assert.deepEqual([...v], [...two]);
+  const opt = tf.train.sgd(0.05);
+  for (let i = 0; i < 60; i++) opt.minimize(() => tf.sum(forward().keep) as tf.Scalar, false, [t]);
+  const after = ks();
+  assert.ok(after.reduce((a, b) => a + b, 0) < 6, `K=2 filters left: ${after}`);
+  const one = lightnnValues(w, 1).dataSync();
+  const mixed = tf.tidy(() => forward().value.dataSync());
+  // A filter with K = 1 equals LightNN-1 on all its weights.
+  for (let f = 0; f < 6; f++) {
+    if (after[f] !== 0) continue;
+    for (let r = 0; r < 16; r++) assert.equal(mixed[r * 6 + f], one[r * 6 + f]);
+  }
+});
+
+test('energy: multiplies for conventional, shifts and adds per power-of-two term for LightNN, adds for BinaryConnect', () => {
+  const layer = { name: 'fc', weights: Float32Array.from([0.5, -0.375, 0, 0.25]), uses: 10, biasAdds: 2 };
+  assert.deepEqual(countOps([layer], 'conventional'), { mults: 40, adds: 42, shifts: 0 });
+  // LightNN-2 terms: 0.5 -> 1, -0.375 -> 2, 0 -> 0, 0.25 -> 1: 4 terms x 10 uses.
+  assert.deepEqual(countOps([layer], 'lightnn-2'), { mults: 0, adds: 42, shifts: 40 });
+  assert.deepEqual(countOps([{ ...layer, weights: Float32Array.from([0.5, -0.25, 0, 1]) }], 'lightnn-1'), { mults: 0, adds: 32, shifts: 30 });
+  assert.deepEqual(countOps([layer], 'binaryconnect'), { mults: 0, adds: 42, shifts: 0 });
+  const e = energyMicrojoules({ mults: 1e6, adds: 1e6, shifts: 1e6 });
+  assert.ok(Math.abs(e - (HOROWITZ_45NM_INT32.mult_pj + HOROWITZ_45NM_INT32.add_pj + HOROWITZ_45NM_INT32.shift_pj)) < 1e-9);
+  const front = paretoFront([
+    { energy_uj: 1, test_error: 0.05 },
+    { energy_uj: 2, test_error: 0.06 },
+    { energy_uj: 3, test_error: 0.01 },
+  ]);
+  assert.deepEqual(front.map((p) => p.energy_uj), [1, 3]);
+});
