@@ -8,6 +8,7 @@ import { LabbenchError } from '../../api/errors.js';
 import { alexnet } from './alexnet.js';
 import { cifar10SixConv } from './cifar10-6conv.js';
 import { mobilenetv2 } from './mobilenetv2.js';
+import { mnistOneHidden, mnistResnet, mnistThreeHidden, mnistTwoConv, mnistVgg } from './mnist.js';
 import { nin } from './nin.js';
 import type { ZooOptions } from './options.js';
 import { overfeat } from './overfeat.js';
@@ -18,7 +19,8 @@ import { vgg16 } from './vgg16.js';
 
 export type { ZooOptions } from './options.js';
 
-export type ZooName = 'vgg16' | 'alexnet' | 'nin' | 'overfeat' | 'cifar10-6conv' | 'resnet56' | 'vgg13' | 'mobilenetv2' | 'spnas-space';
+export type ZooName = 'vgg16' | 'alexnet' | 'nin' | 'overfeat' | 'cifar10-6conv' | 'resnet56' | 'vgg13' | 'mobilenetv2' | 'spnas-space'
+  | 'mnist-1hidden' | 'mnist-2conv' | 'mnist-3hidden' | 'mnist-vgg' | 'mnist-resnet';
 
 export interface ZooEntry {
   readonly description: string;
@@ -37,6 +39,11 @@ export const ZOO: Readonly<Record<ZooName, ZooEntry>> = {
   vgg13: { description: 'VGG-13 with BN, CIFAR-10 (as pruned by LeGR)', defaultResolution: 32, build: vgg13 },
   mobilenetv2: { description: 'MobileNetV2 1.0, ImageNet', defaultResolution: 224, build: mobilenetv2 },
   'spnas-space': { description: 'Single-Path NAS space, reference architecture (all layers k3 e6)', defaultResolution: 224, build: spnasSpace },
+  'mnist-1hidden': { description: 'MNIST 784-100-10 MLP (LightNN table, 79,510 params)', defaultResolution: 28, build: mnistOneHidden },
+  'mnist-2conv': { description: 'MNIST LeNet 2-conv (LightNN table, 431,080 params)', defaultResolution: 28, build: mnistTwoConv },
+  'mnist-3hidden': { description: 'MNIST 784-4096x3-10 MLP (LightNN table, 36,818,954 params)', defaultResolution: 28, build: mnistThreeHidden },
+  'mnist-vgg': { description: 'VGG-style 5-conv net with BN for 28x28x1 (LeGR demo)', defaultResolution: 28, build: mnistVgg },
+  'mnist-resnet': { description: 'ResNet-8-style net for 28x28x1 (LeGR demo)', defaultResolution: 28, build: mnistResnet },
 };
 
 export const ZOO_NAMES: readonly ZooName[] = Object.keys(ZOO) as ZooName[];
