@@ -51,4 +51,31 @@ export interface AccuracyResult {
     readonly rmspe_pct: Readonly<Record<string, number>>;
     readonly held_out: readonly string[];
   };
+  /**
+   * Power (W) and energy (mJ) against runs a meter measured, when the device has them: per layer
+   * type (held-out layers) and per network (sum of its measured layers, E = sum P_n T_n).
+   * The baseline is a constant power (the device's mean measured layer power), since the
+   * analytic baseline has none.
+   */
+  readonly power?: {
+    readonly baseline: { readonly name: string; readonly power_w: number; readonly note: string };
+    readonly layers_power_w: readonly AccuracyGroup[];
+    readonly layers_energy_mj: readonly AccuracyGroup[];
+    readonly layers_not_above_idle: number;
+    readonly networks_power_w: AccuracyNetworks;
+    readonly networks_energy_mj: AccuracyNetworks;
+  };
+}
+
+/** One group's RMSPE (percent) and RMSE (in the value's unit) per predictor. */
+export interface AccuracyGroup {
+  readonly group: string;
+  readonly n: number;
+  readonly predictors: Readonly<Record<string, { rmspe_pct: number; rmse: number }>>;
+}
+
+/** Per network: measured, predicted and signed error per predictor; RMSPE over networks. */
+export interface AccuracyNetworks {
+  readonly rows: readonly { network: string; actual: number; predicted: Readonly<Record<string, number>>; error_pct: Readonly<Record<string, number>> }[];
+  readonly rmspe_pct: Readonly<Record<string, number>>;
 }

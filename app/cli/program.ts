@@ -12,6 +12,7 @@ import { ProgressBar } from './progress-bar.js';
 import { watchPhones } from '../devices/adb/phone-watcher.js';
 import { createAdbClient } from '../devices/adb/adb-shell.js';
 import { formatAccuracy, formatDevices, formatFit, formatLut, formatPrediction, formatProfile } from './format.js';
+import { formatPowerAccuracy } from './format-power-accuracy.js';
 
 export interface CliIo {
   readonly stdout: (s: string) => void;
@@ -179,11 +180,11 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .command('report')
     .description('reports')
     .command('accuracy')
-    .description('NeuralPower against the analytic baseline: RMSPE and RMSE per layer type and per measured network')
+    .description('NeuralPower against the analytic baseline: RMSPE and RMSE per layer type and per measured network; power and energy too where a meter measured them')
     .requiredOption('--device <id>', 'device id')
     .action(async (o: { device: string }, cmd: Command) => {
       const r = await svc(cmd).reportAccuracy(o.device);
-      emit(cmd, r, formatAccuracy(r));
+      emit(cmd, r, formatAccuracy(r) + formatPowerAccuracy(r));
     });
 
   const lut = program.command('lut').description('lookup tables: show, export, import');

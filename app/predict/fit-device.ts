@@ -16,6 +16,7 @@ import { configFeatures, layerFromConfig, layerTypeOf, type LayerSample } from '
 import { accuracyTable, networkTable, type AccuracyTableRow, type NetworkTable } from './metrics.js';
 import { fitNeuralPower, parseNeuralPowerModel, predictLayer, predictNetwork, type NeuralPowerModel } from './neuralpower.js';
 import { SAMPLER_PREFIX } from './sampler.js';
+import { meanMeasuredPower, powerAccuracy, type PowerAccuracy } from './power-accuracy.js';
 
 export const MODEL_KIND = 'neuralpower';
 
@@ -28,6 +29,8 @@ export interface DeviceModel {
   /** Median of end-to-end / sum-of-layers over measured networks (1 when none). */
   readonly gap_factor: number;
   readonly gap_runs: number;
+  /** Mean measured layer power over the training rows, W (the constant-power baseline); absent without a meter. */
+  readonly mean_power_w?: number;
   readonly training: { readonly rows: number; readonly holdout: readonly string[]; readonly workloads: readonly string[] };
 }
 
@@ -97,6 +100,7 @@ export function fitDeviceModel(db: ProfilesDb, device: DeviceRecord, holdout: re
   const neuralpower = fitNeuralPower(samples, { analytic: { ...peaks, overhead_ms: 0 } });
   const analytic = fitAnalyticOverhead(samples, peaks);
   const gap = learnGap(db, device, holdout);
+  const meanPower = meanMeasuredPower(samples.map((s) => s.power_w));
   return {
     format: 'labbench-device-model',
     version: 1,
@@ -104,6 +108,7 @@ export function fitDeviceModel(db: ProfilesDb, device: DeviceRecord, holdout: re
     analytic,
     gap_factor: gap.factor,
     gap_runs: gap.runs,
+    ...(meanPower !== undefined ? { mean_power_w: meanPower } : {}),
     training: { rows: samples.length, holdout: [...holdout], workloads },
   };
 }
@@ -156,6 +161,8 @@ export interface AccuracyReport {
   readonly layers_in_sample: boolean;
   /** Per measured network: model-only prediction (gap applied) and baseline against the measured end-to-end median. */
   readonly networks: NetworkTable & { readonly held_out: readonly string[] };
+  /** Power (W) and energy (mJ) against runs a meter measured, when the model has power. */
+  readonly power?: PowerAccuracy;
 }
 
 export function accuracyReport(db: ProfilesDb, device: DeviceRecord, model: DeviceModel): AccuracyReport {
@@ -191,5 +198,6 @@ export function accuracyReport(db: ProfilesDb, device: DeviceRecord, model: Devi
     }
     networkRows.push({ network: label, actual: run.end_to_end.median_ms, predicted: { neuralpower: p.total.runtime_ms, analytic: p.baseline_runtime_ms } });
   }
-  return { layers: accuracyTable(layerRows), layers_in_sample: holdout.length === 0, networks: { ...networkTable(networkRows), held_out: holdout } };
+  const power = powerAccuracy(db, device, model, evalRows, runs.filter(isNetworkRun));
+  return { layers: accuracyTable(layerRows), layers_in_sample: holdout.length === 0, networks: { ...networkTable(networkRows), held_out: holdout }, ...(power ? { power } : {}) };
 }
