@@ -10,6 +10,18 @@ import { cutToBudget, globalRanking, identityTerms, keepAfter, layerNorms, unifo
 import { evolve, mutate } from '../app/prune/evolution.js';
 import { Rng } from '../app/train/rng.js';
 import type { Network } from '../app/workloads/ir.js';
+import { createRequire } from 'node:module';
+import { exportTrained } from '../app/prune/export.js';
+import { loadOrt } from '../native-runners/onnxruntime/runner.js';
+
+/** node-tflite by file (see tflite-writer.test.ts for why), typed with what is used here. */
+interface TfliteTensor {
+  copyFrom(data: ArrayBufferView): void;
+  copyTo(data: ArrayBufferView): void;
+}
+const { Interpreter } = createRequire(import.meta.url)('node-tflite/index.js') as {
+  Interpreter: new (model: ArrayBufferView, options?: { numThreads?: number }) => { inputs: TfliteTensor[]; outputs: TfliteTensor[]; allocateTensors(): void; invoke(): void };
+};
 
 await initEngine('cpu');
 
@@ -132,3 +144,39 @@ test('regularized evolution improves the fitness of a toy objective', async () =
   const child = mutate({ alpha: Array(20).fill(1), kappa: Array(20).fill(0) }, new Rng(1), 0.1, 0.3);
   assert.equal(child.alpha.filter((a) => a !== 1).length, 2);
 });
+
+for (const name of ['mnist-resnet', 'mnist-2conv']) {
+  test(`${name}: a pruned net exports to ONNX and TFLite with its trained weights (same outputs as tfjs) and smaller files`, async () => {
+    const network = zooNetwork(name);
+    const rng = new Rng(11);
+    const net = createIrNet(network, 5);
+    const arrays = randomizeBn(readArrays(net), rng);
+    disposeIrNet(net);
+    const groups = channelGroups(network);
+    const pruned = pruneArrays(network, groups, arrays, randomKeep(network, rng));
+    const x = tf.randomUniform([1, 28, 28, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const logits = forwardArrays(pruned.network, pruned.arrays, x);
+    // The exported files end in the zoo net's softmax.
+    const want = tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync() as Float32Array);
+    const pixels = x.dataSync() as Float32Array;
+    x.dispose();
+    const full = exportTrained(network, arrays);
+    const small = exportTrained(pruned.network, pruned.arrays);
+    assert.ok(small.onnx.length < full.onnx.length && small.tflite.length < full.tflite.length);
+    const ort = loadOrt();
+    const session = await ort.InferenceSession.create(small.onnx);
+    // One channel: NHWC and NCHW hold the same bytes.
+    const out = await session.run({ input: new ort.Tensor('float32', pixels, [1, 1, 28, 28]) });
+    const onnxLogits = Object.values(out)[0]!.data as Float32Array;
+    const it = new Interpreter(small.tflite, { numThreads: 1 });
+    it.allocateTensors();
+    it.inputs[0]!.copyFrom(pixels);
+    it.invoke();
+    const tfliteLogits = new Float32Array(10);
+    it.outputs[0]!.copyTo(tfliteLogits);
+    for (let i = 0; i < 10; i++) {
+      assert.ok(Math.abs(onnxLogits[i]! - want[i]!) < 1e-4 + 1e-3 * Math.abs(want[i]!), `onnx ${i}: ${onnxLogits[i]} vs ${want[i]}`);
+      assert.ok(Math.abs(tfliteLogits[i]! - want[i]!) < 1e-4 + 1e-3 * Math.abs(want[i]!), `tflite ${i}: ${tfliteLogits[i]} vs ${want[i]}`);
+    }
+  });
+}

@@ -177,8 +177,19 @@ class GraphWriter {
     return x / 0x100000000;
   };
 
-  constructor(seed: number) {
+  constructor(
+    seed: number,
+    private readonly values?: ReadonlyMap<string, Float32Array>,
+  ) {
     this.state = seed >>> 0 || 0x9e3779b9;
+  }
+
+  /** Trained values for a constant, when the caller gave them (checked against its shape). */
+  private given(name: string, shape: readonly number[]): number | undefined {
+    const v = this.values?.get(name);
+    if (!v) return undefined;
+    if (v.length !== numel(shape)) throw new Error(`TFLite artifact: ${name} was given ${v.length} values, [${shape.join(',')}] needs ${numel(shape)}`);
+    return this.tensor({ name, shape, type: TensorType.FLOAT32, data: f32Bytes(Float32Array.from(v)) });
   }
 
   index(name: string): number {
@@ -201,6 +212,8 @@ class GraphWriter {
   }
 
   floats(name: string, shape: readonly number[], fill: (r: () => number) => number): number {
+    const given = this.given(name, shape);
+    if (given !== undefined) return given;
     const data = new Float32Array(numel(shape));
     for (let i = 0; i < data.length; i++) data[i] = fill(this.rand);
     return this.tensor({ name, shape, type: TensorType.FLOAT32, data: f32Bytes(data) });
@@ -208,6 +221,8 @@ class GraphWriter {
 
   /** He-uniform weights for a layer with `fanIn` inputs per output (the hot loop, so xorshift is inlined). */
   weights(name: string, shape: readonly number[], fanIn: number): number {
+    const given = this.given(name, shape);
+    if (given !== undefined) return given;
     const bound = Math.sqrt(6 / Math.max(fanIn, 1));
     const data = new Float32Array(numel(shape));
     let x = this.state;
@@ -492,10 +507,15 @@ function serialize(g: GraphWriter, name: string, inputs: readonly number[], outp
   return b.asUint8Array().slice();
 }
 
-/** Encodes `network` as a .tflite model; its `input` and `extraInputs` become subgraph inputs. */
-export function buildTflite(network: Network, opts: { seed?: number } = {}): TfliteArtifact {
+/**
+ * Encodes `network` as a .tflite model; its `input` and `extraInputs` become subgraph inputs.
+ * `values` supplies trained constants by tensor name (`<layer>/weights` OHWI or [out, in] with
+ * inputs in NHWC flatten order, `<layer>/bias`, BN `<layer>/scale` and `/shift` folded with
+ * its statistics); the rest are drawn at random.
+ */
+export function buildTflite(network: Network, opts: { seed?: number; values?: ReadonlyMap<string, Float32Array> } = {}): TfliteArtifact {
   const analysis = analyzeNetwork(network);
-  const g = new GraphWriter(opts.seed ?? 1);
+  const g = new GraphWriter(opts.seed ?? 1, opts.values);
   const batch = network.batch;
   const produced = new Set<string>();
   const graphInputs = new Map<string, readonly number[]>();

@@ -39,14 +39,19 @@ class GraphWriter {
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly rand: () => number;
 
-  constructor(seed: number) {
+  constructor(
+    seed: number,
+    private readonly values?: ReadonlyMap<string, Float32Array>,
+  ) {
     this.rand = random(seed);
   }
 
   tensor(name: string, dims: readonly number[], fill: (r: () => number) => number): string {
     const n = dims.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = fill(this.rand);
+    const given = this.values?.get(name);
+    if (given && given.length !== n) throw new Error(`ONNX artifact: ${name} was given ${given.length} values, [${dims.join(',')}] needs ${n}`);
+    const data = given ? Float32Array.from(given) : new Float32Array(n);
+    if (!given) for (let i = 0; i < n; i++) data[i] = fill(this.rand);
     this.initializers.push({ name, dims: [...dims], dataType: FLOAT, rawData: new Uint8Array(data.buffer) });
     return name;
   }
@@ -159,10 +164,14 @@ const valueInfo = (name: string, shape: readonly number[]): onnxProto.onnx.IValu
   type: { tensorType: { elemType: FLOAT, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
 });
 
-/** Encodes `network` as an ONNX model; its `input` and `extraInputs` become graph inputs. */
-export function buildOnnx(network: Network, opts: { seed?: number } = {}): OnnxArtifact {
+/**
+ * Encodes `network` as an ONNX model; its `input` and `extraInputs` become graph inputs.
+ * `values` supplies trained initializers by name (`<layer>.weight` OIHW or [out, in],
+ * `.bias`, BN `.scale` `.shift` `.mean` `.var`); the rest are drawn at random.
+ */
+export function buildOnnx(network: Network, opts: { seed?: number; values?: ReadonlyMap<string, Float32Array> } = {}): OnnxArtifact {
   const analysis = analyzeNetwork(network);
-  const g = new GraphWriter(opts.seed ?? 1);
+  const g = new GraphWriter(opts.seed ?? 1, opts.values);
   const batch = network.batch;
   const produced = new Set<string>();
   const graphInputs = new Map<string, readonly number[]>();

@@ -19,6 +19,7 @@ function mlp(name: string, hidden: readonly number[], opts: ZooOptions): Network
     b.relu({ name: `relu${i + 1}` });
   });
   b.fc(10, { name: `fc${hidden.length + 1}` });
+  b.softmax({ name: 'prob' });
   return finish(b);
 }
 
@@ -36,6 +37,7 @@ export function mnistTwoConv(opts: ZooOptions = {}): Network {
   b.fc(500, { name: 'fc1' });
   b.relu({ name: 'relu1' });
   b.fc(10, { name: 'fc2' });
+  b.softmax({ name: 'prob' });
   return finish(b);
 }
 
@@ -60,6 +62,7 @@ export function mnistVgg(opts: ZooOptions = {}): Network {
   b.gap({ name: 'gap' });
   b.flatten({ name: 'flatten' });
   b.fc(10, { name: 'fc' });
+  b.softmax({ name: 'prob' });
   return finish(b);
 }
 
@@ -92,5 +95,6 @@ export function mnistResnet(opts: ZooOptions = {}): Network {
   b.gap({ name: 'gap' });
   b.flatten({ name: 'flatten' });
   b.fc(10, { name: 'fc' });
+  b.softmax({ name: 'prob' });
   return finish(b);
 }
