@@ -18,7 +18,7 @@ import { startAdbServer, type AdbServer } from '../adb-server.js';
 import { BIN, ROOT, pixel1LutPath } from '../cli-helpers.js';
 import { LocalLabService } from '../../app/lab-service.js';
 import { chromiumMissing, launchChromium } from './browser.js';
-import { buildRenderer } from './build-renderer.js';
+import { buildRenderer } from '../../app/server/renderer-build.js';
 
 const ARTIFACTS = join(ROOT, 'test', 'ui', 'artifacts');
 const missing = chromiumMissing();

@@ -1,12 +1,13 @@
 /**
- * Builds the renderer (vite build) for the UI tests when renderer/dist is missing or older
- * than its sources, so a fresh clone's `npm test` needs no extra step. Asynchronous: the
- * tests host an emulated phone in this process.
+ * Builds the renderer (vite build into renderer/dist) when it is missing or older than its
+ * sources, so `npm start` and the UI tests work on a fresh clone with no extra step.
+ * Asynchronous: the UI tests host an emulated phone in the calling process.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from '../cli-helpers.js';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
 
 function newest(path: string): number {
   const s = statSync(path, { throwIfNoEntry: false });
@@ -15,13 +16,17 @@ function newest(path: string): number {
   return Math.max(s.mtimeMs, ...readdirSync(path).map((e) => newest(join(path, e))));
 }
 
-export async function buildRenderer(): Promise<void> {
+export function rendererStale(): boolean {
   const built = newest(join(ROOT, 'renderer', 'dist', 'index.html'));
   const sources = Math.max(...['renderer/src', 'renderer/index.html', 'renderer/vite.config.ts', 'app/ipc/protocol.ts'].map((p) => newest(join(ROOT, p))));
-  if (built > sources) return;
-  await new Promise<void>((resolve, reject) => {
+  return built <= sources;
+}
+
+export async function buildRenderer(opts: { force?: boolean } = {}): Promise<void> {
+  if (!opts.force && !rendererStale()) return;
+  await new Promise<void>((resolveBuild, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited ${code}`))));
+    child.once('exit', (code) => (code === 0 ? resolveBuild() : reject(new Error(`vite build exited ${code}`))));
   });
 }
