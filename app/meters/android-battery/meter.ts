@@ -16,10 +16,6 @@ import type { MeterState, MeterStats, PowerMeter, PowerSample } from '../meter.j
 const SYSFS = '/sys/class/power_supply/battery';
 export const ANDROID_BATTERY = 'battery';
 
-export function isAndroidBatterySpec(spec: string): boolean {
-  return /:battery(,|$)/i.test(spec);
-}
-
 export function parseAndroidBatterySpec(spec: string): { serial: string; pollHz: number } {
   const m = /^(.+):battery(?:,poll=([0-9.]+))?$/i.exec(spec.trim());
   const hz = m?.[2] === undefined ? 4 : Number(m[2]);

@@ -99,3 +99,11 @@ test('tracker: a missing rail is dropped and the next reading spans the gap; a r
   assert.deepEqual(tr.push(2000, rails(1e9, 1e9)), { drop: 'implausible' });
   assert.deepEqual(new RailsTracker().push(0, []), { drop: 'missing-rail' });
 });
+
+test('tracker: after forget() the next reading is only a reference (no interval across an outage)', () => {
+  const tr = new RailsTracker();
+  tr.push(0, rails(0, 0));
+  tr.forget();
+  assert.deepEqual(tr.push(5000, rails(9e9, 0)), {});
+  assert.deepEqual(tr.push(5500, rails(9e9 + 5e5, 0)).power!.rails, { BIG: 1, G3D: 0 });
+});

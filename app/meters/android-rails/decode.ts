@@ -132,6 +132,11 @@ export class RailsTracker {
     return this.expected ?? [];
   }
 
+  /** Starts over from the next reading (after the meter lost the phone: no interval spans the outage). */
+  forget(): void {
+    this.ref = undefined;
+  }
+
   /** Whether a rail counts towards `watts`. */
   selected(r: Pick<RailEnergy, 'name' | 'subsystem'>): boolean {
     if (this.select.length === 0) return true;
@@ -149,7 +154,11 @@ export class RailsTracker {
       return {};
     }
     if (this.expected.some((r) => !energy.has(r.name))) return { drop: 'missing-rail' };
-    const ref = this.ref!;
+    const ref = this.ref;
+    if (!ref) {
+      this.ref = { t_ms, energy };
+      return {};
+    }
     if (this.expected.some((r) => energy.get(r.name)! < ref.energy.get(r.name)!)) {
       this.ref = { t_ms, energy };
       return { drop: 'reset' };

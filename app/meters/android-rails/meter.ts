@@ -132,6 +132,7 @@ export class AndroidRailsMeter implements PowerMeter {
     if (!this.failing) return;
     this.failing = false;
     this.st.reconnects++;
+    this.tracker.forget();
   }
 
   async start(): Promise<void> {
