@@ -26,6 +26,11 @@ import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWor
 import { MICROBENCH, microbenchPlan } from './predict/microbench.js';
 import { defaultCanaryEvery, openTarget } from './profiling/targets/index.js';
 import { LabbenchError } from './api/errors.js';
+import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, SearchProgressPoint } from './api/search.js';
+import { runPrune } from './prune/legr.js';
+import { deviceLatency } from './prune/latency.js';
+import { modelCacheDir } from './prune/trained.js';
+import { runQuantize } from './quantize/lightnn.js';
 import type { SearchRunSummary } from './api/search.js';
 
 /** `--db`, else `LABBENCH_DB`, else `~/.labbench/profiles.db` (DESIGN.md's contract). */
@@ -153,6 +158,16 @@ export class LocalLabService implements LabService {
     const device = db.resolveDevice(deviceRef);
     const r = accuracyReport(db, device, loadDeviceModel(db, device));
     return { device: device.key, ...r };
+  }
+
+  async prune(req: PruneRequest, hooks: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal } = {}): Promise<PruneResult> {
+    const db = this.openDb();
+    const latency = req.device ? deviceLatency(db, req.device, (r, h) => this.profile(r, h)) : undefined;
+    return runPrune(req, { db, cacheDir: modelCacheDir(this.dbPath), ...(latency ? { latency } : {}), ...hooks });
+  }
+
+  async quantize(req: QuantizeRequest, hooks: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal } = {}): Promise<QuantizeResult> {
+    return runQuantize(req, { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
   }
 
   async listSearchRuns(): Promise<SearchRunSummary[]> {

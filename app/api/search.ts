@@ -99,3 +99,103 @@ export interface NasProgress {
   readonly run_id: number;
   readonly point: SearchProgressPoint;
 }
+
+/** LeGR pruning: one learned ranking, cut at each budget, against two baselines. */
+export interface PruneRequest {
+  /** A model file (labbench-net) or a zoo name, trained first on `data` (or its cached checkpoint). */
+  readonly model: string;
+  /** Fractions of the original cost to keep, e.g. [0.3, 0.5, 0.7]. */
+  readonly budgets: readonly number[];
+  readonly metric: 'flops' | 'latency';
+  /** Device whose LUT and NeuralPower models predict latency (metric latency); its network runs are measured there. */
+  readonly device?: string;
+  readonly data: DatasetName;
+  /** Epochs to train a zoo model before pruning (default 3). */
+  readonly epochs?: number;
+  /** Epochs of fine-tuning for each final pruned network (default 1). */
+  readonly finetuneEpochs?: number;
+  /** Images of the short fine-tune in each fitness evaluation (LeGR's tau; default 1,280). */
+  readonly fitnessImages?: number;
+  /** Validation images that score a candidate (default 1,000). */
+  readonly fitnessValidation?: number;
+  /** Budget at which candidates are scored (default: the smallest). */
+  readonly fitnessBudget?: number;
+  readonly population?: number;
+  readonly sample?: number;
+  readonly generations?: number;
+  readonly mutateFraction?: number;
+  readonly limit?: number;
+  readonly batchSize?: number;
+  readonly seed?: number;
+  readonly noBaselines?: boolean;
+  /** Write each pruned network (ONNX and TFLite) here. */
+  readonly outDir?: string;
+}
+
+export interface PruneBudgetResult {
+  readonly method: 'legr' | 'uniform' | 'global-norm';
+  readonly budget: number;
+  readonly flops: number;
+  readonly params: number;
+  /** Test accuracy after the fine-tune. */
+  readonly accuracy: number;
+  /** Predicted latency (metric latency). */
+  readonly latency_ms?: number;
+  /** Measured end to end on the device (metric latency). */
+  readonly measured_latency_ms?: number;
+  readonly onnx_bytes: number;
+  readonly tflite_bytes: number;
+  readonly artifacts?: { readonly onnx: string; readonly tflite: string };
+  /** Seconds to cut the network from the ranking (learning the ranking excluded). */
+  readonly cut_seconds: number;
+}
+
+export interface PruneResult {
+  readonly run_id: number;
+  readonly model: string;
+  readonly data: DatasetName;
+  readonly metric: 'flops' | 'latency';
+  readonly device?: string;
+  readonly base: { readonly flops: number; readonly params: number; readonly accuracy: number; readonly latency_ms?: number; readonly measured_latency_ms?: number; readonly onnx_bytes: number; readonly tflite_bytes: number };
+  readonly results: readonly PruneBudgetResult[];
+  /** Wall time of learning the ranking (the evolution). */
+  readonly ranking_seconds: number;
+  readonly evaluations: number;
+  readonly best_fitness: number;
+  readonly engine: string;
+}
+
+/** LightNN / FLightNN / BinaryConnect quantization-aware training. */
+export interface QuantizeRequest {
+  readonly model: string;
+  readonly scheme: 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect';
+  readonly data: DatasetName;
+  /** Epochs of quantization-aware training (default 3). */
+  readonly epochs?: number;
+  /** Epochs to train a zoo model in full precision first (default 0: quantized training from scratch). */
+  readonly pretrainEpochs?: number;
+  readonly limit?: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly seed?: number;
+  /** FLightNN: weight of the penalty on two-term filters (default 1e-3). */
+  readonly flightnnPenalty?: number;
+}
+
+export interface QuantizeResult {
+  readonly run_id: number;
+  readonly model: string;
+  readonly data: DatasetName;
+  readonly scheme: QuantizeRequest['scheme'];
+  readonly test_error: number;
+  readonly energy_uj: number;
+  readonly ops: { readonly mults: number; readonly adds: number; readonly shifts: number };
+  readonly energy_table: string;
+  /** FLightNN: the share of filters that kept two terms. */
+  readonly two_term_filters?: number;
+  /** The seed's figure for this network and scheme (LightNN's MNIST table), where it has one. */
+  readonly seed_test_error?: number;
+  readonly epochs: number;
+  readonly train_seconds: number;
+  readonly engine: string;
+}

@@ -8,6 +8,7 @@ import type { LutView } from './lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
 import type { SearchRunSummary } from './search.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
+import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, SearchProgressPoint } from './search.js';
 
 export interface LutImportResult {
   readonly device: { readonly key: string; readonly fingerprint_hash: string; readonly label: string };
@@ -36,6 +37,10 @@ export interface LabService {
   lutExport(device: string, format: 'json' | 'csv'): Promise<string>;
   /** Validates and imports a LUT file's text; nothing changes if any of it is invalid. */
   lutImport(text: string, sourceName: string): Promise<LutImportResult>;
+  /** LeGR: learn one global filter ranking, cut it at every budget (FLOPs or predicted latency), baselines at the same budgets. */
+  prune(req: PruneRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<PruneResult>;
+  /** LightNN / FLightNN / BinaryConnect quantization-aware training: test error and energy per inference. */
+  quantize(req: QuantizeRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<QuantizeResult>;
   /** NAS, pruning and quantization runs, newest first, with their progress and results. */
   listSearchRuns(): Promise<SearchRunSummary[]>;
 }

@@ -9,6 +9,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { LabbenchError, exitCodeFor, serializeError } from '../api/errors.js';
 import { LocalLabService, defaultDbPath } from '../lab-service.js';
 import { ProgressBar } from './progress-bar.js';
+import { formatPrune } from '../prune/report.js';
+import { formatQuantize } from '../quantize/report.js';
 import { watchPhones } from '../devices/adb/phone-watcher.js';
 import { createAdbClient } from '../devices/adb/adb-shell.js';
 import { formatAccuracy, formatDevices, formatFit, formatLut, formatPrediction, formatProfile } from './format.js';
@@ -236,6 +238,74 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
       // Loaded on demand: the server's modules (ws, the UI's method table) slow no other command.
       const { serve } = await import('../server/serve.js');
       await serve(svc(cmd), { ...pick(o, { port: 'port', host: 'host', allowHost: 'allowHosts' }) }, io, signal);
+    });
+
+  const dataArg = (v: string): 'mnist' | 'fashion-mnist' => {
+    if (v !== 'mnist' && v !== 'fashion-mnist') throw new LabbenchError('BAD_INPUT', `--data must be mnist or fashion-mnist, got '${v}'`);
+    return v;
+  };
+  const searchHooks = (bar: ProgressBar) => ({
+    onProgress: (p: { point: { phase: string; epoch: number; epochs: number } }) =>
+      bar.update({ phase: p.point.epoch >= p.point.epochs && p.point.phase.startsWith('finetune') ? 'done' : 'units', done: p.point.epoch, total: p.point.epochs, current: p.point.phase }),
+    ...(signal ? { signal } : {}),
+  });
+
+  program
+    .command('prune')
+    .description('LeGR: learn one global filter ranking, prune to each budget (FLOPs or device latency), against uniform and global-norm baselines')
+    .requiredOption('--model <file|name>', 'a labbench model file, or a zoo name trained first on --data (cached): mnist-vgg, mnist-resnet, mnist-2conv, ...')
+    .requiredOption('--budget <fractions>', 'fractions of the cost to keep, comma-separated, e.g. 0.3,0.5,0.7', (v: string) => v.split(',').filter(Boolean).map(Number))
+    .addOption(new Option('--metric <metric>', 'what the budget limits').choices(['flops', 'latency']).default('flops'))
+    .option('--device <id>', 'device whose LUT and models predict latency (needed for --metric latency; pruned nets are then measured on it)')
+    .requiredOption('--data <name>', 'mnist or fashion-mnist', dataArg)
+    .option('--epochs <n>', 'epochs to train a zoo model first (default 3)', intArg('--epochs'))
+    .option('--finetune-epochs <n>', 'fine-tune epochs of each final pruned net (default 1)', intArg('--finetune-epochs'))
+    .option('--generations <n>', 'evolution children after the initial population (default 0)', intArg('--generations'))
+    .option('--population <n>', 'evolution population (default 64, as LeGR)', intArg('--population'))
+    .option('--sample <n>', 'tournament sample (default 16)', intArg('--sample'))
+    .option('--mutate <fraction>', 'fraction of layers mutated per child (default 0.1)', numArg('--mutate'))
+    .option('--fitness-images <n>', 'training images of the short fine-tune per candidate (default 1280)', intArg('--fitness-images'))
+    .option('--fitness-validation <n>', 'validation images that score a candidate (default 1000)', intArg('--fitness-validation'))
+    .option('--limit <n>', 'training images used (default: all)', intArg('--limit'))
+    .option('--batch-size <n>', 'batch size (default 64)', intArg('--batch-size'))
+    .option('--seed <n>', 'seed', intArg('--seed'))
+    .option('--no-baselines', 'LeGR only')
+    .option('--out <dir>', 'write every pruned net as ONNX and TFLite here (needed to measure latency)')
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const budgets = o.budget as number[];
+      const r = await svc(cmd).prune(
+        {
+          model: o.model as string, budgets, metric: o.metric as 'flops' | 'latency', data: o.data as 'mnist' | 'fashion-mnist',
+          ...pick(o, { device: 'device', epochs: 'epochs', finetuneEpochs: 'finetuneEpochs', generations: 'generations', population: 'population', sample: 'sample', mutate: 'mutateFraction', fitnessImages: 'fitnessImages', fitnessValidation: 'fitnessValidation', limit: 'limit', batchSize: 'batchSize', seed: 'seed', out: 'outDir' }),
+          ...(o.baselines === false ? { noBaselines: true } : {}),
+        },
+        searchHooks(new ProgressBar()),
+      );
+      emit(cmd, r, formatPrune(r));
+    });
+
+  program
+    .command('quantize')
+    .description('LightNN: train with power-of-two weights (lightnn-1, lightnn-2, flightnn) or binary ones (binaryconnect); test error and energy per inference')
+    .requiredOption('--model <file|name>', 'a zoo name (mnist-1hidden, mnist-2conv, mnist-3hidden, ...) or a labbench model file')
+    .addOption(new Option('--scheme <scheme>', 'weight constraint').choices(['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect']).makeOptionMandatory())
+    .requiredOption('--data <name>', 'mnist or fashion-mnist', dataArg)
+    .option('--epochs <n>', 'quantization-aware training epochs (default 3)', intArg('--epochs'))
+    .option('--pretrain-epochs <n>', 'full-precision epochs before (zoo names; default 0)', intArg('--pretrain-epochs'))
+    .option('--limit <n>', 'training images used (default: all)', intArg('--limit'))
+    .option('--batch-size <n>', 'batch size (default 64)', intArg('--batch-size'))
+    .option('--lr <rate>', 'Adam learning rate (default 0.001)', numArg('--lr'))
+    .option('--penalty <weight>', 'FLightNN: weight of the two-term filter penalty (default 0.001)', numArg('--penalty'))
+    .option('--seed <n>', 'seed', intArg('--seed'))
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const r = await svc(cmd).quantize(
+        {
+          model: o.model as string, scheme: o.scheme as 'lightnn-1', data: o.data as 'mnist' | 'fashion-mnist',
+          ...pick(o, { epochs: 'epochs', pretrainEpochs: 'pretrainEpochs', limit: 'limit', batchSize: 'batchSize', lr: 'learningRate', penalty: 'flightnnPenalty', seed: 'seed' }),
+        },
+        searchHooks(new ProgressBar()),
+      );
+      emit(cmd, r, formatQuantize(r));
     });
 
   try {

@@ -1,0 +1,187 @@
+/**
+ * `labbench prune`: train (or load) a network, learn LeGR's affine terms by regularized
+ * evolution (fitness: validation accuracy after pruning to one budget and a short
+ * fine-tune), then cut the one learned ranking at every budget; the baselines (uniform
+ * per-layer norm pruning, global norm ranking) are cut at the same budgets. Every final
+ * network is fine-tuned the same way, tested, and exported (ONNX, TFLite) with its weights.
+ * The run is a search run in the profiles DB, one progress point per evaluation.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LabbenchError } from '../api/errors.js';
+import type { PruneBudgetResult, PruneRequest, PruneResult, SearchProgressPoint } from '../api/search.js';
+import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
+import { analyzeNetwork } from '../workloads/analyze.js';
+import type { Network } from '../workloads/ir.js';
+import { initEngine } from '../train/engine.js';
+import { loadDataset } from '../train/data.js';
+import { evaluate, train } from '../train/trainer.js';
+import { channelGroups, pruneArrays, type KeepSets } from './channels.js';
+import { evolve, LEGR_DEFAULTS } from './evolution.js';
+import { exportTrained } from './export.js';
+import { disposeIrNet, irNetFromArrays, irNetModel, readArrays, type WeightArrays } from './ir-net.js';
+import { cutToBudget, globalRanking, identityTerms, layerNorms, uniformCut, type BudgetCut, type CostFn, type LayerNorms } from './ranking.js';
+import { headOf, obtainTrained, trainSlice } from './trained.js';
+
+export interface LatencyProvider {
+  /** Predicted end-to-end latency (ms) of a network on the device: LUT rows where present, NeuralPower elsewhere. */
+  predict(network: Network): number;
+  /** Measured end-to-end latency (ms) of an ONNX file on the device. */
+  measure?(onnxPath: string, signal?: AbortSignal): Promise<number>;
+}
+
+export interface PruneDeps {
+  readonly db: ProfilesDb;
+  readonly cacheDir: string;
+  readonly latency?: LatencyProvider;
+  readonly signal?: AbortSignal;
+  onProgress?(p: { run_id: number; point: SearchProgressPoint }): void;
+}
+
+const FINETUNE = { optimizer: 'adam' as const, learningRate: 5e-4 };
+
+function validate(req: PruneRequest): void {
+  if (!req.budgets.length) throw new LabbenchError('BAD_INPUT', '--budget needs at least one fraction, e.g. 0.3,0.5,0.7');
+  for (const b of req.budgets) if (!(b > 0 && b <= 1)) throw new LabbenchError('BAD_INPUT', `--budget fractions must be in (0, 1], got ${b}`);
+  if (req.metric !== 'flops' && req.metric !== 'latency') throw new LabbenchError('BAD_INPUT', `--metric must be flops or latency, got ${String(req.metric)}`);
+  if (req.metric === 'latency' && !req.device) throw new LabbenchError('BAD_INPUT', '--metric latency needs --device ID (its LUT and models predict the latency)');
+  const ints: [string, number | undefined, number][] = [
+    ['epochs', req.epochs, 0], ['finetune-epochs', req.finetuneEpochs, 0], ['population', req.population, 1], ['sample', req.sample, 1],
+    ['generations', req.generations, 0], ['limit', req.limit, 1], ['batch-size', req.batchSize, 1], ['fitness-images', req.fitnessImages, 1], ['fitness-validation', req.fitnessValidation, 1],
+  ];
+  for (const [name, v, min] of ints) if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new LabbenchError('BAD_INPUT', `--${name} must be a whole number >= ${min}, got ${v}`);
+}
+
+const sizeOf = (arrays: WeightArrays, network: Network) => {
+  const e = exportTrained(network, arrays);
+  return { e, onnx_bytes: e.onnx.length, tflite_bytes: e.tflite.length };
+};
+
+export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<PruneResult> {
+  validate(req);
+  if (req.metric === 'latency' && !deps.latency) throw new LabbenchError('BAD_INPUT', `--metric latency: no latency model for ${req.device}`);
+  const seed = req.seed ?? 1;
+  const db = deps.db;
+  const runId = db.startSearchRun('prune', { ...req });
+  const progress = (point: SearchProgressPoint): void => {
+    db.appendSearchProgress(runId, point);
+    deps.onProgress?.({ run_id: runId, point });
+  };
+  try {
+    const engine = await initEngine('auto');
+    const data = loadDataset(req.data, { seed, ...(req.limit ? { limit: req.limit } : {}) });
+    const trained = await obtainTrained(req.model, data, {
+      epochs: req.epochs ?? 3, seed, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
+      onEpoch: (r) => progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy, images_per_s: r.imagesPerSecond }),
+    });
+    const network = trained.net.network;
+    const arrays = readArrays(trained.net);
+    const baseAccuracy = evaluate(irNetModel(trained.net), data.test, 256, data.shape).accuracy;
+    disposeIrNet(trained.net);
+    const groups = channelGroups(network);
+    const layers = layerNorms(groups, arrays);
+    if (!layers.length) throw new LabbenchError('BAD_INPUT', `${network.name} has no prunable layer`);
+    const flops: CostFn = (n) => analyzeNetwork(n).total.flops;
+    const cost: CostFn = req.metric === 'latency' ? (n) => deps.latency!.predict(n) : flops;
+
+    const finetune = async (keep: KeepSets, images: number | 'epochs', offset: number, evalOn: 'val' | 'test', valImages?: number) => {
+      const pruned = pruneArrays(network, groups, arrays, keep);
+      const net = irNetFromArrays(pruned.network, pruned.arrays);
+      try {
+        const model = irNetModel(net);
+        const common = { seed, ...FINETUNE, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
+        if (images === 'epochs') await train(model, { ...data, test: { ...data.test, n: 0 } }, { ...common, epochs: req.finetuneEpochs ?? 1 });
+        else await train(model, trainSlice(data, images, offset), { ...common, epochs: 1 });
+        const split = evalOn === 'val' ? headOf(data.val.n ? data.val : data.train, valImages ?? 1000) : data.test;
+        return { accuracy: evaluate(model, split, 256, data.shape).accuracy, pruned: { network: pruned.network, arrays: readArrays(net) } };
+      } finally {
+        disposeIrNet(net);
+      }
+    };
+
+    // Learning the ranking.
+    const fitnessBudget = req.fitnessBudget ?? Math.min(...req.budgets);
+    const fitnessImages = req.fitnessImages ?? 1280;
+    const population = req.population ?? LEGR_DEFAULTS.population;
+    const generations = req.generations ?? 0;
+    let offset = 0;
+    const t0 = performance.now();
+    const learned = await evolve(
+      identityTerms(layers),
+      async (terms) => {
+        const cut = cutToBudget(network, groups, globalRanking(layers, terms), fitnessBudget, cost);
+        offset = (offset + fitnessImages) % Math.max(1, data.train.n);
+        return (await finetune(cut.keep, fitnessImages, offset, 'val', req.fitnessValidation)).accuracy;
+      },
+      {
+        population, generations, seed, ...(req.sample ? { sample: req.sample } : {}), ...(req.mutateFraction ? { mutateFraction: req.mutateFraction } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
+        onEvaluation: (r) => progress({ phase: 'evolve', epoch: r.evaluation + 1, epochs: r.evaluations, accuracy: r.fitness }),
+      },
+    );
+    const rankingSeconds = (performance.now() - t0) / 1000;
+
+    // Cutting every budget, for LeGR and the baselines.
+    const methods: { method: PruneBudgetResult['method']; cut: (budget: number) => BudgetCut }[] = [
+      { method: 'legr', cut: (b) => cutToBudget(network, groups, globalRanking(layers, learned.best), b, cost) },
+    ];
+    if (!req.noBaselines) {
+      methods.push({ method: 'global-norm', cut: (b) => cutToBudget(network, groups, globalRanking(layers, identityTerms(layers)), b, cost) });
+      methods.push({ method: 'uniform', cut: (b) => uniformCut(network, groups, layers as LayerNorms[], b, cost) });
+    }
+    const base = sizeOf(arrays, network);
+    const baseTotal = analyzeNetwork(network).total;
+    let baseFile: { onnx: string } | undefined;
+    if (req.outDir) {
+      mkdirSync(req.outDir, { recursive: true });
+      baseFile = { onnx: join(req.outDir, `${network.name}-base.onnx`) };
+      writeFileSync(baseFile.onnx, base.e.onnx);
+    }
+    const baseMeasured = req.metric === 'latency' && deps.latency?.measure && baseFile ? await deps.latency.measure(baseFile.onnx, deps.signal) : undefined;
+    const results: PruneBudgetResult[] = [];
+    let step = 0;
+    for (const m of methods) {
+      for (const budget of req.budgets) {
+        const tc = performance.now();
+        const cut = m.cut(budget);
+        const cutSeconds = (performance.now() - tc) / 1000;
+        const tuned = await finetune(cut.keep, 'epochs', 0, 'test');
+        const size = sizeOf(tuned.pruned.arrays, tuned.pruned.network);
+        const total = analyzeNetwork(tuned.pruned.network).total;
+        const name = `${network.name}-${m.method}-${budget}`;
+        let artifacts: PruneBudgetResult['artifacts'];
+        if (req.outDir) {
+          const onnx = join(req.outDir, `${name}.onnx`);
+          const tflite = join(req.outDir, `${name}.tflite`);
+          mkdirSync(req.outDir, { recursive: true });
+          writeFileSync(onnx, size.e.onnx);
+          writeFileSync(tflite, size.e.tflite);
+          artifacts = { onnx, tflite };
+        }
+        const latency = deps.latency ? deps.latency.predict(tuned.pruned.network) : undefined;
+        const measured = req.metric === 'latency' && deps.latency?.measure && artifacts ? await deps.latency.measure(artifacts.onnx, deps.signal) : undefined;
+        const row: PruneBudgetResult = {
+          method: m.method, budget, flops: total.flops, params: total.params, accuracy: tuned.accuracy,
+          ...(latency !== undefined ? { latency_ms: latency } : {}), ...(measured !== undefined ? { measured_latency_ms: measured } : {}),
+          onnx_bytes: size.onnx_bytes, tflite_bytes: size.tflite_bytes, ...(artifacts ? { artifacts } : {}), cut_seconds: cutSeconds,
+        };
+        results.push(row);
+        progress({ phase: `finetune:${m.method}`, epoch: ++step, epochs: methods.length * req.budgets.length, accuracy: tuned.accuracy, ...(latency !== undefined ? { latency_ms: latency } : {}) });
+      }
+    }
+    const result: PruneResult = {
+      run_id: runId, model: req.model, data: req.data, metric: req.metric, ...(req.device ? { device: req.device } : {}),
+      base: {
+        flops: baseTotal.flops, params: baseTotal.params, accuracy: baseAccuracy,
+        ...(deps.latency ? { latency_ms: deps.latency.predict(network) } : {}), ...(baseMeasured !== undefined ? { measured_latency_ms: baseMeasured } : {}),
+        onnx_bytes: base.onnx_bytes, tflite_bytes: base.tflite_bytes,
+      },
+      results, ranking_seconds: rankingSeconds, evaluations: learned.history.length, best_fitness: learned.bestFitness, engine: engine.package,
+    };
+    db.finishSearchRun(runId, 'done', { result: result as unknown as Record<string, unknown> });
+    return result;
+  } catch (e) {
+    const canceled = e instanceof LabbenchError && e.code === 'CANCELED';
+    db.finishSearchRun(runId, canceled ? 'canceled' : 'failed', { error: (e as Error).message });
+    throw e;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * `labbench quantize`: quantization-aware training of a zoo network (or a model file) with
+ * LightNN-1, LightNN-2, FLightNN or BinaryConnect weights (conventional = full precision),
+ * then its test error and the energy of one inference by operation count. Weights of every
+ * conv and fc layer are quantized in the forward pass (latent float weights, STE); biases
+ * and batch norm stay in full precision, as in the LightNN and BinaryConnect papers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { LabbenchError } from '../api/errors.js';
+import type { QuantizeRequest, QuantizeResult, SearchProgressPoint } from '../api/search.js';
+import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
+import { analyzeNetwork } from '../workloads/analyze.js';
+import { isZooName, zooNetwork } from '../workloads/zoo/index.js';
+import { initEngine } from '../train/engine.js';
+import { loadDataset } from '../train/data.js';
+import { train } from '../train/trainer.js';
+import { createIrNet, disposeIrNet, irNetModel, type IrNet, type WeightTransform } from '../prune/ir-net.js';
+import { obtainTrained } from '../prune/trained.js';
+import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, type WeightedLayerUse } from './energy.js';
+import { binaryConnectSte, flightnnQuantize, glorotH, lightnnSte, lightnnValues, SCHEMES, type Scheme } from './quantizers.js';
+
+/** LightNN's MNIST test errors (%), the seed's table "Test error results". */
+export const SEED_MNIST_TABLE: Readonly<Record<string, Partial<Record<Scheme, number>>>> = {
+  'mnist-1hidden': { conventional: 1.72, 'lightnn-2': 1.86, 'lightnn-1': 2.09, binaryconnect: 4.1 },
+  'mnist-2conv': { conventional: 0.86, 'lightnn-2': 1.29, 'lightnn-1': 2.31, binaryconnect: 4.63 },
+  'mnist-3hidden': { conventional: 0.75, 'lightnn-2': 0.83, 'lightnn-1': 0.89, binaryconnect: 1.29 },
+};
+
+export interface QuantizeDeps {
+  readonly db: ProfilesDb;
+  readonly cacheDir: string;
+  readonly signal?: AbortSignal;
+  onProgress?(p: { run_id: number; point: SearchProgressPoint }): void;
+}
+
+interface Quantizer {
+  readonly transform?: WeightTransform;
+  readonly extraVariables: tf.Variable[];
+  readonly extraLoss?: () => tf.Scalar;
+  readonly afterStep?: () => void;
+  /** The weights as the forward pass uses them, for the energy count. */
+  values(layer: string, w: tf.Tensor): tf.Tensor;
+  twoTermShare?(): number;
+  dispose(): void;
+}
+
+function weightedLayers(net: IrNet): string[] {
+  return net.network.layers.filter((l) => l.op === 'conv' || l.op === 'fc').map((l) => l.name);
+}
+
+function fans(w: tf.Variable): { fanIn: number; fanOut: number } {
+  const s = w.shape;
+  return s.length === 4 ? { fanIn: s[0]! * s[1]! * s[2]!, fanOut: s[0]! * s[1]! * s[3]! } : { fanIn: s[0]!, fanOut: s[1]! };
+}
+
+export function makeQuantizer(net: IrNet, scheme: Scheme, penalty: number): Quantizer {
+  const layers = weightedLayers(net);
+  const weight = (l: string) => net.params.get(`${l}.weight`)!;
+  switch (scheme) {
+    case 'conventional':
+      return { extraVariables: [], values: (_l, w) => tf.clone(w), dispose: () => undefined };
+    case 'lightnn-1':
+    case 'lightnn-2': {
+      const k = scheme === 'lightnn-1' ? 1 : 2;
+      const q = lightnnSte(k);
+      return { transform: (_l, w) => q(w), extraVariables: [], values: (_l, w) => lightnnValues(w, k), dispose: () => undefined };
+    }
+    case 'binaryconnect': {
+      const h = new Map(layers.map((l) => [l, glorotH(fans(weight(l)).fanIn, fans(weight(l)).fanOut)]));
+      const q = new Map(layers.map((l) => [l, binaryConnectSte(h.get(l)!)]));
+      return {
+        transform: (l, w) => q.get(l)!(w),
+        extraVariables: [],
+        // BinaryConnect clips the latent weights to [-H, H] after each update.
+        afterStep: () => tf.tidy(() => layers.forEach((l) => weight(l).assign(tf.clipByValue(weight(l), -h.get(l)!, h.get(l)!)))),
+        values: (l, w) => tf.tidy(() => tf.mul(tf.sign(tf.add(tf.sign(w), 0.5)), h.get(l)!)),
+        dispose: () => undefined,
+      };
+    }
+    case 'flightnn': {
+      const thresholds = new Map(layers.map((l) => [l, tf.variable(tf.zeros([weight(l).shape.at(-1)!]), true)]));
+      // The gate's temperature is the layer's mean residual energy: a scale-free relaxation.
+      const temps = new Map(layers.map((l) => [l, tf.tidy(() => Math.max(1e-12, tf.mean(tf.square(tf.sub(weight(l), lightnnValues(weight(l), 1)))).dataSync()[0]!))]));
+      const run = (l: string, w: tf.Tensor) => flightnnQuantize(w, thresholds.get(l)!, w.rank - 1, temps.get(l)!);
+      return {
+        transform: (l, w) => run(l, w).value,
+        extraVariables: [...thresholds.values()],
+        extraLoss: () => tf.mul(tf.mean(tf.concat(layers.map((l) => run(l, weight(l)).keep))), penalty) as tf.Scalar,
+        values: (l, w) => tf.tidy(() => run(l, w).value),
+        twoTermShare: () => tf.tidy(() => tf.mean(tf.concat(layers.map((l) => run(l, weight(l)).keep))).dataSync()[0]!),
+        dispose: () => thresholds.forEach((t) => t.dispose()),
+      };
+    }
+  }
+}
+
+/** Each conv/fc weight's uses per inference and the bias adds, with the weights the forward pass uses. */
+export function layerUses(net: IrNet, q: Quantizer): WeightedLayerUse[] {
+  const a = analyzeNetwork(net.network);
+  return a.layers
+    .filter((l) => l.layer.op === 'conv' || l.layer.op === 'fc')
+    .map((l) => {
+      const out = l.outputShape;
+      const positions = out.length === 3 ? out[1]! * out[2]! : 1;
+      const w = tf.tidy(() => q.values(l.layer.name, net.params.get(`${l.layer.name}.weight`)!).dataSync() as Float32Array);
+      const hasBias = (l.layer.op === 'conv' || l.layer.op === 'fc') && l.layer.bias;
+      return { name: l.layer.name, weights: w, uses: positions, biasAdds: hasBias ? out.reduce((p, d) => p * d, 1) : 0 };
+    });
+}
+
+export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Promise<QuantizeResult> {
+  if (!SCHEMES.includes(req.scheme)) throw new LabbenchError('BAD_INPUT', `--scheme must be one of ${SCHEMES.join(', ')}, got ${String(req.scheme)}`);
+  for (const [name, v, min] of [['epochs', req.epochs, 1], ['pretrain-epochs', req.pretrainEpochs, 0], ['limit', req.limit, 1], ['batch-size', req.batchSize, 1]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new LabbenchError('BAD_INPUT', `--${name} must be a whole number >= ${min}, got ${v}`);
+  }
+  if (!isZooName(req.model) && req.pretrainEpochs) throw new LabbenchError('BAD_INPUT', '--pretrain-epochs applies to zoo names only (a model file is already trained)');
+  const seed = req.seed ?? 1;
+  const epochs = req.epochs ?? 3;
+  const db = deps.db;
+  const runId = db.startSearchRun('quantize', { ...req });
+  const progress = (point: SearchProgressPoint): void => {
+    db.appendSearchProgress(runId, point);
+    deps.onProgress?.({ run_id: runId, point });
+  };
+  let net: IrNet | undefined;
+  let q: Quantizer | undefined;
+  try {
+    const engine = await initEngine('auto');
+    const data = loadDataset(req.data, { seed, ...(req.limit ? { limit: req.limit } : {}) });
+    const common = { seed, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
+    if (isZooName(req.model) && !req.pretrainEpochs) {
+      net = createIrNet(zooNetwork(req.model), seed);
+    } else {
+      net = (await obtainTrained(req.model, data, { ...common, epochs: req.pretrainEpochs ?? 0, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), onEpoch: (r) => progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy }) })).net;
+    }
+    q = makeQuantizer(net, req.scheme, req.flightnnPenalty ?? 1e-3);
+    const model = irNetModel(net, { ...(q.transform ? { transform: q.transform } : {}), extraVariables: q.extraVariables, ...(q.extraLoss ? { extraLoss: q.extraLoss } : {}), ...(q.afterStep ? { afterStep: q.afterStep } : {}) });
+    const r = await train(model, data, {
+      ...common, epochs, optimizer: 'adam', learningRate: req.learningRate ?? 1e-3,
+      onEpoch: (e) => progress({ phase: `train:${req.scheme}`, epoch: e.epoch + 1, epochs: e.epochs, loss: e.loss, accuracy: e.valAccuracy, images_per_s: e.imagesPerSecond }),
+    });
+    const testAccuracy = r.testAccuracy;
+    const ops = countOps(layerUses(net, q), req.scheme);
+    const seedError = req.data === 'mnist' ? SEED_MNIST_TABLE[req.model]?.[req.scheme] : undefined;
+    const share = q.twoTermShare?.();
+    const result: QuantizeResult = {
+      run_id: runId, model: req.model, data: req.data, scheme: req.scheme, test_error: 1 - testAccuracy,
+      energy_uj: energyMicrojoules(ops), ops, energy_table: HOROWITZ_45NM_INT32.source,
+      ...(share !== undefined ? { two_term_filters: share } : {}), ...(seedError !== undefined ? { seed_test_error: seedError / 100 } : {}),
+      epochs, train_seconds: r.seconds, engine: engine.package,
+    };
+    db.finishSearchRun(runId, 'done', { result: result as unknown as Record<string, unknown> });
+    return result;
+  } catch (e) {
+    const canceled = e instanceof LabbenchError && e.code === 'CANCELED';
+    db.finishSearchRun(runId, canceled ? 'canceled' : 'failed', { error: (e as Error).message });
+    throw e;
+  } finally {
+    q?.dispose();
+    if (net) disposeIrNet(net);
+  }
+}
