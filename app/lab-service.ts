@@ -31,7 +31,8 @@ import { runPrune } from './prune/legr.js';
 import { deviceLatency } from './prune/latency.js';
 import { modelCacheDir } from './prune/trained.js';
 import { runQuantize } from './quantize/lightnn.js';
-import type { SearchRunSummary } from './api/search.js';
+import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './api/search.js';
+import { runNas } from './search/nas-job.js';
 
 /** `--db`, else `LABBENCH_DB`, else `~/.labbench/profiles.db` (DESIGN.md's contract). */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -158,6 +159,10 @@ export class LocalLabService implements LabService {
     const device = db.resolveDevice(deviceRef);
     const r = accuracyReport(db, device, loadDeviceModel(db, device));
     return { device: device.key, ...r };
+  }
+
+  async nas(req: NasRequest, hooks: { onProgress?: (p: NasProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal } = {}): Promise<NasResult> {
+    return runNas(this.openDb(), req, hooks);
   }
 
   async prune(req: PruneRequest, hooks: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal } = {}): Promise<PruneResult> {

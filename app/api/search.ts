@@ -97,7 +97,15 @@ export interface NasResult {
 
 export interface NasProgress {
   readonly run_id: number;
-  readonly point: SearchProgressPoint;
+  /** 'search', 'train', 'baseline:<name>'. */
+  readonly phase: string;
+  /** Epochs finished over all phases (fractional within an epoch), out of `total`. */
+  readonly done: number;
+  readonly total: number;
+  /** Seconds left, from the pace so far. */
+  readonly eta_s?: number;
+  /** Present when an epoch has just finished. */
+  readonly point?: SearchProgressPoint;
 }
 
 /** LeGR pruning: one learned ranking, cut at each budget, against two baselines. */

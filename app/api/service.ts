@@ -6,7 +6,7 @@
 import type { DeviceList, PhoneDeviceInfo } from './devices.js';
 import type { LutView } from './lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
-import type { SearchRunSummary } from './search.js';
+import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './search.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, SearchProgressPoint } from './search.js';
 
@@ -37,6 +37,8 @@ export interface LabService {
   lutExport(device: string, format: 'json' | 'csv'): Promise<string>;
   /** Validates and imports a LUT file's text; nothing changes if any of it is invalid. */
   lutImport(text: string, sourceName: string): Promise<LutImportResult>;
+  /** Single-Path NAS against a device LUT (or a LUT file): search, train the found network, train baselines at the same latency. */
+  nas(req: NasRequest, hooks?: { onProgress?: (p: NasProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<NasResult>;
   /** LeGR: learn one global filter ranking, cut it at every budget (FLOPs or predicted latency), baselines at the same budgets. */
   prune(req: PruneRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<PruneResult>;
   /** LightNN / FLightNN / BinaryConnect quantization-aware training: test error and energy per inference. */

@@ -3,6 +3,7 @@ import type { DeviceInfo, DeviceList } from '../api/devices.js';
 import type { LutEntry, LutView } from '../api/lut.js';
 import type { ProfileResult } from '../api/profile.js';
 import type { AccuracyResult, FitSummary, PredictResult } from '../api/predict.js';
+import type { NasResult, SearchProgressPoint } from '../api/search.js';
 
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -136,5 +137,30 @@ export function formatAccuracy(r: AccuracyResult): string {
     'Network-level accuracy (model only, no LUT rows)',
     table(nrows),
     `RMSPE over networks: ${preds.map((p) => `${p} ${pct(r.networks.rmspe_pct[p])}`).join(', ')}`,
+  ].join('\n');
+}
+
+export function formatNasPoint(p: SearchProgressPoint): string {
+  const parts = [`${p.phase} epoch ${p.epoch}/${p.epochs}`];
+  if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(3)}`);
+  if (p.accuracy !== undefined) parts.push(`val acc ${(p.accuracy * 100).toFixed(1)}%`);
+  if (p.latency_ms !== undefined) parts.push(`latency ${p.latency_ms.toFixed(1)} ms`);
+  if (p.images_per_s !== undefined) parts.push(`${p.images_per_s.toFixed(0)} img/s`);
+  if (p.choices) parts.push(p.choices.join(' '));
+  return parts.join(', ');
+}
+
+export function formatNas(r: NasResult): string {
+  const layers = [['LAYER', 'CHOICE', 'LUT ms']];
+  for (const l of r.architecture) layers.push([String(l.layer), l.choice, ms(l.latency_ms)]);
+  const cands = [['NETWORK', 'PREDICTED ms', 'TEST ACC']];
+  cands.push([`found (run ${r.run_id})`, ms(r.predicted_latency_ms), `${(r.accuracy * 100).toFixed(2)}%`]);
+  for (const b of r.baselines) cands.push([b.name, ms(b.predicted_latency_ms), `${(b.accuracy * 100).toFixed(2)}%`]);
+  return [
+    `Single-Path NAS on ${r.lut}, target ${r.target_ms} ms (engine: ${r.engine})`,
+    table(layers),
+    `predicted latency ${ms(r.predicted_latency_ms)} ms; search ${r.search_seconds.toFixed(1)} s, training the found network ${r.train_seconds.toFixed(1)} s`,
+    table(cands),
+    ...(r.artifacts ? [`exported: ${[r.artifacts.onnx, r.artifacts.tflite].filter(Boolean).join(', ')}`] : []),
   ].join('\n');
 }

@@ -31,12 +31,14 @@ export interface ProxyShape {
   /** Channel multiplier of the space's widths. */
   readonly width: number;
   readonly seed: number;
+  /** How much faster than a weight a threshold moves per optimizer step (default 10). */
+  readonly thresholdScale?: number;
 }
 
 const STEM = 32;
 const HEAD = 1280;
 /** Thresholds are stored divided by this, so that an optimizer's step moves them this much faster than a weight. */
-const THRESHOLD_SCALE = 10;
+export const DEFAULT_THRESHOLD_SCALE = 10;
 /** Initial margin (log domain): every part of every superkernel starts in use, the largest network. */
 const INITIAL_MARGIN = 2;
 
@@ -115,7 +117,7 @@ class SuperMbconv {
   readonly dwBn: BatchNorm;
   readonly projectW: tf.Variable;
   readonly projectBn: BatchNorm;
-  /** log thresholds / THRESHOLD_SCALE: kernel 5x5, expansion 6, and (residual layers) expansion 3 vs skip. */
+  /** log thresholds / scale: kernel 5x5, expansion 6, and (residual layers) expansion 3 vs skip. */
   readonly tK: tf.Variable;
   readonly tE6: tf.Variable;
   readonly tE3: tf.Variable | undefined;
@@ -123,7 +125,7 @@ class SuperMbconv {
   readonly residual: boolean;
   readonly stride: number;
 
-  constructor(f: WeightFactory, readonly index: number, width: number, private readonly ring: tf.Tensor4D) {
+  constructor(f: WeightFactory, readonly index: number, width: number, private readonly ring: tf.Tensor4D, private readonly scale: number) {
     const l = SPNAS_LAYERS[index]!;
     const cin = scaled(l.cin, width);
     const cout = scaled(l.cout, width);
@@ -136,7 +138,7 @@ class SuperMbconv {
     this.dwBn = f.bn(this.half * 2, `L${index}_dw_bn`);
     this.projectW = f.he([1, 1, this.half * 2, cout], this.half * 2, `L${index}_project`);
     this.projectBn = f.bn(cout, `L${index}_project_bn`);
-    const start = (w: tf.Tensor): number => (logMeanSquare(w).dataSync()[0]! - INITIAL_MARGIN) / THRESHOLD_SCALE;
+    const start = (w: tf.Tensor): number => (logMeanSquare(w).dataSync()[0]! - INITIAL_MARGIN) / this.scale;
     const { ring: r, inner } = this.split(this.dwW);
     this.tK = f.zeros([], `L${index}_t_k5`);
     this.tK.assign(tf.scalar(tf.tidy(() => start(r))));
@@ -162,11 +164,11 @@ class SuperMbconv {
   /** Log-domain margins (norm over threshold) of the three decisions; > 0 means "use it". */
   margins(): { k: tf.Tensor; e6: tf.Tensor; e3: tf.Tensor | undefined } {
     const { ring, inner } = this.split(this.dwW);
-    const k = tf.sub(logMeanSquare(ring), tf.mul(this.tK, THRESHOLD_SCALE));
+    const k = tf.sub(logMeanSquare(ring), tf.mul(this.tK, this.scale));
     // The expansion decisions look at the kernel actually used (the ring only when chosen).
     const used = tf.add(inner, tf.mul(ring, hardIndicator(k)));
-    const e6 = tf.sub(logMeanSquare(this.group(used, 1)), tf.mul(this.tE6, THRESHOLD_SCALE));
-    const e3 = this.tE3 ? tf.sub(logMeanSquare(this.group(used, 0)), tf.mul(this.tE3, THRESHOLD_SCALE)) : undefined;
+    const e6 = tf.sub(logMeanSquare(this.group(used, 1)), tf.mul(this.tE6, this.scale));
+    const e3 = this.tE3 ? tf.sub(logMeanSquare(this.group(used, 0)), tf.mul(this.tE3, this.scale)) : undefined;
     return { k, e6, e3 };
   }
 
@@ -211,7 +213,7 @@ export class Supernet implements TrainableModel {
   ) {
     const f = new WeightFactory(shape.seed);
     this.ends = new StemHead(f, shape);
-    this.layers = SPNAS_LAYERS.map((l) => new SuperMbconv(f, l.index, shape.width, this.ring));
+    this.layers = SPNAS_LAYERS.map((l) => new SuperMbconv(f, l.index, shape.width, this.ring, shape.thresholdScale ?? DEFAULT_THRESHOLD_SCALE));
     this.variables = f.all;
     this.named = f.named;
   }

@@ -1,0 +1,266 @@
+/**
+ * `labbench nas`: Single-Path NAS against a device LUT, end to end. The supernet is trained
+ * with the runtime term in the loss; the architecture it settles on is brought into the
+ * band [0.95, 1] x target by the learned margins (fitToBand); that network and the baselines
+ * (uniform and random at the same latency) are then trained alike and tested. The run, its
+ * per-epoch progress and its result live in the DB; the supernet is checkpointed every epoch,
+ * so `--resume ID` picks up a search that was stopped.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { LabbenchError } from '../api/errors.js';
+import type { LutEntry } from '../api/lut.js';
+import type { NasCandidate, NasProgress, NasRequest, NasResult, SearchProgressPoint } from '../api/search.js';
+import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
+import { readLutText } from '../../profiles-db/importers/read-lut-text.js';
+import { compileSpnasTable, SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
+import { spnasNetwork } from '../workloads/zoo/spnas-space.js';
+import { buildOnnx } from '../../native-runners/onnxruntime/artifact.js';
+import { buildTflite } from '../../native-runners/android-tflite/tflite-writer.js';
+import { initEngine } from '../train/engine.js';
+import { loadDataset } from '../train/data.js';
+import { train } from '../train/trainer.js';
+import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import type { Dataset, EpochReport } from '../train/types.js';
+import { choiceName, fitToBand, randomArchitectures, toSpnasChoices, uniformArchitecture, type Architecture } from './architecture.js';
+import { ChildNet, Supernet, type ProxyShape } from './supernet.js';
+
+export interface NasHooks {
+  onProgress?(p: NasProgress): void;
+  onWarning?(message: string): void;
+  readonly signal?: AbortSignal;
+}
+
+/** The band the found architecture must land in, as fractions of the target. */
+const BAND_LO = 0.95;
+const LAMBDA_MAX = 1024;
+
+export const NAS_DEFAULTS = {
+  epochs: 8,
+  trainEpochs: 8,
+  resolution: 28,
+  width: 0.25,
+  batchSize: 64,
+  randomBaselines: 2,
+  seed: 1,
+} as const;
+
+interface LoadedLut {
+  readonly label: string;
+  readonly table: SpnasLatencyTable;
+}
+
+export function loadSpnasLut(db: ProfilesDb | undefined, req: Pick<NasRequest, 'device' | 'lutFile'>): LoadedLut {
+  let entries: readonly LutEntry[];
+  let label: string;
+  if (req.lutFile) {
+    let text: string;
+    try {
+      text = readFileSync(req.lutFile, 'utf8');
+    } catch (e) {
+      throw new LabbenchError('BAD_INPUT', `cannot read the LUT file ${req.lutFile}: ${(e as Error).message}`);
+    }
+    entries = readLutText(text, req.lutFile).entries;
+    label = req.lutFile;
+  } else if (req.device && db) {
+    const view = db.lutView(req.device);
+    entries = view.entries;
+    label = view.device.label;
+  } else {
+    throw new LabbenchError('BAD_INPUT', 'nas needs --device ID (a device whose LUT has the spnas-space rows) or --lut FILE');
+  }
+  return { label, table: compileSpnasTable(entries) };
+}
+
+function checkRequest(req: NasRequest): void {
+  if (!(req.targetMs > 0)) throw new LabbenchError('BAD_INPUT', `--target-ms must be a positive number of milliseconds, got ${req.targetMs}`);
+  for (const [k, v] of Object.entries({ epochs: req.epochs, trainEpochs: req.trainEpochs, batchSize: req.batchSize, resolution: req.resolution, limit: req.limit })) {
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new LabbenchError('BAD_INPUT', `${k} must be a positive integer, got ${v}`);
+  }
+  if (req.width !== undefined && !(req.width > 0 && req.width <= 1)) throw new LabbenchError('BAD_INPUT', `width must be in (0, 1], got ${req.width}`);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LabbenchError('CANCELED', 'nas canceled');
+}
+
+export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = {}): Promise<NasResult> {
+  const resumed = req.resume !== undefined ? db.getSearchRun(req.resume) : undefined;
+  if (req.resume !== undefined) {
+    if (!resumed || resumed.kind !== 'nas') throw new LabbenchError('BAD_INPUT', `no NAS run ${req.resume} in ${db.path}`);
+    if (resumed.status === 'done') throw new LabbenchError('BAD_INPUT', `NAS run ${req.resume} is already done`);
+    // The run's own request, so that a resume cannot change what is being searched.
+    req = { ...(resumed.params as unknown as NasRequest), resume: req.resume };
+  }
+  checkRequest(req);
+  const lut = loadSpnasLut(db, req);
+  const o = {
+    epochs: req.epochs ?? NAS_DEFAULTS.epochs,
+    trainEpochs: req.trainEpochs ?? NAS_DEFAULTS.trainEpochs,
+    resolution: req.resolution ?? NAS_DEFAULTS.resolution,
+    width: req.width ?? NAS_DEFAULTS.width,
+    batchSize: req.batchSize ?? NAS_DEFAULTS.batchSize,
+    randomBaselines: req.noBaselines ? 0 : (req.randomBaselines ?? NAS_DEFAULTS.randomBaselines),
+    seed: req.seed ?? NAS_DEFAULTS.seed,
+  };
+  const lo = BAND_LO * req.targetMs;
+  // Fail before any training when no architecture of the space can meet the target.
+  const fastest = fitToBand(lut.table, uniformArchitecture(0), 0, req.targetMs, () => 0);
+  if (spnasLatency(lut.table, fastest) > req.targetMs) throw new LabbenchError('BAD_INPUT', `no architecture meets ${req.targetMs} ms on ${lut.label}`);
+
+  const engine = await initEngine();
+  const data = loadDataset(req.data, { ...(req.limit ? { limit: req.limit } : {}), resolution: o.resolution, seed: o.seed });
+  const shape: ProxyShape = { input: data.shape, classes: data.classes, width: o.width, seed: o.seed };
+
+  const params = { ...req, lutFile: req.lutFile ? resolve(req.lutFile) : undefined, resume: undefined };
+  const runId = resumed ? resumed.id : db.startSearchRun('nas', JSON.parse(JSON.stringify(params)) as Record<string, unknown>);
+  const ckpt = resumed?.checkpoint ?? join(db.path === ':memory:' ? tmpdir() : dirname(db.path), 'search-runs', `nas-${runId}`, 'supernet.ckpt');
+  if (!resumed) db.setSearchRunCheckpoint(runId, ckpt);
+  if (resumed) db.reopenSearchRun(runId);
+  // Progress in epochs over every phase: the search, the found network, each baseline.
+  const baselineCount = req.noBaselines ? 0 : 4 + o.randomBaselines;
+  const total = o.epochs + o.trainEpochs * (1 + baselineCount);
+  let finished = 0;
+  const started = performance.now();
+  let lastBatch = 0;
+  const tell = (phase: string, done: number, point?: SearchProgressPoint): void => {
+    const elapsed = (performance.now() - started) / 1000;
+    const doneHere = done - finishedAtStart;
+    const eta_s = doneHere > 0 ? (elapsed / doneHere) * (total - done) : undefined;
+    hooks.onProgress?.({ run_id: runId, phase, done: Math.round(done * 100) / 100, total, ...(eta_s !== undefined ? { eta_s } : {}), ...(point ? { point } : {}) });
+  };
+  const report = (point: SearchProgressPoint): void => {
+    db.appendSearchProgress(runId, point);
+    finished += 1;
+    tell(point.phase, finished, point);
+  };
+  const onBatch = (phase: string) => (b: { batch: number; batches: number }): void => {
+    const now = performance.now();
+    if (now - lastBatch < 500) return;
+    lastBatch = now;
+    tell(phase, finished + (b.batch + 1) / b.batches);
+  };
+  let finishedAtStart = 0;
+
+  try {
+    // 1. The search.
+    const t0 = performance.now();
+    const supernet = new Supernet(shape, lut.table, req.targetMs);
+    let startEpoch = 0;
+    if (resumed && existsSync(ckpt)) {
+      const meta = loadCheckpoint(ckpt, supernet.named);
+      startEpoch = Number(meta.epoch ?? 0);
+      supernet.lambda = Number(meta.lambda ?? 1);
+      finished = finishedAtStart = startEpoch;
+    }
+    if (startEpoch < o.epochs) {
+      await train(supernet, data, {
+        epochs: o.epochs,
+        startEpoch,
+        batchSize: o.batchSize,
+        optimizer: 'adam',
+        learningRate: 2e-3,
+        seed: o.seed,
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onBatch: onBatch('search'),
+        onEpoch: (r: EpochReport) => {
+          const state = supernet.state();
+          const ms = spnasLatency(lut.table, state.architecture);
+          // Out of the band after an epoch: the runtime term was too weak (or too strong); weigh it more.
+          if ((ms > req.targetMs || ms < lo) && supernet.lambda < LAMBDA_MAX) supernet.lambda *= 2;
+          mkdirSync(dirname(ckpt), { recursive: true });
+          saveCheckpoint(ckpt, supernet.named, { epoch: r.epoch + 1, lambda: supernet.lambda });
+          report({
+            phase: 'search',
+            epoch: r.epoch + 1,
+            epochs: r.epochs,
+            loss: r.loss,
+            accuracy: r.valAccuracy,
+            latency_ms: ms,
+            choices: state.architecture.map(choiceName),
+            images_per_s: r.imagesPerSecond,
+          });
+        },
+      });
+    }
+    const state = supernet.state();
+    const searched = state.architecture;
+    const found = fitToBand(lut.table, searched, lo, req.targetMs, state.preference);
+    supernet.dispose();
+    const searchSeconds = (performance.now() - t0) / 1000;
+    if (found.some((c, i) => c !== searched[i])) {
+      hooks.onWarning?.(`the search ended at ${spnasLatency(lut.table, searched).toFixed(1)} ms; ${found.filter((c, i) => c !== searched[i]).length} layer(s) moved by their learned margins to land in [${lo.toFixed(1)}, ${req.targetMs}] ms`);
+    }
+
+    // 2. The found network and the baselines, trained alike.
+    const trainOne = async (name: string, arch: Architecture): Promise<{ candidate: NasCandidate; seconds: number }> => {
+      throwIfAborted(hooks.signal);
+      const net = new ChildNet(shape, arch);
+      const t = performance.now();
+      try {
+        const result = await train(net, data, {
+          epochs: o.trainEpochs,
+          batchSize: o.batchSize,
+          optimizer: 'adam',
+          learningRate: 2e-3,
+          seed: o.seed,
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          onBatch: onBatch(name === 'found' ? 'train' : `baseline:${name}`),
+          onEpoch: (r) => report({ phase: name === 'found' ? 'train' : `baseline:${name}`, epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy, latency_ms: spnasLatency(lut.table, arch), images_per_s: r.imagesPerSecond }),
+        });
+        return {
+          candidate: { name, architecture: arch.map(choiceName), predicted_latency_ms: round(spnasLatency(lut.table, arch)), accuracy: result.testAccuracy },
+          seconds: (performance.now() - t) / 1000,
+        };
+      } finally {
+        net.dispose();
+      }
+    };
+    const best = await trainOne('found', found);
+    const baselines: NasCandidate[] = [];
+    if (!req.noBaselines) {
+      for (const option of [0, 1, 2, 3]) baselines.push((await trainOne(`uniform-${choiceName(option)}`, uniformArchitecture(option))).candidate);
+      const randoms = o.randomBaselines > 0 ? randomArchitectures(lut.table, o.randomBaselines, lo, req.targetMs, o.seed) : [];
+      for (const [i, arch] of randoms.entries()) baselines.push((await trainOne(`random-${i + 1}`, arch)).candidate);
+    }
+
+    const artifacts = req.outDir ? exportFound(found, req.outDir, runId) : undefined;
+    const result: NasResult = {
+      run_id: runId,
+      lut: lut.label,
+      target_ms: req.targetMs,
+      architecture: found.map((c, layer) => ({ layer, choice: choiceName(c), latency_ms: round(lut.table.cells[layer * (SKIP + 1) + c]!) })),
+      predicted_latency_ms: round(spnasLatency(lut.table, found)),
+      accuracy: best.candidate.accuracy,
+      baselines,
+      search_seconds: round(searchSeconds),
+      train_seconds: round(best.seconds),
+      engine: engine.backend,
+      ...(artifacts ? { artifacts } : {}),
+    };
+    db.finishSearchRun(runId, 'done', { result: JSON.parse(JSON.stringify(result)) as Record<string, unknown> });
+    return result;
+  } catch (err) {
+    const canceled = err instanceof LabbenchError && err.code === 'CANCELED';
+    db.finishSearchRun(runId, canceled ? 'canceled' : 'failed', { error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** The found network at the LUT's resolution (224), as ONNX and TFLite, for `labbench profile` to measure. */
+function exportFound(arch: Architecture, outDir: string, runId: number): { onnx: string; tflite: string } {
+  mkdirSync(outDir, { recursive: true });
+  const net = spnasNetwork(toSpnasChoices(arch));
+  const onnx = join(outDir, `nas-${runId}.onnx`);
+  const tflite = join(outDir, `nas-${runId}.tflite`);
+  writeFileSync(onnx, buildOnnx(net).bytes);
+  writeFileSync(tflite, buildTflite(net).bytes);
+  return { onnx, tflite };
+}
+
+export type { Dataset };
