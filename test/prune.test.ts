@@ -11,6 +11,11 @@ import { evolve, mutate } from '../app/prune/evolution.js';
 import { Rng } from '../app/train/rng.js';
 import type { Network } from '../app/workloads/ir.js';
 import { createRequire } from 'node:module';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { labbench, tempDir } from './cli-helpers.js';
+import type { PruneResult } from '../app/api/search.js';
+import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { exportTrained } from '../app/prune/export.js';
 import { loadOrt } from '../native-runners/onnxruntime/runner.js';
 
@@ -180,3 +185,28 @@ for (const name of ['mnist-resnet', 'mnist-2conv']) {
     }
   });
 }
+
+test('labbench prune --json: one ranking cut at two FLOPs budgets beside both baselines, exported smaller, stored as a search run', (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'p.db');
+  const args = ['prune', '--model', 'mnist-1hidden', '--budget', '0.4,0.7', '--data', 'mnist', '--limit', '300', '--epochs', '1', '--population', '2', '--generations', '1', '--fitness-images', '128', '--fitness-validation', '100', '--out', join(dir, 'out'), '--db', db, '--json'];
+  const r = labbench(args);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as PruneResult;
+  assert.deepEqual(doc.results.map((x) => `${x.method}@${x.budget}`), ['legr@0.4', 'legr@0.7', 'global-norm@0.4', 'global-norm@0.7', 'uniform@0.4', 'uniform@0.7']);
+  for (const x of doc.results) {
+    assert.ok(x.flops <= x.budget * doc.base.flops, `${x.method}@${x.budget}`);
+    assert.ok(x.onnx_bytes < doc.base.onnx_bytes && x.tflite_bytes < doc.base.tflite_bytes);
+    assert.ok(statSync(x.artifacts!.onnx).size === x.onnx_bytes && x.accuracy >= 0 && x.accuracy <= 1);
+  }
+  assert.equal(doc.evaluations, 3);
+  const pdb = openProfilesDb(db);
+  const run = pdb.listSearchRuns().find((x) => x.id === doc.run_id)!;
+  pdb.close();
+  assert.equal(run.kind, 'prune');
+  assert.equal(run.status, 'done');
+  assert.equal(run.progress.filter((p) => p.phase === 'evolve').length, 3);
+  // Bad budgets and a latency budget without a device are bad input (exit 2).
+  assert.equal(labbench(['prune', '--model', 'mnist-1hidden', '--budget', '2', '--data', 'mnist', '--db', db]).status, 2);
+  assert.equal(labbench(['prune', '--model', 'mnist-1hidden', '--budget', '0.5', '--metric', 'latency', '--data', 'mnist', '--db', db]).status, 2);
+});

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../app/train/engine.js';
 import { binaryConnectSte, DEFAULT_RANGE, flightnnQuantize, glorotH, lightnnSte, lightnnValues, powerTerms, roundPow2 } from '../app/quantize/quantizers.js';
+import { join } from 'node:path';
+import { labbench, tempDir } from './cli-helpers.js';
+import type { QuantizeResult } from '../app/api/search.js';
 import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, paretoFront } from '../app/quantize/energy.js';
 
 await initEngine('cpu');
@@ -92,4 +95,17 @@ test('energy: multiplies for conventional, shifts and adds per power-of-two term
     { energy_uj: 3, test_error: 0.01 },
   ]);
   assert.deepEqual(front.map((p) => p.energy_uj), [1, 3]);
+});
+
+test('labbench quantize --json: LightNN-1 training gives a test error, an energy without multiplies, and the seed figure beside it', (t) => {
+  const dir = tempDir(t);
+  const r = labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--limit', '600', '--epochs', '1', '--db', join(dir, 'q.db'), '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as QuantizeResult;
+  assert.equal(doc.scheme, 'lightnn-1');
+  assert.ok(doc.test_error > 0 && doc.test_error < 0.9, String(doc.test_error));
+  assert.equal(doc.ops.mults, 0);
+  assert.ok(doc.ops.shifts > 0 && doc.ops.shifts <= 79_400 && doc.energy_uj > 0);
+  assert.equal(doc.seed_test_error, 0.0209);
+  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-3', '--data', 'mnist', '--db', join(dir, 'q.db')]).status, 2);
 });
