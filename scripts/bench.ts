@@ -21,6 +21,7 @@ import { LocalLabService } from '../app/lab-service.js';
 import { formatAccuracy, table } from '../app/cli/format.js';
 import { describeLocalCpu } from '../app/devices/local-host.js';
 import { ortVersion } from '../native-runners/onnxruntime/runner.js';
+import { benchLegr, formatLegrBench } from './bench-legr.js';
 
 interface Case {
   readonly workload: string;
@@ -87,9 +88,10 @@ try {
 const predictionThroughput = benchPrediction();
 const meters = args.includes('--no-meters') || (only && !only.includes('meters')) ? undefined : await benchMeters();
 const phone = args.includes('--no-phone') || (only && !only.includes('phone')) ? undefined : await benchPhone(quick);
+const legr = args.includes('--no-legr') || (only && !only.includes('legr')) ? undefined : await benchLegr(quick);
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, prediction: predictionThroughput, meters, phone };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -107,6 +109,7 @@ if (json) {
     for (const m of meters) mrows.push([m.kind, m.rate_hz.toFixed(1), m.loop_s.toFixed(2), (m.rel_sem * 100).toFixed(2)]);
     process.stdout.write(`\nmeters (emulated, over socat ptys, 2.0 W load; loop length for 2 % at cv 0.05):\n${table(mrows)}\n`);
   }
+  if (legr) process.stdout.write(`${formatLegrBench(legr)}\n`);
   if (phone) {
     process.stdout.write(
       `\nemulated phone, spnas-space (${phone.units} units): wall ${phone.wall_s.toFixed(1)} s for ${phone.device_s.toFixed(1)} s of phone-reported device time: overhead x${phone.overhead_ratio.toFixed(2)}\n`,
