@@ -142,11 +142,20 @@ interface BatchMoments {
 }
 
 /**
+ * Column means of t [m, c] as [1, c]: a global average pool (one pass in XNNPACK), where
+ * wasm's Mean/Sum over axis 0 transpose first and a ones-vector product repacks t.
+ */
+export function colMean(t: Tensor2D): Tensor2D {
+  const [m, c] = t.shape;
+  return tf.reshape(tf.avgPool(tf.reshape(t, [1, m, 1, c]) as Tensor4D, [m, 1], 1, 'valid'), [1, c]);
+}
+
+/**
  * Batch norm in training mode as one op with a hand-written gradient. tfjs's own batchNorm
  * gradient broadcasts with Tile and reduces with Sum per call, which dominated a
- * MobileNetV2-style training step on wasm; here the backward pass is two reductions and
- * three elementwise ops over [pixels, channels]. The batch moments are handed back through
- * `moments` (kept out of the tidy scope) for the running averages.
+ * MobileNetV2-style training step on wasm; here every reduction is a column sum (a GEMM)
+ * and the rest are elementwise ops over [pixels, channels]. The batch moments are handed
+ * back through `moments` (kept out of the tidy scope) for the running averages.
  */
 export function batchNormTrain(x: Tensor, gamma: Tensor1D, beta: Tensor1D, epsilon: number, moments?: BatchMoments[]): Tensor {
   const fn = tf.customGrad((...args: unknown[]) => {
@@ -154,29 +163,42 @@ export function batchNormTrain(x: Tensor, gamma: Tensor1D, beta: Tensor1D, epsil
     const c = xi.shape[xi.rank - 1] ?? 1;
     const x2 = tf.reshape(xi, [-1, c]) as Tensor2D;
     const m = x2.shape[0];
-    const mean = tf.mean(x2, 0) as Tensor1D;
-    const xc = tf.sub(x2, mean);
-    const variance = tf.mean(tf.square(xc), 0) as Tensor1D;
+    const mean = colMean(x2);
+    const xc = tf.sub(x2, mean) as Tensor2D;
+    const variance = colMean(tf.square(xc));
     const rstd = tf.rsqrt(tf.add(variance, epsilon));
-    const xhat = tf.mul(xc, rstd);
-    const y = tf.add(tf.mul(xhat, g), b);
-    save([xhat, rstd, g]);
-    if (moments) moments.push({ mean: tf.keep(mean), variance: tf.keep(variance) });
+    const y = tf.add(tf.mul(xc, tf.mul(rstd, g)), b);
+    save([xc, rstd, g]);
+    if (moments) moments.push({ mean: tf.keep(tf.reshape(mean, [c])), variance: tf.keep(tf.reshape(variance, [c])) });
     return {
       value: tf.reshape(y, xi.shape),
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [sxhat, srstd, sg] = saved as [Tensor2D, Tensor1D, Tensor1D];
+        const [sxc, srstd, sg] = saved as [Tensor2D, Tensor2D, Tensor1D];
         const dy2 = tf.reshape(dy as Tensor, [-1, c]) as Tensor2D;
-        const dbeta = tf.sum(dy2, 0);
-        const dgamma = tf.sum(tf.mul(dy2, sxhat), 0);
-        const correction = tf.div(tf.add(tf.mul(sxhat, dgamma), dbeta), m);
+        const xhat = tf.mul(sxc, srstd);
+        const dbetaMean = colMean(dy2);
+        const dgammaMean = colMean(tf.mul(dy2, xhat));
+        const correction = tf.add(tf.mul(xhat, dgammaMean), dbetaMean);
         const dx = tf.mul(tf.sub(dy2, correction), tf.mul(sg, srstd));
-        return [tf.reshape(dx, xi.shape), dgamma, dbeta];
+        return [tf.reshape(dx, xi.shape), tf.reshape(tf.mul(dgammaMean, m), [c]), tf.reshape(tf.mul(dbetaMean, m), [c])];
       },
     };
   });
   return fn(x, gamma, beta);
 }
+
+/** relu6 whose gradient masks with two Steps: tfjs's own uses LessEqual and Cast, slow on wasm. */
+export const relu6 = tf.customGrad((...args: unknown[]) => {
+  const [x, save] = args as [Tensor, tf.GradSaveFunc];
+  save([x]);
+  return {
+    value: tf.relu6(x),
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+      const sx = saved[0] as Tensor;
+      return [tf.mul(dy as Tensor, tf.mul(tf.step(sx), tf.step(tf.sub(6, sx))))];
+    },
+  };
+}) as (x: Tensor) => Tensor;
 
 export class BatchNorm implements Block {
   readonly gamma: Variable;
@@ -197,7 +219,9 @@ export class BatchNorm implements Block {
 
   apply(x: Tensor, training: boolean): Tensor {
     if (!training) {
-      return tf.batchNorm(x, this.runningMean as Tensor1D, this.runningVar as Tensor1D, this.beta as Tensor1D, this.gamma as Tensor1D, this.epsilon);
+      // x * scale + shift: two broadcast ops (wasm's FusedBatchNorm is far slower).
+      const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.epsilon)));
+      return tf.add(tf.mul(x, scale), tf.sub(this.beta, tf.mul(this.runningMean, scale)));
     }
     const moments: BatchMoments[] = [];
     const y = batchNormTrain(x, this.gamma as Tensor1D, this.beta as Tensor1D, this.epsilon, moments);
@@ -237,7 +261,6 @@ export class Fn implements Block {
 }
 
 export const relu = (x: Tensor): Tensor => tf.relu(x);
-export const relu6 = (x: Tensor): Tensor => tf.relu6(x);
 export const globalAvgPool = (x: Tensor): Tensor2D => tf.mean(x, [1, 2]) as Tensor2D;
 export const maxPool = (size: number, stride = size) => (x: Tensor): Tensor4D => tf.maxPool(x as Tensor4D, size, stride, 'valid');
 export const avgPool = (size: number, stride = size) => (x: Tensor): Tensor4D => tf.avgPool(x as Tensor4D, size, stride, 'valid');

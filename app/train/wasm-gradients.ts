@@ -39,6 +39,32 @@ class KernelScope {
     return this.run('Slice', { x }, { begin, size });
   }
 
+  /** a [p,q] @ b [q,r] with wasm's BatchMatMul, which is fast only without its transpose flags. */
+  matMul(a: TensorInfo, b: TensorInfo): TensorInfo {
+    const [p, q] = a.shape as [number, number];
+    const r = b.shape[1] ?? 1;
+    const out = this.run('BatchMatMul', { a: this.reshape(a, [1, p, q]), b: this.reshape(b, [1, q, r]) }, { transposeA: false, transposeB: false });
+    return this.reshape(out, [p, r]);
+  }
+
+  /**
+   * a^T b for a [m,p], b [m,q] with m large (pixels). XNNPACK packs the right operand on every
+   * call (it takes it for weights), and the wasm transpose is slow on wide rows: the
+   * narrower operand goes on the right as it is, the wider one is transposed on the left.
+   */
+  matTN(a: TensorInfo, b: TensorInfo): TensorInfo {
+    const p = a.shape[1] ?? 1;
+    const q = b.shape[1] ?? 1;
+    if (p >= q) return this.matMul(this.transpose(a, [1, 0]), b);
+    return this.transpose(this.matMul(this.transpose(b, [1, 0]), a), [1, 0]);
+  }
+
+  concat(parts: TensorInfo[], axis: number): TensorInfo {
+    if (parts.length === 1) return parts[0] as TensorInfo;
+    // Concat is the one kernel whose inputs are a list rather than a named map.
+    return this.run('Concat', parts as unknown as NamedTensorInfoMap, { axis });
+  }
+
   /** Hands `out` to the caller and frees everything else. */
   finish(out: TensorInfo): TensorInfo {
     for (const t of this.temps) if (t !== out) this.backend.disposeData(t.dataId);
@@ -100,6 +126,69 @@ function explicit(ph: Pair, pw: Pair): backend_util.ExplicitPadding {
   return [[0, 0], ph, pw, [0, 0]];
 }
 
+/** x zero-padded by the convolution's own padding (a no-op view when there is none). */
+function padInput(s: KernelScope, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { top, bottom, left, right } = info.padInfo;
+  if (!top && !bottom && !left && !right) return x;
+  return s.run('PadV2', { x }, { paddings: [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]], constantValue: 0 });
+}
+
+/** The input pixels tap (i, j) of a strided convolution reads: [N, ho, wo, C]. */
+function stridedWindow(s: KernelScope, x: TensorInfo, i: number, j: number, ho: number, wo: number, sh: number, sw: number): TensorInfo {
+  const [n, , , c] = x.shape as [number, number, number, number];
+  if (sh === 1 && sw === 1) return s.slice(x, [0, i, j, 0], [n, ho, wo, c]);
+  // wasm's StridedSlice is a slow generic loop; a 1x1 max pool with the stride subsamples fast.
+  const win = s.slice(x, [0, i, j, 0], [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, c]);
+  return s.run('MaxPool', { x: win }, { filterSize: [1, 1], strides: [sh, sw], pad: 'valid', dimRoundingMode: undefined } as unknown as NamedAttrMap);
+}
+
+/**
+ * dW of a depthwise convolution as a direct loop over wasm memory. Its work is small
+ * (pixels x taps x channels) and every wasm formulation tried costs more in data movement
+ * (strided slices, transposes, or XNNPACK's depthwise path with a pixel-sized filter).
+ */
+function depthwiseFilterGradLoop(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, m: number): TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const cm = c * m;
+  const acc = new Float64Array(kh * kw * cm);
+  const out = backend.makeOutput([kh, kw, c, m], 'float32');
+  // Views after makeOutput: an allocation may grow (and replace) the wasm memory.
+  const heap = (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
+  const xo = (backend.dataIdMap.get(x.dataId)?.memoryOffset ?? 0) / 4;
+  const dyo = (backend.dataIdMap.get(dy.dataId)?.memoryOffset ?? 0) / 4;
+  const oo = (backend.dataIdMap.get(out.dataId)?.memoryOffset ?? 0) / 4;
+  for (let b = 0; b < n; b++) {
+    for (let oh = 0; oh < ho; oh++) {
+      for (let ow = 0; ow < wo; ow++) {
+        const d = dyo + ((b * ho + oh) * wo + ow) * cm;
+        for (let i = 0; i < kh; i++) {
+          const ih = oh * sh + i - pt;
+          if (ih < 0 || ih >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const iw = ow * sw + j - pl;
+            if (iw < 0 || iw >= w) continue;
+            const xb = xo + ((b * h + ih) * w + iw) * c;
+            const a = (i * kw + j) * cm;
+            if (m === 1) {
+              for (let ch = 0; ch < c; ch++) acc[a + ch] = (acc[a + ch] as number) + (heap[xb + ch] as number) * (heap[d + ch] as number);
+            } else {
+              for (let ch = 0; ch < c; ch++) {
+                const xv = heap[xb + ch] as number;
+                for (let q = 0; q < m; q++) acc[a + ch * m + q] = (acc[a + ch * m + q] as number) + xv * (heap[d + ch * m + q] as number);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  for (let k = 0; k < acc.length; k++) heap[oo + k] = acc[k] as number;
+  return out;
+}
+
 interface ConvGradAttrs {
   strides: number | number[];
   pad: Pad;
@@ -129,20 +218,20 @@ function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
     const info = convInfo(x.shape, attrs.filterShape, attrs, false);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info;
     const [n, h, w] = x.shape as [number, number, number, number];
+    const m = n * ho * wo;
+    const dy2 = s.reshape(dy, [m, co]);
     if (kh === 1 && kw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0) {
-      // Pointwise: a plain matrix product over the (subsampled) pixels.
-      const xs = sh === 1 && sw === 1 && ho === h && wo === w ? x : s.run('StridedSlice', { x }, { begin: [0, 0, 0, 0], end: [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, ci], strides: [1, sh, sw, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
-      const a = s.reshape(xs, [1, n * ho * wo, ci]);
-      const b = s.reshape(dy, [1, n * ho * wo, co]);
-      const m = s.run('BatchMatMul', { a, b }, { transposeA: true, transposeB: false });
-      return s.finish(s.reshape(m, [1, 1, ci, co]));
+      // Pointwise: one matrix product over the (subsampled) pixels.
+      const xs = sh === 1 && sw === 1 && ho === h && wo === w ? x : stridedWindow(s, x, 0, 0, ho, wo, sh, sw);
+      return s.finish(s.reshape(s.matTN(s.reshape(xs, [m, ci]), dy2), [1, 1, ci, co]));
     }
-    // A stride-1 convolution with batch ci, channels n, filter dy dilated by the stride.
-    const xt = s.transpose(x, [3, 1, 2, 0]); // [ci, h, w, n]
-    const f = s.transpose(dy, [1, 2, 0, 3]); // [ho, wo, n, co]
-    const c = cropNegative(s, xt, padsFor(h, ho, sh, info.padInfo.top, kh), padsFor(w, wo, sw, info.padInfo.left, kw));
-    const out = s.run('Conv2D', { x: c.x, filter: f }, { strides: [1, 1], pad: explicit(c.ph, c.pw), dilations: [sh, sw], dataFormat: 'NHWC' });
-    return s.finish(s.transpose(out, [1, 2, 0, 3])); // [ci,kh,kw,co] -> [kh,kw,ci,co]
+    // im2col: one strided window of the padded input per tap, side by side, then one product.
+    const padded = padInput(s, x, info);
+    const taps: TensorInfo[] = [];
+    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push(s.reshape(stridedWindow(s, padded, i, j, ho, wo, sh, sw), [m, ci]));
+    // The columns transposed tap by tap (each [m, ci], narrow) on the left, dy on the right.
+    const colsT = s.concat(taps.map((t) => s.transpose(t, [1, 0])), 0); // [kh*kw*ci, m]
+    return s.finish(s.reshape(s.matMul(colsT, dy2), [kh, kw, ci, co]));
   } catch (e) {
     s.abort();
     throw e;
@@ -158,12 +247,11 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
   try {
     const info = convInfo(attrs.inputShape, filter.shape, attrs, false);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: ci, outChannels: co } = info;
-    const [n, h, w] = attrs.inputShape as [number, number, number, number];
+    const [, h, w] = attrs.inputShape as [number, number, number, number];
     if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0) {
-      const a = s.reshape(dy, [1, n * h * w, co]);
-      const b = s.reshape(filter, [1, ci, co]);
-      const m = s.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: true });
-      return s.finish(s.reshape(m, [n, h, w, ci]));
+      // Pointwise: a 1x1 convolution with the transposed filter (XNNPACK's GEMM).
+      const f = s.reshape(s.transpose(s.reshape(filter, [ci, co]), [1, 0]), [1, 1, co, ci]);
+      return s.finish(s.run('Conv2D', { x: dy, filter: f }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC' }));
     }
     const d = dilate(s, dy, sh, sw);
     const flipped = s.run('Reverse', { x: filter }, { dims: [0, 1] });
@@ -218,17 +306,9 @@ function depthwiseBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: un
   const s = new KernelScope(args.backend as BackendWasm);
   try {
     const info = convInfo(x.shape, attrs.filterShape, attrs, true);
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: c, outHeight: ho, outWidth: wo } = info;
     const m = attrs.filterShape[3] ?? 1;
-    const [n, h, w] = x.shape as [number, number, number, number];
-    const xt = s.reshape(s.transpose(x, [1, 2, 0, 3]), [1, h, w, n * c]);
-    const f = s.reshape(s.transpose(dy, [1, 2, 0, 3]), [ho, wo, n * c, m]);
-    const cr = cropNegative(s, xt, padsFor(h, ho, sh, info.padInfo.top, kh), padsFor(w, wo, sw, info.padInfo.left, kw));
-    const out = s.run('DepthwiseConv2dNative', { x: cr.x, filter: f }, { strides: [1, 1], pad: explicit(cr.ph, cr.pw), dilations: [sh, sw], dataFormat: 'NHWC' });
-    // [1, kh, kw, n*c*m] -> [kh*kw, n, c*m] -> sum over n.
-    const t = s.transpose(s.reshape(out, [kh * kw, n, c * m]), [0, 2, 1]);
-    const summed = s.run('Sum', { x: t }, { axis: [2], keepDims: false });
-    return s.finish(s.reshape(summed, [kh, kw, c, m]));
+    const out = depthwiseFilterGradLoop(args.backend as BackendWasm, x, dy, info, m);
+    return s.finish(out);
   } catch (e) {
     s.abort();
     throw e;
