@@ -11,6 +11,7 @@
  * pushes, shells, waits and parsing). The phone runs at time scale 1, so its sleeps are
  * real. Skipped with `--no-phone` or where `adb` is missing.
  */
+import { benchNas, formatNasBench } from './bench-nas.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { compileSpnasTable, spnasLatency } from '../app/predict/spnas-lut.js';
 import { readLutText } from '../profiles-db/importers/read-lut-text.js';
@@ -22,6 +23,7 @@ import { formatAccuracy, table } from '../app/cli/format.js';
 import { describeLocalCpu } from '../app/devices/local-host.js';
 import { ortVersion } from '../native-runners/onnxruntime/runner.js';
 import { benchLegr, formatLegrBench } from './bench-legr.js';
+import { benchTrain, formatTrainBench } from './bench-train.js';
 
 interface Case {
   readonly workload: string;
@@ -89,9 +91,11 @@ const predictionThroughput = benchPrediction();
 const meters = args.includes('--no-meters') || (only && !only.includes('meters')) ? undefined : await benchMeters();
 const phone = args.includes('--no-phone') || (only && !only.includes('phone')) ? undefined : await benchPhone(quick);
 const legr = args.includes('--no-legr') || (only && !only.includes('legr')) ? undefined : await benchLegr(quick);
+const nas = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNas(quick);
+const train = args.includes('--no-train') || (only && !only.includes('train')) ? undefined : await benchTrain(quick, (l) => void (json || process.stderr.write(`${l}\n`)));
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone, nas, train };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -110,6 +114,8 @@ if (json) {
     process.stdout.write(`\nmeters (emulated, over socat ptys, 2.0 W load; loop length for 2 % at cv 0.05):\n${table(mrows)}\n`);
   }
   if (legr) process.stdout.write(`${formatLegrBench(legr)}\n`);
+  if (nas) process.stdout.write(`${formatNasBench(nas)}\n`);
+  if (train) process.stdout.write(`${formatTrainBench(train)}\n`);
   if (phone) {
     process.stdout.write(
       `\nemulated phone, spnas-space (${phone.units} units): wall ${phone.wall_s.toFixed(1)} s for ${phone.device_s.toFixed(1)} s of phone-reported device time: overhead x${phone.overhead_ratio.toFixed(2)}\n`,

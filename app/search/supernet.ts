@@ -165,10 +165,10 @@ class SuperMbconv {
   margins(): { k: tf.Tensor; e6: tf.Tensor; e3: tf.Tensor | undefined } {
     const { ring, inner } = this.split(this.dwW);
     const k = tf.sub(logMeanSquare(ring), tf.mul(this.tK, this.scale));
-    // The expansion decisions look at the kernel actually used (the ring only when chosen).
-    const used = tf.add(inner, tf.mul(ring, hardIndicator(k)));
-    const e6 = tf.sub(logMeanSquare(this.group(used, 1)), tf.mul(this.tE6, this.scale));
-    const e3 = this.tE3 ? tf.sub(logMeanSquare(this.group(used, 0)), tf.mul(this.tE3, this.scale)) : undefined;
+    // The expansion decisions look at the inner 3x3 only: through the ring they would be
+    // coupled to the kernel decision, and a costly expansion would drop a free 5x5 ring.
+    const e6 = tf.sub(logMeanSquare(this.group(inner, 1)), tf.mul(this.tE6, this.scale));
+    const e3 = this.tE3 ? tf.sub(logMeanSquare(this.group(inner, 0)), tf.mul(this.tE3, this.scale)) : undefined;
     return { k, e6, e3 };
   }
 

@@ -1,0 +1,122 @@
+/**
+ * The search on the real engine: thresholds that move the choices where the LUT says so, and
+ * the `nas` command end to end on the public Pixel 1 LUT with a tiny proxy (a few hundred
+ * images at 16 px), including a stop after the first search epoch and a resume from its
+ * checkpoint.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { initEngine } from '../train/engine.js';
+import { loadDataset } from '../train/data.js';
+import { train } from '../train/trainer.js';
+import { SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
+import { SPNAS_LAYERS } from '../workloads/zoo/spnas-space.js';
+import { openProfilesDb } from '../../profiles-db/profiles-db.js';
+import { labbench, pixel1LutPath, tempDir } from '../../test/cli-helpers.js';
+import { Supernet } from './supernet.js';
+import { choiceName } from './architecture.js';
+import { runNas } from './nas-job.js';
+import type { NasProgress, NasResult } from '../api/search.js';
+import { LabbenchError } from '../api/errors.js';
+
+/** A synthetic device: every layer costs `costs[choice]` ms, nothing fixed. */
+function uniformTable(costs: readonly [number, number, number, number, number]): SpnasLatencyTable {
+  const cells = new Float64Array(SPNAS_LAYERS.length * (SKIP + 1));
+  SPNAS_LAYERS.forEach((l) => costs.forEach((c, i) => (cells[l.index * (SKIP + 1) + i] = i === SKIP && !l.residual ? NaN : c)));
+  return { cells, fixed_ms: 0 };
+}
+
+async function searchOn(table: SpnasLatencyTable, targetMs: number): Promise<string[]> {
+  await initEngine();
+  const data = loadDataset('mnist', { limit: 640, resolution: 16, seed: 3 });
+  const net = new Supernet({ input: data.shape, classes: data.classes, width: 0.125, seed: 5, thresholdScale: 50 }, table, targetMs);
+  try {
+    await train(net, data, {
+      epochs: 4,
+      batchSize: 32,
+      optimizer: 'adam',
+      learningRate: 2e-3,
+      onEpoch: () => {
+        if (spnasLatency(table, net.state().architecture) > targetMs) net.lambda *= 2;
+      },
+    });
+    return net.state().architecture.map(choiceName);
+  } finally {
+    net.dispose();
+  }
+}
+
+test('thresholds move the choices: a free 5x5 ring is kept, a costly one is dropped', { timeout: 300_000 }, async () => {
+  // Options in order k3e3, k3e6, k5e3, k5e6, skip (as costly as the largest option, so that
+  // skipping saves nothing). Everything starts at k5e6 (66 ms); 22.5 ms forces the one cheap
+  // step in every layer.
+  const kernelFree = await searchOn(uniformTable([1, 3, 1, 3, 3]), 22.5);
+  const kernelCostly = await searchOn(uniformTable([1, 1, 3, 3, 3]), 22.5);
+  const count = (arch: string[], re: RegExp): number => arch.filter((c) => re.test(c)).length;
+  // The free part stays as it started in every layer; the costly part is dropped in most
+  // (all of them once the runtime term has had enough steps; 4 tiny epochs here).
+  assert.equal(count(kernelFree, /^k5/), 22, `5x5 free, expansion 6 costly: ${kernelFree.join(' ')}`);
+  assert.ok(count(kernelFree, /e3$/) >= 15, `5x5 free, expansion 6 costly: ${kernelFree.join(' ')}`);
+  assert.equal(count(kernelCostly, /e6$/), 22, `5x5 costly, expansion 6 free: ${kernelCostly.join(' ')}`);
+  assert.ok(count(kernelCostly, /^k3/) >= 15, `5x5 costly, expansion 6 free: ${kernelCostly.join(' ')}`);
+});
+
+const TINY = ['--limit', '320', '--resolution', '16', '--width', '0.125', '--batch-size', '32', '--epochs', '1', '--train-epochs', '1'];
+
+test('labbench nas on the Pixel 1 LUT meets the target, trains the found network and baselines at the same latency', { timeout: 600_000 }, (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'nas.db');
+  const out = join(dir, 'out');
+  const r = labbench(['nas', '--lut', pixel1LutPath(), '--target-ms', '80', '--data', 'fashion-mnist', ...TINY, '--random-baselines', '1', '--out', out, '--db', db, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout) as NasResult;
+  assert.ok(res.predicted_latency_ms <= 80 && res.predicted_latency_ms >= 76, `${res.predicted_latency_ms} ms`);
+  assert.equal(res.architecture.length, 22);
+  const sum = res.architecture.reduce((s, l) => s + l.latency_ms, 0) + 19.6;
+  assert.ok(Math.abs(sum - res.predicted_latency_ms) < 0.01);
+  assert.ok(res.accuracy > 0 && res.accuracy <= 1);
+  assert.deepEqual(res.baselines.map((b) => b.name), ['uniform-k3e3', 'uniform-k3e6', 'uniform-k5e3', 'uniform-k5e6', 'random-1']);
+  const random = res.baselines.find((b) => b.name === 'random-1')!;
+  assert.ok(random.predicted_latency_ms <= 80 && random.predicted_latency_ms >= 76);
+  assert.ok(existsSync(res.artifacts!.onnx!) && statSync(res.artifacts!.tflite!).size > 1e6, 'the found network is exported at 224 px');
+  assert.match(r.stderr, /search epoch 1\/1/);
+
+  // The run is in the DB with its progress, for the UI and for `--resume`.
+  const pdb = openProfilesDb(db);
+  const [run] = pdb.listSearchRuns('nas');
+  pdb.close();
+  assert.equal(run!.status, 'done');
+  assert.deepEqual(run!.progress.map((p) => p.phase), ['search', 'train', 'baseline:uniform-k3e3', 'baseline:uniform-k3e6', 'baseline:uniform-k5e3', 'baseline:uniform-k5e6', 'baseline:random-1']);
+
+  const bad = labbench(['nas', '--lut', pixel1LutPath(), '--target-ms', '20', '--data', 'fashion-mnist', '--db', db]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /no architecture of the space is as fast as 20.0 ms on this LUT \(the fastest is 51.1 ms\)/);
+  const noLut = labbench(['nas', '--target-ms', '80', '--data', 'mnist', '--db', db]);
+  assert.equal(noLut.status, 2);
+  assert.match(noLut.stderr, /--device ID .* or --lut FILE/);
+});
+
+test('a search stopped after its first epoch resumes from the checkpoint', { timeout: 600_000 }, async (t) => {
+  const dir = tempDir(t);
+  const db = openProfilesDb(join(dir, 'resume.db'));
+  t.after(() => db.close());
+  const req = { lutFile: pixel1LutPath(), targetMs: 90, data: 'mnist' as const, limit: 320, resolution: 16, width: 0.125, batchSize: 32, epochs: 2, trainEpochs: 1, noBaselines: true };
+  const stop = new AbortController();
+  const onProgress = (p: NasProgress): void => {
+    if (p.point?.phase === 'search' && p.point.epoch === 1) stop.abort();
+  };
+  await assert.rejects(runNas(db, req, { onProgress, signal: stop.signal }), (e: unknown) => e instanceof LabbenchError && e.code === 'CANCELED');
+  const [stopped] = db.listSearchRuns('nas');
+  assert.equal(stopped!.status, 'canceled');
+  assert.ok(existsSync(stopped!.checkpoint!));
+
+  const phases: string[] = [];
+  const res = await runNas(db, { targetMs: 1, data: 'mnist', resume: stopped!.id }, { onProgress: (p) => p.point && phases.push(`${p.point.phase}:${p.point.epoch}`) });
+  // Only the second search epoch is run again; the run's own request wins over the new one.
+  assert.deepEqual(phases, ['search:2', 'train:1']);
+  assert.equal(res.run_id, stopped!.id);
+  assert.equal(res.target_ms, 90);
+  assert.equal(db.getSearchRun(stopped!.id)!.status, 'done');
+});
