@@ -3,7 +3,10 @@
  * Conv2DBackpropFilter or depthwise backprop kernels and whose Conv2DBackpropInput is a naive
  * loop. Each one is rewritten as calls to the backend's own fast (XNNPACK) kernels: a gradient
  * of a convolution is itself a convolution (or a matrix product) over transposed, zero-dilated
- * or flipped operands. Checked against the cpu backend in wasm-gradients.test.ts.
+ * or flipped operands; the depthwise filter gradient, small work but awkward data movement, is
+ * a direct loop over wasm memory. Choices were made by timing each candidate here (wasm's
+ * Slice, StridedSlice, Sum over axis 0, comparisons and transposes of wide rows are slow).
+ * Checked against the cpu backend in wasm-gradients.test.ts.
  */
 import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -25,6 +28,12 @@ class KernelScope {
     if (!info) throw new Error(`wasm kernel ${name} returned nothing`);
     this.temps.push(info);
     return info;
+  }
+
+  constant(shape: number[], values: Float32Array): TensorInfo {
+    const t = this.backend.makeOutput(shape, 'float32', undefined, values);
+    this.temps.push(t);
+    return t;
   }
 
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
@@ -126,13 +135,6 @@ function explicit(ph: Pair, pw: Pair): backend_util.ExplicitPadding {
   return [[0, 0], ph, pw, [0, 0]];
 }
 
-/** x zero-padded by the convolution's own padding (a no-op view when there is none). */
-function padInput(s: KernelScope, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const { top, bottom, left, right } = info.padInfo;
-  if (!top && !bottom && !left && !right) return x;
-  return s.run('PadV2', { x }, { paddings: [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]], constantValue: 0 });
-}
-
 /** The input pixels tap (i, j) of a strided convolution reads: [N, ho, wo, C]. */
 function stridedWindow(s: KernelScope, x: TensorInfo, i: number, j: number, ho: number, wo: number, sh: number, sw: number): TensorInfo {
   const [n, , , c] = x.shape as [number, number, number, number];
@@ -225,13 +227,17 @@ function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
       const xs = sh === 1 && sw === 1 && ho === h && wo === w ? x : stridedWindow(s, x, 0, 0, ho, wo, sh, sw);
       return s.finish(s.reshape(s.matTN(s.reshape(xs, [m, ci]), dy2), [1, 1, ci, co]));
     }
-    // im2col: one strided window of the padded input per tap, side by side, then one product.
-    const padded = padInput(s, x, info);
-    const taps: TensorInfo[] = [];
-    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push(s.reshape(stridedWindow(s, padded, i, j, ho, wo, sh, sw), [m, ci]));
-    // The columns transposed tap by tap (each [m, ci], narrow) on the left, dy on the right.
-    const colsT = s.concat(taps.map((t) => s.transpose(t, [1, 0])), 0); // [kh*kw*ci, m]
-    return s.finish(s.reshape(s.matMul(colsT, dy2), [kh, kw, ci, co]));
+    // im2col by the convolution itself: a depthwise conv with one-hot filters copies tap t of
+    // channel c to output channel c*kk+t, with the forward pass's own stride and padding
+    // (wasm's Slice/StridedSlice per tap are slow generic loops).
+    const kk = kh * kw;
+    const oneHot = new Float32Array(kk * ci * kk);
+    for (let t = 0; t < kk; t++) for (let c = 0; c < ci; c++) oneHot[(t * ci + c) * kk + t] = 1;
+    const f = s.constant([kh, kw, ci, kk], oneHot);
+    const cols = s.run('DepthwiseConv2dNative', { x, filter: f }, { strides: [sh, sw], pad: attrs.pad, dilations: [1, 1], dataFormat: 'NHWC', dimRoundingMode: attrs.dimRoundingMode } as unknown as NamedAttrMap);
+    const dW = s.matTN(s.reshape(cols, [m, ci * kk]), dy2); // [ci*kk, co], rows ordered (c, tap)
+    const out = ci === 1 ? s.reshape(dW, [kh, kw, 1, co]) : s.transpose(s.reshape(dW, [ci, kh, kw, co]), [1, 2, 0, 3]);
+    return s.finish(s.reshape(out, [kh, kw, ci, co]));
   } catch (e) {
     s.abort();
     throw e;
@@ -294,11 +300,7 @@ function depthwiseBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unk
   }
 }
 
-/**
- * dW[i,j,c,q] = sum over n,oh,ow of x[n, oh*s+i-pt, ow*s+j-pl, c] * dy[n,oh,ow,c*m+q]: a
- * depthwise convolution over the image with the batch folded into the channels ([1,H,W,N*C])
- * and dy as a (stride-dilated) filter, then a sum over the batch.
- */
+/** dW[i,j,c,q] = sum over n,oh,ow of x[n, oh*s+i-pt, ow*s+j-pl, c] * dy[n,oh,ow,c*m+q]. */
 function depthwiseBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const attrs = args.attrs as unknown as DepthwiseGradAttrs & { filterShape: number[] };
@@ -307,8 +309,7 @@ function depthwiseBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: un
   try {
     const info = convInfo(x.shape, attrs.filterShape, attrs, true);
     const m = attrs.filterShape[3] ?? 1;
-    const out = depthwiseFilterGradLoop(args.backend as BackendWasm, x, dy, info, m);
-    return s.finish(out);
+    return s.finish(depthwiseFilterGradLoop(args.backend as BackendWasm, x, dy, info, m));
   } catch (e) {
     s.abort();
     throw e;
