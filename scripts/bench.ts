@@ -10,6 +10,10 @@
  * the figure is the wall time over the device time the phone reported (the cost of
  * pushes, shells, waits and parsing). The phone runs at time scale 1, so its sleeps are
  * real. Skipped with `--no-phone` or where `adb` is missing.
+ *
+ * `train` (scripts/bench-train.ts): training images/s of our engine on a MobileNetV2-style
+ * proxy net over Debian's PyTorch on the same net, batch and threads, as a ratio. Skipped
+ * with `--no-train`.
  */
 import { benchNas, formatNasBench } from './bench-nas.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
