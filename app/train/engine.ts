@@ -1,8 +1,9 @@
 /**
  * Picks the tfjs backend at run time, best first: tfjs-node-gpu (a CUDA GPU and the package),
  * tfjs-node, the wasm backend (with our convolution gradient kernels), then the pure-JS cpu
- * backend. The native packages are optional dependencies: where they did not install, the
- * import fails and the reason goes into `skipped`.
+ * backend. A preference other than 'auto' starts the list there ('wasm' never tries the
+ * native packages). The native packages are optional dependencies: where they did not
+ * install, the import fails and the reason goes into `skipped`.
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -71,21 +72,24 @@ async function tryWasm(threads: number, skipped: string[]): Promise<boolean> {
   return false;
 }
 
+/** A preference names where to start in the list; anything below it is the fallback. */
+const ORDER: readonly EnginePreference[] = ['gpu', 'node', 'wasm', 'cpu'];
+
 async function choose(pref: EnginePreference, threads: number): Promise<EngineInfo> {
   const skipped: string[] = [];
-  const tryAll = pref === 'auto';
+  const start = pref === 'auto' ? 0 : ORDER.indexOf(pref);
+  const wants = (e: EnginePreference): boolean => ORDER.indexOf(e) >= start;
   await registerAllGradients();
-  if (tryAll || pref === 'gpu') {
+  if (wants('gpu')) {
     if (!hasCudaGpu()) skipped.push('@tensorflow/tfjs-node-gpu: no CUDA GPU (nvidia-smi found none)');
     else if (await tryNative('@tensorflow/tfjs-node-gpu', skipped)) return { backend: tf.getBackend(), package: '@tensorflow/tfjs-node-gpu', gpu: true, threads, skipped };
   }
-  if (tryAll || pref === 'node') {
+  if (wants('node')) {
     if (await tryNative('@tensorflow/tfjs-node', skipped)) return { backend: tf.getBackend(), package: '@tensorflow/tfjs-node', gpu: false, threads, skipped };
   }
-  if (tryAll || pref === 'wasm') {
+  if (wants('wasm')) {
     if (await tryWasm(threads, skipped)) return { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, threads: getThreadsCount(), skipped };
   }
-  if (pref !== 'auto' && pref !== 'cpu') skipped.push(`preferred engine '${pref}' unavailable: falling back to cpu`);
   await tf.setBackend('cpu');
   return { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, threads: 1, skipped };
 }
