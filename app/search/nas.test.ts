@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { initEngine } from '../train/engine.js';
 import { loadDataset } from '../train/data.js';
 import { train } from '../train/trainer.js';
-import { SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
+import { SKIP, type SpnasLatencyTable } from '../predict/spnas-lut.js';
 import { SPNAS_LAYERS } from '../workloads/zoo/spnas-space.js';
 import { openProfilesDb } from '../../profiles-db/profiles-db.js';
 import { labbench, pixel1LutPath, tempDir } from '../../test/cli-helpers.js';
@@ -38,9 +38,6 @@ async function searchOn(table: SpnasLatencyTable, targetMs: number): Promise<str
       batchSize: 32,
       optimizer: 'adam',
       learningRate: 2e-3,
-      onEpoch: () => {
-        if (spnasLatency(table, net.state().architecture) > targetMs) net.lambda *= 2;
-      },
     });
     return net.state().architecture.map(choiceName);
   } finally {

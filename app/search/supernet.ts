@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SPNAS_LAYERS, SPNAS_OPTIONS } from '../workloads/zoo/spnas-space.js';
-import { SKIP, type SpnasLatencyTable } from '../predict/spnas-lut.js';
+import { SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
 import type { TrainableModel } from '../train/types.js';
 import { BatchNorm } from '../train/nn.js';
 import { hardIndicator, logMeanSquare } from './indicator.js';
@@ -110,18 +110,35 @@ function ringMask(): tf.Tensor4D {
   return tf.tensor4d(m, [5, 5, 1, 1]);
 }
 
-class SuperMbconv {
+/**
+ * Below this log margin (mean square about e^2 = 7x under the threshold) a part that is off
+ * is frozen: its sigmoid gradient is down to a tenth of its peak, so the part is neither
+ * computed nor charged, and the search then costs about what the network it is settling on
+ * costs. A frozen part's weights and threshold get no gradient, so it stays frozen (and a
+ * resumed run freezes the same parts).
+ */
+export const FREEZE_MARGIN = -2;
+
+const LAMBDA_GROWTH = 1.05;
+const LAMBDA_MAX = 1e4;
+
+/** One channel group of the expanded layer: expansion 3 is group A, expansion 6 adds group B. */
+interface Group {
   readonly expandW: tf.Variable;
   readonly expandBn: BatchNorm;
   readonly dwW: tf.Variable;
   readonly dwBn: BatchNorm;
   readonly projectW: tf.Variable;
+}
+
+class SuperMbconv {
+  readonly a: Group;
+  readonly b: Group;
   readonly projectBn: BatchNorm;
   /** log thresholds / scale: kernel 5x5, expansion 6, and (residual layers) expansion 3 vs skip. */
   readonly tK: tf.Variable;
   readonly tE6: tf.Variable;
   readonly tE3: tf.Variable | undefined;
-  readonly half: number;
   readonly residual: boolean;
   readonly stride: number;
 
@@ -129,61 +146,82 @@ class SuperMbconv {
     const l = SPNAS_LAYERS[index]!;
     const cin = scaled(l.cin, width);
     const cout = scaled(l.cout, width);
-    this.half = cin * 3;
+    const half = cin * 3;
     this.residual = l.residual;
     this.stride = l.stride;
-    this.expandW = f.he([1, 1, cin, this.half * 2], cin, `L${index}_expand`);
-    this.expandBn = f.bn(this.half * 2, `L${index}_expand_bn`);
-    this.dwW = f.he([5, 5, this.half * 2, 1], 25, `L${index}_dw`);
-    this.dwBn = f.bn(this.half * 2, `L${index}_dw_bn`);
-    this.projectW = f.he([1, 1, this.half * 2, cout], this.half * 2, `L${index}_project`);
+    const group = (g: string): Group => ({
+      expandW: f.he([1, 1, cin, half], cin, `L${index}_expand_${g}`),
+      expandBn: f.bn(half, `L${index}_expand_bn_${g}`),
+      dwW: f.he([5, 5, half, 1], 25, `L${index}_dw_${g}`),
+      dwBn: f.bn(half, `L${index}_dw_bn_${g}`),
+      projectW: f.he([1, 1, half, cout], half * 2, `L${index}_project_${g}`),
+    });
+    this.a = group('a');
+    this.b = group('b');
     this.projectBn = f.bn(cout, `L${index}_project_bn`);
-    const start = (w: tf.Tensor): number => (logMeanSquare(w).dataSync()[0]! - INITIAL_MARGIN) / this.scale;
-    const { ring: r, inner } = this.split(this.dwW);
+    const start = (w: () => tf.Tensor): tf.Scalar => tf.tidy(() => tf.div(tf.sub(logMeanSquare(w()), INITIAL_MARGIN), this.scale) as tf.Scalar);
     this.tK = f.zeros([], `L${index}_t_k5`);
-    this.tK.assign(tf.scalar(tf.tidy(() => start(r))));
+    this.tK.assign(start(() => this.ringOf(this.a.dwW)));
     this.tE6 = f.zeros([], `L${index}_t_e6`);
-    this.tE6.assign(tf.scalar(tf.tidy(() => start(this.group(inner, 1)))));
+    this.tE6.assign(start(() => this.innerOf(this.b.dwW)));
     if (this.residual) {
       this.tE3 = f.zeros([], `L${index}_t_e3`);
-      this.tE3.assign(tf.scalar(tf.tidy(() => start(this.group(inner, 0)))));
+      this.tE3.assign(start(() => this.innerOf(this.a.dwW)));
     }
-    r.dispose();
-    inner.dispose();
   }
 
-  private split(w: tf.Tensor): { ring: tf.Tensor; inner: tf.Tensor } {
-    const ring = tf.mul(w, this.ring);
-    return { ring, inner: tf.sub(w, ring) };
+  private ringOf(w: tf.Tensor): tf.Tensor {
+    return tf.mul(w, this.ring);
   }
 
-  private group(w: tf.Tensor, g: 0 | 1): tf.Tensor {
-    return tf.slice(w, [0, 0, g * this.half, 0], [-1, -1, this.half, -1]);
+  private innerOf(w: tf.Tensor): tf.Tensor {
+    return tf.slice(w, [1, 1, 0, 0], [3, 3, -1, -1]);
   }
 
-  /** Log-domain margins (norm over threshold) of the three decisions; > 0 means "use it". */
-  margins(): { k: tf.Tensor; e6: tf.Tensor; e3: tf.Tensor | undefined } {
-    const { ring, inner } = this.split(this.dwW);
+  /**
+   * Log-domain margins (norm over threshold) of the three decisions; > 0 means "use it".
+   * The kernel decision looks at the ring of the groups in use; the expansion decisions at
+   * their group's inner 3x3 only, since through the ring they would be coupled to the kernel
+   * decision (a costly expansion would then drop a free 5x5 ring).
+   */
+  margins(withB = true): { k: tf.Tensor; e6: tf.Tensor; e3: tf.Tensor | undefined } {
+    const ring = withB ? tf.concat([this.ringOf(this.a.dwW), this.ringOf(this.b.dwW)], 2) : this.ringOf(this.a.dwW);
     const k = tf.sub(logMeanSquare(ring), tf.mul(this.tK, this.scale));
-    // The expansion decisions look at the inner 3x3 only: through the ring they would be
-    // coupled to the kernel decision, and a costly expansion would drop a free 5x5 ring.
-    const e6 = tf.sub(logMeanSquare(this.group(inner, 1)), tf.mul(this.tE6, this.scale));
-    const e3 = this.tE3 ? tf.sub(logMeanSquare(this.group(inner, 0)), tf.mul(this.tE3, this.scale)) : undefined;
+    const e6 = tf.sub(logMeanSquare(this.innerOf(this.b.dwW)), tf.mul(this.tE6, this.scale));
+    const e3 = this.tE3 ? tf.sub(logMeanSquare(this.innerOf(this.a.dwW)), tf.mul(this.tE3, this.scale)) : undefined;
     return { k, e6, e3 };
   }
 
+  /** Margins as numbers (outside the tape). */
+  marginValues(): { k: number; e6: number; e3: number } {
+    return tf.tidy(() => {
+      const e6 = tf.sub(logMeanSquare(this.innerOf(this.b.dwW)), tf.mul(this.tE6, this.scale)).dataSync()[0]!;
+      const m = this.margins(e6 > FREEZE_MARGIN);
+      return { k: m.k.dataSync()[0]!, e6, e3: m.e3 ? m.e3.dataSync()[0]! : Infinity };
+    });
+  }
+
   apply(x: tf.Tensor4D, training: boolean): { y: tf.Tensor4D; decision: LayerDecision } {
-    const m = this.margins();
-    const gK = hardIndicator(m.k);
-    const gE6 = hardIndicator(m.e6);
+    const frozen = this.marginValues();
+    const zero = tf.scalar(0);
+    if (frozen.e3 < FREEZE_MARGIN) return { y: x, decision: { gK: zero, gE6: zero, gE3: zero } };
+    const useB = frozen.e6 >= FREEZE_MARGIN;
+    const m = this.margins(useB);
     const gE3 = m.e3 ? hardIndicator(m.e3) : tf.scalar(1);
-    const { ring, inner } = this.split(this.dwW);
-    const kernel = tf.add(inner, tf.mul(ring, gK)) as tf.Tensor4D;
-    const mask = tf.concat([tf.mul(tf.ones([this.half]), gE3), tf.mul(tf.ones([this.half]), tf.mul(gE3, gE6))]);
-    let h = tf.relu(this.expandBn.apply(tf.conv2d(x, this.expandW as tf.Tensor4D, 1, 'same'), training)) as tf.Tensor4D;
-    h = tf.relu(this.dwBn.apply(tf.depthwiseConv2d(h, kernel, this.stride, 'same'), training)) as tf.Tensor4D;
-    h = tf.mul(h, mask);
-    let y = this.projectBn.apply(tf.conv2d(h, this.projectW as tf.Tensor4D, 1, 'same'), training) as tf.Tensor4D;
+    const gE6 = useB ? hardIndicator(m.e6) : zero;
+    const kFrozen = frozen.k < FREEZE_MARGIN;
+    const gK = kFrozen ? zero : hardIndicator(m.k);
+    const branch = (g: Group): tf.Tensor4D => {
+      // A frozen ring: a true 3x3 depthwise, cheaper than a 5x5 of zeros.
+      const ring = this.ringOf(g.dwW);
+      const kernel = kFrozen ? this.innerOf(g.dwW) : tf.add(tf.sub(g.dwW, ring), tf.mul(ring, gK));
+      let h = tf.relu(g.expandBn.apply(tf.conv2d(x, g.expandW as tf.Tensor4D, 1, 'same'), training)) as tf.Tensor4D;
+      h = tf.relu(g.dwBn.apply(tf.depthwiseConv2d(h, kernel as tf.Tensor4D, this.stride, 'same'), training)) as tf.Tensor4D;
+      return tf.conv2d(h, g.projectW as tf.Tensor4D, 1, 'same');
+    };
+    let sum = branch(this.a);
+    if (useB) sum = tf.add(sum, tf.mul(branch(this.b), gE6));
+    let y = this.projectBn.apply(sum, training) as tf.Tensor4D;
     if (this.residual) y = tf.add(x, tf.mul(y, gE3));
     return { y, decision: { gK, gE6, gE3 } };
   }
@@ -203,8 +241,10 @@ export class Supernet implements TrainableModel {
   private readonly ends: StemHead;
   private readonly ring = ringMask();
   private decisions: LayerDecision[] = [];
-  /** The runtime penalty's weight; the search raises it while the architecture misses the band. */
+  /** The runtime penalty's weight; raised after every step that leaves the architecture outside the band. */
   lambda = 1;
+  /** The lower end of the band, as a fraction of the target. */
+  readonly bandLow = 0.95;
 
   constructor(
     shape: ProxyShape,
@@ -232,22 +272,27 @@ export class Supernet implements TrainableModel {
 
   /** The runtime term, from the decisions of the last forward pass (same tape). */
   extraLoss(): tf.Scalar {
-    return runtimePenalty(networkRuntime(this.table, this.decisions), this.targetMs, this.lambda) as tf.Scalar;
+    return runtimePenalty(networkRuntime(this.table, this.decisions), this.targetMs, this.lambda, this.bandLow) as tf.Scalar;
+  }
+
+  /**
+   * The trade-off tunes itself: while the hard architecture's latency is outside the band,
+   * the runtime term's weight grows by 5% a step (a dual ascent on the constraint), so a
+   * target is met however the cross-entropy pulls; inside the band it stays as it is.
+   */
+  afterStep(): void {
+    const ms = spnasLatency(this.table, this.state().architecture);
+    if ((ms > this.targetMs || ms < this.bandLow * this.targetMs) && this.lambda < LAMBDA_MAX) this.lambda *= LAMBDA_GROWTH;
   }
 
   /** Reads the current decisions and margins (outside any tape). */
   state(): SupernetState {
-    const margins = tf.tidy(() =>
-      this.layers.map((l) => {
-        const m = l.margins();
-        return [m.k.dataSync()[0]!, m.e6.dataSync()[0]!, m.e3 ? m.e3.dataSync()[0]! : Infinity] as const;
-      }),
-    );
-    const architecture = margins.map(([k, e6, e3]) => (e3 <= 0 ? SKIP : (k > 0 ? 2 : 0) + (e6 > 0 ? 1 : 0)));
+    const margins = this.layers.map((l) => l.marginValues());
+    const architecture = margins.map(({ k, e6, e3 }) => (e3 <= 0 ? SKIP : (k > 0 ? 2 : 0) + (e6 > 0 ? 1 : 0)));
     return {
       architecture,
       preference: (layer, choice) => {
-        const [k, e6, e3] = margins[layer]!;
+        const { k, e6, e3 } = margins[layer]!;
         if (choice === SKIP) return Number.isFinite(e3) ? -e3 : -Infinity;
         const o = SPNAS_OPTIONS[choice]!;
         return (o.kernel === 5 ? k : -k) + (o.expansion === 6 ? e6 : -e6) + (Number.isFinite(e3) ? e3 : 0);
