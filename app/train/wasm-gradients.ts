@@ -169,6 +169,24 @@ function depthwiseFilterGradLoop(backend: BackendWasm, x: TensorInfo, dy: Tensor
         for (let i = 0; i < kh; i++) {
           const ih = oh * sh + i - pt;
           if (ih < 0 || ih >= h) continue;
+          const iw0 = ow * sw - pl;
+          if (m === 1 && kw === 3 && iw0 >= 0 && iw0 + 2 < w) {
+            // The common 3-wide row in the interior: one pass over the channels feeds three
+            // taps, sharing the dy loads and the loop overhead.
+            const x0 = xo + ((b * h + ih) * w + iw0) * c;
+            const x1 = x0 + c;
+            const x2 = x1 + c;
+            const a0 = i * 3 * cm;
+            const a1 = a0 + cm;
+            const a2 = a1 + cm;
+            for (let ch = 0; ch < c; ch++) {
+              const g = heap[d + ch] as number;
+              acc[a0 + ch] = (acc[a0 + ch] as number) + (heap[x0 + ch] as number) * g;
+              acc[a1 + ch] = (acc[a1 + ch] as number) + (heap[x1 + ch] as number) * g;
+              acc[a2 + ch] = (acc[a2 + ch] as number) + (heap[x2 + ch] as number) * g;
+            }
+            continue;
+          }
           for (let j = 0; j < kw; j++) {
             const iw = ow * sw + j - pl;
             if (iw < 0 || iw >= w) continue;
