@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceList } from './api/devices.js';
-import type { LutView } from './api/lut.js';
+import type { LutDeviceSummary, LutView } from './api/lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './api/profile.js';
 import type { LabService, LutImportResult } from './api/service.js';
 import { openProfilesDb, type ProfilesDb } from '../profiles-db/profiles-db.js';
@@ -179,6 +179,11 @@ export class LocalLabService implements LabService {
     return this.openDb()
       .listSearchRuns()
       .map(({ checkpoint: _checkpoint, ...run }) => run);
+  }
+
+  async listLutDevices(): Promise<LutDeviceSummary[]> {
+    const db = this.openDb();
+    return db.listDevices().map((device) => ({ device, entries: db.lutEntries(device.id).length }));
   }
 
   async lutShow(device: string): Promise<LutView> {

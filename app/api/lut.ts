@@ -80,3 +80,10 @@ export interface LutView {
   readonly device: DeviceRecord;
   readonly entries: readonly LutEntry[];
 }
+
+/** A device the DB keeps a LUT for, with its LUT's size (0 where a profile measured nothing yet). */
+export interface LutDeviceSummary {
+  readonly device: DeviceRecord;
+  /** LUT rows of this device. */
+  readonly entries: number;
+}

@@ -4,7 +4,7 @@
  * Values in and out are plain JSON (see the DTO modules beside this one).
  */
 import type { DeviceList, PhoneDeviceInfo } from './devices.js';
-import type { LutView } from './lut.js';
+import type { LutDeviceSummary, LutView } from './lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
 import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './search.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
@@ -31,6 +31,8 @@ export interface LabService {
   predict(req: PredictRequest): Promise<PredictResult>;
   /** RMSPE and RMSE per layer type and per network, NeuralPower beside the analytic baseline. */
   reportAccuracy(device: string): Promise<AccuracyResult>;
+  /** Every device the DB keeps a LUT for (measured or imported), with its row count. */
+  listLutDevices(): Promise<LutDeviceSummary[]>;
   /** The LUT of a device (`local`, `pixel1`, `key@hash`). */
   lutShow(device: string): Promise<LutView>;
   /** A LUT file's text: versioned JSON with a checksum, or CSV for spreadsheets. */

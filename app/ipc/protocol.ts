@@ -6,11 +6,13 @@
  */
 import type { DeviceList, PhoneDeviceInfo } from '../api/devices.js';
 import type { SerializedError } from '../api/errors.js';
-import type { DeviceRecord, LutView } from '../api/lut.js';
+import type { LutDeviceSummary, LutView } from '../api/lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from '../api/profile.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from '../api/predict.js';
 import type { LutImportResult } from '../api/service.js';
 import type { SearchRunSummary } from '../api/search.js';
+
+export type { LutDeviceSummary } from '../api/lut.js';
 
 export type JobStatus = 'running' | 'done' | 'failed' | 'canceled';
 
@@ -45,11 +47,6 @@ export interface MeterPoint {
   readonly watts: number;
 }
 
-export interface LutDeviceSummary {
-  readonly device: DeviceRecord;
-  readonly entries: number;
-}
-
 export interface WorkloadInfo {
   readonly name: string;
   readonly description: string;
@@ -64,6 +61,7 @@ export interface ApiMethods {
   'jobs.list': { params: Record<string, never>; result: readonly JobInfo[] };
   'jobs.start': { params: JobStart; result: JobInfo };
   'jobs.cancel': { params: { id: string }; result: JobInfo };
+  /** LabService.listLutDevices. */
   'lut.devices': { params: Record<string, never>; result: readonly LutDeviceSummary[] };
   'lut.show': { params: { device: string }; result: LutView };
   'lut.export': { params: { device: string; format: 'json' | 'csv' }; result: { text: string; filename: string } };

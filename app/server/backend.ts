@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { LabbenchError, serializeError } from '../api/errors.js';
 import type { LocalLabService } from '../lab-service.js';
-import { openProfilesDb, type ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { createAdbClient } from '../devices/adb/adb-shell.js';
 import { watchPhones } from '../devices/adb/phone-watcher.js';
 import { ZOO, ZOO_NAMES } from '../workloads/zoo/index.js';
@@ -26,7 +25,6 @@ export class LabBackend {
   readonly #meters: MeterStreams;
   readonly #stopWatch: () => void;
   readonly #handlers: Handlers;
-  #lutDb: ProfilesDb | undefined;
 
   constructor(readonly service: LocalLabService, opts: { watchPhones?: boolean } = {}) {
     this.#jobs = new JobManager(service, (job) => this.#emit({ type: 'job', job }));
@@ -42,7 +40,7 @@ export class LabBackend {
       'jobs.list': () => this.#jobs.list(),
       'jobs.start': (p) => this.#jobs.start(p),
       'jobs.cancel': (p) => this.#jobs.cancel(p.id),
-      'lut.devices': () => this.#lutDevices(),
+      'lut.devices': () => service.listLutDevices(),
       'lut.show': (p) => service.lutShow(p.device),
       'lut.export': async (p) => ({ text: await service.lutExport(p.device, p.format), filename: `${p.device.replace(/[^\w.@-]+/g, '_')}-lut.${p.format}` }),
       'lut.import': (p) => service.lutImport(p.text, basename(p.sourceName)),
@@ -77,7 +75,6 @@ export class LabBackend {
     this.#stopWatch();
     this.#meters.stopAll();
     await this.#jobs.stopAll();
-    this.#lutDb?.close();
     this.service.close();
   }
 
@@ -89,16 +86,6 @@ export class LabBackend {
         // A UI that went away mid-send must not stop the others from hearing it.
       }
     }
-  }
-
-  /**
-   * Devices with a LUT in the DB. LabService has no listing call yet, so this reads the
-   * service's own DB file through the profiles-db module, read-only in effect.
-   */
-  #lutDevices(): { device: ReturnType<ProfilesDb['listDevices']>[number]; entries: number }[] {
-    this.#lutDb ??= openProfilesDb(this.service.dbPath);
-    const db = this.#lutDb;
-    return db.listDevices().map((device) => ({ device, entries: db.lutEntries(device.id).length }));
   }
 
   /** The service predicts from an ONNX path: the dropped file lands in a private temp folder for the call. */

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,9 @@ import { LabBackend } from './backend.js';
 import { startLabServer, type LabServer } from './http-server.js';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX, type LabEvent } from '../ipc/protocol.js';
 import type { DeviceList } from '../api/devices.js';
+import type { LutDeviceSummary } from '../api/lut.js';
+import type { LutImportResult } from '../api/service.js';
+import { pixel1LutPath } from '../../test/cli-helpers.js';
 
 async function rig(t: { after: (fn: () => Promise<void> | void) => void }): Promise<LabServer> {
   const dir = mkdtempSync(join(tmpdir(), 'labbench-serve-'));
@@ -119,4 +122,21 @@ test('the WebSocket needs the token too, and carries job events', async (t) => {
   const end = events.find((e) => e.type === 'job' && e.job.id === id && e.job.status === 'failed');
   assert.ok(end && end.type === 'job', `job events: ${JSON.stringify(events)}`);
   assert.equal(end.job.error?.code, 'DEVICE_NOT_FOUND');
+});
+
+test('the LUT device list comes from the service: empty at first, an imported LUT with its row count', async (t) => {
+  const s = await rig(t);
+  const auth = { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' };
+  const list = async (): Promise<LutDeviceSummary[]> => JSON.parse((await raw(s.port, '/api/luts', auth)).body) as LutDeviceSummary[];
+  assert.deepEqual(await list(), []);
+  const imported = await raw(s.port, '/api/lut/import', auth, 'POST', JSON.stringify({ text: readFileSync(pixel1LutPath(), 'utf8'), sourceName: 'pixel1.json' }));
+  assert.equal(imported.status, 200, imported.body);
+  const { device, inserted } = JSON.parse(imported.body) as LutImportResult;
+  const [only, ...rest] = await list();
+  assert.equal(rest.length, 0);
+  assert.equal(only?.device.key, device.key);
+  assert.equal(only?.device.fingerprint_hash, device.fingerprint_hash);
+  assert.equal(only?.device.origin, 'imported');
+  assert.ok(inserted > 0);
+  assert.equal(only?.entries, inserted);
 });
