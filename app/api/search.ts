@@ -93,6 +93,10 @@ export interface NasResult {
   readonly train_seconds: number;
   readonly engine: string;
   readonly artifacts?: { readonly onnx?: string; readonly tflite?: string };
+  /** The found network as a workload name (`spnas:k3e3,...`) that `labbench profile` and `predict` take. */
+  readonly workload: string;
+  /** The LUT's input resolution, at which the prediction holds. */
+  readonly resolution: number;
 }
 
 export interface NasProgress {

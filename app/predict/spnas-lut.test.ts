@@ -13,6 +13,7 @@ function pixel1(): ReturnType<typeof readLutText> {
 test('the Pixel 1 table predicts an architecture as the authors\' runtime model does', () => {
   const t = compileSpnasTable(pixel1().entries);
   assert.equal(t.fixed_ms, 19.6);
+  assert.equal(t.resolution, 224);
   // All layers at option 0 (3x3, expansion 3): 19.6 + the sum of the file's "0" column.
   const doc = JSON.parse(readFileSync(pixel1LutPath(), 'utf8')) as Record<string, Record<string, number>>;
   const col0 = Object.values(doc).reduce((s, row) => s + row['0']!, 0);

@@ -16,6 +16,8 @@ export interface SpnasLatencyTable {
   readonly cells: Float64Array;
   /** Stem, head and classifier, ms. */
   readonly fixed_ms: number;
+  /** Input resolution of the network the LUT was measured at (the stem halves it before layer 0). */
+  readonly resolution: number;
 }
 
 /** Compiles a device's spnas-space LUT rows (measured here or imported, e.g. the Pixel 1 table). */
@@ -38,7 +40,9 @@ export function compileSpnasTable(entries: readonly LutEntry[]): SpnasLatencyTab
     }
   }
   const fixed_ms = fixedRow ? fixedRow.median_ms : stemHead.reduce((s, e) => s + e.median_ms, 0);
-  return { cells, fixed_ms };
+  const first = entries.find((e) => e.op === 'mbconv' && at(e) === 0 && Array.isArray(e.config.input));
+  const resolution = first ? Number((first.config.input as number[])[1]) * 2 : 224;
+  return { cells, fixed_ms, resolution };
 }
 
 /** Predicted latency (ms) of one architecture: `choices[i]` in 0..3 (an option) or 4 (skip). */

@@ -16,6 +16,7 @@ import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { readLutText } from '../../profiles-db/importers/read-lut-text.js';
 import { compileSpnasTable, SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
 import { spnasNetwork } from '../workloads/zoo/spnas-space.js';
+import { spnasWorkloadName } from '../workloads/plan.js';
 import { buildOnnx } from '../../native-runners/onnxruntime/artifact.js';
 import { buildTflite } from '../../native-runners/android-tflite/tflite-writer.js';
 import { initEngine } from '../train/engine.js';
@@ -222,7 +223,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
       for (const [i, arch] of randoms.entries()) baselines.push((await trainOne(`random-${i + 1}`, arch)).candidate);
     }
 
-    const artifacts = req.outDir ? exportFound(found, req.outDir, runId) : undefined;
+    const artifacts = req.outDir ? exportFound(found, lut.table.resolution, req.outDir, runId) : undefined;
     const result: NasResult = {
       run_id: runId,
       lut: lut.label,
@@ -234,6 +235,8 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
       search_seconds: round(searchSeconds),
       train_seconds: round(best.seconds),
       engine: engine.backend,
+      workload: spnasWorkloadName(found.map(choiceName)),
+      resolution: lut.table.resolution,
       ...(artifacts ? { artifacts } : {}),
     };
     db.finishSearchRun(runId, 'done', { result: JSON.parse(JSON.stringify(result)) as Record<string, unknown> });
@@ -249,10 +252,10 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-/** The found network at the LUT's resolution (224), as ONNX and TFLite, for `labbench profile` to measure. */
-function exportFound(arch: Architecture, outDir: string, runId: number): { onnx: string; tflite: string } {
+/** The found network at the LUT's resolution, as ONNX and TFLite, for `labbench profile` to measure. */
+function exportFound(arch: Architecture, resolution: number, outDir: string, runId: number): { onnx: string; tflite: string } {
   mkdirSync(outDir, { recursive: true });
-  const net = spnasNetwork(toSpnasChoices(arch));
+  const net = spnasNetwork(toSpnasChoices(arch), { resolution });
   const onnx = join(outDir, `nas-${runId}.onnx`);
   const tflite = join(outDir, `nas-${runId}.tflite`);
   writeFileSync(onnx, buildOnnx(net).bytes);

@@ -25,7 +25,7 @@ import { LabbenchError } from '../api/errors.js';
 function uniformTable(costs: readonly [number, number, number, number, number]): SpnasLatencyTable {
   const cells = new Float64Array(SPNAS_LAYERS.length * (SKIP + 1));
   SPNAS_LAYERS.forEach((l) => costs.forEach((c, i) => (cells[l.index * (SKIP + 1) + i] = i === SKIP && !l.residual ? NaN : c)));
-  return { cells, fixed_ms: 0 };
+  return { cells, fixed_ms: 0, resolution: 224 };
 }
 
 async function searchOn(table: SpnasLatencyTable, targetMs: number): Promise<string[]> {
@@ -71,6 +71,8 @@ test('labbench nas on the Pixel 1 LUT meets the target, trains the found network
   const res = JSON.parse(r.stdout) as NasResult;
   assert.ok(res.predicted_latency_ms <= 80 && res.predicted_latency_ms >= 76, `${res.predicted_latency_ms} ms`);
   assert.equal(res.architecture.length, 22);
+  assert.equal(res.workload, `spnas:${res.architecture.map((l) => l.choice).join(',')}`);
+  assert.equal(res.resolution, 224);
   const sum = res.architecture.reduce((s, l) => s + l.latency_ms, 0) + 19.6;
   assert.ok(Math.abs(sum - res.predicted_latency_ms) < 0.01);
   assert.ok(res.accuracy > 0 && res.accuracy <= 1);

@@ -10,6 +10,7 @@ import { compileSpnasTable, SKIP, spnasLatency } from '../predict/spnas-lut.js';
 import { SPNAS_LAYERS } from '../workloads/zoo/spnas-space.js';
 import { hardIndicator } from './indicator.js';
 import { layerRuntime, networkRuntime, runtimePenalty } from './latency-term.js';
+import { planWorkload, spnasWorkloadName } from '../workloads/plan.js';
 import { allowedChoices, choiceName, fitToBand, parseChoice, randomArchitectures, uniformArchitecture } from './architecture.js';
 
 const pixel1 = compileSpnasTable(readLutText(readFileSync(pixel1LutPath(), 'utf8'), 'pixel1').entries);
@@ -85,4 +86,14 @@ test('random baselines meet the band and respect what each layer allows', () => 
   assert.throws(() => randomArchitectures(pixel1, 1, 10, 11, 1), /no random architecture/);
   assert.equal(parseChoice('k5e3'), 2);
   assert.throws(() => parseChoice('k7e3'), /not a spnas-space choice/);
+});
+
+test('a found architecture is a workload that profile and predict take', () => {
+  const choices = SPNAS_LAYERS.map((l) => (l.residual ? 'skip' : 'k5e3'));
+  const plan = planWorkload(spnasWorkloadName(choices), { resolution: 64 });
+  const blocks = new Set(plan.units.flatMap((u) => u.layers).map((n) => n.split('/')[0]));
+  assert.ok([...blocks].some((b) => b?.startsWith('L1-k5e3')), [...blocks].slice(0, 5).join(' '));
+  assert.ok(![...blocks].some((b) => b?.startsWith('L2-')), 'a skipped layer has no block');
+  assert.throws(() => planWorkload('spnas:k7e3'), /'k7e3' is not a spnas-space choice/);
+  assert.throws(() => planWorkload(spnasWorkloadName(['skip', ...choices.slice(1)])), /layer 0 .* cannot be skipped/);
 });

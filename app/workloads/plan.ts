@@ -6,7 +6,7 @@
 import { analyzeNetwork } from './analyze.js';
 import { layerPlan, type ProfileUnit, type WorkloadPlan } from './units.js';
 import { zooNetwork } from './zoo/index.js';
-import { SPNAS_LAYERS, SPNAS_OPTIONS, spnasBlock, spnasNetwork, spnasStemHead } from './zoo/spnas-space.js';
+import { SPNAS_LAYERS, SPNAS_OPTIONS, spnasBlock, spnasNetwork, spnasStemHead, type SpnasChoice } from './zoo/spnas-space.js';
 import { mbconvKey, spnasFixedKey, spnasSkipKey } from './spnas-keys.js';
 import type { Network } from './ir.js';
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,25 @@ import { importOnnx } from './onnx-import.js';
 import { parseSamplerWorkload, samplerPlan } from '../predict/sampler.js';
 import { MICROBENCH, microbenchPlan } from '../predict/microbench.js';
 
+/** One network of the NAS space by its choices, as `labbench nas` reports it: `spnas:k3e3,k5e6,skip,...` (22 choices). */
+export const SPNAS_ARCH_PREFIX = 'spnas:';
+
+export function spnasWorkloadName(choices: readonly string[]): string {
+  return `${SPNAS_ARCH_PREFIX}${choices.join(',')}`;
+}
+
+function parseSpnasArchitecture(name: string): SpnasChoice[] {
+  return name
+    .slice(SPNAS_ARCH_PREFIX.length)
+    .split(',')
+    .map((c) => {
+      if (c === 'skip') return 'skip';
+      const m = /^k([35])e([36])$/.exec(c);
+      if (!m) throw new LabbenchError('INVALID_WORKLOAD', `${name}: '${c}' is not a spnas-space choice (k3e3, k3e6, k5e3, k5e6 or skip)`);
+      return { kernel: Number(m[1]) as 3 | 5, expansion: Number(m[2]) as 3 | 6 };
+    });
+}
+
 export interface PlanOptions {
   readonly resolution?: number | undefined;
   readonly batch?: number | undefined;
@@ -24,6 +43,7 @@ export interface PlanOptions {
 export function planWorkload(name: string, opts: PlanOptions = {}): WorkloadPlan {
   const o = { ...(opts.resolution ? { resolution: opts.resolution } : {}), ...(opts.batch ? { batch: opts.batch } : {}) };
   if (name === 'spnas-space') return spnasPlan(o);
+  if (name.startsWith(SPNAS_ARCH_PREFIX)) return layerPlan(name, spnasNetwork(parseSpnasArchitecture(name), o));
   if (name === MICROBENCH) return microbenchPlan();
   const sample = parseSamplerWorkload(name);
   if (sample) return samplerPlan(sample);
