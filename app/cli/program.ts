@@ -329,7 +329,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--batch-size <n>', 'batch size (default 64)', intArg('--batch-size'))
     .option('--seed <n>', 'seed', intArg('--seed'))
     .option('--no-baselines', 'LeGR only')
-    .option('--out <dir>', 'write every pruned net as ONNX and TFLite here (needed to measure latency)')
+    .option('--out <dir>', 'write every pruned net as ONNX and TFLite here (with --metric latency they are measured on the device either way)')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const budgets = o.budget as number[];
       const r = await svc(cmd).prune(

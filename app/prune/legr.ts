@@ -6,7 +6,8 @@
  * network is fine-tuned the same way, tested, and exported (ONNX, TFLite) with its weights.
  * The run is a search run in the profiles DB, one progress point per evaluation.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
 import type { PruneBudgetResult, PruneRequest, PruneResult, SearchProgressPoint } from '../api/search.js';
@@ -67,6 +68,7 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
     db.appendSearchProgress(runId, point);
     deps.onProgress?.({ run_id: runId, point });
   };
+  let scratch: string | undefined;
   try {
     const engine = await initEngine('auto');
     const data = loadDataset(req.data, { seed, ...(req.limit ? { limit: req.limit } : {}) });
@@ -130,13 +132,18 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
     }
     const base = sizeOf(arrays, network);
     const baseTotal = analyzeNetwork(network).total;
+    // A latency budget is measured on the device for every final net: its ONNX file goes to
+    // --out, or to a temp folder removed afterwards when none was asked for.
+    const measure = req.metric === 'latency' ? deps.latency?.measure : undefined;
+    if (measure && !req.outDir) scratch = mkdtempSync(join(tmpdir(), 'labbench-prune-'));
+    const fileDir = req.outDir ?? scratch;
     let baseFile: { onnx: string } | undefined;
-    if (req.outDir) {
-      mkdirSync(req.outDir, { recursive: true });
-      baseFile = { onnx: join(req.outDir, `${network.name}-base.onnx`) };
+    if (fileDir) {
+      mkdirSync(fileDir, { recursive: true });
+      baseFile = { onnx: join(fileDir, `${network.name}-base.onnx`) };
       writeFileSync(baseFile.onnx, base.e.onnx);
     }
-    const baseMeasured = req.metric === 'latency' && deps.latency?.measure && baseFile ? await deps.latency.measure(baseFile.onnx, deps.signal) : undefined;
+    const baseMeasured = measure && baseFile ? await measure(baseFile.onnx, deps.signal) : undefined;
     const results: PruneBudgetResult[] = [];
     let step = 0;
     for (const m of methods) {
@@ -156,9 +163,11 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
           writeFileSync(onnx, size.e.onnx);
           writeFileSync(tflite, size.e.tflite);
           artifacts = { onnx, tflite };
+        } else if (scratch) {
+          writeFileSync(join(scratch, `${name}.onnx`), size.e.onnx);
         }
         const latency = deps.latency ? deps.latency.predict(tuned.pruned.network) : undefined;
-        const measured = req.metric === 'latency' && deps.latency?.measure && artifacts ? await deps.latency.measure(artifacts.onnx, deps.signal) : undefined;
+        const measured = measure && fileDir ? await measure(join(fileDir, `${name}.onnx`), deps.signal) : undefined;
         const row: PruneBudgetResult = {
           method: m.method, budget, flops: total.flops, params: total.params, accuracy: tuned.accuracy,
           ...(latency !== undefined ? { latency_ms: latency } : {}), ...(measured !== undefined ? { measured_latency_ms: measured } : {}),
@@ -183,5 +192,7 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
     const canceled = e instanceof LabbenchError && e.code === 'CANCELED';
     db.finishSearchRun(runId, canceled ? 'canceled' : 'failed', { error: (e as Error).message });
     throw e;
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
