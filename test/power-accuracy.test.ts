@@ -15,6 +15,7 @@ import { labbenchAsyncRun } from './cli-helpers.js';
 import { LocalLabService } from '../app/lab-service.js';
 import type { AccuracyResult } from '../app/api/predict.js';
 import type { ProfileResult } from '../app/api/profile.js';
+import { planWorkload } from '../app/workloads/plan.js';
 
 const PHONE_SETTINGS = { runs: 2, maxRuns: 2, innerRuns: 3, warmup: 1, canaryEvery: 0 } as const;
 
@@ -36,10 +37,10 @@ test('report accuracy gives power (W) and energy (mJ) errors per layer type and 
     rmSync(dir, { recursive: true, force: true });
   });
   await service.connectPhone(serial);
-  const meter = `${serial}:rails,poll=50`;
+  const meter = `${serial}:rails,poll=20`;
   const measured = new Map<string, ProfileResult>();
   for (const workload of ['mnist-resnet', 'mnist-2conv']) measured.set(workload, await service.profile({ device: serial, workload, meter, ...PHONE_SETTINGS }));
-  for (const [w, p] of measured) assert.ok(p.energy_mj !== undefined, `${w}: every layer has power`);
+  for (const [w, p] of measured) assert.ok(p.energy_mj !== undefined, `${w}: every layer has power (${p.layers.filter((l) => l.power_missing).map((l) => `${l.name}: ${l.power_missing}`).join('; ')}; meter ${JSON.stringify(p.meter)})`);
 
   const env = { ANDROID_ADB_SERVER_PORT: String(server.port) };
   const fit = await labbenchAsyncRun(['fit', '--device', serial, '--db', db, '--sample', '0', '--holdout', 'mnist-2conv', '--json'], env);
@@ -54,7 +55,8 @@ test('report accuracy gives power (W) and energy (mJ) errors per layer type and 
 
   // Layer level: only held-out layers (mnist-2conv's), both predictors scored, per type and overall.
   const all = p.layers_power_w.find((g) => g.group === 'all')!;
-  assert.ok(all && all.n >= 4 && all.n <= 8, `${all?.n} held-out layers with power`);
+  const heldUnits = planWorkload('mnist-2conv').units.length;
+  assert.ok(all && all.n >= heldUnits / 2 && all.n <= heldUnits, `${all?.n} held-out layers with power, of ${heldUnits}`);
   for (const table of [p.layers_power_w, p.layers_energy_mj]) {
     for (const g of table) for (const name of ['neuralpower', 'constant-power']) assert.ok(Number.isFinite(g.predictors[name]?.rmspe_pct), `${g.group} ${name}`);
   }

@@ -101,7 +101,8 @@ export class AndroidRailsMeter implements PowerMeter {
   private async poll(): Promise<void> {
     const t0 = hostNowMs();
     try {
-      const r = await shell(this.client, this.spec.serial, this.command!, { timeoutMs: 3000 });
+      // A loaded phone (or host) can take a few seconds over adb: only then is the meter lost.
+      const r = await shell(this.client, this.spec.serial, this.command!, { timeoutMs: 5000 });
       const t = (t0 + hostNowMs()) / 2;
       this.recover();
       const dump = parsePowerStatsDump(r.stdout);
