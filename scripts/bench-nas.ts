@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { runNas } from '../app/search/nas-job.js';
 import { pixel1LutPath } from '../test/cli-helpers.js';
+import { LocalLabService } from '../app/lab-service.js';
+import { compileSpnasTable, spnasLatency } from '../app/predict/spnas-lut.js';
+import { uniformArchitecture } from '../app/search/architecture.js';
 
 export interface NasBench {
   readonly engine: string;
@@ -40,5 +43,60 @@ export function formatNasBench(b: NasBench): string {
   return (
     `\nSingle-Path NAS on the Pixel 1 LUT (target ${b.target_ms} ms, fashion-mnist, ${b.images} images, ${b.epochs} epoch(s), ${b.engine}): ` +
     `search ${b.search_s.toFixed(1)} s, training the found network (${b.predicted_latency_ms.toFixed(1)} ms) ${b.train_s.toFixed(1)} s: ratio x${b.ratio.toFixed(2)} (goal <= 1.5)`
+  );
+}
+
+export interface NasOnDeviceBench {
+  readonly resolution: number;
+  readonly lut_units: number;
+  readonly target_ms: number;
+  readonly workload: string;
+  /** The LUT's sum for the found network (what the search optimized). */
+  readonly predicted_ms: number;
+  /** The found network measured on the same device: end to end, and as the sum of its layers. */
+  readonly measured_end_to_end_ms: number;
+  readonly measured_sum_of_layers_ms: number;
+  readonly error_pct: number;
+}
+
+/**
+ * The loop closed on this machine's CPU: profile the NAS space into a LUT, search against it,
+ * then profile the network the search found and compare its measured latency with the LUT's
+ * prediction. The NAS training is tiny here: what is measured is the latency, not accuracy.
+ */
+export async function benchNasOnDevice(quick: boolean): Promise<NasOnDeviceBench> {
+  const dir = mkdtempSync(join(tmpdir(), 'labbench-bench-nas-local-'));
+  const service = new LocalLabService(join(dir, 'nas.db'));
+  const resolution = quick ? 32 : 64;
+  try {
+    const lut = await service.profile({ device: 'local', workload: 'spnas-space', resolution, runs: 10, maxSecondsPerUnit: quick ? 0.3 : 1, fresh: true });
+    const table = compileSpnasTable((await service.lutShow('local')).entries);
+    const lo = spnasLatency(table, uniformArchitecture(0));
+    const hi = spnasLatency(table, uniformArchitecture(3));
+    const target = Math.round(((lo + hi) / 2) * 100) / 100;
+    const nas = await service.nas({ device: 'local', targetMs: target, data: 'mnist', limit: 500, resolution: 16, width: 0.125, batchSize: 32, epochs: 1, trainEpochs: 1, noBaselines: true });
+    const measured = await service.profile({ device: 'local', workload: nas.workload, resolution, runs: 10, maxSecondsPerUnit: quick ? 0.3 : 1, fresh: true });
+    const e2e = measured.end_to_end?.median_ms ?? NaN;
+    return {
+      resolution,
+      lut_units: lut.measured_units,
+      target_ms: target,
+      workload: nas.workload,
+      predicted_ms: nas.predicted_latency_ms,
+      measured_end_to_end_ms: e2e,
+      measured_sum_of_layers_ms: measured.sum_of_layers_ms,
+      error_pct: ((nas.predicted_latency_ms - e2e) / e2e) * 100,
+    };
+  } finally {
+    service.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatNasOnDeviceBench(b: NasOnDeviceBench): string {
+  return (
+    `\nNAS on this CPU's own LUT (spnas-space at ${b.resolution}px, ${b.lut_units} units): target ${b.target_ms.toFixed(2)} ms, ` +
+    `the LUT predicts ${b.predicted_ms.toFixed(2)} ms for the found network; measured ${b.measured_end_to_end_ms.toFixed(2)} ms end to end ` +
+    `(sum of its layers ${b.measured_sum_of_layers_ms.toFixed(2)} ms): prediction error ${b.error_pct.toFixed(1)}%`
   );
 }

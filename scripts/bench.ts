@@ -15,7 +15,7 @@
  * proxy net over Debian's PyTorch on the same net, batch and threads, as a ratio. Skipped
  * with `--no-train`.
  */
-import { benchNas, formatNasBench } from './bench-nas.js';
+import { benchNas, benchNasOnDevice, formatNasBench, formatNasOnDeviceBench } from './bench-nas.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { compileSpnasTable, spnasLatency } from '../app/predict/spnas-lut.js';
 import { readLutText } from '../profiles-db/importers/read-lut-text.js';
@@ -96,6 +96,7 @@ const meters = args.includes('--no-meters') || (only && !only.includes('meters')
 const phone = args.includes('--no-phone') || (only && !only.includes('phone')) ? undefined : await benchPhone(quick);
 const legr = args.includes('--no-legr') || (only && !only.includes('legr')) ? undefined : await benchLegr(quick);
 const nas = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNas(quick);
+const nasLocal = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNasOnDevice(quick);
 const train = args.includes('--no-train') || (only && !only.includes('train')) ? undefined : await benchTrain(quick, (l) => void (json || process.stderr.write(`${l}\n`)));
 
 const cpu = describeLocalCpu();
@@ -119,6 +120,7 @@ if (json) {
   }
   if (legr) process.stdout.write(`${formatLegrBench(legr)}\n`);
   if (nas) process.stdout.write(`${formatNasBench(nas)}\n`);
+  if (nasLocal) process.stdout.write(`${formatNasOnDeviceBench(nasLocal)}\n`);
   if (train) process.stdout.write(`${formatTrainBench(train)}\n`);
   if (phone) {
     process.stdout.write(
