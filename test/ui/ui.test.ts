@@ -3,7 +3,9 @@
  * `labbench serve` in a child process, with the emulated phone behind the real adb server and
  * an emulated UM34C meter on a socat pty. The phone lives in this process, so nothing here
  * blocks the event loop (no synchronous child processes). Each page is saved as a screenshot
- * under test/ui/artifacts/.
+ * under test/ui/artifacts/. The Search page is checked on real runs: a tiny NAS, pruning and two
+ * quantization runs made through the CLI in the background while the first tests run, and the
+ * Models page predicts a dropped ONNX file with a model fitted (CLI, this CPU) meanwhile.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,10 +17,12 @@ import type { Browser, Page } from 'playwright-core';
 import { EmulatedPhone } from '../peers/adb-phone/index.js';
 import { MeterEmulator } from '../peers/meters/meter-emulator.js';
 import { startAdbServer, type AdbServer } from '../adb-server.js';
-import { BIN, ROOT, pixel1LutPath } from '../cli-helpers.js';
+import { BIN, ROOT, pixel1LutPath, type CliRun } from '../cli-helpers.js';
 import { LocalLabService } from '../../app/lab-service.js';
 import { chromiumMissing, launchChromium } from './browser.js';
 import { buildRenderer } from '../../app/server/renderer-build.js';
+import type { NasResult, PruneResult, QuantizeResult } from '../../app/api/search.js';
+import type { FitSummary } from '../../app/api/predict.js';
 
 const ARTIFACTS = join(ROOT, 'test', 'ui', 'artifacts');
 const missing = chromiumMissing();
@@ -38,6 +42,54 @@ interface Rig {
   page: Page;
   /** Console errors, page errors and CSP reports seen on any page. */
   problems: string[];
+  /** The search runs made in the background for the Search page. */
+  searches: Promise<Searches>;
+  /** A model fitted on this CPU for the Models page (started once the LUT tests are done). */
+  fitLocal?: Promise<FitSummary>;
+}
+
+interface Searches {
+  nas: NasResult;
+  prune: PruneResult;
+  quantize: QuantizeResult[];
+}
+
+/** CLI commands running in the background, stopped by after() if a test gave up on them. */
+const backgroundRuns = new Set<ChildProcess>();
+
+/** `labbench ... --json` against the UI's DB, without blocking this process (it hosts the phone). */
+function cliJson<T>(args: readonly string[], db: string): Promise<T> {
+  const run = new Promise<CliRun>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--db', db, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    backgroundRuns.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => {
+      backgroundRuns.delete(child);
+      resolve({ status, stdout, stderr });
+    });
+  });
+  return run.then((r) => {
+    if (r.status !== 0) throw new Error(`labbench ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+    return JSON.parse(r.stdout) as T;
+  });
+}
+
+/** The smallest real runs of each kind (one after another: two cores, shared with the rest of the rig). */
+async function runSearches(db: string): Promise<Searches> {
+  const nas = await cliJson<NasResult>(['nas', '--lut', pixel1LutPath(), '--target-ms', '80', '--data', 'mnist', '--limit', '128', '--resolution', '16', '--width', '0.125', '--batch-size', '32', '--epochs', '1', '--train-epochs', '1', '--random-baselines', '1'], db);
+  const prune = await cliJson<PruneResult>(['prune', '--model', 'mnist-1hidden', '--budget', '0.4,0.7', '--data', 'mnist', '--limit', '300', '--epochs', '1', '--population', '2', '--generations', '1', '--fitness-images', '128', '--fitness-validation', '100'], db);
+  const quantize: QuantizeResult[] = [];
+  for (const scheme of ['lightnn-1', 'conventional']) quantize.push(await cliJson<QuantizeResult>(['quantize', '--model', 'mnist-1hidden', '--scheme', scheme, '--data', 'mnist', '--limit', '600', '--epochs', '1'], db));
+  return { nas, prune, quantize };
+}
+
+/** Handled now (a test that fails early never awaits it), still rejecting for whoever awaits it. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 let rig: Rig | undefined;
@@ -93,10 +145,12 @@ before(async () => {
   const problems: string[] = [];
   watch(page, problems);
   const u = new URL(openUrl);
-  rig = { adb, phone, serial, meter, meterPath: hostPath, dir, serve, openUrl, base: `${u.origin}/`, token: u.hash.replace('#token=', ''), browser, page, problems };
+  const searches = handled(runSearches(join(dir, 'ui.db')));
+  rig = { adb, phone, serial, meter, meterPath: hostPath, dir, serve, openUrl, base: `${u.origin}/`, token: u.hash.replace('#token=', ''), browser, page, problems, searches };
 });
 
 after(async () => {
+  for (const child of backgroundRuns) child.kill('SIGINT');
   if (!rig) return;
   if (savedPort === undefined) delete process.env.ANDROID_ADB_SERVER_PORT;
   else process.env.ANDROID_ADB_SERVER_PORT = savedPort;
@@ -215,18 +269,87 @@ test('importing a malformed LUT shows the error and changes nothing; a good one 
   await page.getByTestId('heatmap').waitFor();
   assert.ok((await page.getByTestId('heatmap').locator('tbody tr').count()) >= 20, 'a row per searchable layer');
   await shot(page, 'luts');
+  // The LUT checks are done: a model for this CPU may now add its rows (for the Models test).
+  rig!.fitLocal = handled(cliJson<FitSummary>(['fit', '--device', 'local', '--sample', '16'], join(rig!.dir, 'ui.db')));
 });
 
-test('the Models and Search pages render', { skip: missing }, async () => {
+test('the Search page shows real runs: NAS epochs, choice per layer and baselines; pruning and quantization trade-offs', { skip: missing }, async () => {
   const { page, base } = rig!;
-  await page.goto(`${base}#/models`);
-  await page.getByRole('heading', { name: 'Predict' }).waitFor();
-  await page.waitForTimeout(500);
-  await shot(page, 'models');
+  const { nas, prune, quantize } = await rig!.searches;
   await page.goto(`${base}#/search`);
-  await page.getByRole('heading', { name: 'Search' }).waitFor();
-  await page.waitForTimeout(500);
+  const runList = page.getByTestId('search-runs');
+  await runList.locator('li').nth(3).waitFor({ timeout: 10_000 });
+  assert.equal(await runList.locator('li').count(), 4, 'one NAS, one pruning and two quantization runs');
+
+  await runList.getByRole('button', { name: `#${nas.run_id} nas` }).click();
+  const shown = page.locator('[data-testid=search-run][data-kind=nas]');
+  await shown.waitFor();
+  const legend = await page.getByTestId('phase-legend').innerText();
+  for (const phase of ['search', 'train', 'baseline:uniform-k3e3', 'baseline:uniform-k5e6', 'baseline:random-1', 'target 80.0 ms']) assert.ok(legend.includes(phase), `${phase} in the legend: ${legend}`);
+  const plots = page.getByTestId('progress-plots').locator('.uplot');
+  assert.equal(await plots.count(), 3, 'loss, accuracy and latency over the epochs');
+  assert.deepEqual(await plots.locator('.u-title').allInnerTexts(), ['loss', 'validation accuracy', 'predicted latency (ms)']);
+  const cells = page.getByTestId('nas-choices').locator('.choice');
+  assert.equal(await cells.count(), 22);
+  const cellText = await cells.allInnerTexts();
+  nas.architecture.forEach((a, i) => assert.match(cellText[i]!, new RegExp(`^${a.layer}\\s+${a.choice}\\b`), `layer ${i}`));
+  assert.match(await page.getByTestId('nas-summary').innerText(), new RegExp(`${(nas.accuracy * 100).toFixed(1)} % accuracy at`));
+  const candidates = page.getByTestId('nas-candidates').locator('tbody tr');
+  assert.equal(await candidates.count(), 1 + nas.baselines.length);
+  assert.equal(nas.baselines.length, 5, 'four uniform baselines and one random');
+  const rows = await candidates.allInnerTexts();
+  assert.match(rows[0]!, /^found/);
+  nas.baselines.forEach((b, i) => assert.match(rows[i + 1]!, new RegExp(`^${b.name}\\s+[\\d.]+\\s+${(b.accuracy * 100).toFixed(1)} %`)));
   await shot(page, 'search');
+
+  await runList.getByRole('button', { name: `#${prune.run_id} prune` }).click();
+  const flops = page.getByTestId('tradeoff-flops');
+  await flops.waitFor();
+  const pruneLegend = await flops.locator('.u-legend').innerText();
+  for (const label of ['legr', 'global-norm', 'uniform', 'unpruned']) assert.ok(pruneLegend.includes(label), `${label} in ${pruneLegend}`);
+  assert.equal(await page.getByTestId('prune-table').locator('tbody tr').count(), 1 + prune.results.length);
+  await shot(page, 'search-prune');
+
+  await runList.getByRole('button', { name: `#${quantize[0]!.run_id} quantize` }).click();
+  const energy = page.getByTestId('tradeoff-energy');
+  await energy.waitFor();
+  assert.equal(await energy.locator('.uplot').count(), 1);
+  const qRows = await page.getByTestId('quantize-table').locator('tbody tr').allInnerTexts();
+  assert.equal(qRows.length, 2, 'both quantization runs of mnist-1hidden, one curve');
+  const byScheme = (scheme: string): string => qRows.find((r) => r.includes(scheme)) ?? '';
+  for (const q of quantize) assert.match(byScheme(q.scheme), new RegExp(`${((1 - q.test_error) * 100).toFixed(1)} %`), q.scheme);
+  assert.match(byScheme('lightnn-1'), /97\.9 %/, "the seed's LightNN-1 figure beside ours");
+  await shot(page, 'search-quantize');
+});
+
+test('the Models page predicts a dropped ONNX file layer by layer, as the service does for that file', { skip: missing }, async () => {
+  const { page, base, dir } = rig!;
+  await rig!.fitLocal;
+  const onnx = join(ROOT, 'app', 'workloads', 'fixtures', 'torch-cnn-op13.onnx');
+  const svc = new LocalLabService(join(dir, 'ui.db'));
+  const expected = await svc.predict({ device: 'local', workload: onnx }).finally(() => svc.close());
+  await page.goto(`${base}#/models`);
+  const device = page.locator('select[name=model-device]');
+  await device.locator('option[value="local"]').waitFor({ state: 'attached', timeout: 10_000 });
+  await device.selectOption('local');
+  // A real drop: a DataTransfer holding the file, dispatched on the drop zone.
+  const transfer = await page.evaluateHandle((b64) => {
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'torch-cnn-op13.onnx', { type: 'application/octet-stream' }));
+    return dt;
+  }, readFileSync(onnx).toString('base64'));
+  await page.locator('label.drop').dispatchEvent('drop', { dataTransfer: transfer });
+  const table = page.getByTestId('prediction-layers');
+  await table.waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('prediction-summary').innerText(), /^torch-cnn-op13\.onnx/);
+  const names = await table.locator('tbody tr td:first-child').allInnerTexts();
+  assert.deepEqual(names, expected.layers.map((l) => l.name), 'a row per layer of the file, in order');
+  assert.ok(expected.layers.length >= 10);
+  await page.waitForTimeout(300);
+  await shot(page, 'models');
 });
 
 test('an unplugged phone leaves the Devices page live; no page error or CSP violation all along', { skip: missing }, async () => {
