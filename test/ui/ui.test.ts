@@ -337,7 +337,9 @@ test('the Models page predicts a dropped ONNX file layer by layer, as the servic
     const bin = atob(b64);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const dt = new DataTransfer();
+    // The page's DataTransfer (this file is typed without the DOM library).
+    const PageDataTransfer = (globalThis as unknown as { DataTransfer: new () => { items: { add(f: File): void } } }).DataTransfer;
+    const dt = new PageDataTransfer();
     dt.items.add(new File([bytes], 'torch-cnn-op13.onnx', { type: 'application/octet-stream' }));
     return dt;
   }, readFileSync(onnx).toString('base64'));
