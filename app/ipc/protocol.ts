@@ -10,7 +10,7 @@ import type { LutDeviceSummary, LutView } from '../api/lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from '../api/profile.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from '../api/predict.js';
 import type { LutImportResult } from '../api/service.js';
-import type { SearchRunSummary } from '../api/search.js';
+import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from '../api/search.js';
 
 export type { LutDeviceSummary } from '../api/lut.js';
 
@@ -21,17 +21,21 @@ interface JobBase {
   readonly status: JobStatus;
   readonly started_at: string;
   readonly ended_at?: string;
-  readonly progress?: ProfileProgress;
   readonly warnings: readonly string[];
   readonly error?: SerializedError;
 }
 
-/** A long call (profile, fit) running in the lab, reported through `job` events. */
+/** A long call (profile, fit, NAS) running in the lab, reported through `job` events. */
 export type JobInfo =
-  | (JobBase & { readonly kind: 'profile'; readonly request: ProfileRequest; readonly result?: ProfileResult })
-  | (JobBase & { readonly kind: 'fit'; readonly request: FitRequest; readonly result?: FitSummary });
+  | (JobBase & { readonly kind: 'profile'; readonly request: ProfileRequest; readonly progress?: ProfileProgress; readonly result?: ProfileResult })
+  | (JobBase & { readonly kind: 'fit'; readonly request: FitRequest; readonly progress?: ProfileProgress; readonly result?: FitSummary })
+  | (JobBase & { readonly kind: 'nas'; readonly request: NasRequest; readonly progress?: NasProgress; readonly result?: NasResult });
 
-export type JobStart = { readonly kind: 'profile'; readonly request: ProfileRequest } | { readonly kind: 'fit'; readonly request: FitRequest };
+export type JobStart =
+  | { readonly kind: 'profile'; readonly request: ProfileRequest }
+  | { readonly kind: 'fit'; readonly request: FitRequest }
+  /** NAS on a device's LUT in the DB (a LUT file path is not taken from a UI). */
+  | { readonly kind: 'nas'; readonly request: NasRequest };
 
 export interface MeterStreamInfo {
   readonly id: string;

@@ -12,7 +12,7 @@ import { WebSocket } from 'ws';
 import { LocalLabService } from '../lab-service.js';
 import { LabBackend } from './backend.js';
 import { startLabServer, type LabServer } from './http-server.js';
-import { WS_PROTOCOL, WS_TOKEN_PREFIX, type LabEvent } from '../ipc/protocol.js';
+import { WS_PROTOCOL, WS_TOKEN_PREFIX, type JobInfo, type LabEvent } from '../ipc/protocol.js';
 import type { DeviceList } from '../api/devices.js';
 import type { LutDeviceSummary } from '../api/lut.js';
 import type { LutImportResult } from '../api/service.js';
@@ -139,4 +139,25 @@ test('the LUT device list comes from the service: empty at first, an imported LU
   assert.equal(only?.device.origin, 'imported');
   assert.ok(inserted > 0);
   assert.equal(only?.entries, inserted);
+});
+
+test('NAS runs as a job: a LUT file path is refused at the door, a device without a LUT fails with its code', async (t) => {
+  const s = await rig(t);
+  const auth = { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' };
+  const nas = { targetMs: 80, data: 'mnist', epochs: 1 };
+  const file = await raw(s.port, '/api/jobs', auth, 'POST', JSON.stringify({ kind: 'nas', request: { ...nas, device: 'pixel1', lutFile: '/etc/passwd' } }));
+  assert.equal(file.status, 400);
+  assert.match(file.body, /lutFile/);
+  const start = await raw(s.port, '/api/jobs', auth, 'POST', JSON.stringify({ kind: 'nas', request: { ...nas, device: 'no-such-phone' } }));
+  assert.equal(start.status, 200, start.body);
+  const job = JSON.parse(start.body) as JobInfo;
+  assert.equal(job.kind, 'nas');
+  const deadline = Date.now() + 10_000;
+  let now: JobInfo = job;
+  while (now.status === 'running' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    now = (JSON.parse((await raw(s.port, '/api/jobs', auth)).body) as JobInfo[]).find((j) => j.id === job.id)!;
+  }
+  assert.equal(now.status, 'failed');
+  assert.equal(now.error?.code, 'DEVICE_NOT_FOUND');
 });

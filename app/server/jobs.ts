@@ -1,5 +1,5 @@
 /**
- * Long service calls (profile, fit) run as jobs: each has an id, its latest progress and its
+ * Long service calls (profile, fit, NAS) run as jobs: each has an id, its latest progress and its
  * outcome, and every change is announced, so any number of UIs can watch one job and a UI
  * opened mid-job catches up from `list()`. Cancel aborts the call's signal: the service keeps
  * the units measured so far, and starting the same request again resumes the run.
@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { LabbenchError, serializeError } from '../api/errors.js';
 import type { ProfileProgress } from '../api/profile.js';
+import type { NasProgress } from '../api/search.js';
 import type { LabService } from '../api/service.js';
 import type { JobInfo, JobStart } from '../ipc/protocol.js';
 
@@ -32,9 +33,8 @@ export class JobManager {
   }
 
   start(start: JobStart): JobInfo {
-    // One job per device at a time: two jobs on one device would distort each other's timings.
-    const busy = [...this.#jobs.values()].find((j) => j.info.status === 'running' && j.info.request.device === start.request.device);
-    if (busy) throw new LabbenchError('BAD_INPUT', `a ${busy.info.kind} job is already running on ${start.request.device} (job ${busy.info.id})`);
+    const busy = [...this.#jobs.values()].find((j) => j.info.status === 'running' && lane(j.info) === lane(start));
+    if (busy) throw new LabbenchError('BAD_INPUT', `a ${busy.info.kind} job is already using ${lane(start)} (job ${busy.info.id})`);
     const controller = new AbortController();
     const info = { id: randomUUID(), kind: start.kind, request: start.request, status: 'running', started_at: new Date().toISOString(), warnings: [] } as Mutable<JobInfo>;
     const job: Running = { info, controller };
@@ -42,7 +42,7 @@ export class JobManager {
     this.#prune();
     const hooks = {
       signal: controller.signal,
-      onProgress: (p: ProfileProgress) => {
+      onProgress: (p: ProfileProgress | NasProgress) => {
         info.progress = p;
         this.announce(snapshot(info));
       },
@@ -51,7 +51,7 @@ export class JobManager {
         this.announce(snapshot(info));
       },
     };
-    const call = start.kind === 'profile' ? this.service.profile(start.request, hooks) : this.service.fit(start.request, hooks);
+    const call: Promise<unknown> = start.kind === 'profile' ? this.service.profile(start.request, hooks) : start.kind === 'fit' ? this.service.fit(start.request, hooks) : this.service.nas(start.request, hooks);
     call.then(
       (result) => this.#end(info, 'done', { result }),
       (e: unknown) => this.#end(info, controller.signal.aborted || (e instanceof LabbenchError && e.code === 'CANCELED') ? 'canceled' : 'failed', { error: serializeError(e) }),
@@ -88,6 +88,14 @@ export class JobManager {
     const ended = [...this.#jobs.values()].filter((j) => j.info.status !== 'running');
     for (const j of ended.slice(0, Math.max(0, ended.length - this.keepEnded))) this.#jobs.delete(j.info.id);
   }
+}
+
+/**
+ * Jobs in one lane run one at a time: two jobs measuring one device would distort each
+ * other's timings, and a NAS run trains on this machine's cores, so a second would halve both.
+ */
+function lane(job: JobStart): string {
+  return job.kind === 'nas' ? "this machine's cores for training" : `device ${job.request.device}`;
 }
 
 /** A copy, so a UI never holds the object the job keeps changing. */

@@ -41,6 +41,24 @@ const fitRequest = z
   .object({ device, holdout: z.array(z.string().min(1)).optional(), sample: int.optional(), minRows: int.optional() })
   .strict();
 
+// A device's LUT from the DB only: a UI names no file on the lab machine to read or write.
+const nasRequest = z
+  .object({
+    device,
+    targetMs: pos,
+    data: z.enum(['mnist', 'fashion-mnist']),
+    epochs: int.optional(),
+    trainEpochs: int.optional(),
+    limit: int.optional(),
+    resolution: int.optional(),
+    width: pos.optional(),
+    batchSize: int.optional(),
+    randomBaselines: int.optional(),
+    noBaselines: z.boolean().optional(),
+    seed: int.optional(),
+  })
+  .strict();
+
 const SCHEMAS: { readonly [M in MethodName]: z.ZodType } = {
   'devices.list': none,
   'devices.connect': z.object({ hostPort: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'HOST:PORT') }).strict(),
@@ -49,6 +67,7 @@ const SCHEMAS: { readonly [M in MethodName]: z.ZodType } = {
   'jobs.start': z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('profile'), request: profileRequest }).strict(),
     z.object({ kind: z.literal('fit'), request: fitRequest }).strict(),
+    z.object({ kind: z.literal('nas'), request: nasRequest }).strict(),
   ]),
   'jobs.cancel': z.object({ id: z.string().min(1) }).strict(),
   'lut.devices': none,

@@ -66,9 +66,9 @@ function cliJson<T>(args: readonly string[], db: string): Promise<T> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => {
+    child.on('close', (status, signal) => {
       backgroundRuns.delete(child);
-      resolve({ status, stdout, stderr });
+      resolve({ status, stdout, stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr });
     });
   });
   return run.then((r) => {
@@ -320,6 +320,48 @@ test('the Search page shows real runs: NAS epochs, choice per layer and baseline
   for (const q of quantize) assert.match(byScheme(q.scheme), new RegExp(`${((1 - q.test_error) * 100).toFixed(1)} %`), q.scheme);
   assert.match(byScheme('lightnn-1'), /97\.9 %/, "the seed's LightNN-1 figure beside ours");
   await shot(page, 'search-quantize');
+});
+
+test('a NAS run started from the Search page reports its progress live and can be canceled', { skip: missing }, async () => {
+  const { page, base, token } = rig!;
+  await page.goto(`${base}#/search`);
+  await page.getByTestId('search-runs').locator('li').first().waitFor({ timeout: 10_000 });
+  await page.getByText('New NAS run').click();
+  const form = page.getByTestId('nas-form');
+  const pixel1 = form.locator('select[name=nas-device] option[value^="pixel1@"]');
+  await pixel1.waitFor({ state: 'attached', timeout: 10_000 });
+  await form.locator('select[name=nas-device]').selectOption((await pixel1.getAttribute('value'))!);
+  const fields: [string, string][] = [['target-ms', '80'], ['epochs', '1'], ['train-epochs', '1'], ['limit', '128'], ['batch-size', '32'], ['resolution', '16'], ['width', '0.125']];
+  for (const [name, value] of fields) await form.locator(`input[name=${name}]`).fill(value);
+  await form.locator('input[name=no-baselines]').check();
+  await form.getByRole('button', { name: 'Start NAS' }).click();
+  const status = page.getByTestId('nas-job-status');
+  await status.waitFor({ timeout: 10_000 });
+  const bar = page.getByTestId('nas-job-progress');
+  const deadline = Date.now() + 60_000;
+  while (!(Number(await bar.getAttribute('aria-valuenow')) > 0)) {
+    assert.equal(await status.textContent(), 'running', await page.getByTestId('nas-job').innerText());
+    if (Date.now() > deadline) throw new Error('no NAS progress in 60 s');
+    await page.waitForTimeout(200);
+  }
+  // The job's run is shown while it runs.
+  const shown = page.locator('[data-testid=search-run][data-kind=nas]');
+  await shown.locator('.badge.running').waitFor({ timeout: 10_000 });
+  const runId = Number(await shown.getAttribute('data-run'));
+  await page.evaluate('window.scrollTo(0, 0)');
+  await shot(page, 'search-nas-job');
+  await page.getByTestId('nas-job').getByRole('button', { name: 'Cancel' }).click();
+  const cancelDeadline = Date.now() + 30_000;
+  while ((await status.textContent()) !== 'canceled') {
+    assert.equal(await status.textContent(), 'running', await page.getByTestId('nas-job').innerText());
+    if (Date.now() > cancelDeadline) throw new Error('the NAS job did not stop in 30 s');
+    await page.waitForTimeout(200);
+  }
+  const runs = (await (await fetch(`${base}api/search-runs`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { id: number; status: string; params: Record<string, unknown> }[];
+  const stored = runs.find((r) => r.id === runId);
+  assert.equal(stored?.status, 'canceled');
+  assert.equal(stored?.params.targetMs, 80);
+  assert.match(String(stored?.params.device), /^pixel1@/);
 });
 
 test('the Models page predicts a dropped ONNX file layer by layer, as the service does for that file', { skip: missing }, async () => {
