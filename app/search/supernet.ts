@@ -31,16 +31,16 @@ export interface ProxyShape {
   /** Channel multiplier of the space's widths. */
   readonly width: number;
   readonly seed: number;
-  /** How much faster than a weight a threshold moves per optimizer step (default 10). */
+  /** How much faster than a weight a threshold moves per optimizer step (default 20). */
   readonly thresholdScale?: number;
 }
 
 const STEM = 32;
 const HEAD = 1280;
 /** Thresholds are stored divided by this, so that an optimizer's step moves them this much faster than a weight. */
-export const DEFAULT_THRESHOLD_SCALE = 10;
+export const DEFAULT_THRESHOLD_SCALE = 20;
 /** Initial margin (log domain): every part of every superkernel starts in use, the largest network. */
-const INITIAL_MARGIN = 2;
+const INITIAL_MARGIN = 1;
 
 function scaled(c: number, width: number): number {
   return Math.max(4, Math.round((c * width) / 2) * 2);
