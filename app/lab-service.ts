@@ -26,11 +26,11 @@ import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWor
 import { MICROBENCH, microbenchPlan } from './predict/microbench.js';
 import { defaultCanaryEvery, openTarget } from './profiling/targets/index.js';
 import { LabbenchError } from './api/errors.js';
-import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, SearchProgressPoint } from './api/search.js';
+import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from './api/search.js';
 import { runPrune } from './prune/legr.js';
 import { deviceLatency } from './prune/latency.js';
 import { modelCacheDir } from './prune/trained.js';
-import { runQuantize } from './quantize/lightnn.js';
+import { runQuantize, runQuantizeSweep } from './quantize/lightnn.js';
 import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './api/search.js';
 import { runNas } from './search/nas-job.js';
 
@@ -173,6 +173,10 @@ export class LocalLabService implements LabService {
 
   async quantize(req: QuantizeRequest, hooks: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal } = {}): Promise<QuantizeResult> {
     return runQuantize(req, { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
+  }
+
+  async quantizeSweep(req: QuantizeSweepRequest, hooks: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal } = {}): Promise<QuantizeSweepResult> {
+    return runQuantizeSweep(req, { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
   }
 
   async listSearchRuns(): Promise<SearchRunSummary[]> {

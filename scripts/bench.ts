@@ -14,6 +14,10 @@
  * `train` (scripts/bench-train.ts): training images/s of our engine on a MobileNetV2-style
  * proxy net over Debian's PyTorch on the same net, batch and threads, as a ratio. Skipped
  * with `--no-train`.
+ *
+ * `mnist-table` (scripts/bench-mnist-table.ts): the seed's LightNN MNIST test-error table,
+ * ours beside the seed's, with each network's accuracy-energy Pareto front (about 30 min;
+ * `--mnist-3hidden` adds the 36.8M-parameter net on a subset). Skipped with `--no-mnist-table`.
  */
 import { benchNas, benchNasOnDevice, formatNasBench, formatNasOnDeviceBench } from './bench-nas.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +32,7 @@ import { describeLocalCpu } from '../app/devices/local-host.js';
 import { ortVersion } from '../native-runners/onnxruntime/runner.js';
 import { benchLegr, formatLegrBench } from './bench-legr.js';
 import { benchTrain, formatTrainBench } from './bench-train.js';
+import { benchMnistTable, formatMnistTable } from './bench-mnist-table.js';
 
 interface Case {
   readonly workload: string;
@@ -98,9 +103,10 @@ const legr = args.includes('--no-legr') || (only && !only.includes('legr')) ? un
 const nas = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNas(quick);
 const nasLocal = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNasOnDevice(quick);
 const train = args.includes('--no-train') || (only && !only.includes('train')) ? undefined : await benchTrain(quick, (l) => void (json || process.stderr.write(`${l}\n`)));
+const mnistTable = args.includes('--no-mnist-table') || (only && !only.includes('mnist-table')) ? undefined : await benchMnistTable(quick, args.includes('--mnist-3hidden'), (l) => void (json || process.stderr.write(`${l}\n`)));
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone, nas, train };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -122,6 +128,7 @@ if (json) {
   if (nas) process.stdout.write(`${formatNasBench(nas)}\n`);
   if (nasLocal) process.stdout.write(`${formatNasOnDeviceBench(nasLocal)}\n`);
   if (train) process.stdout.write(`${formatTrainBench(train)}\n`);
+  if (mnistTable) process.stdout.write(`${formatMnistTable(mnistTable)}\n`);
   if (phone) {
     process.stdout.write(
       `\nemulated phone, spnas-space (${phone.units} units): wall ${phone.wall_s.toFixed(1)} s for ${phone.device_s.toFixed(1)} s of phone-reported device time: overhead x${phone.overhead_ratio.toFixed(2)}\n`,

@@ -5,7 +5,9 @@ import { initEngine } from '../app/train/engine.js';
 import { binaryConnectSte, DEFAULT_RANGE, flightnnQuantize, glorotH, lightnnSte, lightnnValues, powerTerms, roundPow2 } from '../app/quantize/quantizers.js';
 import { join } from 'node:path';
 import { labbench, tempDir } from './cli-helpers.js';
-import type { QuantizeResult } from '../app/api/search.js';
+import type { QuantizeResult, QuantizeSweepResult } from '../app/api/search.js';
+import { openProfilesDb } from '../profiles-db/profiles-db.js';
+import { formatQuantizeSweep } from '../app/quantize/report.js';
 import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, paretoFront } from '../app/quantize/energy.js';
 
 await initEngine('cpu');
@@ -108,4 +110,32 @@ test('labbench quantize --json: LightNN-1 training gives a test error, an energy
   assert.ok(doc.ops.shifts > 0 && doc.ops.shifts <= 79_400 && doc.energy_uj > 0);
   assert.equal(doc.seed_test_error, 0.0209);
   assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-3', '--data', 'mnist', '--db', join(dir, 'q.db')]).status, 2);
+});
+
+test('labbench quantize with several schemes: one stored run each, and the accuracy-energy Pareto front of those runs', (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 's.db');
+  const r = labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'conventional,lightnn-1,binaryconnect', '--data', 'mnist', '--limit', '300', '--epochs', '1', '--db', db, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as QuantizeSweepResult;
+  assert.deepEqual(doc.runs.map((x) => x.scheme), ['conventional', 'lightnn-1', 'binaryconnect']);
+  // BinaryConnect (adds only) is the cheapest, conventional (multiplies) the dearest.
+  const [conv, l1, bc] = doc.runs;
+  const summary = doc.runs.map((x) => `${x.scheme}: ${x.test_error} at ${x.energy_uj} uJ`).join('; ');
+  assert.ok(bc!.energy_uj < l1!.energy_uj && l1!.energy_uj < conv!.energy_uj, summary);
+  // The front: no run off it beats one on it on both axes, and each run on it beats every cheaper run's error.
+  assert.equal(doc.pareto[0], 'binaryconnect', summary);
+  const on = doc.pareto.map((s) => doc.runs.find((x) => x.scheme === s)!);
+  for (const x of doc.runs.filter((y) => !doc.pareto.includes(y.scheme))) assert.ok(on.some((p) => p.energy_uj <= x.energy_uj && p.test_error <= x.test_error), `${x.scheme} is dominated: ${summary}`);
+  for (let i = 1; i < on.length; i++) assert.ok(on[i]!.test_error < on[i - 1]!.test_error && on[i]!.energy_uj > on[i - 1]!.energy_uj, summary);
+  const pdb = openProfilesDb(db);
+  const runs = pdb.listSearchRuns().filter((x) => x.kind === 'quantize');
+  pdb.close();
+  assert.deepEqual(runs.map((x) => x.id).sort(), doc.runs.map((x) => x.run_id).sort());
+  assert.ok(runs.every((x) => x.status === 'done' && typeof x.result?.energy_uj === 'number'), JSON.stringify(runs.map((x) => x.status)));
+  const human = formatQuantizeSweep(doc);
+  assert.match(human, /Pareto front \(test error against energy, cheapest first\): binaryconnect/);
+  // Unknown or repeated schemes are bad input.
+  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1,lightnn-3', '--data', 'mnist', '--db', db]).status, 2);
+  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1,lightnn-1', '--data', 'mnist', '--db', db]).status, 2);
 });

@@ -194,6 +194,20 @@ export interface QuantizeRequest {
   readonly flightnnPenalty?: number;
 }
 
+/** Several schemes on one network: one quantize run (search run) per scheme, then their accuracy-energy Pareto front. */
+export interface QuantizeSweepRequest extends Omit<QuantizeRequest, 'scheme'> {
+  readonly schemes: readonly QuantizeRequest['scheme'][];
+}
+
+export interface QuantizeSweepResult {
+  readonly model: string;
+  readonly data: DatasetName;
+  /** One result per scheme, in the order asked. */
+  readonly runs: readonly QuantizeResult[];
+  /** Schemes no other run beats on both test error and energy, cheapest first. */
+  readonly pareto: readonly QuantizeRequest['scheme'][];
+}
+
 export interface QuantizeResult {
   readonly run_id: number;
   readonly model: string;

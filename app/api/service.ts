@@ -8,7 +8,7 @@ import type { LutDeviceSummary, LutView } from './lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
 import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './search.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
-import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, SearchProgressPoint } from './search.js';
+import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from './search.js';
 
 export interface LutImportResult {
   readonly device: { readonly key: string; readonly fingerprint_hash: string; readonly label: string };
@@ -45,6 +45,8 @@ export interface LabService {
   prune(req: PruneRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<PruneResult>;
   /** LightNN / FLightNN / BinaryConnect quantization-aware training: test error and energy per inference. */
   quantize(req: QuantizeRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<QuantizeResult>;
+  /** Several schemes on one network, one run each, and the accuracy-energy Pareto front of those runs. */
+  quantizeSweep(req: QuantizeSweepRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<QuantizeSweepResult>;
   /** NAS, pruning and quantization runs, newest first, with their progress and results. */
   listSearchRuns(): Promise<SearchRunSummary[]>;
 }

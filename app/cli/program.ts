@@ -10,7 +10,8 @@ import { LabbenchError, exitCodeFor, serializeError } from '../api/errors.js';
 import { LocalLabService, defaultDbPath } from '../lab-service.js';
 import { ProgressBar } from './progress-bar.js';
 import { formatPrune } from '../prune/report.js';
-import { formatQuantize } from '../quantize/report.js';
+import { formatQuantize, formatQuantizeSweep } from '../quantize/report.js';
+import type { QuantizeRequest } from '../api/search.js';
 import { watchPhones } from '../devices/adb/phone-watcher.js';
 import { createAdbClient } from '../devices/adb/adb-shell.js';
 import { formatAccuracy, formatDevices, formatFit, formatLut, formatNas, formatNasPoint, formatPrediction, formatProfile } from './format.js';
@@ -303,6 +304,15 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     if (v !== 'mnist' && v !== 'fashion-mnist') throw new LabbenchError('BAD_INPUT', `--data must be mnist or fashion-mnist, got '${v}'`);
     return v;
   };
+  const QUANT_SCHEMES: readonly QuantizeRequest['scheme'][] = ['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect'];
+  const schemesArg = (v: string): QuantizeRequest['scheme'][] => {
+    if (v === 'all') return [...QUANT_SCHEMES];
+    const names = v.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = names.filter((n) => !(QUANT_SCHEMES as readonly string[]).includes(n));
+    if (!names.length || bad.length) throw new LabbenchError('BAD_INPUT', `--scheme takes ${QUANT_SCHEMES.join(', ')} (comma-separated) or all, got '${v}'`);
+    if (new Set(names).size !== names.length) throw new LabbenchError('BAD_INPUT', `--scheme names a scheme twice: '${v}'`);
+    return names as QuantizeRequest['scheme'][];
+  };
   const searchHooks = (bar: ProgressBar) => ({
     onProgress: (p: { point: { phase: string; epoch: number; epochs: number } }) =>
       bar.update({ phase: p.point.epoch >= p.point.epochs && p.point.phase.startsWith('finetune') ? 'done' : 'units', done: p.point.epoch, total: p.point.epochs, current: p.point.phase }),
@@ -347,7 +357,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .command('quantize')
     .description('LightNN: train with power-of-two weights (lightnn-1, lightnn-2, flightnn) or binary ones (binaryconnect); test error and energy per inference')
     .requiredOption('--model <file|name>', 'a zoo name (mnist-1hidden, mnist-2conv, mnist-3hidden, ...) or a labbench model file')
-    .addOption(new Option('--scheme <scheme>', 'weight constraint').choices(['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect']).makeOptionMandatory())
+    .requiredOption('--scheme <schemes>', `weight constraint, or several comma-separated (or all), each its own run, with their accuracy-energy Pareto front: ${QUANT_SCHEMES.join(', ')}`, schemesArg)
     .requiredOption('--data <name>', 'mnist or fashion-mnist', dataArg)
     .option('--epochs <n>', 'quantization-aware training epochs (default 3)', intArg('--epochs'))
     .option('--pretrain-epochs <n>', 'full-precision epochs before (zoo names; default 0)', intArg('--pretrain-epochs'))
@@ -357,14 +367,19 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--penalty <weight>', 'FLightNN: weight of the two-term filter penalty (default 0.001)', numArg('--penalty'))
     .option('--seed <n>', 'seed', intArg('--seed'))
     .action(async (o: Record<string, unknown>, cmd: Command) => {
-      const r = await svc(cmd).quantize(
-        {
-          model: o.model as string, scheme: o.scheme as 'lightnn-1', data: o.data as 'mnist' | 'fashion-mnist',
-          ...pick(o, { epochs: 'epochs', pretrainEpochs: 'pretrainEpochs', limit: 'limit', batchSize: 'batchSize', lr: 'learningRate', penalty: 'flightnnPenalty', seed: 'seed' }),
-        },
-        searchHooks(new ProgressBar()),
-      );
-      emit(cmd, r, formatQuantize(r));
+      const schemes = o.scheme as QuantizeRequest['scheme'][];
+      const common = {
+        model: o.model as string, data: o.data as 'mnist' | 'fashion-mnist',
+        ...pick(o, { epochs: 'epochs', pretrainEpochs: 'pretrainEpochs', limit: 'limit', batchSize: 'batchSize', lr: 'learningRate', penalty: 'flightnnPenalty', seed: 'seed' }),
+      };
+      // One scheme prints its run; several print every run and their Pareto front.
+      if (schemes.length === 1) {
+        const r = await svc(cmd).quantize({ ...common, scheme: schemes[0]! }, searchHooks(new ProgressBar()));
+        emit(cmd, r, formatQuantize(r));
+      } else {
+        const r = await svc(cmd).quantizeSweep({ ...common, schemes }, searchHooks(new ProgressBar()));
+        emit(cmd, r, formatQuantizeSweep(r));
+      }
     });
 
   try {

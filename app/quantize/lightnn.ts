@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LabbenchError } from '../api/errors.js';
-import type { QuantizeRequest, QuantizeResult, SearchProgressPoint } from '../api/search.js';
+import type { QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from '../api/search.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { isZooName, zooNetwork } from '../workloads/zoo/index.js';
@@ -16,7 +16,7 @@ import { loadDataset } from '../train/data.js';
 import { train } from '../train/trainer.js';
 import { createIrNet, disposeIrNet, irNetModel, type IrNet, type WeightTransform } from '../prune/ir-net.js';
 import { obtainTrained } from '../prune/trained.js';
-import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, type WeightedLayerUse } from './energy.js';
+import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, paretoFront, type WeightedLayerUse } from './energy.js';
 import { binaryConnectSte, flightnnQuantize, glorotH, lightnnSte, lightnnValues, SCHEMES, type Scheme } from './quantizers.js';
 
 /** LightNN's MNIST test errors (%), the seed's table "Test error results". */
@@ -159,4 +159,18 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
     q?.dispose();
     if (net) disposeIrNet(net);
   }
+}
+
+/**
+ * Every scheme asked, one after another on the same network, data and settings; each is its
+ * own quantize run in the DB (as if run alone), and the sweep adds their Pareto front.
+ */
+export async function runQuantizeSweep(req: QuantizeSweepRequest, deps: QuantizeDeps): Promise<QuantizeSweepResult> {
+  const { schemes, ...rest } = req;
+  if (!schemes.length) throw new LabbenchError('BAD_INPUT', `--scheme needs at least one of ${SCHEMES.join(', ')} (or all)`);
+  for (const s of schemes) if (!SCHEMES.includes(s)) throw new LabbenchError('BAD_INPUT', `--scheme must be one of ${SCHEMES.join(', ')} or all, got ${String(s)}`);
+  if (new Set(schemes).size !== schemes.length) throw new LabbenchError('BAD_INPUT', `--scheme names a scheme twice: ${schemes.join(',')}`);
+  const runs: QuantizeResult[] = [];
+  for (const scheme of schemes) runs.push(await runQuantize({ ...rest, scheme }, deps));
+  return { model: req.model, data: req.data, runs, pareto: paretoFront(runs).map((r) => r.scheme) };
 }
