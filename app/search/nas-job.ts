@@ -70,7 +70,14 @@ export function loadSpnasLut(db: ProfilesDb | undefined, req: Pick<NasRequest, '
   } else {
     throw new LabbenchError('BAD_INPUT', 'nas needs --device ID (a device whose LUT has the spnas-space rows) or --lut FILE');
   }
-  return { label, table: compileSpnasTable(entries) };
+  try {
+    return { label, table: compileSpnasTable(entries) };
+  } catch (e) {
+    if (e instanceof LabbenchError && e.code === 'LUT_NOT_FOUND' && !req.lutFile) {
+      throw new LabbenchError('LUT_NOT_FOUND', `${e.message} of ${label}: profile it first (labbench profile --device ${req.device} --workload spnas-space)`);
+    }
+    throw e;
+  }
 }
 
 function checkRequest(req: NasRequest): void {

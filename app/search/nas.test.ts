@@ -95,6 +95,8 @@ test('labbench nas on the Pixel 1 LUT meets the target, trains the found network
   const noLut = labbench(['nas', '--target-ms', '80', '--data', 'mnist', '--db', db]);
   assert.equal(noLut.status, 2);
   assert.match(noLut.stderr, /--device ID .* or --lut FILE/);
+  const unknown = labbench(['nas', '--device', 'no-such-phone', '--target-ms', '80', '--data', 'mnist', '--db', db]);
+  assert.equal(unknown.status, 2);
 });
 
 test('a search stopped after its first epoch resumes from the checkpoint', { timeout: 600_000 }, async (t) => {
