@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignSeries, nasChoices, progressSeries, pruneCurves, quantizeRows, runLabel } from '../../renderer/src/lib/search-views.js';
+import { alignSeries, nasChoices, progressSeries, pruneCurves, quantizeCurves, quantizeRows, runLabel } from '../../renderer/src/lib/search-views.js';
 import type { PruneResult, SearchRunSummary } from '../../app/api/search.js';
 
 function run(id: number, kind: SearchRunSummary['kind'], extra: Partial<SearchRunSummary> = {}): SearchRunSummary {
@@ -58,5 +58,10 @@ test('quantization: the finished runs of the same network and data, cheapest fir
   const rows = quantizeRows(runs, runs[0]);
   assert.deepEqual(rows.map((r) => [r.run_id, r.scheme, r.accuracy, r.seed_accuracy]), [[3, 'lightnn-1', 0.75, 0.98], [4, 'conventional', 0.9, undefined]]);
   assert.deepEqual(quantizeRows(runs, run(9, 'nas')), []);
+  // lightnn-1 is cheaper but less accurate than conventional: both on the front; a cheaper, better run pushes one off.
+  assert.deepEqual(rows.map((r) => r.pareto), [true, true]);
+  const more = [...runs, q(5, 'binaryconnect', 'mlp', 0.05, 0.1)];
+  assert.deepEqual(quantizeRows(more, more[0]).map((r) => [r.scheme, r.pareto]), [['binaryconnect', true], ['lightnn-1', false], ['conventional', false]]);
+  assert.deepEqual(quantizeCurves(rows).map((c) => c.label), ['this bench', 'Pareto front', 'seed figure']);
   assert.equal(runLabel(runs[1]!), 'mlp · lightnn-1 · mnist');
 });

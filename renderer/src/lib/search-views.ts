@@ -152,6 +152,8 @@ export interface QuantizeRow {
   readonly energy_uj: number;
   readonly ops: QuantizeResult['ops'];
   readonly seed_accuracy?: number;
+  /** On the accuracy-energy Pareto front of these runs: no other run is both cheaper and more accurate. */
+  readonly pareto: boolean;
 }
 
 /** The finished quantization runs of the same network and data as `run`, cheapest first. */
@@ -171,16 +173,27 @@ export function quantizeRows(runs: readonly SearchRunSummary[], run: SearchRunSu
       ops: q.ops,
       ...(q.seed_test_error !== undefined ? { seed_accuracy: 1 - q.seed_test_error } : {}),
     }))
-    .sort((a, b) => a.energy_uj - b.energy_uj || a.run_id - b.run_id);
+    .sort((a, b) => a.energy_uj - b.energy_uj || b.accuracy - a.accuracy || a.run_id - b.run_id)
+    // Cheapest first: a row is on the front when it beats the accuracy of every cheaper row.
+    .reduce<{ rows: QuantizeRow[]; best: number }>(
+      (acc, r) => {
+        const pareto = r.accuracy > acc.best;
+        return { rows: [...acc.rows, { ...r, pareto }], best: pareto ? r.accuracy : acc.best };
+      },
+      { rows: [], best: -Infinity },
+    ).rows;
 }
 
 /**
- * Accuracy against energy per inference: our runs as one curve (cheapest first), and the seed's
+ * Accuracy against energy per inference: our runs as one curve (cheapest first), their Pareto
+ * front where it has more than one point, and the seed's
  * figures for the same schemes at the energy our op count gives them (the seed reports error only).
  */
 export function quantizeCurves(rows: readonly QuantizeRow[]): NamedSeries[] {
   if (!rows.length) return [];
   const series: NamedSeries[] = [{ label: 'this bench', points: rows.map((r) => ({ x: r.energy_uj, y: r.accuracy })) }];
+  const front = rows.filter((r) => r.pareto);
+  if (front.length > 1) series.push({ label: 'Pareto front', points: front.map((r) => ({ x: r.energy_uj, y: r.accuracy })) });
   const seed = rows.filter((r) => r.seed_accuracy !== undefined).map((r) => ({ x: r.energy_uj, y: r.seed_accuracy! }));
   if (seed.length) series.push({ label: 'seed figure', points: seed });
   return series;
