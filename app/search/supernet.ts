@@ -223,7 +223,16 @@ class SuperMbconv {
     if (useB) sum = tf.add(sum, tf.mul(branch(this.b), gE6));
     let y = this.projectBn.apply(sum, training) as tf.Tensor4D;
     if (this.residual) y = tf.add(x, tf.mul(y, gE3));
-    return { y, decision: { gK, gE6, gE3 } };
+    // The runtime term sees the same hard decisions, but its gradient reaches only the
+    // thresholds: through the weights' norms it would shrink the weights of every part it
+    // charges for, and a strong runtime weight then wrecks what the network has learned.
+    const charged = (margin: number, t: tf.Variable): tf.Tensor => hardIndicator(tf.sub(margin, tf.mul(tf.sub(t, t.dataSync()[0]!), this.scale)));
+    const decision: LayerDecision = {
+      gK: kFrozen ? zero : charged(frozen.k, this.tK),
+      gE6: useB ? charged(frozen.e6, this.tE6) : zero,
+      gE3: this.tE3 ? charged(frozen.e3, this.tE3) : tf.scalar(1),
+    };
+    return { y, decision };
   }
 }
 
