@@ -44,7 +44,7 @@ test('prune --metric latency on the emulated phone: budgets met in predicted lat
   // No --out: the nets are still written (to a temp folder) and measured.
   const r = await labbenchAsyncRun(
     ['prune', '--model', 'mnist-2conv', '--budget', '0.4,0.75', '--metric', 'latency', '--device', serial, '--data', 'mnist', '--limit', '300', '--epochs', '1',
-      '--population', '2', '--generations', '1', '--fitness-images', '128', '--fitness-validation', '100', '--no-baselines', '--db', db, '--json'],
+      '--population', '2', '--generations', '1', '--fitness-images', '128', '--fitness-validation', '100', '--finetune-images', '256', '--no-baselines', '--db', db, '--json'],
     env,
   );
   assert.equal(r.status, 0, r.stderr);

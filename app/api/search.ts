@@ -126,6 +126,8 @@ export interface PruneRequest {
   readonly epochs?: number;
   /** Epochs of fine-tuning for each final pruned network (default 1). */
   readonly finetuneEpochs?: number;
+  /** Instead of epochs: fine-tune each final pruned network on this many training images, one pass (a budget knob on slow machines). */
+  readonly finetuneImages?: number;
   /** Images of the short fine-tune in each fitness evaluation (LeGR's tau; default 1,280). */
   readonly fitnessImages?: number;
   /** Validation images that score a candidate (default 1,000). */

@@ -47,7 +47,7 @@ function validate(req: PruneRequest): void {
   if (req.metric !== 'flops' && req.metric !== 'latency') throw new LabbenchError('BAD_INPUT', `--metric must be flops or latency, got ${String(req.metric)}`);
   if (req.metric === 'latency' && !req.device) throw new LabbenchError('BAD_INPUT', '--metric latency needs --device ID (its LUT and models predict the latency)');
   const ints: [string, number | undefined, number][] = [
-    ['epochs', req.epochs, 0], ['finetune-epochs', req.finetuneEpochs, 0], ['population', req.population, 1], ['sample', req.sample, 1],
+    ['epochs', req.epochs, 0], ['finetune-epochs', req.finetuneEpochs, 0], ['finetune-images', req.finetuneImages, 1], ['population', req.population, 1], ['sample', req.sample, 1],
     ['generations', req.generations, 0], ['limit', req.limit, 1], ['batch-size', req.batchSize, 1], ['fitness-images', req.fitnessImages, 1], ['fitness-validation', req.fitnessValidation, 1],
   ];
   for (const [name, v, min] of ints) if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new LabbenchError('BAD_INPUT', `--${name} must be a whole number >= ${min}, got ${v}`);
@@ -151,7 +151,7 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
         const tc = performance.now();
         const cut = m.cut(budget);
         const cutSeconds = (performance.now() - tc) / 1000;
-        const tuned = await finetune(cut.keep, 'epochs', 0, 'test');
+        const tuned = await finetune(cut.keep, req.finetuneImages ?? 'epochs', 0, 'test');
         const size = sizeOf(tuned.pruned.arrays, tuned.pruned.network);
         const total = analyzeNetwork(tuned.pruned.network).total;
         const name = `${network.name}-${m.method}-${budget}`;
