@@ -6,11 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { EmulatedPhone } from './peers/adb-phone/index.js';
 import type { PowerStatsHal } from './peers/adb-phone/power-stats.js';
-import { startAdbServer } from './adb-server.js';
+import { startPhoneRig } from './phone-rig.js';
 import { labbenchAsyncRun } from './cli-helpers.js';
 import { LocalLabService } from '../app/lab-service.js';
 import { openAnyMeter, type PowerSample } from '../app/meters/meter.js';
@@ -19,25 +17,8 @@ import { LabbenchError } from '../app/api/errors.js';
 
 const PHONE_SETTINGS = { runs: 2, maxRuns: 2, innerRuns: 3, warmup: 1, canaryEvery: 0 } as const;
 
-async function rig(t: { after: (fn: () => Promise<void> | void) => void }, hal: PowerStatsHal = 'aidl') {
-  const server = await startAdbServer();
-  const phone = new EmulatedPhone({ seed: 13, timeScale: 1, screenOn: false, charging: true, powerStats: hal });
-  const port = await phone.start();
-  const serial = `127.0.0.1:${port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'labbench-rails-'));
-  const saved = process.env.ANDROID_ADB_SERVER_PORT;
-  process.env.ANDROID_ADB_SERVER_PORT = String(server.port);
-  t.after(async () => {
-    if (saved === undefined) delete process.env.ANDROID_ADB_SERVER_PORT;
-    else process.env.ANDROID_ADB_SERVER_PORT = saved;
-    await phone.stop();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const joiner = new LocalLabService(join(dir, 'join.db'));
-  await joiner.connectPhone(serial);
-  joiner.close();
-  return { server, phone, serial, dir };
+function rig(t: { after: (fn: () => Promise<void> | void) => void }, hal: PowerStatsHal = 'aidl') {
+  return startPhoneRig(t, { seed: 13, timeScale: 1, screenOn: false, charging: true, powerStats: hal }, { prefix: 'labbench-rails-' });
 }
 
 test('profile --meter SERIAL:rails stores per-layer power from the ODPM rails (on USB power: the fuel gauge could not)', async (t) => {

@@ -7,11 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { EmulatedPhone } from './peers/adb-phone/index.js';
 import { MeterEmulator, type EmulatedMeterType } from './peers/meters/meter-emulator.js';
-import { startAdbServer } from './adb-server.js';
+import { startPhoneRig } from './phone-rig.js';
 import { labbenchAsyncRun } from './cli-helpers.js';
 import { LocalLabService } from '../app/lab-service.js';
 import type { ProfileProgress, ProfileResult } from '../app/api/profile.js';
@@ -19,28 +16,12 @@ import type { ProfileProgress, ProfileResult } from '../app/api/profile.js';
 const PHONE_SETTINGS = { runs: 2, maxRuns: 2, innerRuns: 3, warmup: 1, canaryEvery: 0 } as const;
 
 async function rig(t: { after: (fn: () => Promise<void> | void) => void }, type: EmulatedMeterType, garbleRate = 0) {
-  const server = await startAdbServer();
-  const phone = new EmulatedPhone({ seed: 11, timeScale: 1, screenOn: false, charging: false });
-  const port = await phone.start();
-  const serial = `127.0.0.1:${port}`;
-  const meter = new MeterEmulator({ type, seed: 5, load: () => phone.physics.powerW(), faults: { garbleRate } });
+  const held: { meter?: MeterEmulator } = {};
+  const r = await startPhoneRig(t, { seed: 11, timeScale: 1, screenOn: false, charging: false }, { prefix: 'labbench-power-', beforeStop: () => held.meter?.stop() });
+  const { phone } = r;
+  const meter = (held.meter = new MeterEmulator({ type, seed: 5, load: () => phone.physics.powerW(), faults: { garbleRate } }));
   const { hostPath } = await meter.start();
-  const dir = mkdtempSync(join(tmpdir(), 'labbench-power-'));
-  const saved = process.env.ANDROID_ADB_SERVER_PORT;
-  process.env.ANDROID_ADB_SERVER_PORT = String(server.port);
-  t.after(async () => {
-    if (saved === undefined) delete process.env.ANDROID_ADB_SERVER_PORT;
-    else process.env.ANDROID_ADB_SERVER_PORT = saved;
-    await meter.stop();
-    await phone.stop();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  // The service's connect answers once adb lists the phone as a usable device.
-  const joiner = new LocalLabService(join(dir, 'join.db'));
-  await joiner.connectPhone(serial);
-  joiner.close();
-  return { server, phone, serial, meter, hostPath, dir };
+  return { ...r, meter, hostPath };
 }
 
 test('profile --meter PTY:um34c on the phone stores per-layer power and energy; lut show shows them', async (t) => {

@@ -8,34 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { EmulatedPhone } from './peers/adb-phone/index.js';
-import { startAdbServer } from './adb-server.js';
+import { startPhoneRig } from './phone-rig.js';
 import { labbenchAsyncRun } from './cli-helpers.js';
-import { LocalLabService } from '../app/lab-service.js';
 import type { PruneResult } from '../app/api/search.js';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { formatPrune } from '../app/prune/report.js';
 
 test('prune --metric latency on the emulated phone: budgets met in predicted latency, each pruned net measured on the phone', async (t) => {
-  const server = await startAdbServer();
-  const phone = new EmulatedPhone({ seed: 13, timeScale: 0.02, screenOn: false, charging: false });
-  const serial = `127.0.0.1:${await phone.start()}`;
-  const dir = mkdtempSync(join(tmpdir(), 'labbench-prune-lat-'));
-  const saved = process.env.ANDROID_ADB_SERVER_PORT;
-  process.env.ANDROID_ADB_SERVER_PORT = String(server.port);
-  t.after(async () => {
-    if (saved === undefined) delete process.env.ANDROID_ADB_SERVER_PORT;
-    else process.env.ANDROID_ADB_SERVER_PORT = saved;
-    await phone.stop();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const joiner = new LocalLabService(join(dir, 'join.db'));
-  await joiner.connectPhone(serial);
-  joiner.close();
-  const env = { ANDROID_ADB_SERVER_PORT: String(server.port) };
+  const { serial, dir, env } = await startPhoneRig(t, { seed: 13, timeScale: 0.02, screenOn: false, charging: false }, { prefix: 'labbench-prune-lat-' });
   const db = join(dir, 'l.db');
 
   const fit = await labbenchAsyncRun(['fit', '--device', serial, '--db', db, '--sample', '16', '--json'], env);
