@@ -14,6 +14,7 @@ import { LabbenchError } from '../api/errors.js';
 import { registerAllGradients } from './register-gradients.js';
 import type { EngineInfo, EnginePreference } from './types.js';
 import { registerWasmGradients } from './wasm-gradients.js';
+import { registerWasmMatMul } from './wasm-matmul-gradient.js';
 
 export interface EngineOptions {
   /** Threads for the wasm backend (Node's wasm build runs one unless threads are supported). */
@@ -64,6 +65,7 @@ async function tryWasm(threads: number, skipped: string[]): Promise<boolean> {
   try {
     setThreadsCount(threads);
     registerWasmGradients();
+    registerWasmMatMul();
     if (await tf.setBackend('wasm')) return true;
     skipped.push("@tensorflow/tfjs-backend-wasm: backend 'wasm' failed to initialise");
   } catch (e) {
