@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { initEngine } from './engine.js';
 import { Rng } from './rng.js';
-import { rewriteCosts } from './wasm-matmul-gradient.js';
+import { rewriteCosts, WRAPPED_MATMUL_NAME } from './wasm-matmul-gradient.js';
 
 function random(rng: Rng, shape: number[]): Float32Array {
   const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -57,6 +57,10 @@ describe('wasm BatchMatMul with transpose flags matches the cpu backend', () => 
   before(async () => {
     const info = await initEngine('wasm', { threads: 1 });
     assert.equal(info.backend, 'wasm');
+  });
+
+  it('is installed by initEngine', () => {
+    assert.equal(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc.name, WRAPPED_MATMUL_NAME);
   });
 
   it('rank 2 and batched, every flag combination: products and gradients (products only where the batch broadcasts)', () => {

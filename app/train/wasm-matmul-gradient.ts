@@ -93,8 +93,11 @@ function transposedMatMul(temps: Temps, a: TensorInfo, b: TensorInfo, attrs: Mat
   return temps.transpose(temps.product(left, right));
 }
 
+/** The wrapper's function name, by which a test checks that initEngine installed it. */
+export const WRAPPED_MATMUL_NAME = 'batchMatMulExplicitTranspose';
+
 function wrap(original: KernelFunc): KernelFunc {
-  return (args) => {
+  function batchMatMulExplicitTranspose(args: Parameters<KernelFunc>[0]): ReturnType<KernelFunc> {
     const attrs = args.attrs as unknown as MatMulAttrs;
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     if ((!attrs.transposeA && !attrs.transposeB) || a.shape.length < 2 || b.shape.length < 2) return original(args);
@@ -105,7 +108,8 @@ function wrap(original: KernelFunc): KernelFunc {
       temps.abort();
       throw e;
     }
-  };
+  }
+  return batchMatMulExplicitTranspose;
 }
 
 let registered = false;
