@@ -12,6 +12,7 @@ import type { LabService, LutImportResult } from './api/service.js';
 import { openProfilesDb, type ProfilesDb } from '../profiles-db/profiles-db.js';
 import { exportLut, importLut, lutToCsv, serializeLutFile } from '../profiles-db/lut-file.js';
 import { readLutText } from '../profiles-db/importers/read-lut-text.js';
+import type { WorkloadPlan } from './workloads/units.js';
 import { describeLocalCpu, detectNvidiaGpus } from './devices/local-host.js';
 import type { PhoneDeviceInfo } from './api/devices.js';
 import { connectPhone, createAdbClient, listPhones } from './devices/adb/adb-shell.js';
@@ -22,6 +23,7 @@ import type { PowerSample } from './meters/meter.js';
 import type { MeterReading } from './api/meters.js';
 import { runProfileJob } from './profiling/profile-job.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './api/predict.js';
+import { SAMPLER_PREFIX, samplerPlan } from './predict/sampler.js';
 import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWorkload, trainingRows } from './predict/fit-device.js';
 import { MICROBENCH, microbenchPlan } from './predict/microbench.js';
 import { defaultCanaryEvery, openTarget } from './profiling/targets/index.js';
@@ -122,9 +124,13 @@ export class LocalLabService implements LabService {
     const known = db.listDevices().some((d) => d.key === req.device);
     const rows = known ? trainingRows(db, db.resolveDevice(req.device), holdout).rows.length : 0;
     const sample = req.sample ?? 150;
-    if (rows < (req.minRows ?? 80) && sample > 0) await profileFirst(`layer-sample:${sample}`);
+    // An explicit --sample asks for coverage data even when network runs already fill the
+    // LUT: zoo layers alone cluster where the zoo is, and held-out networks fall outside.
+    const sampled = known && sample > 0 && hasAllUnits(db, db.resolveDevice(req.device).id, samplerPlan({ count: sample, seed: 1 }));
+    if (sample > 0 && !sampled && (rows < (req.minRows ?? 80) || req.sample !== undefined)) await profileFirst(`${SAMPLER_PREFIX}:${sample}`);
     const device = db.resolveDevice(req.device);
-    if (!db.lutEntries(device.id).some((e) => microbenchPlan().units.some((u) => u.key === e.key))) await profileFirst(MICROBENCH);
+    // Every peak unit must be there: one of them can share its key with a zoo layer.
+    if (!hasAllUnits(db, device.id, microbenchPlan())) await profileFirst(MICROBENCH);
     const model = fitDeviceModel(db, device, holdout);
     const stored = db.saveModel(device.id, MODEL_KIND, model as unknown as Record<string, unknown>);
     return {
@@ -212,6 +218,12 @@ export class LocalLabService implements LabService {
 }
 
 /** Checks a request's numbers at the door, so every front end rejects the same things. */
+/** Whether the device's LUT holds a row for every unit of `plan` (a run may have measured them, or an import, or another workload sharing a layer). */
+function hasAllUnits(db: ProfilesDb, deviceId: number, plan: WorkloadPlan): boolean {
+  const keys = new Set(db.lutEntries(deviceId).map((e) => e.key));
+  return plan.units.every((u) => keys.has(u.key));
+}
+
 function validateRequest(req: ProfileRequest): void {
   const ints: [string, number | undefined, number][] = [
     ['runs', req.runs, 1],

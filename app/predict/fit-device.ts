@@ -57,7 +57,7 @@ export function trainingRows(db: ProfilesDb, device: DeviceRecord, holdout: read
   return { rows, workloads: [...workloads] };
 }
 
-function peaksFromMicrobench(entries: readonly LutEntry[]): { peak_flops: number; bandwidth: number } | undefined {
+export function peaksFromMicrobench(entries: readonly LutEntry[]): { peak_flops: number; bandwidth: number } | undefined {
   const plan = microbenchPlan();
   const at = (name: string) => {
     const u = plan.units.find((x) => x.layers.includes(name))!;

@@ -8,7 +8,8 @@ import { NetworkBuilder } from '../workloads/builder.js';
 import { layerConfig, layerKey } from '../workloads/units.js';
 import { LabbenchError } from '../api/errors.js';
 import type { LutEntry } from '../api/lut.js';
-import { fitNeuralPower, parseNeuralPowerModel, predictLayer, predictNetwork, type LutRow, type NeuralPowerModel, type TypeModel } from './neuralpower.js';
+import { fitNeuralPower, parseNeuralPowerModel, predictLayer, predictNetwork, RATIO_MARGIN, type LutRow, type NeuralPowerModel, type TypeModel } from './neuralpower.js';
+import { layerFeatures, layerFromConfig } from './features.js';
 import type { PolynomialModel } from './polynomial.js';
 
 const close = (a: number | undefined, b: number, tol = 1e-9): void => {
@@ -155,4 +156,38 @@ test('parseNeuralPowerModel accepts a saved model and refuses others', () => {
   bad({ format: 'something-else' });
   bad({ ...MODEL, version: 2 });
   bad({ ...MODEL, types: { conv: { ops: [] } } });
+});
+
+test('a prediction stays within the efficiency band the training rows showed', () => {
+  // conv: T = FLOPs / 1000 ms, wildly off for big layers; A = FLOPs / 1e6 ms, floor 0.5 ms,
+  // band [0.5, 2] x B with B = A + 0.5.
+  const bounded: NeuralPowerModel = {
+    ...MODEL,
+    types: { ...MODEL.types, conv: { ...typeModel(poly(0, 12, 'flops', 1000)), offset: { ms_per_flop: 1e-6, ms_per_byte: 0, overhead_ms: 0 }, bound: { floor_ms: 0.5, lo: 0.5, hi: 2 } } },
+  };
+  const a = tiny().layers[0]!; // conv, 14080 FLOPs: unbounded 14.08 ms
+  const b = 14080e-6 + 0.5;
+  close(predictLayer(MODEL, a).runtime_ms, 14.08);
+  close(predictLayer(bounded, a).runtime_ms, b * 2 * RATIO_MARGIN);
+  const low: NeuralPowerModel = { ...bounded, types: { ...bounded.types, conv: { ...bounded.types.conv!, runtime: poly(1e-6, 12) } } };
+  close(predictLayer(low, a).runtime_ms, (b * 0.5) / RATIO_MARGIN);
+});
+
+test('fitNeuralPower stores, per type, the analytic estimate and a band holding every training row', () => {
+  const samples = [4, 8, 16, 32, 64, 128].map((out, i) => {
+    const n = new NetworkBuilder(`c${i}`, [8, 16, 16]);
+    n.conv(out, 3, { name: 'c' });
+    const a = analyzeNetwork(n.build()).layers[0]!;
+    return { op: 'conv', config: layerConfig(a, 1), runtime_ms: 0.05 + a.flops / 2e6 };
+  });
+  const m = fitNeuralPower(samples, { analytic: { peak_flops: 4e9, bandwidth: 1e10, overhead_ms: 0 } });
+  const conv = m.types.conv!;
+  assert.ok(conv.offset && conv.bound, 'offset and bound stored');
+  assert.equal(conv.bound.floor_ms, Math.min(...samples.map((s) => s.runtime_ms)));
+  for (const s of samples) {
+    const a = layerFromConfig(s.op, s.config);
+    const f = layerFeatures(a.analyzed, a.batch).values;
+    const ratio = s.runtime_ms / (conv.offset.ms_per_flop * f.flops! + conv.offset.ms_per_byte * f.bytes! + conv.offset.overhead_ms + conv.bound.floor_ms);
+    assert.ok(ratio >= conv.bound.lo - 1e-12 && ratio <= conv.bound.hi + 1e-12, `${ratio} in [${conv.bound.lo}, ${conv.bound.hi}]`);
+  }
 });

@@ -47,9 +47,22 @@ export interface TypeModel {
   readonly n_power: number;
   readonly runtime?: PolynomialModel;
   readonly power?: PolynomialModel;
-  /** Present when `runtime.family` is `log-ratio`. */
+  /** The analytic estimate A of a layer's runtime: a `log-ratio` model divides by it, and every prediction is bounded by it. Always present since the bound; older files have it for `log-ratio` only. */
   readonly offset?: AnalyticOffset;
+  /**
+   * The band of efficiency the training rows showed: with B = A + floor_ms (floor_ms: the
+   * fastest training row, a stand-in for the fixed cost of launching any layer), the
+   * smallest and largest measured runtime / B. A prediction is kept within
+   * [lo / RATIO_MARGIN, hi * RATIO_MARGIN] x B. Why: a layer outside the sampled space meets
+   * a polynomial extrapolated past where it was fitted (overfeat's 113 M-weight classifier,
+   * held out, came out at 190x its measured time), while a device does not leave the band
+   * of efficiency it showed on hundreds of layers by that much.
+   */
+  readonly bound?: { readonly floor_ms: number; readonly lo: number; readonly hi: number };
 }
+
+/** Slack around the training rows' runtime / A band before a prediction is clamped. */
+export const RATIO_MARGIN = 1.5;
 
 export type ModelGroup = LayerType | 'generic';
 
@@ -140,13 +153,16 @@ function fitGroup(group: ModelGroup, bases: readonly BaseFeature[], rows: readon
   } else if (powered.length > 0) {
     count(skipped, `power ${group}: ${powered.length} < ${minSamples} samples`, powered.length);
   }
+  const floorMs = Math.min(...rows.map((r) => r.runtime_ms));
+  const ratios = rows.map((r, i) => r.runtime_ms / (offsets[i]! + floorMs)).filter((x) => Number.isFinite(x) && x > 0);
   return {
     ops,
     n_runtime: rows.length,
     n_power: power ? powered.length : 0,
     runtime,
     ...(power ? { power } : {}),
-    ...(runtime.family === 'log-ratio' ? { offset } : {}),
+    offset,
+    ...(ratios.length ? { bound: { floor_ms: floorMs, lo: Math.min(...ratios), hi: Math.max(...ratios) } } : {}),
   };
 }
 
@@ -199,7 +215,11 @@ function predictFeatures(model: NeuralPowerModel, f: LayerFeatures): LayerPredic
   if (!tm?.runtime) throw new LabbenchError('BAD_INPUT', `NeuralPower model has no runtime model for ${f.type} layers (${f.op}) and no generic one`);
   // A layer with no FLOPs under an offset without byte or fixed terms: keep the ratio defined.
   const offset = tm.offset ? Math.max(offsetMs(tm.offset, f), 1e-9) : undefined;
-  const runtime_ms = predictPolynomial(tm.runtime, f.values, offset);
+  let runtime_ms = predictPolynomial(tm.runtime, f.values, offset);
+  if (tm.offset && tm.bound) {
+    const b = offsetMs(tm.offset, f) + tm.bound.floor_ms;
+    runtime_ms = Math.min(Math.max(runtime_ms, (b * tm.bound.lo) / RATIO_MARGIN), b * tm.bound.hi * RATIO_MARGIN);
+  }
   const pm = own?.power ?? generic?.power;
   return {
     runtime_ms,

@@ -101,3 +101,30 @@ test('constant and duplicate features are dropped; bad targets are refused', () 
   assert.throws(() => fitPolynomial({ ...data, y: data.y.map((v, i) => (i === 3 ? -1 : v)) }), /positive/);
   assert.throws(() => fitPolynomial({ ...data, rows: data.rows.slice(0, 2), y: data.y.slice(0, 2) }), /at least 3/);
 });
+
+test('selection by log error keeps predictions centred; selection by RMSPE shrinks them', () => {
+  // Runtimes spanning decades with 30 % multiplicative noise, as layers of a device are.
+  const u = mulberry32(11);
+  const g = gaussian(u);
+  const make = (n: number): PolynomialData => {
+    const rows: Record<string, number>[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = Object.fromEntries(names.map((k) => [k, Math.exp(3 * u())]));
+      rows.push(r);
+      y.push(0.01 * r.a! * r.b! * Math.exp(0.3 * g()));
+    }
+    return { bases, specials: [], rows, y };
+  };
+  const train = make(150);
+  const test = make(400);
+  const logBias = (criterion: 'log' | 'rmspe'): number => {
+    const m = fitPolynomial(train, { criterion, families: ['relative', 'log'] });
+    const lr = test.rows.map((r, i) => Math.log(predictPolynomial(m, r) / test.y[i]!)).sort((a, b) => a - b);
+    return lr[lr.length >> 1]!;
+  };
+  const byLog = logBias('log');
+  const byRmspe = logBias('rmspe');
+  assert.ok(Math.abs(byLog) < 0.08, `median log(predicted / actual) by log error: ${byLog.toFixed(3)}`);
+  assert.ok(byRmspe < byLog - 0.05, `by RMSPE ${byRmspe.toFixed(3)} should sit below by log ${byLog.toFixed(3)}`);
+});

@@ -2,9 +2,10 @@
  * NeuralPower's layer-level regression: a sparse polynomial of degree K over a layer's
  * base features plus "special" terms (FLOPs, bytes, their logs), fit by the lasso, with
  * the degree, the L1 strength and the target transform chosen by k-fold cross-validation
- * on RMSPE, the talk's metric.
+ * (on the RMS of the log error by default, see `criterion`; RMSPE, the talk's metric, is
+ * reported either way).
  *
- * Target transforms ("families"), all judged by the same CV RMSPE on the original scale:
+ * Target transforms ("families"), all judged by the same CV criterion on the original scale:
  * - `log`:       log T over log-transformed bases. Errors become relative errors, and a
  *                degree-1 model is already a power law (T ~ cin^a cout^b k^c ...).
  * - `log-ratio`: log(T / A) over log bases, where A is an analytic estimate supplied per
@@ -22,7 +23,7 @@
  *
  * Selection: one fold assignment (seeded) for every candidate; per fold the lasso path is
  * solved on the other folds' moments and scored on the held-out rows, back on the original
- * scale; RMSPE pooled over all held-out rows. The best family is kept, and within it the
+ * scale; the criterion pooled over all held-out rows. The best family is kept, and within it the
  * lowest degree, then the strongest penalty, within one standard error of the best (the
  * usual 1-SE rule). The chosen candidate is refit on all rows. Column standardization and
  * the dropping of constant columns use all rows (no targets involved, except the 1 / T^2
@@ -81,6 +82,14 @@ export interface PolynomialFitOptions {
    */
   readonly oneStandardError?: boolean;
   /**
+   * What CV minimizes when it picks family, degree and lambda. `log` (default): the RMS of
+   * ln(predicted / actual), symmetric in over- and underprediction. `rmspe`: the talk's
+   * metric; it penalizes overpredicting a small layer more than underpredicting it (an error
+   * of -100% is its worst, +100% is not), so it picks shrunken models whose predictions sit
+   * low, and a network's sum of layers inherits that bias. RMSPE is reported either way.
+   */
+  readonly criterion?: 'log' | 'rmspe';
+  /**
    * Solver settings. Default { tol: 1e-6, maxSweeps: 200 }: looser than lasso.ts's own
    * defaults, because polynomial columns are strongly collinear (in log space out_h is
    * in_h / stride, log_flops a sum of log bases) and coordinate descent crawls there; the
@@ -133,6 +142,7 @@ export interface PolynomialModel {
   /** Smallest and largest training target; predictions are floored at min / 10. */
   readonly target_range: readonly [number, number];
   /** CV error of the chosen candidate (pooled over held-out rows, original scale). */
+  /** se_pct: standard error over the folds of the selection criterion (x100; a log error is about a relative one). */
   readonly cv: { readonly folds: number; readonly n: number; readonly rmspe_pct: number; readonly rmse: number; readonly se_pct: number };
   /** Every family x degree tried, at its best lambda: why this one was chosen. */
   readonly candidates: readonly CandidateSummary[];
@@ -323,8 +333,11 @@ function backTransform(family: Family, v: number, offset: number | undefined): n
 interface CandidateStats {
   sqPct: number;
   sqErr: number;
+  sqLog: number;
   nnz: number;
   foldPct: number[];
+  /** Per fold: squared errors of the selection criterion. */
+  foldCrit: number[];
   foldN: number[];
   valid: boolean;
 }
@@ -354,6 +367,7 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
   const yMin = data.y.reduce((a, b) => Math.min(a, b), Infinity);
   const yMax = data.y.reduce((a, b) => Math.max(a, b), -Infinity);
   const floor = yMin / 10;
+  const byLog = (opts.criterion ?? 'log') === 'log';
 
   interface Trial {
     design: Design;
@@ -374,7 +388,7 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
     const famTrials: Trial[] = degrees.map((degree) => {
       const cols = design.degree.flatMap((d, j) => (d <= degree ? [j] : []));
       const lambdas = cols.length ? lambdaGrid(lambdaMax(total.centered(cols)), lambdaCount, minRatio) : [0];
-      const stats = lambdas.map(() => ({ sqPct: 0, sqErr: 0, nnz: 0, foldPct: new Array<number>(k).fill(0), foldN: new Array<number>(k).fill(0), valid: true }));
+      const stats = lambdas.map(() => ({ sqPct: 0, sqErr: 0, sqLog: 0, nnz: 0, foldPct: new Array<number>(k).fill(0), foldCrit: new Array<number>(k).fill(0), foldN: new Array<number>(k).fill(0), valid: true }));
       return { design, total, degree, cols, lambdas, stats };
     });
     for (let f = 0; f < k; f++) {
@@ -389,7 +403,7 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
         let foldBestL = 0;
         const score = (l: number, beta: ArrayLike<number>, mx: ArrayLike<number>, my: number): boolean => {
           const st = trial.stats[l]!;
-          const before = st.foldPct[f]!;
+          const before = st.foldCrit[f]!;
           let nnz = 0;
           for (let j = 0; j < cols.length; j++) if (beta[j] !== 0) nnz++;
           st.nnz += nnz / k;
@@ -402,12 +416,15 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
             const pred = Math.max(backTransform(family, v, data.offset?.[i]), floor);
             const y = data.y[i]!;
             const pct = (pred - y) / y;
+            const lr = Math.log(pred / y);
             st.sqPct += pct * pct;
             st.sqErr += (pred - y) * (pred - y);
+            st.sqLog += lr * lr;
             st.foldPct[f]! += pct * pct;
+            st.foldCrit[f]! += byLog ? lr * lr : pct * pct;
             st.foldN[f]! += 1;
           }
-          const err = st.foldPct[f]! - before;
+          const err = st.foldCrit[f]! - before;
           if (err < foldBest) {
             foldBest = err;
             foldBestL = l;
@@ -431,6 +448,8 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
     trial: Trial;
     l: number;
     rmspe: number;
+    /** The selection criterion's RMS and the standard error of its fold means. */
+    crit: number;
     se: number;
     rmse: number;
   }
@@ -439,19 +458,20 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
     trial.stats.forEach((st, l) => {
       if (!st.valid) return;
       const rmspe = Math.sqrt(st.sqPct / n);
-      const foldErr = st.foldPct.map((s, f) => Math.sqrt(s / Math.max(st.foldN[f]!, 1)));
+      const crit = Math.sqrt((byLog ? st.sqLog : st.sqPct) / n);
+      const foldErr = st.foldCrit.map((s, f) => Math.sqrt(s / Math.max(st.foldN[f]!, 1)));
       const mean = foldErr.reduce((a, b) => a + b, 0) / k;
       const sd = Math.sqrt(foldErr.reduce((a, e) => a + (e - mean) * (e - mean), 0) / Math.max(k - 1, 1));
-      if (Number.isFinite(rmspe)) cands.push({ trial, l, rmspe, se: sd / Math.sqrt(k), rmse: Math.sqrt(st.sqErr / n) });
+      if (Number.isFinite(crit) && Number.isFinite(rmspe)) cands.push({ trial, l, rmspe, crit, se: sd / Math.sqrt(k), rmse: Math.sqrt(st.sqErr / n) });
     });
   }
   if (cands.length === 0) throw new Error('fitPolynomial: no candidate gave a finite CV error');
-  const best = cands.reduce((a, b) => (b.rmspe < a.rmspe ? b : a));
+  const best = cands.reduce((a, b) => (b.crit < a.crit ? b : a));
   let chosen = best;
   if (opts.oneStandardError ?? true) {
-    const limit = best.rmspe + best.se;
+    const limit = best.crit + best.se;
     chosen = cands
-      .filter((c) => c.trial.design.family === best.trial.design.family && c.rmspe <= limit)
+      .filter((c) => c.trial.design.family === best.trial.design.family && c.crit <= limit)
       .reduce((a, b) => (b.trial.degree < a.trial.degree || (b.trial.degree === a.trial.degree && b.l < a.l) ? b : a));
   }
 
@@ -476,7 +496,7 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
   }
   const candidates: CandidateSummary[] = trials.map((tr) => {
     const mine = cands.filter((c) => c.trial === tr);
-    const b = mine.length ? mine.reduce((a, c) => (c.rmspe < a.rmspe ? c : a)) : undefined;
+    const b = mine.length ? mine.reduce((a, c) => (c.crit < a.crit ? c : a)) : undefined;
     return {
       family: tr.design.family,
       degree: tr.degree,

@@ -52,8 +52,14 @@ function drawLayer(r: () => number): { layer: LayerSpec; input: Shape; inputs: n
       const kernel = pick(r, [3, 3, 5, 7]);
       return { layer: { op: 'dwconv', kernel, stride: pick(r, [1, 1, 2]), pad: Math.floor(kernel / 2), bias: false }, input: fmap, inputs: 1 };
     }
-    case 'fc':
-      return { layer: { op: 'fc', out: logUniformInt(r, 10, 4096), bias: true }, input: [logUniformInt(r, 64, 9216)], inputs: 1 };
+    case 'fc': {
+      // Weights log-uniform from 1 K to 120 M (the MAC cap): the product of two log-uniform
+      // widths piles up in the middle and left the big, memory-bound classifier layers
+      // (weights past the caches cost 2-4x more per weight here) with no samples.
+      const params = logUniformInt(r, 1e3, 1.2e8);
+      const cin = Math.min(Math.max(Math.round(Math.sqrt(params) * Math.exp((r() - 0.5) * 2)), 16), 36864);
+      return { layer: { op: 'fc', out: Math.max(2, Math.round(params / cin)), bias: true }, input: [cin], inputs: 1 };
+    }
     case 'maxpool':
     case 'avgpool': {
       const kernel = pick(r, [2, 3]);
