@@ -4,7 +4,10 @@
  * and (b) the profiling overhead: wall time of building the LUT over the device time
  * measured (kernels of measured runs). Both are ratios measured within the same run, so
  * they compare across machines. `--json` prints one JSON document; `--quick` uses smaller
- * inputs; `--only a,b` picks networks.
+ * inputs; `--only a,b` picks networks. NeuralPower is then fitted with vgg13 and
+ * mobilenetv2 held out, and once per network with only that network held out (leave one
+ * out; `--no-loo` skips it): each network's end-to-end time predicted from a fit that never
+ * saw its layers.
  *
  * Then the phone: spnas-space profiled on the emulated phone behind the real adb server;
  * the figure is the wall time over the device time the phone reported (the cost of
@@ -64,6 +67,8 @@ const results = [];
 /** Held out of the NeuralPower fit, so their prediction error says how the models generalize. */
 const HOLDOUT = ['vgg13', 'mobilenetv2'];
 let accuracy: Awaited<ReturnType<LocalLabService['reportAccuracy']>> | undefined;
+/** Leave one network out: each profiled network predicted by a fit that never saw its layers. */
+const leaveOneOut: { network: string; actual_ms: number; neuralpower_pct: number; analytic_pct: number }[] = [];
 try {
   for (const c of CASES) {
     if (only && !only.includes(c.workload)) continue;
@@ -88,8 +93,18 @@ try {
   const holdout = HOLDOUT.filter((w) => profiled.includes(w));
   if (!args.includes('--no-predict') && profiled.length >= 3 && holdout.length) {
     if (!json) process.stderr.write(`fitting NeuralPower (holding out ${holdout.join(', ')})...\n`);
-    await service.fit({ device: 'local', holdout, sample: quick ? 80 : 200 });
+    const sample = quick ? 80 : 200;
+    await service.fit({ device: 'local', holdout, sample });
     accuracy = await service.reportAccuracy('local');
+    if (!args.includes('--no-loo')) {
+      if (!json) process.stderr.write(`leave-one-network-out: ${profiled.length} fits...
+`);
+      for (const w of profiled) {
+        await service.fit({ device: 'local', holdout: [w], sample });
+        const row = (await service.reportAccuracy('local')).networks.rows.find((r) => r.network.split('@')[0] === w);
+        if (row) leaveOneOut.push({ network: row.network, actual_ms: row.actual, neuralpower_pct: row.error_pct.neuralpower ?? NaN, analytic_pct: row.error_pct.analytic ?? NaN });
+      }
+    }
   }
 } finally {
   service.close();
@@ -106,7 +121,7 @@ const train = args.includes('--no-train') || (only && !only.includes('train')) ?
 const mnistTable = args.includes('--no-mnist-table') || (only && !only.includes('mnist-table')) ? undefined : await benchMnistTable(quick, args.includes('--mnist-3hidden'), (l) => void (json || process.stderr.write(`${l}\n`)));
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, leave_one_out: leaveOneOut, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -116,6 +131,11 @@ if (json) {
   }
   process.stdout.write(`${doc.machine.cpu}, ${doc.machine.cores} cores, onnxruntime ${doc.machine.onnxruntime}, 1 thread, graph optimization disabled\n${table(rows)}\n`);
   if (accuracy) process.stdout.write(`\n${formatAccuracy(accuracy)}\n`);
+  if (leaveOneOut.length) {
+    const within = leaveOneOut.filter((r) => Math.abs(r.neuralpower_pct) <= 10).length;
+    const lrows = [['NETWORK (fit without it)', 'MEASURED ms', 'NEURALPOWER %', 'ANALYTIC %'], ...leaveOneOut.map((r) => [r.network, r.actual_ms.toFixed(2), r.neuralpower_pct.toFixed(1), r.analytic_pct.toFixed(1)])];
+    process.stdout.write(`\nleave one network out (model only, learned gap applied): ${within}/${leaveOneOut.length} within 10 %\n${table(lrows)}\n`);
+  }
   process.stdout.write(
     `\nspnas-space latency prediction from the Pixel 1 LUT: ${(predictionThroughput.networks_per_s / 1e6).toFixed(1)} M networks/s (${predictionThroughput.networks} random architectures)\n`,
   );

@@ -4,9 +4,9 @@ export interface FitRequest {
   readonly device: string;
   /** Workloads whose layers are kept out of the fit, to measure accuracy on them. */
   readonly holdout?: readonly string[];
-  /** Sampled layer configurations to profile first: when given, once per count even if the LUT is full; when absent, 150 only if the device has too few rows; 0: never. */
+  /** Sampled layer configurations (coverage of the feature space) profiled before the first fit that lacks them (default 150; 0: never). */
   readonly sample?: number;
-  /** Rows below which the sampler runs (default 80). */
+  /** When given, the sample is profiled only if the device has fewer LUT rows than this. */
   readonly minRows?: number;
 }
 

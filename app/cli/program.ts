@@ -170,11 +170,11 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
 
   program
     .command('fit')
-    .description("fit NeuralPower layer models (and the analytic baseline) from a device's LUT; profiles a layer sample first when the LUT is thin")
+    .description("fit NeuralPower layer models (and the analytic baseline) from a device's LUT; profiles a layer sample first (once per device) so the models cover layers the zoo lacks")
     .requiredOption('--device <id>', 'device id')
     .option('--holdout <workloads>', 'comma-separated workloads kept out of the fit, to measure accuracy on them')
-    .option('--sample <n>', 'layer configurations to profile: given, they are profiled once even when the LUT is full (default: 150, only when the LUT is thin; 0: never)', intArg('--sample'))
-    .option('--min-rows <n>', 'rows below which the sample is profiled (default 80)', intArg('--min-rows'))
+    .option('--sample <n>', 'sampled layer configurations that cover the feature space, profiled once before fitting (default 150; 0: never)', intArg('--sample'))
+    .option('--min-rows <n>', 'profile the sample only when the LUT has fewer rows than this', intArg('--min-rows'))
     .action(async (o: { device: string; holdout?: string; sample?: number; minRows?: number }, cmd: Command) => {
       const bar = new ProgressBar();
       const r = await svc(cmd).fit(
