@@ -25,7 +25,7 @@ import { train } from '../train/trainer.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { Dataset, EpochReport } from '../train/types.js';
 import { choiceName, fitToBand, randomArchitectures, toSpnasChoices, uniformArchitecture, type Architecture } from './architecture.js';
-import { ChildNet, Supernet, type ProxyShape } from './supernet.js';
+import { ChildNet, Supernet, type ProxyShape, type Settlement } from './supernet.js';
 
 export interface NasHooks {
   onProgress?(p: NasProgress): void;
@@ -159,6 +159,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
       const meta = loadCheckpoint(ckpt, supernet.named);
       startEpoch = Number(meta.epoch ?? 0);
       supernet.lambda = Number(meta.lambda ?? 1);
+      if (meta.settlement) supernet.restoreSettlement(meta.settlement as Settlement);
       finished = finishedAtStart = startEpoch;
     }
     if (startEpoch < o.epochs) {
@@ -175,7 +176,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
           const state = supernet.state();
           const ms = spnasLatency(lut.table, state.architecture);
           mkdirSync(dirname(ckpt), { recursive: true });
-          saveCheckpoint(ckpt, supernet.named, { epoch: r.epoch + 1, lambda: supernet.lambda });
+          saveCheckpoint(ckpt, supernet.named, { epoch: r.epoch + 1, lambda: supernet.lambda, settlement: supernet.settlement() });
           report({
             phase: 'search',
             epoch: r.epoch + 1,

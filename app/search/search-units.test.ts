@@ -6,12 +6,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import { registerAllGradients } from '../train/register-gradients.js';
 import { pixel1LutPath } from '../../test/cli-helpers.js';
 import { readLutText } from '../../profiles-db/importers/read-lut-text.js';
-import { compileSpnasTable, SKIP, spnasLatency } from '../predict/spnas-lut.js';
+import { compileSpnasTable, SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
 import { SPNAS_LAYERS } from '../workloads/zoo/spnas-space.js';
 import { hardIndicator } from './indicator.js';
 import { layerRuntime, networkRuntime, runtimePenalty } from './latency-term.js';
 import { planWorkload, spnasWorkloadName } from '../workloads/plan.js';
 import { allowedChoices, choiceName, fitToBand, parseChoice, randomArchitectures, uniformArchitecture } from './architecture.js';
+import { DEFAULT_THRESHOLD_SCALE, Supernet, type Settlement } from './supernet.js';
 
 const pixel1 = compileSpnasTable(readLutText(readFileSync(pixel1LutPath(), 'utf8'), 'pixel1').entries);
 
@@ -96,4 +97,52 @@ test('a found architecture is a workload that profile and predict take', () => {
   assert.ok(![...blocks].some((b) => b?.startsWith('L2-')), 'a skipped layer has no block');
   assert.throws(() => planWorkload('spnas:k7e3'), /'k7e3' is not a spnas-space choice/);
   assert.throws(() => planWorkload(spnasWorkloadName(['skip', ...choices.slice(1)])), /layer 0 .* cannot be skipped/);
+});
+
+/** A synthetic device: every layer costs `costs[choice]` ms, nothing fixed. */
+function flatTable(costs: readonly [number, number, number, number, number]): SpnasLatencyTable {
+  const cells = new Float64Array(SPNAS_LAYERS.length * (SKIP + 1));
+  SPNAS_LAYERS.forEach((l) => costs.forEach((c, i) => (cells[l.index * (SKIP + 1) + i] = i === SKIP && !l.residual ? NaN : c)));
+  return { cells, fixed_ms: 0, resolution: 224 };
+}
+
+test('decisions held inside the band settle; a settled net computes what the live one did, with no gradient to its thresholds', () => {
+  const shape = { input: [8, 8, 1] as const, classes: 10, width: 0.125, seed: 2, settlePatience: 3 };
+  const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
+  // Every layer costs 1 ms whatever it chooses: 22 ms is inside the band of a 22.5 ms target.
+  const net = new Supernet(shape, flatTable([1, 1, 1, 1, 1]), 22.5);
+  // Rings half a unit under their thresholds (margin 1 - 1.5): off, but still searched (a masked 5x5).
+  net.layers.forEach((l) => l.tK.assign(tf.add(l.tK, 1.5 / DEFAULT_THRESHOLD_SCALE)));
+  const live = net.forward(x, false);
+  assert.deepEqual(net.state().architecture.map(choiceName), SPNAS_LAYERS.map(() => 'k3e6'));
+  net.afterStep();
+  net.afterStep();
+  assert.equal(net.settledCount().settled, 0, 'not before the patience has passed');
+  net.afterStep();
+  const { settled, parts } = net.settledCount();
+  assert.equal(settled, parts);
+  assert.ok(net.layers.every((l) => l.status.k === 'off' && l.status.e6 === 'on' && (!l.residual || l.status.e3 === 'on')));
+  assert.deepEqual(net.state().architecture.map(choiceName), SPNAS_LAYERS.map(() => 'k3e6'));
+  // Settled off, the ring is a true 3x3 kernel: the same outputs as the masked 5x5.
+  const after = net.forward(x, false);
+  assert.ok(tf.max(tf.abs(tf.sub(live, after))).dataSync()[0]! < 1e-4);
+  const thresholds = net.layers.flatMap((l) => [l.tK, l.tE6, ...(l.tE3 ? [l.tE3] : [])]);
+  const { grads } = tf.variableGrads(() => tf.add(tf.sum(net.forward(x, true)), net.extraLoss()) as tf.Scalar, [...thresholds, net.layers[0]!.a.dwW]);
+  assert.ok(grads[net.layers[0]!.a.dwW.name], 'the weights still learn');
+  assert.ok(thresholds.every((t) => !grads[t.name] || tf.max(tf.abs(grads[t.name]!)).dataSync()[0] === 0), 'settled thresholds get no gradient');
+
+  // The settling travels with a checkpoint.
+  const copy = new Supernet(shape, flatTable([1, 1, 1, 1, 1]), 22.5);
+  copy.restoreSettlement(JSON.parse(JSON.stringify(net.settlement())) as Settlement);
+  assert.deepEqual(copy.settledCount(), { settled, parts });
+  assert.throws(() => copy.restoreSettlement({ status: [], stable: [], last: [] }), /settling does not match/);
+  copy.dispose();
+
+  // Outside the band nothing settles, however long a decision holds.
+  const over = new Supernet(shape, flatTable([1, 1, 1, 1, 1]), 15);
+  for (let i = 0; i < 5; i++) over.afterStep();
+  assert.equal(over.settledCount().settled, 0);
+  assert.ok(over.lambda > 1, 'the runtime weight grows outside the band');
+  over.dispose();
+  net.dispose();
 });

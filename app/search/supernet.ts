@@ -7,7 +7,9 @@
  *   norm passes a trainable threshold; the expanded channels in two groups, the second half
  *   (expansion 6) used when its norm passes another, and on residual layers the first half
  *   too (else the layer is skipped). One path, no parallel branches: the cost of training it
- *   is about that of training one network.
+ *   is about that of training one network. Decisions that have held inside the latency band
+ *   settle (DEFAULT_SETTLE_PATIENCE) and are no longer searched: a settled part costs what it
+ *   costs in the network chosen, so the supernet's steps shrink to the found network's.
  * - `ChildNet`: one fixed architecture of the space, built at its real sizes (a 3x3 kernel
  *   is a 3x3 kernel), to train the found network and the baselines on the same footing.
  *
@@ -16,6 +18,7 @@
  * network leave a map larger than 1x1 for the 5x5 ring to see.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { LabbenchError } from '../api/errors.js';
 import { SPNAS_LAYERS, SPNAS_OPTIONS } from '../workloads/zoo/spnas-space.js';
 import { SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
 import type { TrainableModel } from '../train/types.js';
@@ -33,6 +36,8 @@ export interface ProxyShape {
   readonly seed: number;
   /** How much faster than a weight a threshold moves per optimizer step (default 20). */
   readonly thresholdScale?: number;
+  /** Steps a decision must hold inside the band before it settles (default DEFAULT_SETTLE_PATIENCE). */
+  readonly settlePatience?: number;
 }
 
 const STEM = 32;
@@ -112,15 +117,47 @@ function ringMask(): tf.Tensor4D {
 
 /**
  * Below this log margin (mean square about e^2 = 7x under the threshold) a part that is off
- * is frozen: its sigmoid gradient is down to a tenth of its peak, so the part is neither
- * computed nor charged, and the search then costs about what the network it is settling on
- * costs. A frozen part's weights and threshold get no gradient, so it stays frozen (and a
- * resumed run freezes the same parts).
+ * is settled off at once: its sigmoid gradient is down to a tenth of its peak, so the part is
+ * neither computed nor charged any more.
  */
 export const FREEZE_MARGIN = -2;
 
+/**
+ * Settling: a part whose hard decision has not changed for this many consecutive optimizer
+ * steps, all of them with the network's latency inside the band, is settled at that
+ * decision. Inside the band the runtime term is zero, so what could still flip the part is
+ * the cross-entropy's pull through the indicator; after this many steps without a flip the
+ * search has made up its mind about it. A settled part is no longer searched: off, it is not
+ * computed (a 3x3 kernel instead of a masked 5x5, no second expansion group, or no layer);
+ * on, it is computed without its indicator. Once every part has settled the supernet is the
+ * chosen network and a search step costs what the found network's step costs.
+ */
+export const DEFAULT_SETTLE_PATIENCE = 16;
+
 const LAMBDA_GROWTH = 1.05;
 const LAMBDA_MAX = 1e4;
+
+/** One searched decision of a layer: the 5x5 ring, expansion 6 (group B), expansion 3 vs skip. */
+const PARTS = ['k', 'e6', 'e3'] as const;
+type Part = (typeof PARTS)[number];
+/** 'live': decided by its margin at every step; 'on' / 'off': settled. */
+export type PartStatus = 'live' | 'on' | 'off';
+
+/** What a step needs of one layer, read in one batch with every other layer's. */
+interface LayerValues {
+  /** Log margins; e3 is Infinity on a layer that cannot be skipped. k with and without group B's ring (see marginOf). */
+  readonly kAB: number;
+  readonly kA: number;
+  readonly e6: number;
+  readonly e3: number;
+  /** The thresholds' stored values. */
+  readonly tK: number;
+  readonly tE6: number;
+  readonly tE3: number;
+}
+
+/** How many numbers valueTensors hands over per layer. */
+const VALUES_PER_LAYER = 7;
 
 /** One channel group of the expanded layer: expansion 3 is group A, expansion 6 adds group B. */
 interface Group {
@@ -141,6 +178,8 @@ class SuperMbconv {
   readonly tE3: tf.Variable | undefined;
   readonly residual: boolean;
   readonly stride: number;
+  /** Whether each decision is still searched; a layer that cannot be skipped has e3 settled on. */
+  readonly status: Record<Part, PartStatus>;
 
   constructor(f: WeightFactory, readonly index: number, width: number, private readonly ring: tf.Tensor4D, private readonly scale: number) {
     const l = SPNAS_LAYERS[index]!;
@@ -149,6 +188,7 @@ class SuperMbconv {
     const half = cin * 3;
     this.residual = l.residual;
     this.stride = l.stride;
+    this.status = { k: 'live', e6: 'live', e3: l.residual ? 'live' : 'on' };
     const group = (g: string): Group => ({
       expandW: f.he([1, 1, cin, half], cin, `L${index}_expand_${g}`),
       expandBn: f.bn(half, `L${index}_expand_bn_${g}`),
@@ -184,53 +224,80 @@ class SuperMbconv {
    * their group's inner 3x3 only, since through the ring they would be coupled to the kernel
    * decision (a costly expansion would then drop a free 5x5 ring).
    */
-  margins(withB = true): { k: tf.Tensor; e6: tf.Tensor; e3: tf.Tensor | undefined } {
+  private marginK(withB: boolean): tf.Tensor {
     const ring = withB ? tf.concat([this.ringOf(this.a.dwW), this.ringOf(this.b.dwW)], 2) : this.ringOf(this.a.dwW);
-    const k = tf.sub(logMeanSquare(ring), tf.mul(this.tK, this.scale));
-    const e6 = tf.sub(logMeanSquare(this.innerOf(this.b.dwW)), tf.mul(this.tE6, this.scale));
-    const e3 = this.tE3 ? tf.sub(logMeanSquare(this.innerOf(this.a.dwW)), tf.mul(this.tE3, this.scale)) : undefined;
-    return { k, e6, e3 };
+    return tf.sub(logMeanSquare(ring), tf.mul(this.tK, this.scale));
   }
 
-  /** Margins as numbers (outside the tape). */
-  marginValues(): { k: number; e6: number; e3: number } {
-    return tf.tidy(() => {
-      const e6 = tf.sub(logMeanSquare(this.innerOf(this.b.dwW)), tf.mul(this.tE6, this.scale)).dataSync()[0]!;
-      const m = this.margins(e6 > FREEZE_MARGIN);
-      return { k: m.k.dataSync()[0]!, e6, e3: m.e3 ? m.e3.dataSync()[0]! : Infinity };
-    });
+  private marginE6(): tf.Tensor {
+    return tf.sub(logMeanSquare(this.innerOf(this.b.dwW)), tf.mul(this.tE6, this.scale));
   }
 
-  apply(x: tf.Tensor4D, training: boolean): { y: tf.Tensor4D; decision: LayerDecision } {
-    const frozen = this.marginValues();
+  private marginE3(t: tf.Variable): tf.Tensor {
+    return tf.sub(logMeanSquare(this.innerOf(this.a.dwW)), tf.mul(t, this.scale));
+  }
+
+  /** Scalars for one batched read: k with group B's ring, k without it, e6, e3, and the three thresholds. */
+  valueTensors(): tf.Tensor[] {
+    const none = tf.scalar(0);
+    return [this.marginK(true), this.marginK(false), this.marginE6(), this.tE3 ? this.marginE3(this.tE3) : none, this.tK, this.tE6, this.tE3 ?? none];
+  }
+
+  /** This layer's values out of a batched read (see valueTensors). */
+  valuesAt(flat: ArrayLike<number>, at: number): LayerValues {
+    const v = (i: number): number => flat[at + i] as number;
+    return { kAB: v(0), kA: v(1), e6: v(2), e3: this.tE3 ? v(3) : Infinity, tK: v(4), tE6: v(5), tE3: v(6) };
+  }
+
+  /** A part's margin; the kernel's over the rings of the groups in use. */
+  marginOf(part: Part, v: LayerValues): number {
+    if (part === 'k') return this.status.e6 === 'off' ? v.kA : v.kAB;
+    return v[part];
+  }
+
+  /** The hard decision of a part: settled, or its margin's sign. */
+  uses(part: Part, v: LayerValues): boolean {
+    const s = this.status[part];
+    return s === 'live' ? this.marginOf(part, v) > 0 : s === 'on';
+  }
+
+  apply(x: tf.Tensor4D, training: boolean, v: LayerValues): { y: tf.Tensor4D; decision: LayerDecision } {
     const zero = tf.scalar(0);
-    if (frozen.e3 < FREEZE_MARGIN) return { y: x, decision: { gK: zero, gE6: zero, gE3: zero } };
-    const useB = frozen.e6 >= FREEZE_MARGIN;
-    const m = this.margins(useB);
-    const gE3 = m.e3 ? hardIndicator(m.e3) : tf.scalar(1);
-    const gE6 = useB ? hardIndicator(m.e6) : zero;
-    const kFrozen = frozen.k < FREEZE_MARGIN;
-    const gK = kFrozen ? zero : hardIndicator(m.k);
+    const one = tf.scalar(1);
+    const { k: sK, e6: sE6, e3: sE3 } = this.status;
+    if (sE3 === 'off') return { y: x, decision: { gK: zero, gE6: zero, gE3: zero } };
+    const useB = sE6 !== 'off';
+    const gate = (s: PartStatus, margin: () => tf.Tensor): tf.Tensor => (s === 'live' ? hardIndicator(margin()) : s === 'on' ? one : zero);
+    const gE3 = gate(sE3, () => this.marginE3(this.tE3!));
+    const gE6 = gate(sE6, () => this.marginE6());
+    const gK = gate(sK, () => this.marginK(useB));
     const branch = (g: Group): tf.Tensor4D => {
-      // A frozen ring: a true 3x3 depthwise, cheaper than a 5x5 of zeros.
-      const ring = this.ringOf(g.dwW);
-      const kernel = kFrozen ? this.innerOf(g.dwW) : tf.add(tf.sub(g.dwW, ring), tf.mul(ring, gK));
+      // A settled kernel is a plain 3x3 or 5x5: cheaper than a 5x5 with a masked ring.
+      let kernel: tf.Tensor;
+      if (sK === 'off') kernel = this.innerOf(g.dwW);
+      else if (sK === 'on') kernel = g.dwW;
+      else {
+        const ring = this.ringOf(g.dwW);
+        kernel = tf.add(tf.sub(g.dwW, ring), tf.mul(ring, gK));
+      }
       let h = tf.relu(g.expandBn.apply(tf.conv2d(x, g.expandW as tf.Tensor4D, 1, 'same'), training)) as tf.Tensor4D;
       h = tf.relu(g.dwBn.apply(tf.depthwiseConv2d(h, kernel as tf.Tensor4D, this.stride, 'same'), training)) as tf.Tensor4D;
       return tf.conv2d(h, g.projectW as tf.Tensor4D, 1, 'same');
     };
     let sum = branch(this.a);
-    if (useB) sum = tf.add(sum, tf.mul(branch(this.b), gE6));
+    if (sE6 === 'on') sum = tf.add(sum, branch(this.b));
+    else if (sE6 === 'live') sum = tf.add(sum, tf.mul(branch(this.b), gE6));
     let y = this.projectBn.apply(sum, training) as tf.Tensor4D;
-    if (this.residual) y = tf.add(x, tf.mul(y, gE3));
+    if (this.residual) y = sE3 === 'on' ? tf.add(x, y) : tf.add(x, tf.mul(y, gE3));
     // The runtime term sees the same hard decisions, but its gradient reaches only the
     // thresholds: through the weights' norms it would shrink the weights of every part it
     // charges for, and a strong runtime weight then wrecks what the network has learned.
-    const charged = (margin: number, t: tf.Variable): tf.Tensor => hardIndicator(tf.sub(margin, tf.mul(tf.sub(t, t.dataSync()[0]!), this.scale)));
+    const charged = (s: PartStatus, margin: number, t: tf.Variable | undefined, tValue: number): tf.Tensor =>
+      s === 'live' && t ? hardIndicator(tf.sub(margin, tf.mul(tf.sub(t, tValue), this.scale))) : s === 'off' ? zero : one;
     const decision: LayerDecision = {
-      gK: kFrozen ? zero : charged(frozen.k, this.tK),
-      gE6: useB ? charged(frozen.e6, this.tE6) : zero,
-      gE3: this.tE3 ? charged(frozen.e3, this.tE3) : tf.scalar(1),
+      gK: charged(sK, this.marginOf('k', v), this.tK, v.tK),
+      gE6: charged(sE6, v.e6, this.tE6, v.tE6),
+      gE3: charged(sE3, v.e3, this.tE3, v.tE3),
     };
     return { y, decision };
   }
@@ -243,6 +310,15 @@ export interface SupernetState {
   preference(layer: number, choice: number): number;
 }
 
+/** What a checkpoint keeps of the settling, so that a resumed search goes on from where it stopped. */
+export interface Settlement {
+  /** Per layer, the status of k, e6, e3. */
+  readonly status: PartStatus[][];
+  /** Per layer and part: steps the decision has held inside the band, and the decision held. */
+  readonly stable: number[][];
+  readonly last: boolean[][];
+}
+
 export class Supernet implements TrainableModel {
   readonly variables: tf.Variable[];
   readonly named: readonly [string, tf.Variable][];
@@ -250,10 +326,15 @@ export class Supernet implements TrainableModel {
   private readonly ends: StemHead;
   private readonly ring = ringMask();
   private decisions: LayerDecision[] = [];
+  /** The values read after the last step: the next forward pass uses them (weights change only in a step). */
+  private values: LayerValues[] | undefined;
+  private stable: number[][];
+  private last: boolean[][];
   /** The runtime penalty's weight; raised after every step that leaves the architecture outside the band. */
   lambda = 1;
   /** The lower end of the band, as a fraction of the target. */
   readonly bandLow = 0.95;
+  readonly settlePatience: number;
 
   constructor(
     shape: ProxyShape,
@@ -265,16 +346,35 @@ export class Supernet implements TrainableModel {
     this.layers = SPNAS_LAYERS.map((l) => new SuperMbconv(f, l.index, shape.width, this.ring, shape.thresholdScale ?? DEFAULT_THRESHOLD_SCALE));
     this.variables = f.all;
     this.named = f.named;
+    this.settlePatience = shape.settlePatience ?? DEFAULT_SETTLE_PATIENCE;
+    this.stable = this.layers.map(() => PARTS.map(() => 0));
+    this.last = this.layers.map(() => PARTS.map(() => true));
+  }
+
+  /**
+   * Every layer's margins and thresholds in one read from the backend. A step needs none of
+   * a layer whose decisions have all settled (`all` false): its values are left NaN.
+   */
+  private readValues(all: boolean): LayerValues[] {
+    const read = this.layers.filter((l) => all || PARTS.some((p) => l.status[p] === 'live'));
+    const flat = read.length ? tf.tidy(() => tf.stack(read.flatMap((l) => l.valueTensors())).dataSync()) : new Float32Array(0);
+    const unread: LayerValues = { kAB: NaN, kA: NaN, e6: NaN, e3: NaN, tK: NaN, tE6: NaN, tE3: NaN };
+    return this.layers.map((l) => {
+      const at = read.indexOf(l);
+      return at < 0 ? unread : l.valuesAt(flat, at * VALUES_PER_LAYER);
+    });
   }
 
   forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    this.values ??= this.readValues(false);
+    const values = this.values;
     let h = this.ends.stem(x, training);
     const decisions: LayerDecision[] = [];
-    for (const layer of this.layers) {
-      const { y, decision } = layer.apply(h, training);
+    this.layers.forEach((layer, i) => {
+      const { y, decision } = layer.apply(h, training, values[i]!);
       h = y;
       decisions.push(decision);
-    }
+    });
     this.decisions = decisions;
     return this.ends.head(h, training);
   }
@@ -285,23 +385,100 @@ export class Supernet implements TrainableModel {
   }
 
   /**
-   * The trade-off tunes itself: while the hard architecture's latency is outside the band,
-   * the runtime term's weight grows by 5% a step (a dual ascent on the constraint), so a
-   * target is met however the cross-entropy pulls; inside the band it stays as it is.
+   * After every step, one read of the margins: settling (see DEFAULT_SETTLE_PATIENCE), and the
+   * trade-off tunes itself: while the hard architecture's latency is outside the band, the
+   * runtime term's weight grows by 5% a step (a dual ascent on the constraint), so a target
+   * is met however the cross-entropy pulls; inside the band it stays as it is.
    */
   afterStep(): void {
-    const ms = spnasLatency(this.table, this.state().architecture);
-    if ((ms > this.targetMs || ms < this.bandLow * this.targetMs) && this.lambda < LAMBDA_MAX) this.lambda *= LAMBDA_GROWTH;
+    const values = this.readValues(false);
+    const ms = spnasLatency(this.table, this.architectureOf(values));
+    const inBand = ms <= this.targetMs && ms >= this.bandLow * this.targetMs;
+    this.settle(values, inBand);
+    if (!inBand && this.lambda < LAMBDA_MAX) this.lambda *= LAMBDA_GROWTH;
+    this.values = values;
+  }
+
+  private settle(values: readonly LayerValues[], inBand: boolean): void {
+    this.layers.forEach((layer, i) => {
+      const v = values[i]!;
+      PARTS.forEach((part, p) => {
+        if (layer.status[part] !== 'live') return;
+        const margin = layer.marginOf(part, v);
+        if (margin < FREEZE_MARGIN) {
+          layer.status[part] = 'off';
+          return;
+        }
+        const uses = margin > 0;
+        const held = uses === this.last[i]![p];
+        // Counts the steps in the band since the decision last flipped, this one included.
+        this.stable[i]![p] = !inBand ? 0 : held ? this.stable[i]![p]! + 1 : 1;
+        this.last[i]![p] = uses;
+        if (this.stable[i]![p]! >= this.settlePatience) layer.status[part] = uses ? 'on' : 'off';
+      });
+    });
+  }
+
+  /** The settling, for a checkpoint. */
+  settlement(): Settlement {
+    return { status: this.layers.map((l) => PARTS.map((p) => l.status[p])), stable: this.stable.map((s) => [...s]), last: this.last.map((s) => [...s]) };
+  }
+
+  /** Restores the settling saved with a checkpoint (after loading its weights). */
+  restoreSettlement(s: Settlement): void {
+    const ok = (a: unknown): a is unknown[][] => Array.isArray(a) && a.length === this.layers.length && a.every((r) => Array.isArray(r) && r.length === PARTS.length);
+    if (!ok(s.status) || !ok(s.stable) || !ok(s.last)) throw new LabbenchError('BAD_INPUT', 'the checkpoint\'s settling does not match this supernet');
+    this.layers.forEach((l, i) =>
+      PARTS.forEach((p, j) => {
+        const st = s.status[i]![j];
+        if (st !== 'live' && st !== 'on' && st !== 'off') throw new LabbenchError('BAD_INPUT', `the checkpoint has an unknown part status '${String(st)}'`);
+        l.status[p] = st;
+      }),
+    );
+    this.stable = s.stable.map((r) => r.map(Number));
+    this.last = s.last.map((r) => r.map(Boolean));
+    this.values = undefined;
+  }
+
+  /** How many decisions are settled, of how many there are. */
+  settledCount(): { settled: number; parts: number } {
+    let settled = 0;
+    let parts = 0;
+    for (const l of this.layers) {
+      for (const p of PARTS) {
+        if (p === 'e3' && !l.residual) continue;
+        parts++;
+        if (l.status[p] !== 'live') settled++;
+      }
+    }
+    return { settled, parts };
+  }
+
+  private architectureOf(values: readonly LayerValues[]): number[] {
+    return this.layers.map((l, i) => {
+      const v = values[i]!;
+      if (!l.uses('e3', v)) return SKIP;
+      return (l.uses('k', v) ? 2 : 0) + (l.uses('e6', v) ? 1 : 0);
+    });
   }
 
   /** Reads the current decisions and margins (outside any tape). */
   state(): SupernetState {
-    const margins = this.layers.map((l) => l.marginValues());
-    const architecture = margins.map(({ k, e6, e3 }) => (e3 <= 0 ? SKIP : (k > 0 ? 2 : 0) + (e6 > 0 ? 1 : 0)));
+    const values = this.readValues(true);
+    const architecture = this.architectureOf(values);
+    // A settled part's margin counts with the sign of its decision.
+    const signed = this.layers.map((l, i) => {
+      const v = values[i]!;
+      const s = (p: Part): number => {
+        const m = l.marginOf(p, v);
+        return l.status[p] === 'live' ? m : l.status[p] === 'on' ? Math.abs(m) : -Math.abs(m);
+      };
+      return { k: s('k'), e6: s('e6'), e3: s('e3') };
+    });
     return {
       architecture,
       preference: (layer, choice) => {
-        const { k, e6, e3 } = margins[layer]!;
+        const { k, e6, e3 } = signed[layer]!;
         if (choice === SKIP) return Number.isFinite(e3) ? -e3 : -Infinity;
         const o = SPNAS_OPTIONS[choice]!;
         return (o.kernel === 5 ? k : -k) + (o.expansion === 6 ? e6 : -e6) + (Number.isFinite(e3) ? e3 : 0);
