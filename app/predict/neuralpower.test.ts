@@ -173,7 +173,7 @@ test('a prediction stays within the efficiency band the training rows showed', (
   close(predictLayer(low, a).runtime_ms, (b * 0.5) / RATIO_MARGIN);
 });
 
-test('fitNeuralPower stores, per type, the analytic estimate and a band holding every training row', () => {
+test('fitNeuralPower stores, per type, the analytic estimate and a band holding every training row; past the largest row, its efficiency', () => {
   const samples = [4, 8, 16, 32, 64, 128].map((out, i) => {
     const n = new NetworkBuilder(`c${i}`, [8, 16, 16]);
     n.conv(out, 3, { name: 'c' });
@@ -190,4 +190,15 @@ test('fitNeuralPower stores, per type, the analytic estimate and a band holding 
     const ratio = s.runtime_ms / (conv.offset.ms_per_flop * f.flops! + conv.offset.ms_per_byte * f.bytes! + conv.offset.overhead_ms + conv.bound.floor_ms);
     assert.ok(ratio >= conv.bound.lo - 1e-12 && ratio <= conv.bound.hi + 1e-12, `${ratio} in [${conv.bound.lo}, ${conv.bound.hi}]`);
   }
+  // 16x the largest training layer's FLOPs: the runtime / B of the largest rows, not the polynomial's reach.
+  const n = new NetworkBuilder('huge', [32, 64, 64]);
+  n.conv(512, 3, { name: 'c' });
+  const huge = analyzeNetwork(n.build()).layers[0]!;
+  const f = layerFeatures(huge, 1).values;
+  const b = conv.offset.ms_per_flop * f.flops! + conv.offset.ms_per_byte * f.bytes! + conv.offset.overhead_ms + conv.bound.floor_ms;
+  assert.ok(b > conv.bound.largest_ms!);
+  close(predictLayer(m, huge).runtime_ms, b * conv.bound.largest_ratio!);
+  // The generating law, 0.05 ms + FLOPs / 2e6, is within 20 % of that (the fixed 0.05 ms and the bytes in B weigh less on a bigger layer).
+  const truth = 0.05 + huge.flops / 2e6;
+  assert.ok(Math.abs(predictLayer(m, huge).runtime_ms / truth - 1) < 0.2, `${predictLayer(m, huge).runtime_ms} vs ${truth}`);
 });

@@ -58,7 +58,20 @@ export interface TypeModel {
    * held out, came out at 190x its measured time), while a device does not leave the band
    * of efficiency it showed on hundreds of layers by that much.
    */
-  readonly bound?: { readonly floor_ms: number; readonly lo: number; readonly hi: number };
+  readonly bound?: {
+    readonly floor_ms: number;
+    readonly lo: number;
+    readonly hi: number;
+    /**
+     * Beyond the largest training row (B > largest_ms) the polynomial is not used: the
+     * layer runs at the median runtime / B of the three largest rows. Big layers run in the
+     * device's asymptotic regime (compute- or memory-bound), and a polynomial of degree 2-3
+     * in log space grows past it quickly (held out, overfeat's 2 G-MAC conv5 came out at 4x
+     * its measured time even within the band).
+     */
+    readonly largest_ms?: number;
+    readonly largest_ratio?: number;
+  };
 }
 
 /** Slack around the training rows' runtime / A band before a prediction is clamped. */
@@ -154,7 +167,9 @@ function fitGroup(group: ModelGroup, bases: readonly BaseFeature[], rows: readon
     count(skipped, `power ${group}: ${powered.length} < ${minSamples} samples`, powered.length);
   }
   const floorMs = Math.min(...rows.map((r) => r.runtime_ms));
-  const ratios = rows.map((r, i) => r.runtime_ms / (offsets[i]! + floorMs)).filter((x) => Number.isFinite(x) && x > 0);
+  const banded = rows.map((r, i) => ({ b: offsets[i]! + floorMs, ratio: r.runtime_ms / (offsets[i]! + floorMs) })).filter((x) => Number.isFinite(x.ratio) && x.ratio > 0);
+  const ratios = banded.map((x) => x.ratio);
+  const top = [...banded].sort((x, y) => y.b - x.b).slice(0, 3).map((x) => x.ratio).sort((x, y) => x - y);
   return {
     ops,
     n_runtime: rows.length,
@@ -162,7 +177,17 @@ function fitGroup(group: ModelGroup, bases: readonly BaseFeature[], rows: readon
     runtime,
     ...(power ? { power } : {}),
     offset,
-    ...(ratios.length ? { bound: { floor_ms: floorMs, lo: Math.min(...ratios), hi: Math.max(...ratios) } } : {}),
+    ...(ratios.length
+      ? {
+          bound: {
+            floor_ms: floorMs,
+            lo: Math.min(...ratios),
+            hi: Math.max(...ratios),
+            largest_ms: Math.max(...banded.map((x) => x.b)),
+            largest_ratio: top[top.length >> 1]!,
+          },
+        }
+      : {}),
   };
 }
 
@@ -218,7 +243,8 @@ function predictFeatures(model: NeuralPowerModel, f: LayerFeatures): LayerPredic
   let runtime_ms = predictPolynomial(tm.runtime, f.values, offset);
   if (tm.offset && tm.bound) {
     const b = offsetMs(tm.offset, f) + tm.bound.floor_ms;
-    runtime_ms = Math.min(Math.max(runtime_ms, (b * tm.bound.lo) / RATIO_MARGIN), b * tm.bound.hi * RATIO_MARGIN);
+    const beyond = tm.bound.largest_ms !== undefined && tm.bound.largest_ratio !== undefined && b > tm.bound.largest_ms;
+    runtime_ms = beyond ? b * tm.bound.largest_ratio! : Math.min(Math.max(runtime_ms, (b * tm.bound.lo) / RATIO_MARGIN), b * tm.bound.hi * RATIO_MARGIN);
   }
   const pm = own?.power ?? generic?.power;
   return {
