@@ -12,7 +12,7 @@ import { hardIndicator } from './indicator.js';
 import { layerRuntime, networkRuntime, runtimePenalty } from './latency-term.js';
 import { planWorkload, spnasWorkloadName } from '../workloads/plan.js';
 import { allowedChoices, choiceName, fitToBand, parseChoice, randomArchitectures, uniformArchitecture } from './architecture.js';
-import { DEFAULT_THRESHOLD_SCALE, Supernet, type Settlement } from './supernet.js';
+import { DEFAULT_THRESHOLD_SCALE, offPart, Supernet, type Settlement } from './supernet.js';
 
 const pixel1 = compileSpnasTable(readLutText(readFileSync(pixel1LutPath(), 'utf8'), 'pixel1').entries);
 
@@ -145,4 +145,22 @@ test('decisions held inside the band settle; a settled net computes what the liv
   assert.ok(over.lambda > 1, 'the runtime weight grows outside the band');
   over.dispose();
   net.dispose();
+});
+
+test('a part that is off runs off the tape: the same value and gradients as gate * f() at gate 0', () => {
+  const x = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 1);
+  const w = tf.randomNormal([5, 5, 3, 1], 0, 1, 'float32', 2);
+  const weights = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 3);
+  const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same');
+  const loss = (part: (a: tf.Tensor, b: tf.Tensor, g: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor, m: tf.Tensor): tf.Tensor => tf.sum(tf.mul(part(a, b, hardIndicator(m)), weights));
+  const margin = tf.scalar(-0.3);
+  const [dx, dw, want] = tf.grads(loss((a, b, g) => tf.mul(f(a, b), g)))([x, w, margin]);
+  // At gate 0 the input and the weights get nothing (offPart leaves them off the tape)...
+  assert.equal(tf.max(tf.abs(dx!)).dataSync()[0], 0);
+  assert.equal(tf.max(tf.abs(dw!)).dataSync()[0], 0);
+  // ...and the gate's gradient is the same.
+  const got = tf.grad((m: tf.Tensor) => loss((a, b, g) => offPart(() => f(a, b), g))(x, w, m))(margin);
+  assert.ok(Math.abs(want!.dataSync()[0]! - got.dataSync()[0]!) < 1e-4 * Math.abs(want!.dataSync()[0]!), `${want!.dataSync()[0]} vs ${got.dataSync()[0]}`);
+  assert.ok(Math.abs(got.dataSync()[0]!) > 0, 'the gate learns');
+  assert.equal(tf.max(tf.abs(offPart(() => f(x, w), hardIndicator(margin)))).dataSync()[0], 0);
 });

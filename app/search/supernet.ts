@@ -123,14 +123,15 @@ function ringMask(): tf.Tensor4D {
 export const FREEZE_MARGIN = -2;
 
 /**
- * Settling: a part whose hard decision has not changed for this many consecutive optimizer
- * steps, all of them with the network's latency inside the band, is settled at that
- * decision. Inside the band the runtime term is zero, so what could still flip the part is
- * the cross-entropy's pull through the indicator; after this many steps without a flip the
- * search has made up its mind about it. A settled part is no longer searched: off, it is not
- * computed (a 3x3 kernel instead of a masked 5x5, no second expansion group, or no layer);
- * on, it is computed without its indicator. Once every part has settled the supernet is the
- * chosen network and a search step costs what the found network's step costs.
+ * Settling: a part whose hard decision has held for this many optimizer steps with the
+ * network's latency inside the band (steps outside it do not count, a flip starts the count
+ * again) is settled at that decision. Inside the band the runtime term is zero, so what
+ * could still flip the part is the cross-entropy's pull through the indicator; after this
+ * many steps without a flip the search has made up its mind about it. A settled part is no
+ * longer searched: off, it is not computed at all (a 3x3 kernel, no second expansion group,
+ * or no layer); on, it is computed without its indicator. Once every part has settled the
+ * supernet is the chosen network and a search step costs what the found network's step
+ * costs. (A part that is off but still searched costs its forward pass only: offPart.)
  */
 export const DEFAULT_SETTLE_PATIENCE = 16;
 
@@ -158,6 +159,22 @@ interface LayerValues {
 
 /** How many numbers valueTensors hands over per layer. */
 const VALUES_PER_LAYER = 7;
+
+/**
+ * `gate * f()` where the gate is 0 in the forward pass (a part that is off this step): the
+ * value is zero and so are the gradients of everything f reads; only the gate's gradient,
+ * <dy, f()>, is not, and that is what lets the part come back on. f runs off the tape, so its
+ * backward pass (most of its cost) is never computed.
+ */
+export function offPart(f: () => tf.Tensor, gate: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [g, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const value = f();
+    save([value]);
+    return { value: tf.mul(value, g), gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.sum(tf.mul(dy as tf.Tensor, saved[0]!)) };
+  });
+  return op(gate);
+}
 
 /** One channel group of the expanded layer: expansion 3 is group A, expansion 6 adds group B. */
 interface Group {
@@ -271,24 +288,40 @@ class SuperMbconv {
     const gE3 = gate(sE3, () => this.marginE3(this.tE3!));
     const gE6 = gate(sE6, () => this.marginE6());
     const gK = gate(sK, () => this.marginK(useB));
+    // A live part that is off this step computes its output for its gate's gradient only
+    // (offPart); in inference it is left out, its contribution being exactly zero.
+    const kOff = sK === 'live' && !this.uses('k', v);
+    const bOff = sE6 === 'live' && !this.uses('e6', v);
+    const layerOff = sE3 === 'live' && !this.uses('e3', v);
     const branch = (g: Group): tf.Tensor4D => {
-      // A settled kernel is a plain 3x3 or 5x5: cheaper than a 5x5 with a masked ring.
-      let kernel: tf.Tensor;
-      if (sK === 'off') kernel = this.innerOf(g.dwW);
-      else if (sK === 'on') kernel = g.dwW;
-      else {
-        const ring = this.ringOf(g.dwW);
-        kernel = tf.add(tf.sub(g.dwW, ring), tf.mul(ring, gK));
-      }
       let h = tf.relu(g.expandBn.apply(tf.conv2d(x, g.expandW as tf.Tensor4D, 1, 'same'), training)) as tf.Tensor4D;
-      h = tf.relu(g.dwBn.apply(tf.depthwiseConv2d(h, kernel as tf.Tensor4D, this.stride, 'same'), training)) as tf.Tensor4D;
+      let d: tf.Tensor;
+      // A settled or switched-off ring: a true 3x3 kernel, cheaper than a 5x5 with a masked ring.
+      if (sK === 'off' || kOff) {
+        d = tf.depthwiseConv2d(h, this.innerOf(g.dwW) as tf.Tensor4D, this.stride, 'same');
+        if (kOff && training) d = tf.add(d, offPart(() => tf.depthwiseConv2d(h, this.ringOf(g.dwW) as tf.Tensor4D, this.stride, 'same'), gK));
+      } else if (sK === 'on') {
+        d = tf.depthwiseConv2d(h, g.dwW as tf.Tensor4D, this.stride, 'same');
+      } else {
+        const ring = this.ringOf(g.dwW);
+        d = tf.depthwiseConv2d(h, tf.add(tf.sub(g.dwW, ring), tf.mul(ring, gK)) as tf.Tensor4D, this.stride, 'same');
+      }
+      h = tf.relu(g.dwBn.apply(d, training)) as tf.Tensor4D;
       return tf.conv2d(h, g.projectW as tf.Tensor4D, 1, 'same');
     };
-    let sum = branch(this.a);
-    if (sE6 === 'on') sum = tf.add(sum, branch(this.b));
-    else if (sE6 === 'live') sum = tf.add(sum, tf.mul(branch(this.b), gE6));
-    let y = this.projectBn.apply(sum, training) as tf.Tensor4D;
-    if (this.residual) y = sE3 === 'on' ? tf.add(x, y) : tf.add(x, tf.mul(y, gE3));
+    const body = (): tf.Tensor4D => {
+      let sum = branch(this.a);
+      if (sE6 === 'on') sum = tf.add(sum, branch(this.b));
+      else if (bOff) {
+        if (training) sum = tf.add(sum, offPart(() => branch(this.b), gE6));
+      } else if (sE6 === 'live') sum = tf.add(sum, tf.mul(branch(this.b), gE6));
+      return this.projectBn.apply(sum, training) as tf.Tensor4D;
+    };
+    let y: tf.Tensor4D;
+    if (!this.residual) y = body();
+    else if (sE3 === 'on') y = tf.add(x, body());
+    else if (layerOff) y = training ? tf.add(x, offPart(body, gE3)) : x;
+    else y = tf.add(x, tf.mul(body(), gE3));
     // The runtime term sees the same hard decisions, but its gradient reaches only the
     // thresholds: through the weights' norms it would shrink the weights of every part it
     // charges for, and a strong runtime weight then wrecks what the network has learned.
@@ -411,8 +444,10 @@ export class Supernet implements TrainableModel {
         }
         const uses = margin > 0;
         const held = uses === this.last[i]![p];
-        // Counts the steps in the band since the decision last flipped, this one included.
-        this.stable[i]![p] = !inBand ? 0 : held ? this.stable[i]![p]! + 1 : 1;
+        // Counts the steps in the band since the decision last flipped, this one included; a
+        // step outside the band (the latency bouncing off an edge of a narrow band) does not count.
+        if (!held) this.stable[i]![p] = 0;
+        if (inBand) this.stable[i]![p]! += 1;
         this.last[i]![p] = uses;
         if (this.stable[i]![p]! >= this.settlePatience) layer.status[part] = uses ? 'on' : 'off';
       });
