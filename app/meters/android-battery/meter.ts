@@ -7,11 +7,10 @@
  * the reading says nothing useful: profile on battery, or with a USB meter.
  * Spec: `SERIAL:battery[,poll=HZ]`, e.g. `HT7A1...:battery` or `127.0.0.1:5555:battery`.
  */
-import { Listeners } from '../listeners.js';
 import { LabbenchError } from '../../api/errors.js';
 import { createAdbClient, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { hostNowMs } from '../clock.js';
-import type { MeterState, MeterStats, PowerMeter, PowerSample } from '../meter.js';
+import { PolledMeter } from '../source-meter.js';
 
 const SYSFS = '/sys/class/power_supply/battery';
 export const ANDROID_BATTERY = 'battery';
@@ -23,39 +22,25 @@ export function parseAndroidBatterySpec(spec: string): { serial: string; pollHz:
   return { serial: m[1]!, pollHz: hz };
 }
 
-export class AndroidBatteryMeter implements PowerMeter {
+export class AndroidBatteryMeter extends PolledMeter {
   readonly kind = ANDROID_BATTERY;
   readonly path: string;
   private readonly client: AdbClient;
-  private readonly samples = new Listeners<PowerSample>();
-  private readonly errors = new Listeners<LabbenchError>();
-  private readonly states = new Listeners<MeterState>();
-  private readonly st: MeterStats = { samples: 0, dropped: 0, dropReasons: {}, state: 'idle', reconnects: 0, silences: 0 };
-  private timer: NodeJS.Timeout | undefined;
-  private failing = false;
 
   constructor(
     readonly serial: string,
-    private readonly pollHz: number,
+    pollHz: number,
   ) {
+    super(pollHz);
     this.path = serial;
     this.client = createAdbClient();
   }
 
-  private setState(s: MeterState): void {
-    this.st.state = s;
-    this.states.emit(s);
-  }
-
-  private drop(reason: string): void {
-    this.st.dropped++;
-    this.st.dropReasons[reason] = (this.st.dropReasons[reason] ?? 0) + 1;
-  }
-
-  private async poll(): Promise<void> {
+  protected async poll(): Promise<void> {
     const t0 = hostNowMs();
     try {
       const r = await shell(this.client, this.serial, ['cat', `${SYSFS}/current_now`, `${SYSFS}/voltage_now`], { timeoutMs: 2000 });
+      this.recovered();
       const [i, v] = r.stdout.trim().split(/\s+/).map(Number);
       if (r.exitCode !== 0 || i === undefined || v === undefined || !Number.isFinite(i) || !Number.isFinite(v) || v <= 0) {
         this.drop('unreadable');
@@ -63,20 +48,9 @@ export class AndroidBatteryMeter implements PowerMeter {
       }
       const amps = Math.abs(i) / 1e6;
       const volts = v / 1e6;
-      const sample = { t_ms: (t0 + hostNowMs()) / 2, volts, amps, watts: amps * volts };
-      this.st.samples++;
-      this.st.lastSampleAt = sample.t_ms;
-      if (this.failing || this.st.state !== 'streaming') this.setState('streaming');
-      this.failing = false;
-      this.samples.emit(sample);
+      this.emitSample({ t_ms: (t0 + hostNowMs()) / 2, volts, amps, watts: amps * volts });
     } catch (e) {
-      if (!this.failing) {
-        this.failing = true;
-        this.st.silences++;
-        this.setState('disconnected');
-        const err = e instanceof LabbenchError ? e : new LabbenchError('DEVICE_UNAVAILABLE', `${this.serial}: battery gauge unreadable (${(e as Error).message})`);
-        this.errors.emit(err);
-      }
+      this.lost(e instanceof LabbenchError ? e : new LabbenchError('DEVICE_UNAVAILABLE', `${this.serial}: battery gauge unreadable (${(e as Error).message})`));
     }
   }
 
@@ -84,32 +58,6 @@ export class AndroidBatteryMeter implements PowerMeter {
     this.setState('starting');
     await this.poll();
     if (this.st.samples === 0) throw new LabbenchError('DEVICE_UNAVAILABLE', `${this.serial}: cannot read ${SYSFS}/current_now and voltage_now`);
-    const loop = async (): Promise<void> => {
-      if (this.closed) return;
-      await this.poll();
-      if (!this.closed) this.timer = setTimeout(() => void loop(), 1000 / this.pollHz);
-    };
-    this.timer = setTimeout(() => void loop(), 1000 / this.pollHz);
-  }
-
-  onSample(cb: (s: PowerSample) => void): () => void {
-    return this.samples.add(cb);
-  }
-  onError(cb: (e: LabbenchError) => void): () => void {
-    return this.errors.add(cb);
-  }
-  onState(cb: (s: MeterState) => void): () => void {
-    return this.states.add(cb);
-  }
-  stats(): MeterStats {
-    return { ...this.st, dropReasons: { ...this.st.dropReasons } };
-  }
-  private get closed(): boolean {
-    return this.st.state === 'closed';
-  }
-
-  async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.setState('closed');
+    this.startPolling();
   }
 }

@@ -8,11 +8,10 @@
  * Spec: `SERIAL:rails[,poll=HZ][,only=NAME+NAME]`, e.g. `HT7A1...:rails` or
  * `127.0.0.1:5555:rails,only=cpu+gpu` (rails whose name or subsystem contains one of the words).
  */
-import { Listeners } from '../listeners.js';
 import { LabbenchError } from '../../api/errors.js';
 import { createAdbClient, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { hostNowMs } from '../clock.js';
-import type { MeterState, MeterStats, PowerMeter, PowerSample } from '../meter.js';
+import { PolledMeter } from '../source-meter.js';
 import { parsePowerStatsDump, RailsTracker } from './decode.js';
 
 export const ANDROID_RAILS = 'rails';
@@ -51,33 +50,18 @@ export function parseAndroidRailsSpec(spec: string): AndroidRailsSpec {
   return { serial: m[1]!.trim(), pollHz, only };
 }
 
-export class AndroidRailsMeter implements PowerMeter {
+export class AndroidRailsMeter extends PolledMeter {
   readonly kind = ANDROID_RAILS;
   readonly path: string;
   private readonly client: AdbClient;
-  private readonly samples = new Listeners<PowerSample>();
-  private readonly errors = new Listeners<LabbenchError>();
-  private readonly states = new Listeners<MeterState>();
-  private readonly st: MeterStats = { samples: 0, dropped: 0, dropReasons: {}, state: 'idle', reconnects: 0, silences: 0 };
   private readonly tracker: RailsTracker;
   private command: readonly string[] | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private failing = false;
 
   constructor(readonly spec: AndroidRailsSpec) {
+    super(spec.pollHz);
     this.path = spec.serial;
     this.client = createAdbClient();
     this.tracker = new RailsTracker({ select: spec.only });
-  }
-
-  private setState(s: MeterState): void {
-    this.st.state = s;
-    this.states.emit(s);
-  }
-
-  private drop(reason: string, by = 1): void {
-    this.st.dropped += by;
-    this.st.dropReasons[reason] = (this.st.dropReasons[reason] ?? 0) + by;
   }
 
   /** Finds the command whose dump has an energy meter with rails; DEVICE_UNAVAILABLE when none has. */
@@ -98,13 +82,14 @@ export class AndroidRailsMeter implements PowerMeter {
     throw new LabbenchError('DEVICE_UNAVAILABLE', `${this.spec.serial}: no ODPM power rails (${tried.join('; ')}); this phone has no on-device power monitor: use SERIAL:battery or a USB meter`);
   }
 
-  private async poll(): Promise<void> {
+  protected async poll(): Promise<void> {
     const t0 = hostNowMs();
     try {
       // A loaded phone (or host) can take a few seconds over adb: only then is the meter lost.
       const r = await shell(this.client, this.spec.serial, this.command!, { timeoutMs: 5000 });
       const t = (t0 + hostNowMs()) / 2;
-      this.recover();
+      // Energy spent during the outage is not the power of the next interval.
+      if (this.recovered()) this.tracker.forget();
       const dump = parsePowerStatsDump(r.stdout);
       if (!dump) {
         this.drop('no-section');
@@ -113,27 +98,10 @@ export class AndroidRailsMeter implements PowerMeter {
       if (dump.garbled > 0) this.drop('garbled', dump.garbled);
       const { power, drop } = this.tracker.push(t, dump.rails);
       if (drop) this.drop(drop);
-      if (!power) return;
-      const sample: PowerSample = { t_ms: power.t_ms, watts: power.watts, rails: power.rails };
-      this.st.samples++;
-      this.st.lastSampleAt = sample.t_ms;
-      if (this.st.state !== 'streaming') this.setState('streaming');
-      this.samples.emit(sample);
+      if (power) this.emitSample({ t_ms: power.t_ms, watts: power.watts, rails: power.rails });
     } catch (e) {
-      if (!this.failing) {
-        this.failing = true;
-        this.st.silences++;
-        this.setState('disconnected');
-        this.errors.emit(e instanceof LabbenchError ? e : new LabbenchError('DEVICE_UNAVAILABLE', `${this.spec.serial}: power rails unreadable (${(e as Error).message})`));
-      }
+      this.lost(e instanceof LabbenchError ? e : new LabbenchError('DEVICE_UNAVAILABLE', `${this.spec.serial}: power rails unreadable (${(e as Error).message})`));
     }
-  }
-
-  private recover(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.st.reconnects++;
-    this.tracker.forget();
   }
 
   async start(): Promise<void> {
@@ -141,32 +109,6 @@ export class AndroidRailsMeter implements PowerMeter {
     await this.detect();
     // The first reading is only the reference: power needs two.
     await this.poll();
-    const loop = async (): Promise<void> => {
-      if (this.closed) return;
-      await this.poll();
-      if (!this.closed) this.timer = setTimeout(() => void loop(), 1000 / this.spec.pollHz);
-    };
-    this.timer = setTimeout(() => void loop(), 1000 / this.spec.pollHz);
-  }
-
-  onSample(cb: (s: PowerSample) => void): () => void {
-    return this.samples.add(cb);
-  }
-  onError(cb: (e: LabbenchError) => void): () => void {
-    return this.errors.add(cb);
-  }
-  onState(cb: (s: MeterState) => void): () => void {
-    return this.states.add(cb);
-  }
-  stats(): MeterStats {
-    return { ...this.st, dropReasons: { ...this.st.dropReasons } };
-  }
-  private get closed(): boolean {
-    return this.st.state === 'closed';
-  }
-
-  async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.setState('closed');
+    this.startPolling();
   }
 }

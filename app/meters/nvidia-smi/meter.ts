@@ -9,10 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Listeners } from '../listeners.js';
 import { LabbenchError } from '../../api/errors.js';
 import { hostNowMs } from '../clock.js';
-import type { MeterState, MeterStats, PowerMeter, PowerSample } from '../meter.js';
+import { SourceMeter } from '../source-meter.js';
 import { parsePowerDrawLine } from './decode.js';
 
 export const NVIDIA_SMI = 'nvidia-smi';
@@ -42,28 +41,15 @@ export function parseNvidiaSmiSpec(spec: string): NvidiaSmiSpec {
   return { gpu, intervalMs };
 }
 
-export class NvidiaSmiMeter implements PowerMeter {
+export class NvidiaSmiMeter extends SourceMeter {
   readonly kind = NVIDIA_SMI;
   readonly path: string;
   private child: ChildProcess | undefined;
-  private readonly samples = new Listeners<PowerSample>();
-  private readonly errors = new Listeners<LabbenchError>();
-  private readonly states = new Listeners<MeterState>();
-  private readonly st: MeterStats = { samples: 0, dropped: 0, dropReasons: {}, state: 'idle', reconnects: 0, silences: 0 };
   private stderr = '';
 
   constructor(readonly spec: NvidiaSmiSpec) {
+    super();
     this.path = `gpu${spec.gpu}`;
-  }
-
-  private setState(s: MeterState): void {
-    this.st.state = s;
-    this.states.emit(s);
-  }
-
-  private drop(reason: string): void {
-    this.st.dropped++;
-    this.st.dropReasons[reason] = (this.st.dropReasons[reason] ?? 0) + 1;
   }
 
   private describe(): string {
@@ -89,11 +75,7 @@ export class NvidiaSmiMeter implements PowerMeter {
     });
     const fail = (err: LabbenchError): void => {
       if (settle) settle(err);
-      else if (!this.closed) {
-        this.st.silences++;
-        this.setState('disconnected');
-        this.errors.emit(err);
-      }
+      else this.lost(err);
     };
     child.on('error', (e: NodeJS.ErrnoException) => {
       fail(e.code === 'ENOENT'
@@ -119,11 +101,7 @@ export class NvidiaSmiMeter implements PowerMeter {
         }
         return;
       }
-      const sample: PowerSample = { t_ms: hostNowMs(), watts: r.watts };
-      this.st.samples++;
-      this.st.lastSampleAt = sample.t_ms;
-      if (this.st.state !== 'streaming') this.setState('streaming');
-      this.samples.emit(sample);
+      this.emitSample({ t_ms: hostNowMs(), watts: r.watts });
       settle?.();
     });
     const timeout = setTimeout(() => fail(new LabbenchError('DEVICE_UNAVAILABLE', `${this.describe()}: no power reading in 10 s`)), 10_000);
@@ -135,22 +113,6 @@ export class NvidiaSmiMeter implements PowerMeter {
     } finally {
       clearTimeout(timeout);
     }
-  }
-
-  onSample(cb: (s: PowerSample) => void): () => void {
-    return this.samples.add(cb);
-  }
-  onError(cb: (e: LabbenchError) => void): () => void {
-    return this.errors.add(cb);
-  }
-  onState(cb: (s: MeterState) => void): () => void {
-    return this.states.add(cb);
-  }
-  stats(): MeterStats {
-    return { ...this.st, dropReasons: { ...this.st.dropReasons } };
-  }
-  private get closed(): boolean {
-    return this.st.state === 'closed';
   }
 
   async close(): Promise<void> {
