@@ -7,8 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LabbenchError } from '../api/errors.js';
-import type { QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from '../api/search.js';
+import type { QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult } from '../api/search.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
+import { withSearchRun } from '../search-run.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { isZooName, zooNetwork } from '../workloads/zoo/index.js';
 import { initEngine } from '../train/engine.js';
@@ -116,49 +117,40 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
   if (!isZooName(req.model) && req.pretrainEpochs) throw new LabbenchError('BAD_INPUT', '--pretrain-epochs applies to zoo names only (a model file is already trained)');
   const seed = req.seed ?? 1;
   const epochs = req.epochs ?? 3;
-  const db = deps.db;
-  const runId = db.startSearchRun('quantize', { ...req });
-  const progress = (point: SearchProgressPoint): void => {
-    db.appendSearchProgress(runId, point);
-    deps.onProgress?.({ run_id: runId, point });
-  };
-  let net: IrNet | undefined;
-  let q: Quantizer | undefined;
-  try {
-    const engine = await initEngine('auto');
-    const data = loadDataset(req.data, { seed, ...(req.limit ? { limit: req.limit } : {}) });
-    const common = { seed, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
-    if (isZooName(req.model) && !req.pretrainEpochs) {
-      net = createIrNet(zooNetwork(req.model), seed);
-    } else {
-      net = (await obtainTrained(req.model, data, { ...common, epochs: req.pretrainEpochs ?? 0, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), onEpoch: (r) => progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy }) })).net;
+  return withSearchRun(deps.db, 'quantize', req, { onProgress: deps.onProgress }, async (run) => {
+    let net: IrNet | undefined;
+    let q: Quantizer | undefined;
+    try {
+      const engine = await initEngine('auto');
+      const data = loadDataset(req.data, { seed, ...(req.limit ? { limit: req.limit } : {}) });
+      const common = { seed, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
+      if (isZooName(req.model) && !req.pretrainEpochs) {
+        net = createIrNet(zooNetwork(req.model), seed);
+      } else {
+        net = (await obtainTrained(req.model, data, { ...common, epochs: req.pretrainEpochs ?? 0, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), onEpoch: (r) => run.progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy }) })).net;
+      }
+      q = makeQuantizer(net, req.scheme, req.flightnnPenalty ?? 1e-3);
+      const model = irNetModel(net, { ...(q.transform ? { transform: q.transform } : {}), extraVariables: q.extraVariables, ...(q.extraLoss ? { extraLoss: q.extraLoss } : {}), ...(q.afterStep ? { afterStep: q.afterStep } : {}) });
+      const r = await train(model, data, {
+        ...common, epochs, optimizer: 'adam', learningRate: req.learningRate ?? 1e-3,
+        onEpoch: (e) => run.progress({ phase: `train:${req.scheme}`, epoch: e.epoch + 1, epochs: e.epochs, loss: e.loss, accuracy: e.valAccuracy, images_per_s: e.imagesPerSecond }),
+      });
+      const testAccuracy = r.testAccuracy;
+      const ops = countOps(layerUses(net, q), req.scheme);
+      const seedError = req.data === 'mnist' ? SEED_MNIST_TABLE[req.model]?.[req.scheme] : undefined;
+      const share = q.twoTermShare?.();
+      const result: QuantizeResult = {
+        run_id: run.id, model: req.model, data: req.data, scheme: req.scheme, test_error: 1 - testAccuracy,
+        energy_uj: energyMicrojoules(ops), ops, energy_table: HOROWITZ_45NM_INT32.source,
+        ...(share !== undefined ? { two_term_filters: share } : {}), ...(seedError !== undefined ? { seed_test_error: seedError / 100 } : {}),
+        epochs, train_seconds: r.seconds, engine: engine.package,
+      };
+      return result;
+    } finally {
+      q?.dispose();
+      if (net) disposeIrNet(net);
     }
-    q = makeQuantizer(net, req.scheme, req.flightnnPenalty ?? 1e-3);
-    const model = irNetModel(net, { ...(q.transform ? { transform: q.transform } : {}), extraVariables: q.extraVariables, ...(q.extraLoss ? { extraLoss: q.extraLoss } : {}), ...(q.afterStep ? { afterStep: q.afterStep } : {}) });
-    const r = await train(model, data, {
-      ...common, epochs, optimizer: 'adam', learningRate: req.learningRate ?? 1e-3,
-      onEpoch: (e) => progress({ phase: `train:${req.scheme}`, epoch: e.epoch + 1, epochs: e.epochs, loss: e.loss, accuracy: e.valAccuracy, images_per_s: e.imagesPerSecond }),
-    });
-    const testAccuracy = r.testAccuracy;
-    const ops = countOps(layerUses(net, q), req.scheme);
-    const seedError = req.data === 'mnist' ? SEED_MNIST_TABLE[req.model]?.[req.scheme] : undefined;
-    const share = q.twoTermShare?.();
-    const result: QuantizeResult = {
-      run_id: runId, model: req.model, data: req.data, scheme: req.scheme, test_error: 1 - testAccuracy,
-      energy_uj: energyMicrojoules(ops), ops, energy_table: HOROWITZ_45NM_INT32.source,
-      ...(share !== undefined ? { two_term_filters: share } : {}), ...(seedError !== undefined ? { seed_test_error: seedError / 100 } : {}),
-      epochs, train_seconds: r.seconds, engine: engine.package,
-    };
-    db.finishSearchRun(runId, 'done', { result: result as unknown as Record<string, unknown> });
-    return result;
-  } catch (e) {
-    const canceled = e instanceof LabbenchError && e.code === 'CANCELED';
-    db.finishSearchRun(runId, canceled ? 'canceled' : 'failed', { error: (e as Error).message });
-    throw e;
-  } finally {
-    q?.dispose();
-    if (net) disposeIrNet(net);
-  }
+  });
 }
 
 /**
