@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LabbenchError } from '../api/errors.js';
-import type { QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult } from '../api/search.js';
+import type { QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from '../api/search.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { withSearchRun } from '../search-run.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
