@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
 import type { PruneBudgetResult, PruneRequest, PruneResult, SearchProgressPoint } from '../api/search.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
+import { withSearchRun } from '../search-run.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import type { Network } from '../workloads/ir.js';
 import { initEngine } from '../train/engine.js';
@@ -63,136 +64,128 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
   if (req.metric === 'latency' && !deps.latency) throw new LabbenchError('BAD_INPUT', `--metric latency: no latency model for ${req.device}`);
   const seed = req.seed ?? 1;
   const db = deps.db;
-  const runId = db.startSearchRun('prune', { ...req });
-  const progress = (point: SearchProgressPoint): void => {
-    db.appendSearchProgress(runId, point);
-    deps.onProgress?.({ run_id: runId, point });
-  };
-  let scratch: string | undefined;
-  try {
-    const engine = await initEngine('auto');
-    const data = loadDataset(req.data, { seed, ...(req.limit ? { limit: req.limit } : {}) });
-    const trained = await obtainTrained(req.model, data, {
-      epochs: req.epochs ?? 3, seed, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
-      onEpoch: (r) => progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy, images_per_s: r.imagesPerSecond }),
-    });
-    const network = trained.net.network;
-    const arrays = readArrays(trained.net);
-    const baseAccuracy = evaluate(irNetModel(trained.net), data.test, 256, data.shape).accuracy;
-    disposeIrNet(trained.net);
-    const groups = channelGroups(network);
-    const layers = layerNorms(groups, arrays);
-    if (!layers.length) throw new LabbenchError('BAD_INPUT', `${network.name} has no prunable layer`);
-    const flops: CostFn = (n) => analyzeNetwork(n).total.flops;
-    const cost: CostFn = req.metric === 'latency' ? (n) => deps.latency!.predict(n) : flops;
+  return withSearchRun(db, 'prune', req, { onProgress: deps.onProgress }, async (run) => {
+    let scratch: string | undefined;
+    try {
+      const engine = await initEngine('auto');
+      const data = loadDataset(req.data, { seed, ...(req.limit ? { limit: req.limit } : {}) });
+      const trained = await obtainTrained(req.model, data, {
+        epochs: req.epochs ?? 3, seed, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
+        onEpoch: (r) => run.progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy, images_per_s: r.imagesPerSecond }),
+      });
+      const network = trained.net.network;
+      const arrays = readArrays(trained.net);
+      const baseAccuracy = evaluate(irNetModel(trained.net), data.test, 256, data.shape).accuracy;
+      disposeIrNet(trained.net);
+      const groups = channelGroups(network);
+      const layers = layerNorms(groups, arrays);
+      if (!layers.length) throw new LabbenchError('BAD_INPUT', `${network.name} has no prunable layer`);
+      const flops: CostFn = (n) => analyzeNetwork(n).total.flops;
+      const cost: CostFn = req.metric === 'latency' ? (n) => deps.latency!.predict(n) : flops;
 
-    const finetune = async (keep: KeepSets, images: number | 'epochs', offset: number, evalOn: 'val' | 'test', valImages?: number) => {
-      const pruned = pruneArrays(network, groups, arrays, keep);
-      const net = irNetFromArrays(pruned.network, pruned.arrays);
-      try {
-        const model = irNetModel(net);
-        const common = { seed, ...FINETUNE, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
-        if (images === 'epochs') await train(model, { ...data, test: { ...data.test, n: 0 } }, { ...common, epochs: req.finetuneEpochs ?? 1 });
-        else await train(model, trainSlice(data, images, offset), { ...common, epochs: 1 });
-        const split = evalOn === 'val' ? headOf(data.val.n ? data.val : data.train, valImages ?? 1000) : data.test;
-        return { accuracy: evaluate(model, split, 256, data.shape).accuracy, pruned: { network: pruned.network, arrays: readArrays(net) } };
-      } finally {
-        disposeIrNet(net);
-      }
-    };
-
-    // Learning the ranking.
-    const fitnessBudget = req.fitnessBudget ?? Math.min(...req.budgets);
-    const fitnessImages = req.fitnessImages ?? 1280;
-    const population = req.population ?? LEGR_DEFAULTS.population;
-    const generations = req.generations ?? 0;
-    let offset = 0;
-    const t0 = performance.now();
-    const learned = await evolve(
-      identityTerms(layers),
-      async (terms) => {
-        const cut = cutToBudget(network, groups, globalRanking(layers, terms), fitnessBudget, cost);
-        offset = (offset + fitnessImages) % Math.max(1, data.train.n);
-        return (await finetune(cut.keep, fitnessImages, offset, 'val', req.fitnessValidation)).accuracy;
-      },
-      {
-        population, generations, seed, ...(req.sample ? { sample: req.sample } : {}), ...(req.mutateFraction ? { mutateFraction: req.mutateFraction } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
-        onEvaluation: (r) => progress({ phase: 'evolve', epoch: r.evaluation + 1, epochs: r.evaluations, accuracy: r.fitness }),
-      },
-    );
-    const rankingSeconds = (performance.now() - t0) / 1000;
-
-    // Cutting every budget, for LeGR and the baselines.
-    const methods: { method: PruneBudgetResult['method']; cut: (budget: number) => BudgetCut }[] = [
-      { method: 'legr', cut: (b) => cutToBudget(network, groups, globalRanking(layers, learned.best), b, cost) },
-    ];
-    if (!req.noBaselines) {
-      methods.push({ method: 'global-norm', cut: (b) => cutToBudget(network, groups, globalRanking(layers, identityTerms(layers)), b, cost) });
-      methods.push({ method: 'uniform', cut: (b) => uniformCut(network, groups, layers as LayerNorms[], b, cost) });
-    }
-    const base = sizeOf(arrays, network);
-    const baseTotal = analyzeNetwork(network).total;
-    // A latency budget is measured on the device for every final net: its ONNX file goes to
-    // --out, or to a temp folder removed afterwards when none was asked for.
-    const measure = req.metric === 'latency' ? deps.latency?.measure : undefined;
-    if (measure && !req.outDir) scratch = mkdtempSync(join(tmpdir(), 'labbench-prune-'));
-    const fileDir = req.outDir ?? scratch;
-    let baseFile: { onnx: string } | undefined;
-    if (fileDir) {
-      mkdirSync(fileDir, { recursive: true });
-      baseFile = { onnx: join(fileDir, `${network.name}-base.onnx`) };
-      writeFileSync(baseFile.onnx, base.e.onnx);
-    }
-    const baseMeasured = measure && baseFile ? await measure(baseFile.onnx, deps.signal) : undefined;
-    const results: PruneBudgetResult[] = [];
-    let step = 0;
-    for (const m of methods) {
-      for (const budget of req.budgets) {
-        const tc = performance.now();
-        const cut = m.cut(budget);
-        const cutSeconds = (performance.now() - tc) / 1000;
-        const tuned = await finetune(cut.keep, req.finetuneImages ?? 'epochs', 0, 'test');
-        const size = sizeOf(tuned.pruned.arrays, tuned.pruned.network);
-        const total = analyzeNetwork(tuned.pruned.network).total;
-        const name = `${network.name}-${m.method}-${budget}`;
-        let artifacts: PruneBudgetResult['artifacts'];
-        if (req.outDir) {
-          const onnx = join(req.outDir, `${name}.onnx`);
-          const tflite = join(req.outDir, `${name}.tflite`);
-          mkdirSync(req.outDir, { recursive: true });
-          writeFileSync(onnx, size.e.onnx);
-          writeFileSync(tflite, size.e.tflite);
-          artifacts = { onnx, tflite };
-        } else if (scratch) {
-          writeFileSync(join(scratch, `${name}.onnx`), size.e.onnx);
+      const finetune = async (keep: KeepSets, images: number | 'epochs', offset: number, evalOn: 'val' | 'test', valImages?: number) => {
+        const pruned = pruneArrays(network, groups, arrays, keep);
+        const net = irNetFromArrays(pruned.network, pruned.arrays);
+        try {
+          const model = irNetModel(net);
+          const common = { seed, ...FINETUNE, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
+          if (images === 'epochs') await train(model, { ...data, test: { ...data.test, n: 0 } }, { ...common, epochs: req.finetuneEpochs ?? 1 });
+          else await train(model, trainSlice(data, images, offset), { ...common, epochs: 1 });
+          const split = evalOn === 'val' ? headOf(data.val.n ? data.val : data.train, valImages ?? 1000) : data.test;
+          return { accuracy: evaluate(model, split, 256, data.shape).accuracy, pruned: { network: pruned.network, arrays: readArrays(net) } };
+        } finally {
+          disposeIrNet(net);
         }
-        const latency = deps.latency ? deps.latency.predict(tuned.pruned.network) : undefined;
-        const measured = measure && fileDir ? await measure(join(fileDir, `${name}.onnx`), deps.signal) : undefined;
-        const row: PruneBudgetResult = {
-          method: m.method, budget, flops: total.flops, params: total.params, accuracy: tuned.accuracy,
-          ...(latency !== undefined ? { latency_ms: latency } : {}), ...(measured !== undefined ? { measured_latency_ms: measured } : {}),
-          onnx_bytes: size.onnx_bytes, tflite_bytes: size.tflite_bytes, ...(artifacts ? { artifacts } : {}), cut_seconds: cutSeconds,
-        };
-        results.push(row);
-        progress({ phase: `finetune:${m.method}`, epoch: ++step, epochs: methods.length * req.budgets.length, accuracy: tuned.accuracy, ...(latency !== undefined ? { latency_ms: latency } : {}) });
+      };
+
+      // Learning the ranking.
+      const fitnessBudget = req.fitnessBudget ?? Math.min(...req.budgets);
+      const fitnessImages = req.fitnessImages ?? 1280;
+      const population = req.population ?? LEGR_DEFAULTS.population;
+      const generations = req.generations ?? 0;
+      let offset = 0;
+      const t0 = performance.now();
+      const learned = await evolve(
+        identityTerms(layers),
+        async (terms) => {
+          const cut = cutToBudget(network, groups, globalRanking(layers, terms), fitnessBudget, cost);
+          offset = (offset + fitnessImages) % Math.max(1, data.train.n);
+          return (await finetune(cut.keep, fitnessImages, offset, 'val', req.fitnessValidation)).accuracy;
+        },
+        {
+          population, generations, seed, ...(req.sample ? { sample: req.sample } : {}), ...(req.mutateFraction ? { mutateFraction: req.mutateFraction } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
+          onEvaluation: (r) => run.progress({ phase: 'evolve', epoch: r.evaluation + 1, epochs: r.evaluations, accuracy: r.fitness }),
+        },
+      );
+      const rankingSeconds = (performance.now() - t0) / 1000;
+
+      // Cutting every budget, for LeGR and the baselines.
+      const methods: { method: PruneBudgetResult['method']; cut: (budget: number) => BudgetCut }[] = [
+        { method: 'legr', cut: (b) => cutToBudget(network, groups, globalRanking(layers, learned.best), b, cost) },
+      ];
+      if (!req.noBaselines) {
+        methods.push({ method: 'global-norm', cut: (b) => cutToBudget(network, groups, globalRanking(layers, identityTerms(layers)), b, cost) });
+        methods.push({ method: 'uniform', cut: (b) => uniformCut(network, groups, layers as LayerNorms[], b, cost) });
       }
+      const base = sizeOf(arrays, network);
+      const baseTotal = analyzeNetwork(network).total;
+      // A latency budget is measured on the device for every final net: its ONNX file goes to
+      // --out, or to a temp folder removed afterwards when none was asked for.
+      const measure = req.metric === 'latency' ? deps.latency?.measure : undefined;
+      if (measure && !req.outDir) scratch = mkdtempSync(join(tmpdir(), 'labbench-prune-'));
+      const fileDir = req.outDir ?? scratch;
+      let baseFile: { onnx: string } | undefined;
+      if (fileDir) {
+        mkdirSync(fileDir, { recursive: true });
+        baseFile = { onnx: join(fileDir, `${network.name}-base.onnx`) };
+        writeFileSync(baseFile.onnx, base.e.onnx);
+      }
+      const baseMeasured = measure && baseFile ? await measure(baseFile.onnx, deps.signal) : undefined;
+      const results: PruneBudgetResult[] = [];
+      let step = 0;
+      for (const m of methods) {
+        for (const budget of req.budgets) {
+          const tc = performance.now();
+          const cut = m.cut(budget);
+          const cutSeconds = (performance.now() - tc) / 1000;
+          const tuned = await finetune(cut.keep, req.finetuneImages ?? 'epochs', 0, 'test');
+          const size = sizeOf(tuned.pruned.arrays, tuned.pruned.network);
+          const total = analyzeNetwork(tuned.pruned.network).total;
+          const name = `${network.name}-${m.method}-${budget}`;
+          let artifacts: PruneBudgetResult['artifacts'];
+          if (req.outDir) {
+            const onnx = join(req.outDir, `${name}.onnx`);
+            const tflite = join(req.outDir, `${name}.tflite`);
+            mkdirSync(req.outDir, { recursive: true });
+            writeFileSync(onnx, size.e.onnx);
+            writeFileSync(tflite, size.e.tflite);
+            artifacts = { onnx, tflite };
+          } else if (scratch) {
+            writeFileSync(join(scratch, `${name}.onnx`), size.e.onnx);
+          }
+          const latency = deps.latency ? deps.latency.predict(tuned.pruned.network) : undefined;
+          const measured = measure && fileDir ? await measure(join(fileDir, `${name}.onnx`), deps.signal) : undefined;
+          const row: PruneBudgetResult = {
+            method: m.method, budget, flops: total.flops, params: total.params, accuracy: tuned.accuracy,
+            ...(latency !== undefined ? { latency_ms: latency } : {}), ...(measured !== undefined ? { measured_latency_ms: measured } : {}),
+            onnx_bytes: size.onnx_bytes, tflite_bytes: size.tflite_bytes, ...(artifacts ? { artifacts } : {}), cut_seconds: cutSeconds,
+          };
+          results.push(row);
+          run.progress({ phase: `finetune:${m.method}`, epoch: ++step, epochs: methods.length * req.budgets.length, accuracy: tuned.accuracy, ...(latency !== undefined ? { latency_ms: latency } : {}) });
+        }
+      }
+      const result: PruneResult = {
+        run_id: run.id, model: req.model, data: req.data, metric: req.metric, ...(req.device ? { device: req.device } : {}),
+        base: {
+          flops: baseTotal.flops, params: baseTotal.params, accuracy: baseAccuracy,
+          ...(deps.latency ? { latency_ms: deps.latency.predict(network) } : {}), ...(baseMeasured !== undefined ? { measured_latency_ms: baseMeasured } : {}),
+          onnx_bytes: base.onnx_bytes, tflite_bytes: base.tflite_bytes,
+        },
+        results, ranking_seconds: rankingSeconds, evaluations: learned.history.length, best_fitness: learned.bestFitness, engine: engine.package,
+      };
+      return result;
+    } finally {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     }
-    const result: PruneResult = {
-      run_id: runId, model: req.model, data: req.data, metric: req.metric, ...(req.device ? { device: req.device } : {}),
-      base: {
-        flops: baseTotal.flops, params: baseTotal.params, accuracy: baseAccuracy,
-        ...(deps.latency ? { latency_ms: deps.latency.predict(network) } : {}), ...(baseMeasured !== undefined ? { measured_latency_ms: baseMeasured } : {}),
-        onnx_bytes: base.onnx_bytes, tflite_bytes: base.tflite_bytes,
-      },
-      results, ranking_seconds: rankingSeconds, evaluations: learned.history.length, best_fitness: learned.bestFitness, engine: engine.package,
-    };
-    db.finishSearchRun(runId, 'done', { result: result as unknown as Record<string, unknown> });
-    return result;
-  } catch (e) {
-    const canceled = e instanceof LabbenchError && e.code === 'CANCELED';
-    db.finishSearchRun(runId, canceled ? 'canceled' : 'failed', { error: (e as Error).message });
-    throw e;
-  } finally {
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  }
+  });
 }
