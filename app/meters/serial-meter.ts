@@ -7,13 +7,13 @@
  * path every `reconnectMs` and starts a fresh session (PPK2: metadata again), and samples
  * resume. Counts carry across sessions.
  */
-import { Listeners } from './listeners.js';
+import { MeterBase } from './meter-base.js';
 import type { Duplex } from 'node:stream';
 import { LabbenchError } from '../api/errors.js';
 import { hostNowMs } from './clock.js';
 import { hangupSafeSerialPort } from './hangup-safe-binding.js';
 import type { DuplexMeter } from './duplex-meter.js';
-import type { MeterState, MeterStats, PowerMeter, PowerSample } from './meter.js';
+import type { PowerSample } from './meter.js';
 import type { MeterKind, MeterSpec } from './spec.js';
 
 /** What SerialMeter needs of a port: serialport's SerialPort, or SerialPortMock in tests. */
@@ -36,36 +36,24 @@ export interface SerialMeterOptions {
   readonly reconnectMs?: number;
 }
 
-export class SerialMeter implements PowerMeter {
+export class SerialMeter extends MeterBase {
   readonly kind: MeterKind;
   readonly path: string;
   private port: PortLike | undefined;
   private session: DuplexMeter | undefined;
-  private state: MeterState = 'idle';
   private started = false;
   private closing = false;
   private sessionLive = false;
   private lastProgressAt = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private readonly counts = {
-    samples: 0,
-    dropped: 0,
-    dropReasons: {} as Record<string, number>,
-    lastSampleAt: undefined as number | undefined,
-    reconnects: 0,
-    silences: 0,
-    device: undefined as string | undefined,
-  };
-  private readonly samples = new Listeners<PowerSample>();
-  private readonly errors = new Listeners<LabbenchError>();
-  private readonly states = new Listeners<MeterState>();
 
   constructor(
     readonly spec: MeterSpec,
     private readonly makeSession: (port: Duplex) => DuplexMeter,
     private readonly opts: SerialMeterOptions = {},
   ) {
+    super();
     this.kind = spec.kind;
     this.path = spec.path;
   }
@@ -92,32 +80,6 @@ export class SerialMeter implements PowerMeter {
       if (err instanceof LabbenchError) throw err;
       throw new LabbenchError('DEVICE_UNAVAILABLE', `${this.describe()} failed to start: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-  }
-
-  onSample(cb: (s: PowerSample) => void): () => void {
-    return this.samples.add(cb);
-  }
-
-  onError(cb: (e: LabbenchError) => void): () => void {
-    return this.errors.add(cb);
-  }
-
-  onState(cb: (s: MeterState) => void): () => void {
-    return this.states.add(cb);
-  }
-
-  stats(): MeterStats {
-    const c = this.counts;
-    return {
-      samples: c.samples,
-      dropped: c.dropped,
-      dropReasons: { ...c.dropReasons },
-      ...(c.lastSampleAt !== undefined ? { lastSampleAt: c.lastSampleAt } : {}),
-      state: this.state,
-      reconnects: c.reconnects,
-      silences: c.silences,
-      ...(c.device !== undefined ? { device: c.device } : {}),
-    };
   }
 
   async close(): Promise<void> {
@@ -164,7 +126,7 @@ export class SerialMeter implements PowerMeter {
 
   private attach(port: PortLike): void {
     port.on('error', (err: Error) => {
-      if (!this.closing && port === this.port) this.emitError(new LabbenchError('DEVICE_UNAVAILABLE', `${this.describe()}: ${err.message}`, { cause: err }));
+      if (!this.closing && port === this.port) this.reportError(new LabbenchError('DEVICE_UNAVAILABLE', `${this.describe()}: ${err.message}`, { cause: err }));
     });
     port.once('close', (err?: Error | null) => this.onPortClosed(port, err ?? undefined));
   }
@@ -174,11 +136,8 @@ export class SerialMeter implements PowerMeter {
     if (!port) throw new Error('startSession without a port');
     const session = this.makeSession(port);
     session.onSample((s) => this.onSessionSample(s));
-    session.onDrop((reason, n) => {
-      this.counts.dropped += n;
-      this.counts.dropReasons[reason] = (this.counts.dropReasons[reason] ?? 0) + n;
-    });
-    session.onDevice((d) => (this.counts.device = d));
+    session.onDrop((reason, n) => this.drop(reason, n));
+    session.onDevice((d) => (this.st.device = d));
     this.session = session;
     this.sessionLive = false;
     this.setState('starting');
@@ -188,20 +147,17 @@ export class SerialMeter implements PowerMeter {
   }
 
   private onSessionSample(s: PowerSample): void {
-    this.counts.samples++;
-    this.counts.lastSampleAt = s.t_ms;
     this.lastProgressAt = hostNowMs();
-    if (this.state !== 'streaming') this.setState('streaming');
-    this.samples.emit(s);
+    this.emitSample(s);
   }
 
   private checkSilence(): void {
-    if (!this.sessionLive || (this.state !== 'starting' && this.state !== 'streaming')) return;
+    if (!this.sessionLive || (this.st.state !== 'starting' && this.st.state !== 'streaming')) return;
     const quietMs = hostNowMs() - this.lastProgressAt;
     if (quietMs <= this.spec.silenceMs) return;
-    this.counts.silences++;
+    this.st.silences++;
     this.setState('silent');
-    this.emitError(new LabbenchError('DEVICE_UNAVAILABLE', `${this.describe()} is silent: no reading for ${Math.round(quietMs)} ms`));
+    this.reportError(new LabbenchError('DEVICE_UNAVAILABLE', `${this.describe()} is silent: no reading for ${Math.round(quietMs)} ms`));
   }
 
   private onPortClosed(port: PortLike, err: Error | undefined): void {
@@ -212,7 +168,7 @@ export class SerialMeter implements PowerMeter {
     this.port = undefined;
     this.setState('disconnected');
     const again = this.spec.reconnect && this.started;
-    this.emitError(
+    this.reportError(
       new LabbenchError('DEVICE_UNAVAILABLE', `${this.describe()} went away${err ? ` (${err.message})` : ''}${again ? '; reconnecting' : ''}`, {
         cause: err,
       }),
@@ -239,7 +195,7 @@ export class SerialMeter implements PowerMeter {
     }
     this.port = port;
     this.attach(port);
-    this.counts.reconnects++;
+    this.st.reconnects++;
     try {
       await this.startSession();
     } catch {
@@ -251,15 +207,5 @@ export class SerialMeter implements PowerMeter {
       this.setState('disconnected');
       if (!this.closing) this.scheduleReconnect();
     }
-  }
-
-  private setState(s: MeterState): void {
-    if (this.state === s) return;
-    this.state = s;
-    this.states.emit(s);
-  }
-
-  private emitError(e: LabbenchError): void {
-    this.errors.emit(e);
   }
 }

@@ -10,7 +10,7 @@
 import { LabbenchError } from '../../api/errors.js';
 import { createAdbClient, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { hostNowMs } from '../clock.js';
-import { PolledMeter } from '../source-meter.js';
+import { PolledMeter } from '../meter-base.js';
 
 const SYSFS = '/sys/class/power_supply/battery';
 export const ANDROID_BATTERY = 'battery';

@@ -11,7 +11,7 @@
 import { LabbenchError } from '../../api/errors.js';
 import { createAdbClient, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { hostNowMs } from '../clock.js';
-import { PolledMeter } from '../source-meter.js';
+import { PolledMeter } from '../meter-base.js';
 import { parsePowerStatsDump, RailsTracker } from './decode.js';
 
 export const ANDROID_RAILS = 'rails';

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { LabbenchError } from '../../api/errors.js';
 import { hostNowMs } from '../clock.js';
-import { SourceMeter } from '../source-meter.js';
+import { MeterBase } from '../meter-base.js';
 import { parsePowerDrawLine } from './decode.js';
 
 export const NVIDIA_SMI = 'nvidia-smi';
@@ -41,7 +41,7 @@ export function parseNvidiaSmiSpec(spec: string): NvidiaSmiSpec {
   return { gpu, intervalMs };
 }
 
-export class NvidiaSmiMeter extends SourceMeter {
+export class NvidiaSmiMeter extends MeterBase {
   readonly kind = NVIDIA_SMI;
   readonly path: string;
   private child: ChildProcess | undefined;

@@ -1,15 +1,16 @@
 /**
- * The bookkeeping every source meter shares (a phone's fuel gauge or rails over adb, a GPU's
- * nvidia-smi): listeners, stats, state changes, drops counted by reason, and the rule that a
- * meter reports going away once per outage, not once per failed reading. `PolledMeter` adds
- * the poll loop for sources that are asked (adb) rather than streamed (nvidia-smi).
- * Serial meters have their own shell (`SerialMeter`): ports, framing and reconnects.
+ * The bookkeeping every meter shares (serial meters, a phone's fuel gauge or rails over adb,
+ * a GPU's nvidia-smi): listeners, stats, state changes, drops counted by reason, and, for
+ * sources that fail per reading, the rule that a meter reports going away once per outage,
+ * not once per failed reading. `PolledMeter` adds the poll loop for sources that are asked
+ * (adb) rather than streamed (nvidia-smi, a serial port: `SerialMeter` adds ports, framing,
+ * silence and reconnects).
  */
 import { Listeners } from './listeners.js';
 import type { LabbenchError } from '../api/errors.js';
 import type { MeterKind, MeterState, MeterStats, PowerMeter, PowerSample, SourceMeterKind } from './meter.js';
 
-export abstract class SourceMeter implements PowerMeter {
+export abstract class MeterBase implements PowerMeter {
   abstract readonly kind: MeterKind | SourceMeterKind;
   abstract readonly path: string;
   protected readonly st: MeterStats = { samples: 0, dropped: 0, dropReasons: {}, state: 'idle', reconnects: 0, silences: 0 };
@@ -23,6 +24,7 @@ export abstract class SourceMeter implements PowerMeter {
   abstract close(): Promise<void>;
 
   protected setState(s: MeterState): void {
+    if (this.st.state === s) return;
     this.st.state = s;
     this.states.emit(s);
   }
@@ -39,13 +41,17 @@ export abstract class SourceMeter implements PowerMeter {
     this.samples.emit(sample);
   }
 
+  protected reportError(err: LabbenchError): void {
+    this.errors.emit(err);
+  }
+
   /** The source stopped answering: said once per outage (`disconnected`, one error). */
   protected lost(err: LabbenchError): void {
     if (this.failing || this.closed) return;
     this.failing = true;
     this.st.silences++;
     this.setState('disconnected');
-    this.errors.emit(err);
+    this.reportError(err);
   }
 
   /** A reading succeeded: ends an outage; true when there was one (counted as a reconnect). */
@@ -75,7 +81,7 @@ export abstract class SourceMeter implements PowerMeter {
 }
 
 /** A source read by asking it `pollHz` times a second; a poll never overlaps the previous one. */
-export abstract class PolledMeter extends SourceMeter {
+export abstract class PolledMeter extends MeterBase {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly pollHz: number) {
