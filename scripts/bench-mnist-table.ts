@@ -11,7 +11,10 @@
  * `--mnist-3hidden` is given, and then trains 1 epoch on 12,000 images: a step at batch 100
  * takes ~2.6 s on the wasm engine (it took ~25-40 s before wasm-matmul-gradient.ts replaced
  * the transposed products of the dense backward pass), so a full epoch per scheme would be
- * ~25 min. `--quick` trains every net on 1,200 images for one epoch.
+ * ~25 min. LightNN's per-step quantization of its 36.8M weights (a chain of elementwise tfjs
+ * ops, also on every evaluation batch) makes its runs 2-4x slower than conventional: measured
+ * 2026-11-27 on 2 shared cores, 12 min (conventional), 40 (LightNN-2), 20 (LightNN-1), 14
+ * (BinaryConnect). `--quick` trains every net on 1,200 images for one epoch.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
