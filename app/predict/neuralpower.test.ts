@@ -202,3 +202,27 @@ test('fitNeuralPower stores, per type, the analytic estimate and a band holding 
   const truth = 0.05 + huge.flops / 2e6;
   assert.ok(Math.abs(predictLayer(m, huge).runtime_ms / truth - 1) < 0.2, `${predictLayer(m, huge).runtime_ms} vs ${truth}`);
 });
+
+test('the runtime ensemble: one model per fold seed, the prediction their geometric mean', () => {
+  const samples = [4, 8, 12, 16, 24, 32, 48, 64, 96, 128].map((out, i) => {
+    const n = new NetworkBuilder(`c${i}`, [8, 16, 16]);
+    n.conv(out, 3, { name: 'c' });
+    const a = analyzeNetwork(n.build()).layers[0]!;
+    return { op: 'conv', config: layerConfig(a, 1), runtime_ms: (0.05 + a.flops / 2e6) * (1 + 0.1 * Math.sin(7 * i)) };
+  });
+  const m = fitNeuralPower(samples, { analytic: { peak_flops: 4e9, bandwidth: 1e10, overhead_ms: 0 }, ensemble: 3 });
+  const conv = m.types.conv!;
+  assert.equal(conv.runtime_members?.length, 3);
+  assert.equal(conv.runtime_members![0], conv.runtime);
+  const n = new NetworkBuilder('q', [8, 16, 16]);
+  n.conv(40, 3, { name: 'c' });
+  const q = analyzeNetwork(n.build()).layers[0]!;
+  const single = (r: NonNullable<TypeModel['runtime']>): number => predictLayer({ ...m, types: { conv: { ...conv, runtime: r, runtime_members: [r] } } }, q).runtime_ms;
+  const geo = Math.exp(conv.runtime_members!.reduce((s, r) => s + Math.log(single(r)), 0) / 3);
+  close(predictLayer(m, q).runtime_ms, geo, 1e-9);
+  // A saved model keeps its members; a broken member is refused.
+  assert.deepEqual(parseNeuralPowerModel(JSON.parse(JSON.stringify(m))).types.conv!.runtime_members!.length, 3);
+  const broken = JSON.parse(JSON.stringify(m)) as { types: { conv: { runtime_members: unknown[] } } };
+  broken.types.conv.runtime_members[1] = { family: 'log' };
+  assert.throws(() => parseNeuralPowerModel(broken), LabbenchError);
+});
