@@ -141,8 +141,11 @@ export interface PolynomialModel {
   readonly intercept: number;
   /** Smallest and largest training target; predictions are floored at min / 10. */
   readonly target_range: readonly [number, number];
-  /** CV error of the chosen candidate (pooled over held-out rows, original scale). */
-  /** se_pct: standard error over the folds of the selection criterion (x100; a log error is about a relative one). */
+  /**
+   * CV error of the chosen candidate (pooled over held-out rows, original scale); se_pct:
+   * standard error over the folds of the selection criterion (x100; a log error is about a
+   * relative one).
+   */
   readonly cv: { readonly folds: number; readonly n: number; readonly rmspe_pct: number; readonly rmse: number; readonly se_pct: number };
   /** Every family x degree tried, at its best lambda: why this one was chosen. */
   readonly candidates: readonly CandidateSummary[];
@@ -335,7 +338,6 @@ interface CandidateStats {
   sqErr: number;
   sqLog: number;
   nnz: number;
-  foldPct: number[];
   /** Per fold: squared errors of the selection criterion. */
   foldCrit: number[];
   foldN: number[];
@@ -388,7 +390,7 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
     const famTrials: Trial[] = degrees.map((degree) => {
       const cols = design.degree.flatMap((d, j) => (d <= degree ? [j] : []));
       const lambdas = cols.length ? lambdaGrid(lambdaMax(total.centered(cols)), lambdaCount, minRatio) : [0];
-      const stats = lambdas.map(() => ({ sqPct: 0, sqErr: 0, sqLog: 0, nnz: 0, foldPct: new Array<number>(k).fill(0), foldCrit: new Array<number>(k).fill(0), foldN: new Array<number>(k).fill(0), valid: true }));
+      const stats = lambdas.map(() => ({ sqPct: 0, sqErr: 0, sqLog: 0, nnz: 0, foldCrit: new Array<number>(k).fill(0), foldN: new Array<number>(k).fill(0), valid: true }));
       return { design, total, degree, cols, lambdas, stats };
     });
     for (let f = 0; f < k; f++) {
@@ -420,7 +422,6 @@ export function fitPolynomial(data: PolynomialData, opts: PolynomialFitOptions =
             st.sqPct += pct * pct;
             st.sqErr += (pred - y) * (pred - y);
             st.sqLog += lr * lr;
-            st.foldPct[f]! += pct * pct;
             st.foldCrit[f]! += byLog ? lr * lr : pct * pct;
             st.foldN[f]! += 1;
           }
