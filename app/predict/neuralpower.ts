@@ -254,13 +254,15 @@ function predictFeatures(model: NeuralPowerModel, f: LayerFeatures): LayerPredic
   const group: ModelGroup = own?.runtime ? f.type : 'generic';
   if (!tm?.runtime) throw new LabbenchError('BAD_INPUT', `NeuralPower model has no runtime model for ${f.type} layers (${f.op}) and no generic one`);
   // A layer with no FLOPs under an offset without byte or fixed terms: keep the ratio defined.
-  const offset = tm.offset ? Math.max(offsetMs(tm.offset, f), 1e-9) : undefined;
+  const analytic = tm.offset ? offsetMs(tm.offset, f) : undefined;
+  const offset = analytic !== undefined ? Math.max(analytic, 1e-9) : undefined;
   const members = tm.runtime_members?.length ? tm.runtime_members : [tm.runtime];
   let runtime_ms = Math.exp(members.reduce((acc, m) => acc + Math.log(predictPolynomial(m, f.values, offset)), 0) / members.length);
-  if (tm.offset && tm.bound) {
-    const b = offsetMs(tm.offset, f) + tm.bound.floor_ms;
-    const beyond = tm.bound.largest_ms !== undefined && tm.bound.largest_ratio !== undefined && b > tm.bound.largest_ms;
-    runtime_ms = beyond ? b * tm.bound.largest_ratio! : Math.min(Math.max(runtime_ms, (b * tm.bound.lo) / RATIO_MARGIN), b * tm.bound.hi * RATIO_MARGIN);
+  const bound = tm.bound;
+  if (analytic !== undefined && bound) {
+    const b = analytic + bound.floor_ms;
+    if (bound.largest_ms !== undefined && bound.largest_ratio !== undefined && b > bound.largest_ms) runtime_ms = b * bound.largest_ratio;
+    else runtime_ms = Math.min(Math.max(runtime_ms, (b * bound.lo) / RATIO_MARGIN), b * bound.hi * RATIO_MARGIN);
   }
   const pm = own?.power ?? generic?.power;
   return {
