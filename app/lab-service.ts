@@ -122,13 +122,12 @@ export class LocalLabService implements LabService {
     };
     const db = this.openDb();
     const known = db.listDevices().some((d) => d.key === req.device);
-    const rows = known ? trainingRows(db, db.resolveDevice(req.device), holdout).rows.length : 0;
     const sample = req.sample ?? 150;
     // Coverage data even when network runs already fill the LUT: zoo layers alone cluster
-    // where the zoo is, and a fit on them alone missed held-out networks by 15-21 % on this
-    // CPU (5 % and less with the sample). Profiled once; later fits find its rows.
-    const sampled = known && sample > 0 && hasAllUnits(db, db.resolveDevice(req.device).id, samplerPlan({ count: sample, seed: 1 }));
-    const wanted = req.minRows === undefined || rows < req.minRows;
+    // where the zoo is, and a fit on them alone missed held-out networks on this CPU by
+    // 15-22 %. Profiled once; later fits find its rows.
+    const sampled = known && hasAllUnits(db, db.resolveDevice(req.device).id, samplerPlan({ count: sample, seed: 1 }));
+    const wanted = req.minRows === undefined || (known ? trainingRows(db, db.resolveDevice(req.device), holdout).rows.length : 0) < req.minRows;
     if (sample > 0 && !sampled && wanted) await profileFirst(`${SAMPLER_PREFIX}:${sample}`);
     const device = db.resolveDevice(req.device);
     // Every peak unit must be there: one of them can share its key with a zoo layer.
@@ -219,13 +218,13 @@ export class LocalLabService implements LabService {
   }
 }
 
-/** Checks a request's numbers at the door, so every front end rejects the same things. */
 /** Whether the device's LUT holds a row for every unit of `plan` (a run may have measured them, or an import, or another workload sharing a layer). */
 function hasAllUnits(db: ProfilesDb, deviceId: number, plan: WorkloadPlan): boolean {
   const keys = new Set(db.lutEntries(deviceId).map((e) => e.key));
   return plan.units.every((u) => keys.has(u.key));
 }
 
+/** Checks a request's numbers at the door, so every front end rejects the same things. */
 function validateRequest(req: ProfileRequest): void {
   const ints: [string, number | undefined, number][] = [
     ['runs', req.runs, 1],
