@@ -15,16 +15,12 @@ export interface SearchRunHandle {
 
 export interface SearchRunOptions {
   readonly onProgress?: ((p: { run_id: number; point: SearchProgressPoint }) => void) | undefined;
-  /** Continue this stored run (reopened by the caller) instead of opening a new one. */
-  readonly resumeId?: number | undefined;
-  /** Stored with a new run. */
-  readonly checkpoint?: string | undefined;
 }
 
 /** Runs `body` as one recorded search run; its result (plain JSON) is stored as the run's outcome. */
 export async function withSearchRun<T extends object>(db: ProfilesDb, kind: SearchKind, params: object, o: SearchRunOptions, body: (run: SearchRunHandle) => Promise<T>): Promise<T> {
   // Params and results cross JSON: a round trip drops undefined fields and class instances.
-  const id = o.resumeId ?? db.startSearchRun(kind, JSON.parse(JSON.stringify(params)) as Record<string, unknown>, o.checkpoint);
+  const id = db.startSearchRun(kind, JSON.parse(JSON.stringify(params)) as Record<string, unknown>);
   const run: SearchRunHandle = {
     id,
     progress: (point) => {
