@@ -8,7 +8,7 @@
  * Slice, StridedSlice, Sum over axis 0, comparisons and transposes of wide rows are slow).
  * Checked against the cpu backend in wasm-gradients.test.ts.
  */
-import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
@@ -16,14 +16,19 @@ type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
 type Pair = [number, number];
 
 /** Runs wasm kernels and frees every intermediate it made, except the one handed back. */
-class KernelScope {
+export class KernelScope {
   private readonly temps: TensorInfo[] = [];
   constructor(private readonly backend: BackendWasm) {}
 
   run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
     const kernel = getKernel(name, 'wasm');
     if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
-    const out = kernel.kernelFunc({ inputs, attrs, backend: this.backend });
+    return this.call(kernel.kernelFunc, inputs, attrs, name);
+  }
+
+  /** Runs a kernel function held rather than looked up (a wrapped kernel's original). */
+  call(kernel: KernelFunc, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}, name = kernel.name): TensorInfo {
+    const out = kernel({ inputs, attrs, backend: this.backend });
     const info = Array.isArray(out) ? out[0] : out;
     if (!info) throw new Error(`wasm kernel ${name} returned nothing`);
     this.temps.push(info);

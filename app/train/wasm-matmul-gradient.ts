@@ -18,6 +18,7 @@
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { KernelScope } from './wasm-gradients.js';
 
 
 interface MatMulAttrs {
@@ -25,42 +26,10 @@ interface MatMulAttrs {
   transposeB: boolean;
 }
 
-/** Runs wasm kernels by name and frees their intermediates, except the one handed back. */
-class Temps {
-  private readonly made: TensorInfo[] = [];
-  constructor(private readonly backend: BackendWasm, private readonly matMul: KernelFunc) {}
-
-  private keep(out: TensorInfo | TensorInfo[]): TensorInfo {
-    const info = Array.isArray(out) ? out[0] : out;
-    if (!info) throw new Error('wasm kernel returned nothing');
-    this.made.push(info);
-    return info;
-  }
-
-  /** Swaps the last two axes: [...batch, r, c] -> [...batch, c, r]. */
-  transpose(x: TensorInfo): TensorInfo {
-    const kernel = getKernel('Transpose', 'wasm');
-    if (!kernel) throw new Error('wasm kernel Transpose is not registered');
-    const r = x.shape.length;
-    const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-    return this.keep(kernel.kernelFunc({ inputs: { x }, attrs: { perm }, backend: this.backend }));
-  }
-
-  /** a @ b, neither transposed: XNNPACK's fast path. */
-  product(a: TensorInfo, b: TensorInfo): TensorInfo {
-    return this.keep(this.matMul({ inputs: { a, b }, attrs: { transposeA: false, transposeB: false }, backend: this.backend }));
-  }
-
-  finish(out: TensorInfo): TensorInfo {
-    for (const t of this.made) if (t !== out) this.backend.disposeData(t.dataId);
-    this.made.length = 0;
-    return out;
-  }
-
-  abort(): void {
-    for (const t of this.made) this.backend.disposeData(t.dataId);
-    this.made.length = 0;
-  }
+/** Swaps the last two axes: [...batch, r, c] -> [...batch, c, r]. */
+function swapLast(scope: KernelScope, x: TensorInfo): TensorInfo {
+  const r = x.shape.length;
+  return scope.transpose(x, [...Array(r - 2).keys(), r - 1, r - 2]);
 }
 
 const size = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
@@ -81,16 +50,18 @@ export function rewriteCosts(aShape: readonly number[], bShape: readonly number[
   return { direct, swapped };
 }
 
-function transposedMatMul(temps: Temps, a: TensorInfo, b: TensorInfo, attrs: MatMulAttrs): TensorInfo {
+function transposedMatMul(scope: KernelScope, original: KernelFunc, a: TensorInfo, b: TensorInfo, attrs: MatMulAttrs): TensorInfo {
   const { transposeA, transposeB } = attrs;
+  // a @ b, neither transposed: XNNPACK's fast path.
+  const product = (x: TensorInfo, y: TensorInfo): TensorInfo => scope.call(original, { a: x, b: y }, { transposeA: false, transposeB: false }, 'BatchMatMul');
   const cost = rewriteCosts(a.shape, b.shape, transposeA, transposeB);
   if (cost.direct <= cost.swapped) {
-    return temps.product(transposeA ? temps.transpose(a) : a, transposeB ? temps.transpose(b) : b);
+    return product(transposeA ? swapLast(scope, a) : a, transposeB ? swapLast(scope, b) : b);
   }
   // op(A) @ op(B) = (op(B)^T @ op(A)^T)^T, where op(B)^T is B itself when B is flagged.
-  const left = transposeB ? b : temps.transpose(b);
-  const right = transposeA ? a : temps.transpose(a);
-  return temps.transpose(temps.product(left, right));
+  const left = transposeB ? b : swapLast(scope, b);
+  const right = transposeA ? a : swapLast(scope, a);
+  return swapLast(scope, product(left, right));
 }
 
 /** The wrapper's function name, by which a test checks that initEngine installed it. */
@@ -101,11 +72,11 @@ function wrap(original: KernelFunc): KernelFunc {
     const attrs = args.attrs as unknown as MatMulAttrs;
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     if ((!attrs.transposeA && !attrs.transposeB) || a.shape.length < 2 || b.shape.length < 2) return original(args);
-    const temps = new Temps(args.backend as BackendWasm, original);
+    const scope = new KernelScope(args.backend as BackendWasm);
     try {
-      return temps.finish(transposedMatMul(temps, a, b, attrs));
+      return scope.finish(transposedMatMul(scope, original, a, b, attrs));
     } catch (e) {
-      temps.abort();
+      scope.abort();
       throw e;
     }
   }
