@@ -5,6 +5,7 @@ import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { initEngine } from './engine.js';
 import { batchNormTrain } from './nn.js';
 import { Rng } from './rng.js';
+import { relError } from './testing/rel-error.js';
 
 function random(rng: Rng, shape: number[]): Float32Array {
   const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -24,17 +25,6 @@ function gradsOn(backend: string, f: (...xs: Tensor[]) => Tensor, inputs: { valu
     });
     return g(xs).map((t) => t.dataSync() as Float32Array);
   });
-}
-
-function relError(expected: Float32Array, actual: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let err = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs((expected[i] ?? 0) - (actual[i] ?? 0)));
-    scale = Math.max(scale, Math.abs(expected[i] ?? 0));
-  }
-  return err / scale;
 }
 
 function compare(label: string, f: (...xs: Tensor[]) => Tensor, inputs: { values: Float32Array; shape: number[] }[]): void {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { initEngine } from './engine.js';
 import { Rng } from './rng.js';
+import { relError } from './testing/rel-error.js';
 import { rewriteCosts, WRAPPED_MATMUL_NAME } from './wasm-matmul-gradient.js';
 
 function random(rng: Rng, shape: number[]): Float32Array {
@@ -35,17 +36,6 @@ function run(backend: string, c: Case, av: Float32Array, bv: Float32Array, produ
     const g = tf.grads((x: Tensor, z: Tensor) => tf.sum(tf.mul(f(x, z), weights)));
     return [y, ...g([a, b])].map((t) => t.dataSync() as Float32Array);
   });
-}
-
-function relError(expected: Float32Array, actual: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let err = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs((expected[i] ?? 0) - (actual[i] ?? 0)));
-    scale = Math.max(scale, Math.abs(expected[i] ?? 0));
-  }
-  return err / scale;
 }
 
 /** Operand shapes for op(A) [.., m, k] @ op(B) [.., k, n] under the given flags. */
