@@ -21,6 +21,7 @@
  * `mnist-table` (scripts/bench-mnist-table.ts): the seed's LightNN MNIST test-error table,
  * ours beside the seed's, with each network's accuracy-energy Pareto front (about 30 min;
  * `--mnist-3hidden` adds the 36.8M-parameter net on a subset). Skipped with `--no-mnist-table`.
+ * `--keep` keeps the profiling DB and prints its path.
  */
 import { benchNas, benchNasOnDevice, formatNasBench, formatNasOnDeviceBench } from './bench-nas.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -108,7 +109,9 @@ try {
   }
 } finally {
   service.close();
-  rmSync(dir, { recursive: true, force: true });
+  // `--keep` leaves the DB for a look at the rows behind the figures.
+  if (args.includes('--keep')) process.stderr.write(`kept ${join(dir, 'bench.db')}\n`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
 const predictionThroughput = benchPrediction();

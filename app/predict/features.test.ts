@@ -21,6 +21,15 @@ test('layer types: conv takes pwconv, pool takes gap, elementwise ops are "other
   assert.equal(layerTypeOf('toString'), undefined);
 });
 
+test('ragged channel counts are flagged per side; an fc flags its flattened input', () => {
+  const conv = layerFeatures(at({ ...io, op: 'conv', out: 20, kernel: 3, stride: 1, pad: 'same', groups: 1, bias: false }, [3, 8, 8]));
+  assert.deepEqual([conv.values.cin_odd, conv.values.cout_odd], [1, 1]);
+  const fc = layerFeatures(at({ ...io, op: 'fc', out: 10, bias: true }, [2, 4, 4])); // 32 inputs, 10 outputs
+  assert.deepEqual([fc.values.cin_odd, fc.values.cout_odd], [0, 1]);
+  const relu = layerFeatures(at({ ...io, op: 'relu' }, [24, 5, 5]));
+  assert.deepEqual([relu.values.cin_odd, relu.values.cout_odd], [0, 0]);
+});
+
 test('conv 3x3/2 same, 16 -> 32 on 14x14, batch 2: every feature by hand', () => {
   const a = at({ ...io, op: 'conv', out: 32, kernel: 3, stride: 2, pad: 'same', groups: 1, bias: true }, [16, 14, 14]);
   const f = layerFeatures(a, 2);
@@ -54,6 +63,8 @@ test('conv 3x3/2 same, 16 -> 32 on 14x14, batch 2: every feature by hand', () =>
       is_global: 0,
       out_h: 7,
       out_w: 7,
+      cin_odd: 0, // 16 and 32 are whole multiples of 8
+      cout_odd: 0,
     },
   );
   for (const name of [...BASE_FEATURES.conv.map((b) => b.name), ...SPECIAL_FEATURES, ...GENERIC_FEATURES.map((b) => b.name)]) {

@@ -36,18 +36,31 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 /** Type mix: convolutions dominate real networks and have the most features to cover. */
 const KINDS = ['conv', 'conv', 'conv', 'pwconv', 'pwconv', 'dwconv', 'dwconv', 'fc', 'maxpool', 'avgpool', 'gap', 'bn', 'relu', 'relu6', 'add', 'concat', 'softmax'] as const;
 
+/**
+ * A channel count as networks use them: mostly whole multiples of 8, and a ragged count one
+ * time in RAGGED_SHARE (first layers' 3, odd widths from pruning). Why: vectorized kernels
+ * run ragged counts markedly slower (features.ts `cin_odd`), and with counts drawn uniformly
+ * in log space seven in eight samples were ragged, against almost none of a real network's
+ * layers, so the fit learned the device's ragged speed and applied it to everything.
+ */
+const RAGGED_SHARE = 0.25;
+function channels(r: () => number, lo: number, hi: number): number {
+  const c = logUniformInt(r, lo, hi);
+  return r() < RAGGED_SHARE ? c : Math.max(8, Math.round(c / 8) * 8);
+}
+
 function drawLayer(r: () => number): { layer: LayerSpec; input: Shape; inputs: number } {
   const kind = pick(r, KINDS);
-  const c = logUniformInt(r, 3, 512);
+  const c = channels(r, 3, 512);
   const hw = pick(r, [7, 8, 14, 16, 28, 32, 56, 64, 112]);
   const fmap: Shape = [c, hw, hw];
   switch (kind) {
     case 'conv': {
       const kernel = pick(r, [1, 3, 3, 5, 7]);
-      return { layer: { op: 'conv', out: logUniformInt(r, 8, 512), kernel, stride: pick(r, [1, 1, 2]), pad: Math.floor(kernel / 2), groups: 1, bias: r() < 0.5 }, input: fmap, inputs: 1 };
+      return { layer: { op: 'conv', out: channels(r, 8, 512), kernel, stride: pick(r, [1, 1, 2]), pad: Math.floor(kernel / 2), groups: 1, bias: r() < 0.5 }, input: fmap, inputs: 1 };
     }
     case 'pwconv':
-      return { layer: { op: 'pwconv', out: logUniformInt(r, 8, 1024), bias: false }, input: fmap, inputs: 1 };
+      return { layer: { op: 'pwconv', out: channels(r, 8, 1024), bias: false }, input: fmap, inputs: 1 };
     case 'dwconv': {
       const kernel = pick(r, [3, 3, 5, 7]);
       return { layer: { op: 'dwconv', kernel, stride: pick(r, [1, 1, 2]), pad: Math.floor(kernel / 2), bias: false }, input: fmap, inputs: 1 };
