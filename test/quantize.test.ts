@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../app/train/engine.js';
-import { binaryConnectSte, DEFAULT_RANGE, flightnnQuantize, glorotH, lightnnSte, lightnnValues, powerTerms, roundPow2 } from '../app/quantize/quantizers.js';
+import { binaryConnectSte, DEFAULT_RANGE, flightnnQuantize, glorotH, lightnnArray, lightnnSte, lightnnValues, powerTerms, roundPow2 } from '../app/quantize/quantizers.js';
 import { join } from 'node:path';
 import { labbench, tempDir } from './cli-helpers.js';
 import type { QuantizeResult, QuantizeSweepResult } from '../app/api/search.js';
@@ -45,6 +45,25 @@ test('LightNN-1 values are signed powers of two (or 0 below the smallest); Light
   assert.deepEqual([...lightnnValues(tf.tensor1d([0.375, 0.625]), 2).dataSync()], [0.375, 0.625]);
   assert.deepEqual(powerTerms(0.375, 2), [0.25, 0.125]);
   x.dispose();
+});
+
+test('LightNN-K read off the float bits equals K rounds of the tensor ops (roundPow2 on the residual), edges included', () => {
+  const edges = [0, 2 ** -9, 2 ** -9 * 0.999, 2 ** -8, 0.75, 0.7499999, 0.7500001, 1.5, 3, 1e-30, 1e6, 0.375, -0.625, 2 ** -8 * 1.5, -(2 ** -5) * 1.5000001];
+  const values = Float32Array.from([...edges, ...edges.map((v) => -v), ...Array.from({ length: 5000 }, (_, i) => Math.sin(i * 78.233) * 2 ** ((i % 14) - 11))]);
+  for (const k of [1, 2]) {
+    const want = tf.tidy(() => {
+      let q = tf.zeros([values.length]);
+      let r: tf.Tensor = tf.tensor1d(values);
+      for (let i = 0; i < k; i++) {
+        const t = roundPow2(r);
+        q = tf.add(q, t);
+        r = tf.sub(r, t);
+      }
+      return q.dataSync();
+    });
+    const got = lightnnArray(values, k);
+    values.forEach((v, i) => assert.equal(got[i], want[i], `K=${k}: ${v} -> ${got[i]}, ops give ${want[i]}`));
+  }
 });
 
 test('the straight-through estimator passes the gradient to the latent weights unchanged', () => {
@@ -110,6 +129,8 @@ test('labbench quantize --json: LightNN-1 training gives a test error, an energy
   assert.ok(doc.ops.shifts > 0 && doc.ops.shifts <= 79_400 && doc.energy_uj > 0);
   assert.equal(doc.seed_test_error, 0.0209);
   assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-3', '--data', 'mnist', '--db', join(dir, 'q.db')]).status, 2);
+  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--lr-schedule', 'step', '--db', join(dir, 'q.db')]).status, 2);
+  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--final-lr', '2', '--db', join(dir, 'q.db')]).status, 2);
 });
 
 test('labbench quantize with several schemes: one stored run each, and the accuracy-energy Pareto front of those runs', (t) => {

@@ -191,6 +191,10 @@ export interface QuantizeRequest {
   readonly limit?: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
+  /** Learning rate over the run (default 'cosine': decays to learningRate * finalLearningRate at the last step). */
+  readonly lrSchedule?: 'constant' | 'cosine' | 'exponential';
+  /** The last step's learning rate as a fraction of the first (default 0.01). */
+  readonly finalLearningRate?: number;
   readonly seed?: number;
   /** FLightNN: weight of the penalty on two-term filters (default 1e-3). */
   readonly flightnnPenalty?: number;

@@ -365,13 +365,15 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--limit <n>', 'training images used (default: all)', intArg('--limit'))
     .option('--batch-size <n>', 'batch size (default 64)', intArg('--batch-size'))
     .option('--lr <rate>', 'Adam learning rate (default 0.001)', numArg('--lr'))
+    .option('--lr-schedule <kind>', 'learning rate over the run: cosine (default), exponential or constant')
+    .option('--final-lr <fraction>', 'last step\'s learning rate as a fraction of --lr (default 0.01)', numArg('--final-lr'))
     .option('--penalty <weight>', 'FLightNN: weight of the two-term filter penalty (default 0.001)', numArg('--penalty'))
     .option('--seed <n>', 'seed', intArg('--seed'))
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const schemes = o.scheme as QuantizeRequest['scheme'][];
       const common = {
         model: o.model as string, data: o.data as 'mnist' | 'fashion-mnist',
-        ...pick(o, { epochs: 'epochs', pretrainEpochs: 'pretrainEpochs', limit: 'limit', batchSize: 'batchSize', lr: 'learningRate', penalty: 'flightnnPenalty', seed: 'seed' }),
+        ...pick(o, { epochs: 'epochs', pretrainEpochs: 'pretrainEpochs', limit: 'limit', batchSize: 'batchSize', lr: 'learningRate', lrSchedule: 'lrSchedule', finalLr: 'finalLearningRate', penalty: 'flightnnPenalty', seed: 'seed' }),
       };
       // One scheme prints its run; several print every run and their Pareto front.
       if (schemes.length === 1) {

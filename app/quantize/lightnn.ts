@@ -27,6 +27,8 @@ export const SEED_MNIST_TABLE: Readonly<Record<string, Partial<Record<Scheme, nu
   'mnist-3hidden': { conventional: 0.75, 'lightnn-2': 0.83, 'lightnn-1': 0.89, binaryconnect: 1.29 },
 };
 
+const LR_SCHEDULES: readonly NonNullable<QuantizeRequest['lrSchedule']>[] = ['cosine', 'exponential', 'constant'];
+
 export interface QuantizeDeps {
   readonly db: ProfilesDb;
   readonly cacheDir: string;
@@ -39,6 +41,8 @@ interface Quantizer {
   readonly extraVariables: tf.Variable[];
   readonly extraLoss?: () => tf.Scalar;
   readonly afterStep?: () => void;
+  /** Learning-rate multipliers of the latent weights (BinaryConnect's 1/H per layer). */
+  readonly learningRateScales?: ReadonlyMap<tf.Variable, number>;
   /** The weights as the forward pass uses them, for the energy count. */
   values(layer: string, w: tf.Tensor): tf.Tensor;
   twoTermShare?(): number;
@@ -69,11 +73,16 @@ export function makeQuantizer(net: IrNet, scheme: Scheme, penalty: number): Quan
     case 'binaryconnect': {
       const h = new Map(layers.map((l) => [l, glorotH(fans(weight(l)).fanIn, fans(weight(l)).fanOut)]));
       const q = new Map(layers.map((l) => [l, binaryConnectSte(h.get(l)!)]));
+      // BinaryConnect clips the latent weights to [-H, H] after each update (and here before
+      // the first, so that the He-normal start lies in the range the updates keep).
+      const clip = () => tf.tidy(() => layers.forEach((l) => weight(l).assign(tf.clipByValue(weight(l), -h.get(l)!, h.get(l)!))));
+      clip();
       return {
         transform: (l, w) => q.get(l)!(w),
         extraVariables: [],
-        // BinaryConnect clips the latent weights to [-H, H] after each update.
-        afterStep: () => tf.tidy(() => layers.forEach((l) => weight(l).assign(tf.clipByValue(weight(l), -h.get(l)!, h.get(l)!)))),
+        afterStep: clip,
+        // Courbariaux et al.'s W_LR_scale = 1/H: a step crosses a layer's range [-H, H] at the same pace whatever its fan.
+        learningRateScales: new Map(layers.map((l) => [weight(l), 1 / h.get(l)!])),
         values: (l, w) => tf.tidy(() => tf.mul(tf.sign(tf.add(tf.sign(w), 0.5)), h.get(l)!)),
         dispose: () => undefined,
       };
@@ -114,6 +123,8 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
   for (const [name, v, min] of [['epochs', req.epochs, 1], ['pretrain-epochs', req.pretrainEpochs, 0], ['limit', req.limit, 1], ['batch-size', req.batchSize, 1]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new LabbenchError('BAD_INPUT', `--${name} must be a whole number >= ${min}, got ${v}`);
   }
+  if (req.lrSchedule !== undefined && !LR_SCHEDULES.includes(req.lrSchedule)) throw new LabbenchError('BAD_INPUT', `--lr-schedule must be one of ${LR_SCHEDULES.join(', ')}, got ${String(req.lrSchedule)}`);
+  if (req.finalLearningRate !== undefined && !(req.finalLearningRate > 0 && req.finalLearningRate <= 1)) throw new LabbenchError('BAD_INPUT', `--final-lr must be in (0, 1], got ${req.finalLearningRate}`);
   if (!isZooName(req.model) && req.pretrainEpochs) throw new LabbenchError('BAD_INPUT', '--pretrain-epochs applies to zoo names only (a model file is already trained)');
   const seed = req.seed ?? 1;
   const epochs = req.epochs ?? 3;
@@ -130,9 +141,13 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
         net = (await obtainTrained(req.model, data, { ...common, epochs: req.pretrainEpochs ?? 0, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), onEpoch: (r) => run.progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy }) })).net;
       }
       q = makeQuantizer(net, req.scheme, req.flightnnPenalty ?? 1e-3);
-      const model = irNetModel(net, { ...(q.transform ? { transform: q.transform } : {}), extraVariables: q.extraVariables, ...(q.extraLoss ? { extraLoss: q.extraLoss } : {}), ...(q.afterStep ? { afterStep: q.afterStep } : {}) });
+      const model = {
+        ...irNetModel(net, { ...(q.transform ? { transform: q.transform } : {}), extraVariables: q.extraVariables, ...(q.extraLoss ? { extraLoss: q.extraLoss } : {}), ...(q.afterStep ? { afterStep: q.afterStep } : {}) }),
+        ...(q.learningRateScales ? { learningRateScales: q.learningRateScales } : {}),
+      };
       const r = await train(model, data, {
         ...common, epochs, optimizer: 'adam', learningRate: req.learningRate ?? 1e-3,
+        lrSchedule: req.lrSchedule ?? 'cosine', finalLearningRate: req.finalLearningRate ?? 0.01,
         onEpoch: (e) => run.progress({ phase: `train:${req.scheme}`, epoch: e.epoch + 1, epochs: e.epochs, loss: e.loss, accuracy: e.valAccuracy, images_per_s: e.imagesPerSecond }),
       });
       const testAccuracy = r.testAccuracy;

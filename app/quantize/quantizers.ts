@@ -39,18 +39,41 @@ export function roundPow2(x: tf.Tensor, range: ExponentRange = DEFAULT_RANGE): t
   });
 }
 
+const f32 = new Float32Array(1);
+const bits = new Int32Array(f32.buffer);
+
+/**
+ * LightNN-K of every value, in float32 arithmetic as roundPow2's ops compute it: the
+ * exponent is read off the float's bits, and the mantissa past 1.5 (a set top bit with any
+ * other) rounds up. One pass in JS instead of ~20 elementwise tensor ops per term, which
+ * made a LightNN training step ~45% slower than a conventional one on the wasm engine.
+ */
+export function lightnnArray(x: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
+  const { minExp, maxExp } = range;
+  const pow2 = Array.from({ length: maxExp - minExp + 1 }, (_, i) => 2 ** (minExp + i));
+  const smallest = 2 ** (minExp - 1);
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    let r = x[i] as number;
+    let q = 0;
+    for (let t = 0; t < k; t++) {
+      const a = Math.abs(r);
+      if (!(a >= smallest)) break;
+      f32[0] = a;
+      const b = bits[0] as number;
+      const e = ((b >>> 23) & 0xff) - 127 + ((b & 0x7fffff) > 0x400000 ? 1 : 0);
+      const term = (r < 0 ? -1 : 1) * (pow2[Math.min(maxExp, Math.max(minExp, e)) - minExp] as number);
+      q = Math.fround(q + term);
+      r = Math.fround(r - term);
+    }
+    out[i] = q;
+  }
+  return out;
+}
+
 /** Sum of K greedy power-of-two terms (no gradient). */
 export function lightnnValues(x: tf.Tensor, k: number, range: ExponentRange = DEFAULT_RANGE): tf.Tensor {
-  return tf.tidy(() => {
-    let q = tf.zerosLike(x);
-    let r = x;
-    for (let i = 0; i < k; i++) {
-      const t = roundPow2(r, range);
-      q = tf.add(q, t);
-      r = tf.sub(r, t);
-    }
-    return q;
-  });
+  return tf.tensor(lightnnArray(x.dataSync() as Float32Array, k, range), x.shape, 'float32');
 }
 
 /** Wraps a value function so the forward pass uses it and the gradient is the identity (STE). */

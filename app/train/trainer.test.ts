@@ -5,7 +5,7 @@ import { LabbenchError } from '../api/errors.js';
 import { engineInfo, initEngine } from './engine.js';
 import { loadDataset } from './data.js';
 import { mobileNetV2Proxy, smallCnn } from './nn.js';
-import { evaluate, train } from './trainer.js';
+import { evaluate, scheduledRate, train } from './trainer.js';
 import type { Dataset } from './types.js';
 
 describe('trainer on the wasm engine', () => {
@@ -69,9 +69,36 @@ describe('trainer on the wasm engine', () => {
     assert.equal(batches, 3);
   });
 
+  it('learning-rate schedules: cosine and exponential run from the base rate to base * final', () => {
+    assert.equal(scheduledRate(0.1, 'constant', 0.01, 7, 10), 0.1);
+    for (const kind of ['cosine', 'exponential'] as const) {
+      assert.ok(Math.abs(scheduledRate(0.1, kind, 0.01, 0, 10) - 0.1) < 1e-15);
+      assert.ok(Math.abs(scheduledRate(0.1, kind, 0.01, 9, 10) - 0.001) < 1e-15);
+      const rates = Array.from({ length: 10 }, (_, i) => scheduledRate(0.1, kind, 0.01, i, 10));
+      assert.ok(rates.every((r, i) => i === 0 || r < rates[i - 1]!), `${kind} decreases: ${rates.join(', ')}`);
+    }
+    assert.ok(Math.abs(scheduledRate(1, 'cosine', 0.01, 50, 101) - 0.505) < 1e-12);
+    assert.ok(Math.abs(scheduledRate(1, 'exponential', 0.01, 50, 101) - 0.1) < 1e-12);
+  });
+
+  it('a per-variable learning-rate scale moves that variable alone at its own rate (one gradient pass, an optimizer per scale)', async () => {
+    const small: Dataset = { ...mnist, train: { x: mnist.train.x.subarray(0, 64 * 784), y: mnist.train.y.subarray(0, 64), n: 64 } };
+    const model = smallCnn(6, small.shape, small.classes);
+    const head = model.body.named('').find(([name]) => name.endsWith('.kernel'))![1];
+    const conv = model.body.named('').find(([name]) => name.endsWith('.filter'))![1];
+    const [head0, conv0] = [head.dataSync().slice(), conv.dataSync().slice()];
+    const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? 0))), 0);
+    await train({ forward: model.forward, variables: model.variables, learningRateScales: new Map([[head, 1e-9]]) }, small, { epochs: 1, batchSize: 32, optimizer: 'adam', learningRate: 0.01, lrSchedule: 'cosine' });
+    assert.ok(maxDiff(head.dataSync(), head0) < 1e-9, `scaled head moved by ${maxDiff(head.dataSync(), head0)}`);
+    assert.ok(maxDiff(conv.dataSync(), conv0) > 1e-3, `unscaled conv moved by ${maxDiff(conv.dataSync(), conv0)}`);
+    await assert.rejects(train({ forward: model.forward, variables: model.variables, learningRateScales: new Map([[head, 0]]) }, small, { epochs: 1 }), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
+  });
+
   it('rejects bad options', async () => {
     const model = smallCnn(5, mnist.shape, mnist.classes);
     await assert.rejects(train(model, mnist, { epochs: 1, batchSize: 0 }), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
     await assert.rejects(train(model, mnist, { epochs: 1, optimizer: 'rmsprop' as never }), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
+    await assert.rejects(train(model, mnist, { epochs: 1, lrSchedule: 'step' as never }), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
+    await assert.rejects(train(model, mnist, { epochs: 1, lrSchedule: 'cosine', finalLearningRate: 0 }), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
   });
 });

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { LabbenchError } from '../api/errors.js';
 import { Rng } from './rng.js';
-import type { Dataset, EpochReport, Split, TrainableModel, TrainOptions, TrainResult } from './types.js';
+import type { Dataset, EpochReport, LrSchedule, Split, TrainableModel, TrainOptions, TrainResult } from './types.js';
 
 /** Defaults that train the small nets here in one epoch; momentum 0.9 makes its step ~10x sgd's. */
 const DEFAULT_LR = { sgd: 0.1, momentum: 0.01, adam: 1e-3 } as const;
@@ -17,16 +17,42 @@ function cancelled(): LabbenchError {
   return new LabbenchError('CANCELED', 'training cancelled');
 }
 
-export function makeOptimizer(kind: TrainOptions['optimizer'], lr: number): Optimizer {
+/** tfjs's Adam keeps its rate in a protected field; SGD and momentum already have a setter. */
+class AdamWithRate extends tf.AdamOptimizer {
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
+  }
+}
+
+/** An optimizer whose learning rate a schedule can move between steps. */
+export type ScheduledOptimizer = Optimizer & { setLearningRate(lr: number): void };
+
+export function makeOptimizer(kind: TrainOptions['optimizer'], lr: number): ScheduledOptimizer {
   switch (kind ?? 'momentum') {
     case 'sgd':
       return tf.train.sgd(lr);
     case 'momentum':
       return tf.train.momentum(lr, 0.9);
     case 'adam':
-      return tf.train.adam(lr);
+      // tf.train.adam's defaults: beta1 0.9, beta2 0.999, epsilon from the backend.
+      return new AdamWithRate(lr, 0.9, 0.999);
     default:
       throw new LabbenchError('BAD_INPUT', `unknown optimizer '${String(kind)}' (expected sgd, momentum or adam)`);
+  }
+}
+
+const SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine', 'exponential'];
+
+/** The learning rate at `step` of `steps` (0-based): from `base` down to `base * final` at the last step. */
+export function scheduledRate(base: number, schedule: LrSchedule, final: number, step: number, steps: number): number {
+  const t = steps > 1 ? Math.min(1, step / (steps - 1)) : 0;
+  switch (schedule) {
+    case 'constant':
+      return base;
+    case 'cosine':
+      return base * (final + ((1 - final) * (1 + Math.cos(Math.PI * t))) / 2);
+    case 'exponential':
+      return base * final ** t;
   }
 }
 
@@ -123,8 +149,19 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new LabbenchError('BAD_INPUT', `batchSize must be a positive integer (got ${batchSize})`);
   if (!(Number.isInteger(startEpoch) && startEpoch >= 0)) throw new LabbenchError('BAD_INPUT', `startEpoch must be a non-negative integer (got ${startEpoch})`);
   if (data.train.n === 0) throw new LabbenchError('BAD_INPUT', `${data.name}: the training split is empty`);
+  const schedule = opts.lrSchedule ?? 'constant';
+  if (!SCHEDULES.includes(schedule)) throw new LabbenchError('BAD_INPUT', `unknown learning-rate schedule '${String(schedule)}' (expected ${SCHEDULES.join(', ')})`);
+  const finalLr = opts.finalLearningRate ?? 0.01;
+  if (!(finalLr > 0 && finalLr <= 1)) throw new LabbenchError('BAD_INPUT', `finalLearningRate must be in (0, 1] (got ${finalLr})`);
   const lr = opts.learningRate ?? DEFAULT_LR[opts.optimizer ?? 'momentum'];
-  const optimizer = makeOptimizer(opts.optimizer, lr);
+  // One optimizer per learning-rate multiplier (its own moments), all fed by one gradient pass.
+  const groups = new Map<number, Variable[]>();
+  for (const v of model.variables) {
+    const scale = model.learningRateScales?.get(v) ?? 1;
+    if (!(scale > 0 && Number.isFinite(scale))) throw new LabbenchError('BAD_INPUT', `learning-rate scale of ${v.name} must be a positive number (got ${scale})`);
+    groups.set(scale, [...(groups.get(scale) ?? []), v]);
+  }
+  const optimizers = [...groups].map(([scale, vars]) => ({ scale, names: new Set(vars.map((v) => v.name)), optimizer: makeOptimizer(opts.optimizer, lr * scale) }));
   const weightDecay = opts.weightDecay ?? 0;
   const [h, w, c] = data.shape;
   const imageSize = h * w * c;
@@ -138,6 +175,7 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
       const order = Int32Array.from({ length: data.train.n }, (_, i) => i);
       rng.shuffle(order);
       const batches = Math.ceil(data.train.n / batchSize);
+      const steps = epochs * batches;
       const te = performance.now();
       let lossSum = 0;
       let correct = 0;
@@ -148,11 +186,13 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
         const to = Math.min(data.train.n, from + batchSize);
         const { x, y } = gatherBatch(data.train, order, from, to, imageSize);
         if (opts.augment) augmentBatch(x, to - from, h, w, c, rng, data.hflip === true);
+        const rate = scheduledRate(lr, schedule, finalLr, epoch * batches + b, steps);
+        for (const o of optimizers) o.optimizer.setLearningRate(rate * o.scale);
         const [loss, hits] = tf.tidy(() => {
           const xs = tf.tensor4d(x, [to - from, h, w, c]) as Tensor4D;
           const ys = tf.tensor1d(y, 'int32');
           let hit: Tensor | undefined;
-          const cost = optimizer.minimize(
+          const { value: cost, grads } = tf.variableGrads(
             () => {
               const logits = model.forward(xs, true);
               hit = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'float32')));
@@ -162,10 +202,14 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
               if (model.extraLoss) total = tf.add(total, model.extraLoss());
               return total;
             },
-            true,
             [...model.variables],
           );
-          const values: [number, number] = [cost?.dataSync()[0] ?? NaN, hit?.dataSync()[0] ?? 0];
+          // Every variable of the group, in a fixed order, as minimize(f, _, varList) passes them:
+          // tfjs's Adam and momentum keep their moments by position in this list and skip a
+          // missing gradient, so a variable with none this step (a NAS part that is off) must
+          // keep its slot, or every later variable would get another's moments.
+          for (const o of optimizers) o.optimizer.applyGradients([...o.names].map((name) => ({ name, tensor: grads[name] as Tensor })));
+          const values: [number, number] = [cost.dataSync()[0] ?? NaN, hit?.dataSync()[0] ?? 0];
           hit?.dispose();
           return values;
         });
@@ -184,7 +228,7 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
       await opts.onEpoch?.(report);
     }
   } finally {
-    optimizer.dispose();
+    for (const o of optimizers) o.optimizer.dispose();
   }
   if (signal?.aborted) throw cancelled();
   const valAccuracy = reports.at(-1)?.valAccuracy ?? (data.val.n ? evaluate(model, data.val, 256, data.shape).accuracy : NaN);

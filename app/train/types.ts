@@ -57,6 +57,8 @@ export interface TrainableModel {
   extraLoss?(): Scalar;
   /** After each optimizer step, outside the tape (projections, clipping of search parameters). */
   afterStep?(): void;
+  /** Per-variable multipliers of the learning rate (absent: 1), e.g. BinaryConnect's 1/H per layer. */
+  readonly learningRateScales?: ReadonlyMap<Variable, number>;
 }
 
 export interface EpochReport {
@@ -76,10 +78,19 @@ export interface BatchReport {
   readonly loss: number;
 }
 
+export type LrSchedule = 'constant' | 'cosine' | 'exponential';
+
 export interface TrainOptions {
   readonly epochs: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
+  /**
+   * How the learning rate moves over the run, per step: 'constant' (default), or 'cosine' /
+   * 'exponential' decay from learningRate to learningRate * finalLearningRate at the last step.
+   */
+  readonly lrSchedule?: LrSchedule;
+  /** The last step's learning rate as a fraction of the first (decaying schedules; default 0.01). */
+  readonly finalLearningRate?: number;
   readonly optimizer?: 'sgd' | 'momentum' | 'adam';
   readonly weightDecay?: number;
   /** Random crops with padding and flips where they make sense for the data set. */
