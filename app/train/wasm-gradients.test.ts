@@ -78,6 +78,22 @@ describe('wasm gradient kernels match the cpu backend', () => {
     }
   });
 
+  it('max pool: windows 2/3, strides 1/2, same/valid, odd sizes, and ties (first maximum wins)', () => {
+    const rng = new Rng(11);
+    for (const k of [2, 3]) {
+      for (const s of [1, 2]) {
+        for (const pad of ['same', 'valid'] as const) {
+          const xs = [2, 7, 8, 3];
+          compare(`maxpool k${k} s${s} ${pad}`, (x) => tf.maxPool(x as Tensor4D, k, s, pad), [{ values: random(rng, xs), shape: xs }]);
+        }
+      }
+    }
+    // Values on a coarse grid: most windows hold their maximum twice.
+    const xs = [2, 6, 6, 4];
+    const ties = random(rng, xs).map((v) => Math.round(v * 2) / 2);
+    compare('maxpool with ties', (x) => tf.maxPool(x as Tensor4D, 2, 2, 'valid'), [{ values: ties, shape: xs }]);
+  });
+
   it('a larger pointwise and strided 3x3 layer (MobileNetV2 shapes)', () => {
     const rng = new Rng(9);
     const xs = [4, 16, 16, 24];

@@ -288,6 +288,22 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvGradAttrs,
   );
 }
 
+/**
+ * A stride-1 filter gradient as one forward convolution with the batch as its channels:
+ * dW^T [ci, kh, kw, co] = conv(x^T [ci, h, w, n] padded as the forward pass was, dy^T [ho, wo, n, co]).
+ * Only x and dy are transposed (the im2col route expands x kh*kw-fold, then transposes that),
+ * and XNNPACK's convolution does the rest.
+ */
+function filterGradAsConv(s: KernelScope, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info;
+  const [, h, w] = x.shape as [number, number, number, number];
+  const xt = s.transpose(x, [3, 1, 2, 0]);
+  const f = s.transpose(dy, [1, 2, 0, 3]);
+  const c = cropNegative(s, xt, padsFor(h, ho, 1, info.padInfo.top, kh), padsFor(w, wo, 1, info.padInfo.left, kw));
+  const out = s.run('Conv2D', { x: c.x, filter: f }, { strides: [1, 1], pad: explicit(c.ph, c.pw), dilations: [1, 1], dataFormat: 'NHWC' });
+  return ci === 1 ? s.reshape(out, [kh, kw, 1, co]) : s.transpose(out, [1, 2, 0, 3]);
+}
+
 /** dW[kh,kw,ci,co] = sum over n,oh,ow of x[n, oh*s+kh-pt, ow*s+kw-pl, ci] * dy[n,oh,ow,co]. */
 function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
@@ -305,6 +321,7 @@ function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
       const xs = sh === 1 && sw === 1 && ho === h && wo === w ? x : stridedWindow(s, x, 0, 0, ho, wo, sh, sw);
       return s.finish(s.reshape(s.matTN(s.reshape(xs, [m, ci]), dy2), [1, 1, ci, co]));
     }
+    if (sh === 1 && sw === 1) return s.finish(filterGradAsConv(s, x, dy, info));
     // im2col by the convolution itself: a depthwise conv with one-hot filters copies tap t of
     // channel c to output channel c*kk+t, with the forward pass's own stride and padding
     // (wasm's Slice/StridedSlice per tap are slow generic loops).
@@ -394,7 +411,64 @@ function depthwiseBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: un
   }
 }
 
+/**
+ * dx of a max pool: each window's dy goes to the first position holding the window's maximum
+ * (as the cpu backend's maxPoolPositions picks it). wasm's own MaxPoolGrad took ~15x the
+ * forward pool's time on LeNet's pools; this is one pass over the windows in wasm memory.
+ */
+function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+  const attrs = args.attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: RoundingMode };
+  const backend = args.backend as BackendWasm;
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const out = backend.makeOutput(input.shape, 'float32');
+  // Views after makeOutput: an allocation may grow (and replace) the wasm memory.
+  const heap = (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
+  const xo = (backend.dataIdMap.get(input.dataId)?.memoryOffset ?? 0) / 4;
+  const dyo = (backend.dataIdMap.get(dy.dataId)?.memoryOffset ?? 0) / 4;
+  const dxo = (backend.dataIdMap.get(out.dataId)?.memoryOffset ?? 0) / 4;
+  heap.fill(0, dxo, dxo + n * h * w * c);
+  // Per output pixel, the taps in window order with the channels innermost (contiguous in NHWC).
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let oh = 0; oh < ho; oh++) {
+      const i0 = Math.max(0, oh * sh - pt);
+      const i1 = Math.min(h, oh * sh - pt + kh);
+      for (let ow = 0; ow < wo; ow++) {
+        const j0 = Math.max(0, ow * sw - pl);
+        const j1 = Math.min(w, ow * sw - pl + kw);
+        if (i0 >= i1 || j0 >= j1) continue;
+        const first = ((b * h + i0) * w + j0) * c;
+        for (let ch = 0; ch < c; ch++) {
+          best[ch] = heap[xo + first + ch] as number;
+          at[ch] = first + ch;
+        }
+        for (let i = i0; i < i1; i++) {
+          for (let j = i === i0 ? j0 + 1 : j0; j < j1; j++) {
+            const k = ((b * h + i) * w + j) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = heap[xo + k + ch] as number;
+              if (v > (best[ch] as number)) {
+                best[ch] = v;
+                at[ch] = k + ch;
+              }
+            }
+          }
+        }
+        const d = dyo + ((b * ho + oh) * wo + ow) * c;
+        for (let ch = 0; ch < c; ch++) heap[dxo + (at[ch] as number)] = (heap[dxo + (at[ch] as number)] as number) + (heap[d + ch] as number);
+      }
+    }
+  }
+  return out;
+}
+
 export const WASM_GRADIENT_KERNELS: readonly KernelConfig[] = [
+  { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad },
   { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilter },
   { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2DBackpropInput },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'wasm', kernelFunc: depthwiseBackpropInput },
@@ -403,7 +477,7 @@ export const WASM_GRADIENT_KERNELS: readonly KernelConfig[] = [
 
 let registered = false;
 
-/** Registers the kernels above for 'wasm', replacing its naive Conv2DBackpropInput. Idempotent. */
+/** Registers the kernels above for 'wasm', replacing its naive Conv2DBackpropInput and MaxPoolGrad. Idempotent. */
 export function registerWasmGradients(): void {
   if (registered) return;
   for (const k of WASM_GRADIENT_KERNELS) {
