@@ -150,6 +150,7 @@ export class LocalLabService implements LabService {
       analytic: { peak_gflops: model.analytic.peak_flops / 1e9, bandwidth_gbps: model.analytic.bandwidth / 1e9, overhead_ms: model.analytic.overhead_ms },
       gap_factor: model.gap_factor,
       gap_runs: model.gap_runs,
+      ...(model.gap ? { gap_in_network: model.gap } : {}),
       profiled,
     };
   }

@@ -139,9 +139,9 @@ export class ProfilesDb {
     return this.#guard('sampleConditions', () => runs.runSampleConditions(this.#ctx, runId, unitKey));
   }
 
-  /** One transaction: the end-to-end samples and stats of the run. */
-  recordEndToEnd(runId: number, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[]): void {
-    this.#guard('recordEndToEnd', () => runs.recordEndToEnd(this.#ctx, runId, samplesMs, stats, conditions));
+  /** One transaction: the end-to-end samples and stats of the run, and per part its time inside the run where the device gave one. */
+  recordEndToEnd(runId: number, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[], inNetwork?: Readonly<Record<string, number>>): void {
+    this.#guard('recordEndToEnd', () => runs.recordEndToEnd(this.#ctx, runId, samplesMs, stats, conditions, inNetwork));
   }
 
   completeRun(runId: number): void {

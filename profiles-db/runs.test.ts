@@ -55,6 +55,11 @@ test('run lifecycle: start, record units, resume, end to end, complete', () => {
   db.recordEndToEnd(run.id, [10, 12, 11], statsOf([10, 12, 11]));
   assert.deepEqual(db.getRun(run.id)?.end_to_end, statsOf([10, 11, 12]));
   assert.deepEqual(db.endToEndSamples(run.id), [10, 12, 11]);
+  assert.equal(db.getRun(run.id)?.in_network, null, 'no per-operator times given');
+  db.recordEndToEnd(run.id, [10, 12, 11], statsOf([10, 12, 11]), undefined, { conv1: 6.5, relu1: 0.25 });
+  assert.deepEqual(db.getRun(run.id)?.in_network, { conv1: 6.5, relu1: 0.25 });
+  assert.throws(() => db.recordEndToEnd(run.id, [10], statsOf([10]), undefined, { conv1: Number.NaN }), /finite/);
+  assert.deepEqual(db.getRun(run.id)?.in_network, { conv1: 6.5, relu1: 0.25 }, 'a refused write changes nothing');
 
   db.completeRun(run.id);
   const done = db.getRun(run.id);

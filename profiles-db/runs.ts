@@ -29,6 +29,8 @@ export interface RunRecord {
   /** The last failure recorded by failRun; null once the run completes. */
   readonly error: string | null;
   readonly end_to_end: LatencyStats | null;
+  /** Per part (layer or block) name, its median ms inside the end-to-end run; null where the device gave no per-operator times. */
+  readonly in_network: Readonly<Record<string, number>> | null;
 }
 
 export interface NewRun {
@@ -69,12 +71,12 @@ interface RunRow {
   error: string | null;
 }
 /** A RunRow LEFT JOINed with run_end_to_end: its stats columns are null when absent. */
-type RunJoinRow = RunRow & { [K in keyof StatsRow]: StatsRow[K] | null };
+type RunJoinRow = RunRow & { [K in keyof StatsRow]: StatsRow[K] | null } & { in_network: string | null };
 
 const RUN_SELECT = `SELECT r.id, r.device_id, r.workload, r.settings, r.status, r.started_at, r.finished_at, r.error,
   ${STATS_COLUMNS.split(', ')
     .map((c) => `e.${c}`)
-    .join(', ')}
+    .join(', ')}, e.in_network
   FROM runs r LEFT JOIN run_end_to_end e ON e.run_id = r.id`;
 
 function toRecord(row: RunJoinRow): RunRecord {
@@ -85,7 +87,9 @@ function toRecord(row: RunJoinRow): RunRecord {
       : { n, median_ms, ci_low_ms, ci_high_ms, mad_ms, min_ms, max_ms };
   // Canonical JSON of an object, written by startRun (the schema checks it is an object).
   const settings = JSON.parse(row.settings) as Record<string, unknown>;
-  return { id, device_id, workload, settings, status, started_at, finished_at, error, end_to_end };
+  // Written by recordEndToEnd from a Record<string, number> (the schema checks it is an object).
+  const in_network = row.in_network === null ? null : (JSON.parse(row.in_network) as Record<string, number>);
+  return { id, device_id, workload, settings, status, started_at, finished_at, error, end_to_end, in_network };
 }
 
 function settingsHash(settings: Readonly<Record<string, unknown>>): string {
@@ -212,16 +216,24 @@ export function recordUnit(
 }
 
 /** One transaction: the network's end-to-end samples and stats, on the run (replaced if recorded before). */
-export function recordEndToEnd(ctx: DbContext, runId: number, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[]): void {
+export function recordEndToEnd(
+  ctx: DbContext,
+  runId: number,
+  samplesMs: readonly number[],
+  stats: LatencyStats,
+  conditions?: readonly SampleConditionsInput[],
+  inNetwork?: Readonly<Record<string, number>>,
+): void {
+  if (inNetwork && !Object.values(inNetwork).every((v) => Number.isFinite(v) && v >= 0)) throw new Error('recordEndToEnd: in-network times must be finite and >= 0');
   const tx = ctx.db.transaction(() => {
     openRunDevice(ctx, runId, 'recordEndToEnd');
     insertSamples(ctx, runId, 'end_to_end', '', samplesMs, conditions);
     ctx.db
       .prepare(
-        `INSERT INTO run_end_to_end (run_id, ${STATS_COLUMNS}, recorded_at) VALUES (@run_id, ${STATS_PARAMS}, @now)
-         ON CONFLICT (run_id) DO UPDATE SET ${STATS_FROM_EXCLUDED}, recorded_at = excluded.recorded_at`,
+        `INSERT INTO run_end_to_end (run_id, ${STATS_COLUMNS}, recorded_at, in_network) VALUES (@run_id, ${STATS_PARAMS}, @now, @in_network)
+         ON CONFLICT (run_id) DO UPDATE SET ${STATS_FROM_EXCLUDED}, recorded_at = excluded.recorded_at, in_network = excluded.in_network`,
       )
-      .run({ ...pickStats(stats), run_id: runId, now: ctx.now() });
+      .run({ ...pickStats(stats), run_id: runId, now: ctx.now(), in_network: inNetwork ? JSON.stringify(inNetwork) : null });
   });
   tx.immediate();
 }

@@ -20,6 +20,13 @@ export interface FitSummary {
   readonly analytic: { readonly peak_gflops: number; readonly bandwidth_gbps: number; readonly overhead_ms: number };
   readonly gap_factor: number;
   readonly gap_runs: number;
+  /** The gap learned per op from networks timed per operator in place (see fit-device.ts InNetworkGap); absent when none was. */
+  readonly gap_in_network?: {
+    readonly ops: Readonly<Record<string, { readonly factor: number; readonly parts: number }>>;
+    readonly default_factor: number;
+    readonly residual: number;
+    readonly runs: number;
+  };
   /** Profiling done first (sampler, micro-benchmark), with its wall time. */
   readonly profiled: readonly { workload: string; units: number; wall_s: number }[];
 }

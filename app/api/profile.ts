@@ -63,6 +63,8 @@ export interface ProfiledLayer {
   /** 95 % interval of the median, [low, high]. */
   readonly ci_ms: readonly [number, number];
   readonly n: number;
+  /** Where the device profiles per operator: the layer's median inside the end-to-end run, beside the isolated `median_ms`. */
+  readonly in_network_ms?: number;
   /** With a meter: average power above idle while the layer ran, and energy per inference. */
   readonly power_w?: number;
   readonly energy_mj?: number;

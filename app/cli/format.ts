@@ -109,7 +109,11 @@ export function formatFit(r: FitSummary): string {
     ...r.profiled.map((p) => `profiled ${p.workload} first: ${p.units} units in ${p.wall_s.toFixed(1)} s`),
     table(rows),
     `analytic baseline: ${r.analytic.peak_gflops.toFixed(2)} GFLOP/s, ${r.analytic.bandwidth_gbps.toFixed(2)} GB/s, ${r.analytic.overhead_ms.toFixed(4)} ms per layer`,
-    `network gap (end to end / sum of layers): x${r.gap_factor.toFixed(3)} from ${r.gap_runs} run(s)`,
+    r.gap_in_network
+      ? `network gap, per op in place (from ${r.gap_in_network.runs} run(s) timed per operator): ${Object.entries(r.gap_in_network.ops)
+          .map(([op, g]) => `${op} x${g.factor.toFixed(3)}`)
+          .join(', ')}, other ops x${r.gap_in_network.default_factor.toFixed(3)}; between operators x${r.gap_in_network.residual.toFixed(3)}`
+      : `network gap (end to end / sum of layers): x${r.gap_factor.toFixed(3)} from ${r.gap_runs} run(s)`,
   ].join('\n');
 }
 

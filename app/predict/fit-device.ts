@@ -26,13 +26,38 @@ export interface DeviceModel {
   readonly version: 1;
   readonly neuralpower: NeuralPowerModel;
   readonly analytic: AnalyticParams;
-  /** Median of end-to-end / sum-of-layers over measured networks (1 when none). */
+  /** Median of end-to-end / sum-of-layers over measured networks (1 when none): the gap applied when `gap` is absent. */
   readonly gap_factor: number;
   readonly gap_runs: number;
+  /** The gap learned layer by layer, where training networks were profiled per operator in place; absent otherwise (and in older files). */
+  readonly gap?: InNetworkGap;
   /** Mean measured layer power over the training rows, W (the constant-power baseline); absent without a meter. */
   readonly mean_power_w?: number;
   readonly training: { readonly rows: number; readonly holdout: readonly string[]; readonly workloads: readonly string[] };
 }
+
+/**
+ * What running inside a network does to a layer, learned from networks whose end-to-end runs
+ * timed every operator (`RunRecord.in_network`): per op, the sum of its layers' in-network
+ * times over the sum of their isolated LUT medians (a ratio of sums, so that the layers that
+ * dominate a network dominate the factor), and the executor's own cost between operators as
+ * a factor on the in-network sum. A prediction is residual x sum over layers of factor(op) x
+ * T. Why per op: in place, a layer reads inputs its producer just wrote and weights other
+ * layers evicted, and ops part ways on it (under load, in-network / isolated came out 0.6-0.8
+ * for relu, about 1 for depthwise and pointwise convs, 0.8-1.2 for 3x3 convs), so one factor
+ * on the sum is right only for networks with the training networks' mix.
+ */
+export interface InNetworkGap {
+  readonly ops: Readonly<Record<string, { readonly factor: number; readonly parts: number }>>;
+  /** In-network over isolated over every training part: for an op with too few parts. */
+  readonly default_factor: number;
+  /** Median over runs of end-to-end median / sum of in-network part times. */
+  readonly residual: number;
+  readonly runs: number;
+}
+
+/** Fewest in-network parts of an op for a factor of its own. */
+const MIN_GAP_PARTS = 3;
 
 const isNetworkRun = (r: RunRecord): boolean => r.workload !== MICROBENCH && !r.workload.startsWith(SAMPLER_PREFIX);
 
@@ -70,9 +95,20 @@ export function peaksFromMicrobench(entries: readonly LutEntry[]): { peak_flops:
   return { peak_flops: (c.a.analyzed.flops * c.a.batch) / (c.e.median_ms / 1000), bandwidth: m.a.analyzed.bytes / (m.e.median_ms / 1000) };
 }
 
-/** Median of measured end-to-end over the sum of the run's layer medians, over non-held-out networks. */
-function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): { factor: number; runs: number } {
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Over non-held-out networks: the median of measured end-to-end over the sum of the run's
+ * layer medians, and, from runs timed per operator, the per-op gap (InNetworkGap).
+ */
+function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): { factor: number; runs: number; gap?: InNetworkGap } {
   const ratios: number[] = [];
+  const residuals: number[] = [];
+  const perOp = new Map<string, { iso: number; inNet: number; parts: number }>();
   for (const run of db.listRuns(device.id)) {
     if (run.status !== 'complete' || !run.end_to_end || !isNetworkRun(run) || holdout.includes(run.workload)) continue;
     const medians = new Map(db.runUnits(run.id).map((u) => [u.key, u.stats.median_ms]));
@@ -83,12 +119,32 @@ function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string
       continue;
     }
     const sum = plan.parts.reduce((s, p) => s + (medians.get(p.key) ?? NaN), 0);
-    if (Number.isFinite(sum) && sum > 0) ratios.push(run.end_to_end.median_ms / sum);
+    if (!Number.isFinite(sum) || sum <= 0) continue;
+    ratios.push(run.end_to_end.median_ms / sum);
+    const inNet = run.in_network;
+    if (!inNet || !plan.parts.every((p) => inNet[p.name] !== undefined)) continue;
+    const inNetSum = plan.parts.reduce((s, p) => s + inNet[p.name]!, 0);
+    if (!(inNetSum > 0)) continue;
+    residuals.push(run.end_to_end.median_ms / inNetSum);
+    for (const p of plan.parts) {
+      const o = perOp.get(p.op) ?? perOp.set(p.op, { iso: 0, inNet: 0, parts: 0 }).get(p.op)!;
+      o.iso += medians.get(p.key)!;
+      o.inNet += inNet[p.name]!;
+      o.parts++;
+    }
   }
   if (ratios.length === 0) return { factor: 1, runs: 0 };
-  ratios.sort((a, b) => a - b);
-  const m = ratios.length >> 1;
-  return { factor: ratios.length % 2 ? ratios[m]! : (ratios[m - 1]! + ratios[m]!) / 2, runs: ratios.length };
+  const out = { factor: median(ratios), runs: ratios.length };
+  if (residuals.length === 0) return out;
+  const all = [...perOp.values()].reduce((a, o) => ({ iso: a.iso + o.iso, inNet: a.inNet + o.inNet }), { iso: 0, inNet: 0 });
+  const ops: Record<string, { factor: number; parts: number }> = {};
+  for (const [op, o] of perOp) if (o.parts >= MIN_GAP_PARTS && o.iso > 0) ops[op] = { factor: o.inNet / o.iso, parts: o.parts };
+  return { ...out, gap: { ops, default_factor: all.iso > 0 ? all.inNet / all.iso : 1, residual: median(residuals), runs: residuals.length } };
+}
+
+/** A layer's time in place: its isolated (LUT or model) time times its op's in-network factor. */
+function inPlaceFactor(gap: InNetworkGap, op: string): number {
+  return gap.ops[op]?.factor ?? gap.default_factor;
 }
 
 export function fitDeviceModel(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): DeviceModel {
@@ -108,6 +164,7 @@ export function fitDeviceModel(db: ProfilesDb, device: DeviceRecord, holdout: re
     analytic,
     gap_factor: gap.factor,
     gap_runs: gap.runs,
+    ...(gap.gap ? { gap: gap.gap } : {}),
     ...(meanPower !== undefined ? { mean_power_w: meanPower } : {}),
     training: { rows: samples.length, holdout: [...holdout], workloads },
   };
@@ -144,12 +201,14 @@ export function predictWorkload(db: ProfilesDb, device: DeviceRecord, model: Dev
   const p = predictNetwork(model.neuralpower, analysis, lut);
   const baseline = analysis.layers.reduce((s, a) => s + predictAnalyticLayer(model.analytic, a, plan.endToEnd!.batch), 0);
   const sum = p.total.runtime_ms;
-  const runtime = sum * model.gap_factor;
-  const energy = p.total.energy_mj === undefined ? undefined : p.total.energy_mj * model.gap_factor;
+  const gap = model.gap;
+  const runtime = gap ? gap.residual * p.layers.reduce((s, l) => s + l.runtime_ms * inPlaceFactor(gap, l.op), 0) : sum * model.gap_factor;
+  const factor = sum > 0 ? runtime / sum : model.gap_factor;
+  const energy = p.total.energy_mj === undefined ? undefined : p.total.energy_mj * factor;
   return {
     layers: p.layers.map((l) => ({ name: l.name, op: l.op, runtime_ms: l.runtime_ms, ...(l.power_w !== undefined ? { power_w: l.power_w } : {}), ...(l.energy_mj !== undefined ? { energy_mj: l.energy_mj } : {}), source: l.source, uncertainty_pct: l.uncertainty_pct })),
     sum_of_layers_ms: sum,
-    gap_factor: model.gap_factor,
+    gap_factor: factor,
     total: { runtime_ms: runtime, ...(p.total.power_w !== undefined ? { power_w: p.total.power_w } : {}), ...(energy !== undefined ? { energy_mj: energy } : {}) },
     baseline_runtime_ms: baseline,
   };

@@ -46,6 +46,32 @@ export function canaryUnit(batch: number): ProfileUnit {
   return layerPlan('canary', b.build()).units[0]!;
 }
 
+/**
+ * Each part's time inside the network: the sum of its nodes' medians (a node named after the
+ * part, or `part/...`). Undefined unless every part has a node, so that a sum over parts is
+ * whole; nodes of no part (none today) are left out.
+ */
+export function partsInNetwork(parts: readonly { readonly name: string }[], nodesMs: Readonly<Record<string, number>>): Record<string, number> | undefined {
+  const names = new Set(parts.map((p) => p.name));
+  const sums = new Map<string, number>();
+  for (const [node, ms] of Object.entries(nodesMs)) {
+    // The longest part name that is the node's name or a `/`-prefix of it (imported layer names may hold `/` themselves).
+    let owner: string | undefined = node;
+    while (owner !== undefined && !names.has(owner)) {
+      const cut = owner.lastIndexOf('/');
+      owner = cut > 0 ? owner.slice(0, cut) : undefined;
+    }
+    if (owner !== undefined) sums.set(owner, (sums.get(owner) ?? 0) + ms);
+  }
+  const out: Record<string, number> = {};
+  for (const p of parts) {
+    const ms = sums.get(p.name);
+    if (ms === undefined) return undefined;
+    out[p.name] = ms;
+  }
+  return out;
+}
+
 export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req: ProfileRequest, job: JobSettings, hooks: ProfileJobHooks = {}): Promise<ProfileResult> {
   const started = performance.now();
   const warnings: string[] = [];
@@ -155,6 +181,7 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
     }
     let e2eStats: LatencyStats | undefined;
     let e2eWall: number | undefined;
+    let inNetwork: Record<string, number> | undefined;
     const whole = plan.endToEnd;
     if (whole) {
       progress({ phase: 'end_to_end', current: `${plan.workload} end to end` });
@@ -165,7 +192,8 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       deviceMs += e2e.deviceMs;
       e2eStats = summarize(e2e.samplesMs);
       e2eWall = e2e.wallMedianMs;
-      db.recordEndToEnd(run.id, [...e2e.samplesMs], e2eStats, e2e.conditions);
+      inNetwork = e2e.nodesMs && partsInNetwork(plan.parts, e2e.nodesMs);
+      db.recordEndToEnd(run.id, [...e2e.samplesMs], e2eStats, e2e.conditions, inNetwork);
     }
     await power?.measureIdleAfter();
     db.completeRun(run.id);
@@ -178,7 +206,8 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       if (!u) throw new Error(`unit ${p.key} missing from run ${run.id}`);
       const s = u.stats;
       const pw = u.power && !('missing' in u.power) ? { power_w: u.power.power_w, energy_mj: u.power.energy_mj } : u.power ? { power_missing: u.power.missing } : {};
-      return { name: p.name, op: p.op, key: p.key, median_ms: s.median_ms, ci_ms: [s.ci_low_ms, s.ci_high_ms], n: s.n, ...pw };
+      const inNet = inNetwork?.[p.name];
+      return { name: p.name, op: p.op, key: p.key, median_ms: s.median_ms, ci_ms: [s.ci_low_ms, s.ci_high_ms], n: s.n, ...(inNet !== undefined ? { in_network_ms: inNet } : {}), ...pw };
     });
     const sum = layers.reduce((a, l) => a + l.median_ms, 0);
     // NeuralPower's network level: E = sum P_n T_n, P_avg = E / T, over layers that have power.

@@ -23,6 +23,12 @@ export interface Measured {
   readonly conditions?: readonly SampleConditions[];
   /** End to end only: the run seen from the bench, bindings or shell included. */
   readonly wallMedianMs?: number;
+  /**
+   * End to end only, where the device profiles per operator: each graph node's median kernel
+   * time over the measured runs (ms). Node names are layer names, or `layer/part` for the
+   * nodes a layer or block emits (artifact.ts).
+   */
+  readonly nodesMs?: Readonly<Record<string, number>>;
 }
 
 export interface TargetHooks {

@@ -11,6 +11,7 @@ import { updateToSchemaVersion0020 } from './0020-sample-conditions.js';
 import { updateToSchemaVersion0030 } from './0030-models.js';
 import { updateToSchemaVersion0040 } from './0040-unit-power.js';
 import { updateToSchemaVersion0050 } from './0050-search-runs.js';
+import { updateToSchemaVersion0060 } from './0060-in-network.js';
 
 interface Migration {
   readonly version: number;
@@ -25,6 +26,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 30, name: '0030-models', up: updateToSchemaVersion0030 },
   { version: 40, name: '0040-unit-power', up: updateToSchemaVersion0040 },
   { version: 50, name: '0050-search-runs', up: updateToSchemaVersion0050 },
+  { version: 60, name: '0060-in-network', up: updateToSchemaVersion0060 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -8,9 +8,22 @@ import type { Network } from '../../workloads/ir.js';
 import type { ProfileUnit } from '../../workloads/units.js';
 import { buildOnnx } from '../../../native-runners/onnxruntime/artifact.js';
 import { loopOnnx, measureOnnx, ortVersion, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
+import type { ProfiledRun } from '../../../native-runners/onnxruntime/parse-profile.js';
 import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../devices/local-host.js';
 import { summarize } from '../stats.js';
 import type { Measured, ProfilingTarget, TargetHooks } from '../target.js';
+
+/** Per node, the median over runs of its kernel time in that run (a node may launch several kernels). */
+export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number> {
+  const perNode = new Map<string, number[]>();
+  runs.forEach((r, i) => {
+    for (const k of r.kernels) {
+      const v = perNode.get(k.node) ?? perNode.set(k.node, new Array<number>(runs.length).fill(0)).get(k.node)!;
+      v[i] = (v[i] ?? 0) + k.durUs / 1000;
+    }
+  });
+  return Object.fromEntries([...perNode].map(([node, v]) => [node, summarize(v).median_ms]));
+}
 
 export interface LocalOrtOptions {
   readonly runs: number;
@@ -85,6 +98,6 @@ export class LocalOrtTarget implements ProfilingTarget {
 
   async measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured> {
     const m = await measureOnnx(buildOnnx(network), this.measureOptions(hooks));
-    return { samplesMs: m.modelRunMs, deviceMs: m.modelRunMs.reduce((a, b) => a + b, 0), wallMedianMs: summarize(m.wallMs).median_ms };
+    return { samplesMs: m.modelRunMs, deviceMs: m.modelRunMs.reduce((a, b) => a + b, 0), wallMedianMs: summarize(m.wallMs).median_ms, nodesMs: nodeMedians(m.runs) };
   }
 }
