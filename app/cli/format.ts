@@ -41,10 +41,12 @@ export function formatDevices(d: DeviceList): string {
 
 export function formatProfile(r: ProfileResult): string {
   const withPower = r.meter !== undefined;
-  const rows = [['LAYER', 'OP', 'MEDIAN ms', '95% CI ms', 'N', ...(withPower ? ['POWER W', 'ENERGY mJ'] : [])]];
+  const inPlace = r.layers.some((l) => l.in_network_ms !== undefined);
+  const rows = [['LAYER', 'OP', 'MEDIAN ms', '95% CI ms', 'N', ...(inPlace ? ['IN NETWORK ms'] : []), ...(withPower ? ['POWER W', 'ENERGY mJ'] : [])]];
   for (const l of r.layers) {
     const pw = withPower ? (l.power_w !== undefined ? [l.power_w.toFixed(3), (l.energy_mj ?? 0).toFixed(4)] : ['missing', '-']) : [];
-    rows.push([l.name, l.op, ms(l.median_ms), `${ms(l.ci_ms[0])}-${ms(l.ci_ms[1])}`, String(l.n), ...pw]);
+    const inNet = inPlace ? [l.in_network_ms !== undefined ? ms(l.in_network_ms) : '-'] : [];
+    rows.push([l.name, l.op, ms(l.median_ms), `${ms(l.ci_ms[0])}-${ms(l.ci_ms[1])}`, String(l.n), ...inNet, ...pw]);
   }
   const e = r.end_to_end;
   const gap = r.sum_gap_pct ?? 0;
