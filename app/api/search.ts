@@ -195,6 +195,8 @@ export interface QuantizeRequest {
   readonly lrSchedule?: 'constant' | 'cosine' | 'exponential';
   /** The last step's learning rate as a fraction of the first (default 0.01). */
   readonly finalLearningRate?: number;
+  /** Batch norm after every conv and fc layer (zoo names trained from scratch; default: BinaryConnect only). */
+  readonly batchNorm?: boolean;
   readonly seed?: number;
   /** FLightNN: weight of the penalty on two-term filters (default 1e-3). */
   readonly flightnnPenalty?: number;
@@ -228,6 +230,8 @@ export interface QuantizeResult {
   /** The seed's figure for this network and scheme (LightNN's MNIST table), where it has one. */
   readonly seed_test_error?: number;
   readonly epochs: number;
+  /** Whether batch norm followed every conv and fc layer in training. */
+  readonly batch_norm: boolean;
   readonly train_seconds: number;
   readonly engine: string;
 }

@@ -366,6 +366,8 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--batch-size <n>', 'batch size (default 64)', intArg('--batch-size'))
     .option('--lr <rate>', 'Adam learning rate (default 0.001)', numArg('--lr'))
     .option('--lr-schedule <kind>', 'learning rate over the run: cosine (default), exponential or constant')
+    .option('--batch-norm', 'batch norm after every conv and fc layer (zoo names from scratch; default for binaryconnect only)')
+    .option('--no-batch-norm', 'no batch norm, binaryconnect included')
     .option('--final-lr <fraction>', 'last step\'s learning rate as a fraction of --lr (default 0.01)', numArg('--final-lr'))
     .option('--penalty <weight>', 'FLightNN: weight of the two-term filter penalty (default 0.001)', numArg('--penalty'))
     .option('--seed <n>', 'seed', intArg('--seed'))
@@ -373,7 +375,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
       const schemes = o.scheme as QuantizeRequest['scheme'][];
       const common = {
         model: o.model as string, data: o.data as 'mnist' | 'fashion-mnist',
-        ...pick(o, { epochs: 'epochs', pretrainEpochs: 'pretrainEpochs', limit: 'limit', batchSize: 'batchSize', lr: 'learningRate', lrSchedule: 'lrSchedule', finalLr: 'finalLearningRate', penalty: 'flightnnPenalty', seed: 'seed' }),
+        ...pick(o, { epochs: 'epochs', pretrainEpochs: 'pretrainEpochs', limit: 'limit', batchSize: 'batchSize', lr: 'learningRate', lrSchedule: 'lrSchedule', finalLr: 'finalLearningRate', batchNorm: 'batchNorm', penalty: 'flightnnPenalty', seed: 'seed' }),
       };
       // One scheme prints its run; several print every run and their Pareto front.
       if (schemes.length === 1) {

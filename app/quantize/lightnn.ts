@@ -18,6 +18,7 @@ import { train } from '../train/trainer.js';
 import { createIrNet, disposeIrNet, irNetModel, type IrNet, type WeightTransform } from '../prune/ir-net.js';
 import { obtainTrained } from '../prune/trained.js';
 import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, paretoFront, type WeightedLayerUse } from './energy.js';
+import { withBatchNorm } from './batch-norm.js';
 import { binaryConnectSte, flightnnQuantize, glorotH, lightnnSte, lightnnValues, SCHEMES, type Scheme } from './quantizers.js';
 
 /** LightNN's MNIST test errors (%), the seed's table "Test error results". */
@@ -126,6 +127,9 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
   if (req.lrSchedule !== undefined && !LR_SCHEDULES.includes(req.lrSchedule)) throw new LabbenchError('BAD_INPUT', `--lr-schedule must be one of ${LR_SCHEDULES.join(', ')}, got ${String(req.lrSchedule)}`);
   if (req.finalLearningRate !== undefined && !(req.finalLearningRate > 0 && req.finalLearningRate <= 1)) throw new LabbenchError('BAD_INPUT', `--final-lr must be in (0, 1], got ${req.finalLearningRate}`);
   if (!isZooName(req.model) && req.pretrainEpochs) throw new LabbenchError('BAD_INPUT', '--pretrain-epochs applies to zoo names only (a model file is already trained)');
+  // BinaryConnect trains with a norm after every layer (its binary weights cannot set their output's scale).
+  const batchNorm = req.batchNorm ?? req.scheme === 'binaryconnect';
+  if (req.batchNorm && !(isZooName(req.model) && !req.pretrainEpochs)) throw new LabbenchError('BAD_INPUT', '--batch-norm applies to a zoo name trained from scratch (no --pretrain-epochs)');
   const seed = req.seed ?? 1;
   const epochs = req.epochs ?? 3;
   return withSearchRun(deps.db, 'quantize', req, { onProgress: deps.onProgress }, async (run) => {
@@ -136,7 +140,7 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
       const data = loadDataset(req.data, { seed, ...(req.limit ? { limit: req.limit } : {}) });
       const common = { seed, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
       if (isZooName(req.model) && !req.pretrainEpochs) {
-        net = createIrNet(zooNetwork(req.model), seed);
+        net = createIrNet(batchNorm ? withBatchNorm(zooNetwork(req.model)) : zooNetwork(req.model), seed);
       } else {
         net = (await obtainTrained(req.model, data, { ...common, epochs: req.pretrainEpochs ?? 0, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), onEpoch: (r) => run.progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy }) })).net;
       }
@@ -158,7 +162,7 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
         run_id: run.id, model: req.model, data: req.data, scheme: req.scheme, test_error: 1 - testAccuracy,
         energy_uj: energyMicrojoules(ops), ops, energy_table: HOROWITZ_45NM_INT32.source,
         ...(share !== undefined ? { two_term_filters: share } : {}), ...(seedError !== undefined ? { seed_test_error: seedError / 100 } : {}),
-        epochs, train_seconds: r.seconds, engine: engine.package,
+        epochs, batch_norm: batchNorm && isZooName(req.model) && !req.pretrainEpochs, train_seconds: r.seconds, engine: engine.package,
       };
       return result;
     } finally {
