@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { NETWORK_INPUT, type Layer, type Network, type Padding } from '../workloads/ir.js';
 import { InvalidWorkloadError } from '../api/errors.js';
+import { batchNormTrain } from '../train/nn.js';
 import type { TrainableModel } from '../train/types.js';
 
 export const BN_EPSILON = 1e-5;
@@ -158,15 +159,18 @@ export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, tran
         const mean = get(net.buffers, `${l.name}.mean`);
         const variance = get(net.buffers, `${l.name}.var`);
         if (training) {
-          const axes = a.rank === 4 ? [0, 1, 2] : [0];
-          const m = tf.moments(a, axes);
-          y = tf.batchNorm(a, m.mean, m.variance, beta, gamma, BN_EPSILON);
-          const newMean = tf.tidy(() => tf.add(tf.mul(mean, BN_MOMENTUM), tf.mul(m.mean, 1 - BN_MOMENTUM)));
-          const newVar = tf.tidy(() => tf.add(tf.mul(variance, BN_MOMENTUM), tf.mul(m.variance, 1 - BN_MOMENTUM)));
-          mean.assign(newMean);
-          variance.assign(newVar);
-          newMean.dispose();
-          newVar.dispose();
+          // The training engine's batch norm (its hand-written gradient avoids the Tile and Sum
+          // of tfjs's own, which took most of a LeNet step on wasm); batch moments come back kept.
+          const m: { mean: tf.Tensor1D; variance: tf.Tensor1D }[] = [];
+          y = batchNormTrain(a, gamma as tf.Tensor as tf.Tensor1D, beta as tf.Tensor as tf.Tensor1D, BN_EPSILON, m);
+          for (const b of m) {
+            tf.tidy(() => {
+              mean.assign(tf.add(tf.mul(mean, BN_MOMENTUM), tf.mul(b.mean, 1 - BN_MOMENTUM)));
+              variance.assign(tf.add(tf.mul(variance, BN_MOMENTUM), tf.mul(b.variance, 1 - BN_MOMENTUM)));
+            });
+            b.mean.dispose();
+            b.variance.dispose();
+          }
         } else {
           y = tf.batchNorm(a, mean, variance, beta, gamma, BN_EPSILON);
         }
