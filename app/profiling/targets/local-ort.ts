@@ -2,6 +2,7 @@
  * This host as a profiling target: units and networks run in process by onnxruntime-node,
  * on the CPU or (where ORT's CUDA provider is installed) an NVIDIA GPU.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { LabbenchError } from '../../api/errors.js';
 import type { DeviceFingerprint } from '../../api/lut.js';
 import type { Network } from '../../workloads/ir.js';
@@ -87,6 +88,26 @@ export class LocalOrtTarget implements ProfilingTarget {
     };
   }
 
+  /** Before the first unit: warn when other work already keeps the cores busy. */
+  prepare(_units: readonly ProfileUnit[], _endToEnd: Network | undefined, hooks: TargetHooks): Promise<void> {
+    this.warnIfBusy(hooks);
+    return Promise.resolve();
+  }
+
+  /**
+   * Timings taken while other processes compete for the cores are not this CPU's: a short
+   * layer's median mostly dodges a time slice lost to another process, a whole network's
+   * does not (with two training jobs on this 2-core host, end-to-end medians came out 1.2-3x
+   * the sum of layers, against 0.9-1.3x when idle). The load average counts this process
+   * too, hence the one core of slack.
+   */
+  private warnIfBusy(hooks: TargetHooks): void {
+    if (this.executionProvider !== 'cpu') return;
+    const load = loadavg()[0] ?? 0;
+    const cores = availableParallelism();
+    if (load > cores + 1) hooks.onWarning?.(`host busy: load average ${load.toFixed(1)} on ${cores} cores; timings include other processes' contention (end to end more than layers)`);
+  }
+
   async measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured> {
     const m = await measureOnnx(buildOnnx(unit.network), this.measureOptions(hooks));
     return { samplesMs: m.kernelMs, deviceMs: m.kernelMs.reduce((a, b) => a + b, 0) };
@@ -97,6 +118,7 @@ export class LocalOrtTarget implements ProfilingTarget {
   }
 
   async measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured> {
+    this.warnIfBusy(hooks);
     const m = await measureOnnx(buildOnnx(network), this.measureOptions(hooks));
     return { samplesMs: m.modelRunMs, deviceMs: m.modelRunMs.reduce((a, b) => a + b, 0), wallMedianMs: summarize(m.wallMs).median_ms, nodesMs: nodeMedians(m.runs) };
   }
