@@ -12,7 +12,9 @@ import { hardIndicator } from './indicator.js';
 import { layerRuntime, networkRuntime, runtimePenalty } from './latency-term.js';
 import { planWorkload, spnasWorkloadName } from '../workloads/plan.js';
 import { allowedChoices, choiceName, fitToBand, parseChoice, randomArchitectures, uniformArchitecture } from './architecture.js';
-import { DEFAULT_THRESHOLD_SCALE, offPart, Supernet, type Settlement } from './supernet.js';
+import { DEFAULT_THRESHOLD_SCALE, offPart, SETTLE_LIMIT_FACTOR, Supernet, type Settlement } from './supernet.js';
+import { groupBatchNorm } from './group-batch-norm.js';
+import { BatchNorm } from '../train/nn.js';
 
 const pixel1 = compileSpnasTable(readLutText(readFileSync(pixel1LutPath(), 'utf8'), 'pixel1').entries);
 
@@ -163,4 +165,93 @@ test('a part that is off runs off the tape: the same value and gradients as gate
   assert.ok(Math.abs(want!.dataSync()[0]! - got.dataSync()[0]!) < 1e-4 * Math.abs(want!.dataSync()[0]!), `${want!.dataSync()[0]} vs ${got.dataSync()[0]}`);
   assert.ok(Math.abs(got.dataSync()[0]!) > 0, 'the gate learns');
   assert.equal(tf.max(tf.abs(offPart(() => f(x, w), hardIndicator(margin)))).dataSync()[0], 0);
+});
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+}
+
+test('batch norm over side-by-side groups is each group\'s batch norm, running statistics included', () => {
+  const pair = (): BatchNorm[] => [new BatchNorm(3), new BatchNorm(5)];
+  const [grouped, apart] = [pair(), pair()];
+  for (const norms of [grouped, apart]) {
+    norms.forEach((n, i) => {
+      n.gamma.assign(tf.randomUniform([n.channels], 0.5, 1.5, 'float32', 10 + i));
+      n.beta.assign(tf.randomNormal([n.channels], 0, 1, 'float32', 20 + i));
+    });
+  }
+  const x1 = tf.randomNormal([2, 4, 4, 3], 1, 2, 'float32', 5);
+  const x2 = tf.randomNormal([2, 4, 4, 5], -1, 0.5, 'float32', 6);
+  const w = tf.randomNormal([2, 4, 4, 8], 0, 1, 'float32', 7);
+  const vars = (norms: BatchNorm[]): tf.Variable[] => norms.flatMap((n) => n.variables);
+  const one = tf.variableGrads(() => tf.sum(tf.mul(groupBatchNorm(grouped, tf.concat([x1, x2], 3), true), w)) as tf.Scalar, vars(grouped));
+  const two = tf.variableGrads(() => tf.sum(tf.mul(tf.concat([apart[0]!.apply(x1, true), apart[1]!.apply(x2, true)], 3), w)) as tf.Scalar, vars(apart));
+  assert.ok(Math.abs(one.value.dataSync()[0]! - two.value.dataSync()[0]!) < 1e-3);
+  vars(grouped).forEach((v, i) => assert.ok(maxDiff(one.grads[v.name]!, two.grads[vars(apart)[i]!.name]!) < 1e-4, `gradient of parameter ${i}`));
+  grouped.forEach((n, i) => {
+    assert.ok(maxDiff(n.runningMean, apart[i]!.runningMean) < 1e-5 && maxDiff(n.runningVar, apart[i]!.runningVar) < 1e-5, `running statistics of group ${i}`);
+    assert.ok(maxDiff(n.runningMean, tf.zeros([n.channels])) > 1e-3, 'the running mean moved');
+  });
+  const inference = groupBatchNorm(grouped, tf.concat([x1, x2], 3), false);
+  assert.ok(maxDiff(inference, tf.concat([apart[0]!.apply(x1, false), apart[1]!.apply(x2, false)], 3)) < 1e-5);
+});
+
+test('a layer using both expansion groups computes them as one path: the sum of the groups\' paths, and the live gate\'s gradient', () => {
+  const shape = { input: [8, 8, 1] as const, classes: 10, width: 0.125, seed: 3 };
+  const net = new Supernet(shape, flatTable([1, 1, 1, 1, 1]), 22.5);
+  const layer = net.layers[2]!;
+  assert.ok(layer.residual);
+  const cin = layer.a.expandW.shape[2]!;
+  const x = tf.randomNormal([2, 6, 6, cin], 0, 1, 'float32', 8) as tf.Tensor4D;
+  const w = tf.randomNormal([2, 6, 6, cin], 0, 1, 'float32', 9);
+  const v = layer.valuesAt(layer.valueTensors().map((t) => t.dataSync()[0]!), 0);
+  assert.ok(v.kAB > 0 && v.e6 > 0 && v.e3 > 0, 'every part starts on');
+  // The reference: each group's path on its own (batch norm in inference, so no running statistics move).
+  const groupPath = (g: typeof layer.a): tf.Tensor4D => {
+    let h = tf.relu(g.expandBn.apply(tf.conv2d(x, g.expandW as tf.Tensor4D, 1, 'same'), false)) as tf.Tensor4D;
+    h = tf.relu(g.dwBn.apply(tf.depthwiseConv2d(h, g.dwW as tf.Tensor4D, layer.stride, 'same'), false)) as tf.Tensor4D;
+    return tf.conv2d(h, g.projectW as tf.Tensor4D, 1, 'same');
+  };
+  const reference = (gate: tf.Tensor): tf.Tensor => tf.add(x, layer.projectBn.apply(tf.add(groupPath(layer.a), tf.mul(groupPath(layer.b), gate)), false));
+  const loss = (y: tf.Tensor): tf.Scalar => tf.sum(tf.mul(y, w)) as tf.Scalar;
+  // Live and on: the gate's gradient (into the threshold, through the sigmoid) as for A + g * B.
+  const live = tf.variableGrads(() => loss(layer.apply(x, false, v).y), [layer.tE6]);
+  assert.ok(maxDiff(layer.apply(x, false, v).y, reference(tf.scalar(1))) < 1e-4);
+  const dGate = tf.grad((g: tf.Tensor) => loss(reference(g)))(tf.scalar(1)).dataSync()[0]!;
+  const s = 1 / (1 + Math.exp(-v.e6));
+  const want = dGate * s * (1 - s) * -DEFAULT_THRESHOLD_SCALE;
+  const got = live.grads[layer.tE6.name]!.dataSync()[0]!;
+  assert.ok(Math.abs(got - want) < 1e-3 * Math.abs(want) && want !== 0, `${got} vs ${want}`);
+  // Settled on: the same output, no indicator.
+  layer.status.k = 'on';
+  layer.status.e6 = 'on';
+  layer.status.e3 = 'on';
+  assert.ok(maxDiff(layer.apply(x, false, v).y, reference(tf.scalar(1))) < 1e-4);
+  net.dispose();
+});
+
+test('a part that keeps flipping inside the band settles after the patience times SETTLE_LIMIT_FACTOR in-band steps', () => {
+  const patience = 3;
+  const net = new Supernet({ input: [8, 8, 1] as const, classes: 10, width: 0.125, seed: 2, settlePatience: patience }, flatTable([1, 1, 1, 1, 1]), 22.5);
+  const ring = net.layers[0]!;
+  const start = ring.tK.dataSync()[0]!;
+  // Every architecture costs 22 ms, inside the band; layer 0's ring flips at every step.
+  const limit = SETTLE_LIMIT_FACTOR * patience;
+  for (let step = 1; step <= limit; step++) {
+    ring.tK.assign(tf.scalar(start + (step % 2 === 1 ? 2 : 0) / DEFAULT_THRESHOLD_SCALE));
+    net.afterStep();
+    if (step < limit) assert.equal(ring.status.k, 'live', `step ${step}`);
+  }
+  // The last step (even) left the ring on: it settles there.
+  assert.equal(ring.status.k, 'on');
+  assert.ok(net.layers.slice(1).every((l) => l.status.k === 'on'), 'the parts that held settled after the patience');
+  // The count travels with a checkpoint; an older checkpoint without it restores too.
+  const copy = new Supernet({ input: [8, 8, 1] as const, classes: 10, width: 0.125, seed: 2, settlePatience: patience }, flatTable([1, 1, 1, 1, 1]), 22.5);
+  const saved = net.settlement();
+  copy.restoreSettlement({ status: saved.status, stable: saved.stable, last: saved.last });
+  assert.deepEqual(copy.settlement().inBand, SPNAS_LAYERS.map(() => [0, 0, 0]));
+  copy.restoreSettlement(JSON.parse(JSON.stringify(saved)) as Settlement);
+  assert.deepEqual(copy.settlement().inBand, saved.inBand);
+  copy.dispose();
+  net.dispose();
 });

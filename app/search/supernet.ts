@@ -24,6 +24,7 @@ import { SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut
 import type { TrainableModel } from '../train/types.js';
 import { BatchNorm } from '../train/nn.js';
 import { hardIndicator, logMeanSquare } from './indicator.js';
+import { groupBatchNorm } from './group-batch-norm.js';
 import { networkRuntime, runtimePenalty, type LayerDecision } from './latency-term.js';
 import type { Architecture } from './architecture.js';
 
@@ -34,7 +35,7 @@ export interface ProxyShape {
   /** Channel multiplier of the space's widths. */
   readonly width: number;
   readonly seed: number;
-  /** How much faster than a weight a threshold moves per optimizer step (default 20). */
+  /** How much faster than a weight a threshold moves per optimizer step (default DEFAULT_THRESHOLD_SCALE). */
   readonly thresholdScale?: number;
   /** Steps a decision must hold inside the band before it settles (default DEFAULT_SETTLE_PATIENCE). */
   readonly settlePatience?: number;
@@ -42,8 +43,16 @@ export interface ProxyShape {
 
 const STEM = 32;
 const HEAD = 1280;
-/** Thresholds are stored divided by this, so that an optimizer's step moves them this much faster than a weight. */
-export const DEFAULT_THRESHOLD_SCALE = 20;
+/**
+ * Thresholds are stored divided by this, so that an optimizer's step moves them this much
+ * faster than a weight. Adam's steps are about its learning rate whatever the gradient's size,
+ * so at 2e-3 a threshold moves about 0.08 log units a step and the first parts turn off after
+ * INITIAL_MARGIN / 0.08 = 12 steps: while none has, every step trains the largest network
+ * (2.2x a found network's step). At 20 that phase lasted 23 steps and the band was reached at
+ * step 44 instead of 31 (bench: 6,000 images, 170 steps); 60 and a margin of 0.5 reached it
+ * sooner but overshot the narrow band back and forth and settled no earlier.
+ */
+export const DEFAULT_THRESHOLD_SCALE = 40;
 /** Initial margin (log domain): every part of every superkernel starts in use, the largest network. */
 const INITIAL_MARGIN = 1;
 
@@ -134,6 +143,16 @@ export const FREEZE_MARGIN = -2;
  * costs. (A part that is off but still searched costs its forward pass only: offPart.)
  */
 export const DEFAULT_SETTLE_PATIENCE = 16;
+
+/**
+ * A part still live after this many times the patience in steps inside the band (flips
+ * included) settles at its decision of that step. Such a part sits at its threshold and flips
+ * with the cross-entropy's noise (measured on the bench: one ring flipped every 6-15 steps
+ * between 76.7 and 78.5 ms for 100 steps), so the search is indifferent to it; both of its
+ * decisions keep the network in the band, and the one taken is that of an in-band step. Left
+ * live, it kept its layer's indicators and forward-only parts in every step to the end.
+ */
+export const SETTLE_LIMIT_FACTOR = 2;
 
 const LAMBDA_GROWTH = 1.05;
 const LAMBDA_MAX = 1e4;
@@ -293,28 +312,42 @@ class SuperMbconv {
     const kOff = sK === 'live' && !this.uses('k', v);
     const bOff = sE6 === 'live' && !this.uses('e6', v);
     const layerOff = sE3 === 'live' && !this.uses('e3', v);
-    const branch = (g: Group): tf.Tensor4D => {
-      let h = tf.relu(g.expandBn.apply(tf.conv2d(x, g.expandW as tf.Tensor4D, 1, 'same'), training)) as tf.Tensor4D;
+    // The groups in use as one path: batch norm is per channel and the 1x1 projection sums over
+    // channels, so weights concatenated along the channels compute exactly the sum of the
+    // groups' paths with half the convolutions and norms (measured on the bench's found network,
+    // settled, steps interleaved with its ChildNet's: 1.22x the ChildNet's step as two paths,
+    // 1.10-1.14x as one; what is left is mostly Adam's per-variable ops on the split groups).
+    // `projectGate` scales the last group's projection: a live expansion 6 that is on (1 in the
+    // forward pass; its gradient, <dy, group B's output>, through the projection's weights).
+    const path = (groups: readonly Group[], projectGate?: tf.Tensor): tf.Tensor4D => {
+      const cat = (ws: tf.Tensor[], axis: number): tf.Tensor4D => (ws.length === 1 ? ws[0]! : tf.concat(ws, axis)) as tf.Tensor4D;
+      const expandW = cat(groups.map((g) => g.expandW), 3);
+      let h = tf.relu(groupBatchNorm(groups.map((g) => g.expandBn), tf.conv2d(x, expandW, 1, 'same'), training)) as tf.Tensor4D;
+      const dwW = cat(groups.map((g) => g.dwW), 2);
       let d: tf.Tensor;
       // A settled or switched-off ring: a true 3x3 kernel, cheaper than a 5x5 with a masked ring.
       if (sK === 'off' || kOff) {
-        d = tf.depthwiseConv2d(h, this.innerOf(g.dwW) as tf.Tensor4D, this.stride, 'same');
-        if (kOff && training) d = tf.add(d, offPart(() => tf.depthwiseConv2d(h, this.ringOf(g.dwW) as tf.Tensor4D, this.stride, 'same'), gK));
+        d = tf.depthwiseConv2d(h, this.innerOf(dwW) as tf.Tensor4D, this.stride, 'same');
+        if (kOff && training) d = tf.add(d, offPart(() => tf.depthwiseConv2d(h, this.ringOf(dwW) as tf.Tensor4D, this.stride, 'same'), gK));
       } else if (sK === 'on') {
-        d = tf.depthwiseConv2d(h, g.dwW as tf.Tensor4D, this.stride, 'same');
+        d = tf.depthwiseConv2d(h, dwW, this.stride, 'same');
       } else {
-        const ring = this.ringOf(g.dwW);
-        d = tf.depthwiseConv2d(h, tf.add(tf.sub(g.dwW, ring), tf.mul(ring, gK)) as tf.Tensor4D, this.stride, 'same');
+        const ring = this.ringOf(dwW);
+        d = tf.depthwiseConv2d(h, tf.add(tf.sub(dwW, ring), tf.mul(ring, gK)) as tf.Tensor4D, this.stride, 'same');
       }
-      h = tf.relu(g.dwBn.apply(d, training)) as tf.Tensor4D;
-      return tf.conv2d(h, g.projectW as tf.Tensor4D, 1, 'same');
+      h = tf.relu(groupBatchNorm(groups.map((g) => g.dwBn), d, training)) as tf.Tensor4D;
+      const projectW = groups.map((g, i) => (projectGate && i === groups.length - 1 ? tf.mul(g.projectW, projectGate) : g.projectW));
+      return tf.conv2d(h, cat(projectW, 2), 1, 'same');
     };
     const body = (): tf.Tensor4D => {
-      let sum = branch(this.a);
-      if (sE6 === 'on') sum = tf.add(sum, branch(this.b));
-      else if (bOff) {
-        if (training) sum = tf.add(sum, offPart(() => branch(this.b), gE6));
-      } else if (sE6 === 'live') sum = tf.add(sum, tf.mul(branch(this.b), gE6));
+      let sum: tf.Tensor4D;
+      if (sE6 === 'on') sum = path([this.a, this.b]);
+      else if (sE6 === 'live' && !bOff) sum = path([this.a, this.b], gE6);
+      else {
+        sum = path([this.a]);
+        // A live group B that is off this step: its forward pass for its gate's gradient only.
+        if (bOff && training) sum = tf.add(sum, offPart(() => path([this.b]), gE6));
+      }
       return this.projectBn.apply(sum, training) as tf.Tensor4D;
     };
     let y: tf.Tensor4D;
@@ -350,6 +383,8 @@ export interface Settlement {
   /** Per layer and part: steps the decision has held inside the band, and the decision held. */
   readonly stable: number[][];
   readonly last: boolean[][];
+  /** Per layer and part: steps inside the band while live, flips included (SETTLE_LIMIT_FACTOR); absent in older checkpoints. */
+  readonly inBand?: number[][];
 }
 
 export class Supernet implements TrainableModel {
@@ -363,6 +398,7 @@ export class Supernet implements TrainableModel {
   private values: LayerValues[] | undefined;
   private stable: number[][];
   private last: boolean[][];
+  private inBand: number[][];
   /** The runtime penalty's weight; raised after every step that leaves the architecture outside the band. */
   lambda = 1;
   /** The lower end of the band, as a fraction of the target. */
@@ -382,6 +418,7 @@ export class Supernet implements TrainableModel {
     this.settlePatience = shape.settlePatience ?? DEFAULT_SETTLE_PATIENCE;
     this.stable = this.layers.map(() => PARTS.map(() => 0));
     this.last = this.layers.map(() => PARTS.map(() => true));
+    this.inBand = this.layers.map(() => PARTS.map(() => 0));
   }
 
   /**
@@ -447,22 +484,31 @@ export class Supernet implements TrainableModel {
         // Counts the steps in the band since the decision last flipped, this one included; a
         // step outside the band (the latency bouncing off an edge of a narrow band) does not count.
         if (!held) this.stable[i]![p] = 0;
-        if (inBand) this.stable[i]![p]! += 1;
+        if (inBand) {
+          this.stable[i]![p]! += 1;
+          this.inBand[i]![p]! += 1;
+        }
         this.last[i]![p] = uses;
-        if (this.stable[i]![p]! >= this.settlePatience) layer.status[part] = uses ? 'on' : 'off';
+        const indifferent = inBand && this.inBand[i]![p]! >= SETTLE_LIMIT_FACTOR * this.settlePatience;
+        if (this.stable[i]![p]! >= this.settlePatience || indifferent) layer.status[part] = uses ? 'on' : 'off';
       });
     });
   }
 
   /** The settling, for a checkpoint. */
   settlement(): Settlement {
-    return { status: this.layers.map((l) => PARTS.map((p) => l.status[p])), stable: this.stable.map((s) => [...s]), last: this.last.map((s) => [...s]) };
+    return {
+      status: this.layers.map((l) => PARTS.map((p) => l.status[p])),
+      stable: this.stable.map((s) => [...s]),
+      last: this.last.map((s) => [...s]),
+      inBand: this.inBand.map((s) => [...s]),
+    };
   }
 
   /** Restores the settling saved with a checkpoint (after loading its weights). */
   restoreSettlement(s: Settlement): void {
     const ok = (a: unknown): a is unknown[][] => Array.isArray(a) && a.length === this.layers.length && a.every((r) => Array.isArray(r) && r.length === PARTS.length);
-    if (!ok(s.status) || !ok(s.stable) || !ok(s.last)) throw new LabbenchError('BAD_INPUT', 'the checkpoint\'s settling does not match this supernet');
+    if (!ok(s.status) || !ok(s.stable) || !ok(s.last) || (s.inBand !== undefined && !ok(s.inBand))) throw new LabbenchError('BAD_INPUT', 'the checkpoint\'s settling does not match this supernet');
     this.layers.forEach((l, i) =>
       PARTS.forEach((p, j) => {
         const st = s.status[i]![j];
@@ -472,6 +518,7 @@ export class Supernet implements TrainableModel {
     );
     this.stable = s.stable.map((r) => r.map(Number));
     this.last = s.last.map((r) => r.map(Boolean));
+    this.inBand = s.inBand ? s.inBand.map((r) => r.map(Number)) : this.layers.map(() => PARTS.map(() => 0));
     this.values = undefined;
   }
 

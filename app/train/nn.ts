@@ -225,17 +225,21 @@ export class BatchNorm implements Block {
     }
     const moments: BatchMoments[] = [];
     const y = batchNormTrain(x, this.gamma as Tensor1D, this.beta as Tensor1D, this.epsilon, moments);
-    const n = x.size / this.channels;
     for (const { mean, variance } of moments) {
-      tf.tidy(() => {
-        const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
-        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(mean, this.momentum)));
-        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - this.momentum), tf.mul(unbiased, this.momentum)));
-      });
+      this.track(mean, variance, x.size / this.channels);
       mean.dispose();
       variance.dispose();
     }
     return y;
+  }
+
+  /** Moves the running statistics towards one batch's moments over `n` values per channel. */
+  track(mean: Tensor1D, variance: Tensor1D, n: number): void {
+    tf.tidy(() => {
+      const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(mean, this.momentum)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - this.momentum), tf.mul(unbiased, this.momentum)));
+    });
   }
 
   named(prefix: string): [string, Variable][] {
