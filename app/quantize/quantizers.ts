@@ -39,30 +39,32 @@ export function roundPow2(x: tf.Tensor, range: ExponentRange = DEFAULT_RANGE): t
   });
 }
 
-const f32 = new Float32Array(1);
-const bits = new Int32Array(f32.buffer);
-
 /**
- * LightNN-K of every value, in float32 arithmetic as roundPow2's ops compute it: the
- * exponent is read off the float's bits, and the mantissa past 1.5 (a set top bit with any
- * other) rounds up. One pass in JS instead of ~20 elementwise tensor ops per term, which
- * made a LightNN training step ~45% slower than a conventional one on the wasm engine.
+ * LightNN-K of every value, in float32 arithmetic as roundPow2's ops compute it, on the
+ * float's bits: the exponent field is floor(log2|r|), a mantissa past 1.5 (the top bit set
+ * and any other) rounds up, and the term is the sign with the clamped exponent. One pass in
+ * JS instead of ~20 elementwise tensor ops per term, which made a LightNN-2 step on the
+ * 2-conv net ~45% slower than a conventional one on the wasm engine (now ~20%).
  */
 export function lightnnArray(x: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
   const { minExp, maxExp } = range;
-  const pow2 = Array.from({ length: maxExp - minExp + 1 }, (_, i) => 2 ** (minExp + i));
-  const smallest = 2 ** (minExp - 1);
+  // Below 2^(minExp-1) a residual rounds to 0: its biased exponent field is under this.
+  const smallest = minExp - 1 + 127;
   const out = new Float32Array(x.length);
+  const f = new Float32Array(1);
+  const bits = new Int32Array(f.buffer);
   for (let i = 0; i < x.length; i++) {
     let r = x[i] as number;
     let q = 0;
     for (let t = 0; t < k; t++) {
-      const a = Math.abs(r);
-      if (!(a >= smallest)) break;
-      f32[0] = a;
+      f[0] = r;
       const b = bits[0] as number;
-      const e = ((b >>> 23) & 0xff) - 127 + ((b & 0x7fffff) > 0x400000 ? 1 : 0);
-      const term = (r < 0 ? -1 : 1) * (pow2[Math.min(maxExp, Math.max(minExp, e)) - minExp] as number);
+      const field = (b >>> 23) & 0xff;
+      if (field < smallest) break;
+      let e = field - 127 + ((b & 0x7fffff) > 0x400000 ? 1 : 0);
+      e = e < minExp ? minExp : e > maxExp ? maxExp : e;
+      bits[0] = (b & -0x80000000) | ((e + 127) << 23);
+      const term = f[0] as number;
       q = Math.fround(q + term);
       r = Math.fround(r - term);
     }
