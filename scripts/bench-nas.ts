@@ -26,8 +26,10 @@ export interface NasBench {
   /** search_s / train_s: the goal is at most 1.5. */
   readonly ratio: number;
   /**
-   * The same ratio in this process's CPU seconds (the engine runs on one thread): on a
-   * machine shared with other work, wall time moves with the load while CPU time does not.
+   * The same ratio in this process's CPU seconds: on a machine shared with other work, wall
+   * time moves with the load. CPU time moves too, less: the wasm engine runs as many threads
+   * as there are cores (an idle machine showed 164 CPU s in a 155 s search), so a phase that
+   * finds the cores free counts more CPU seconds than one that shares them.
    */
   readonly search_cpu_s: number;
   readonly train_cpu_s: number;
