@@ -14,6 +14,7 @@ import { PowerSession } from './power-session.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult, ProfiledLayer } from '../api/profile.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { NetworkBuilder } from '../workloads/builder.js';
+import type { Network } from '../workloads/ir.js';
 import { planWorkload } from '../workloads/plan.js';
 import { layerPlan, type ProfileUnit } from '../workloads/units.js';
 import { summarize } from './stats.js';
@@ -44,6 +45,33 @@ export function canaryUnit(batch: number): ProfileUnit {
   const b = new NetworkBuilder('canary', [32, 28, 28], batch);
   b.conv(32, 3, { name: 'canary' });
   return layerPlan('canary', b.build()).units[0]!;
+}
+
+/**
+ * End-to-end slices as one measurement: every sample; per node, the samples-weighted mean of
+ * the slices' medians; conditions only when every slice has them.
+ */
+export function pooled(slices: readonly Measured[]): Measured {
+  if (slices.length === 1) return slices[0]!;
+  const n = slices.map((m) => m.samplesMs.length);
+  const total = n.reduce((a, b) => a + b, 0);
+  const walls = slices.flatMap((m) => (m.wallMedianMs === undefined ? [] : [m.wallMedianMs]));
+  let nodesMs: Record<string, number> | undefined;
+  if (slices.every((m) => m.nodesMs)) {
+    nodesMs = {};
+    for (const node of Object.keys(slices[0]!.nodesMs!)) {
+      if (!slices.every((m) => m.nodesMs![node] !== undefined)) continue;
+      nodesMs[node] = slices.reduce((a, m, i) => a + m.nodesMs![node]! * n[i]!, 0) / total;
+    }
+  }
+  const conditions = slices.every((m) => m.conditions) ? slices.flatMap((m) => m.conditions!) : undefined;
+  return {
+    samplesMs: slices.flatMap((m) => m.samplesMs),
+    deviceMs: slices.reduce((a, m) => a + m.deviceMs, 0),
+    ...(conditions ? { conditions } : {}),
+    ...(walls.length === slices.length ? { wallMedianMs: summarize(walls).median_ms } : {}),
+    ...(nodesMs ? { nodesMs } : {}),
+  };
 }
 
 /**
@@ -143,7 +171,21 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
     const queue = [...todo];
     const attempts = new Map<string, number>();
     let sinceCheck: ProfileUnit[] = [];
+    const whole = plan.endToEnd;
+    const slices = Math.max(1, Math.floor(target.endToEndSlices ?? 1));
+    const sliced: Measured[] = [];
+    const measureSlice = async (network: Network): Promise<void> => {
+      progress({ phase: 'end_to_end', current: `${plan.workload} end to end${slices > 1 ? ` (${sliced.length + 1} of ${slices})` : ''}` });
+      sliced.push(
+        await withDevice('end to end', async () => {
+          await target.beforeUnit?.(th);
+          return target.measureNetwork(network, th);
+        }),
+      );
+    };
     while (queue.length) {
+      // Slices 1..K-1 at even steps through the units (the first before any); the last after them all.
+      while (whole && slices > 1 && sliced.length < slices - 1 && measuredUnits >= Math.floor((todo.length * sliced.length) / (slices - 1))) await measureSlice(whole);
       const unit = queue.shift()!;
       progress({ phase: 'units', current: unit.layers[0] ?? unit.key });
       const m = await measureUnit(unit);
@@ -182,13 +224,9 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
     let e2eStats: LatencyStats | undefined;
     let e2eWall: number | undefined;
     let inNetwork: Record<string, number> | undefined;
-    const whole = plan.endToEnd;
     if (whole) {
-      progress({ phase: 'end_to_end', current: `${plan.workload} end to end` });
-      const e2e = await withDevice('end to end', async () => {
-        await target.beforeUnit?.(th);
-        return target.measureNetwork(whole, th);
-      });
+      while (sliced.length < slices) await measureSlice(whole);
+      const e2e = pooled(sliced);
       deviceMs += e2e.deviceMs;
       e2eStats = summarize(e2e.samplesMs);
       e2eWall = e2e.wallMedianMs;

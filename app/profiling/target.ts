@@ -52,6 +52,12 @@ export interface ProfilingTarget {
   measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured>;
   measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured>;
   /**
+   * In how many slices the end-to-end runs are taken, spread over the unit queue (default 1:
+   * once, after the units). Why: a shared host runs in phases seconds long, and one window of
+   * end-to-end runs lands in one phase while the units' medians span them all.
+   */
+  readonly endToEndSlices?: number;
+  /**
    * Runs a unit over and over for about `seconds` (for a power meter to average over) and
    * returns the steady part of that loop on the host clock (`performance.timeOrigin + now`).
    */
