@@ -43,9 +43,12 @@ export interface DeviceModel {
  * dominate a network dominate the factor), and the executor's own cost between operators as
  * a factor on the in-network sum. A prediction is residual x sum over layers of factor(op) x
  * T. Why per op: in place, a layer reads inputs its producer just wrote and weights other
- * layers evicted, and ops part ways on it (under load, in-network / isolated came out 0.6-0.8
- * for relu, about 1 for depthwise and pointwise convs, 0.8-1.2 for 3x3 convs), so one factor
- * on the sum is right only for networks with the training networks' mix.
+ * layers evicted, so one factor on the sum fits only networks with the training networks'
+ * mix. Measured on this idle 2-core VM (two bench runs, seven training networks): conv
+ * 0.99-1.02, relu 1.01-1.12, bn 0.79-1.25, add 0.62-0.90, residual 1.02-1.03; held-out vgg13
+ * and mobilenetv2 moved by at most 2 points against the single factor, so on this CPU the
+ * split changes little and the remaining error is elsewhere (mobilenetv2's own end-to-end
+ * over sum of layers, 1.06-1.17, above every training network's).
  */
 export interface InNetworkGap {
   readonly ops: Readonly<Record<string, { readonly factor: number; readonly parts: number }>>;
