@@ -47,8 +47,9 @@ export interface DeviceModel {
  * mix. Measured on this idle 2-core VM (two bench runs, seven training networks): conv
  * 0.99-1.02, relu 1.01-1.12, bn 0.79-1.25, add 0.62-0.90, residual 1.02-1.03; held-out vgg13
  * and mobilenetv2 moved by at most 2 points against the single factor, so on this CPU the
- * split changes little and the remaining error is elsewhere (mobilenetv2's own end-to-end
- * over sum of layers, 1.06-1.17, above every training network's).
+ * split changes little; the remaining error is in the layer models and in how far each
+ * network's own end-to-end sits from its sum of layers (1.06-1.17 for mobilenetv2 in those
+ * runs, 0.95-1.30 over the nine zoo networks).
  */
 export interface InNetworkGap {
   readonly ops: Readonly<Record<string, { readonly factor: number; readonly parts: number }>>;
