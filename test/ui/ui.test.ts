@@ -352,8 +352,9 @@ test('a NAS run started from the Search page reports its progress live and can b
   await shot(page, 'search-nas-job');
   await page.getByTestId('nas-job').getByRole('button', { name: 'Cancel' }).click();
   const cancelDeadline = Date.now() + 30_000;
-  while ((await status.textContent()) !== 'canceled') {
-    assert.equal(await status.textContent(), 'running', await page.getByTestId('nas-job').innerText());
+  // One read per round: reading the badge twice let it turn 'canceled' between the reads.
+  for (let now = await status.textContent(); now !== 'canceled'; now = await status.textContent()) {
+    assert.equal(now, 'running', await page.getByTestId('nas-job').innerText());
     if (Date.now() > cancelDeadline) throw new Error('the NAS job did not stop in 30 s');
     await page.waitForTimeout(200);
   }
