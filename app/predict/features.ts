@@ -56,8 +56,9 @@ export function layerTypeOf(op: string): LayerType | undefined {
 
 const b = (name: string, kind: BaseFeature['kind'] = 'positive'): BaseFeature => ({ name, kind });
 
-/** The polynomial's base features per layer type (the talk's "feature space for Conv."). */
 /**
+ * The polynomial's base features per layer type (the talk's "feature space for Conv.").
+ *
  * `cin_odd` / `cout_odd`: 1 when the channel count is not a multiple of CHANNEL_QUANTUM. Why:
  * vectorized kernels work on whole SIMD registers of channels, and a ragged count pays for
  * a scalar or masked tail. On this CPU's LUT, sampled 3x3 convolutions with ragged channel

@@ -9,6 +9,7 @@ import type { DeviceRecord, LutEntry } from '../api/lut.js';
 import type { ProfilesDb, RunRecord } from '../../profiles-db/profiles-db.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { planWorkload } from '../workloads/plan.js';
+import { median } from '../profiling/stats.js';
 import type { WorkloadPlan } from '../workloads/units.js';
 import { MICROBENCH, microbenchPlan } from './microbench.js';
 import { fitAnalyticOverhead, predictAnalyticLayer, type AnalyticParams } from './analytic.js';
@@ -97,12 +98,6 @@ export function peaksFromMicrobench(entries: readonly LutEntry[]): { peak_flops:
   const m = at('peak-memory');
   if (!c || !m) return undefined;
   return { peak_flops: (c.a.analyzed.flops * c.a.batch) / (c.e.median_ms / 1000), bandwidth: m.a.analyzed.bytes / (m.e.median_ms / 1000) };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**

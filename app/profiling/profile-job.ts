@@ -17,7 +17,7 @@ import { NetworkBuilder } from '../workloads/builder.js';
 import type { Network } from '../workloads/ir.js';
 import { planWorkload } from '../workloads/plan.js';
 import { layerPlan, type ProfileUnit } from '../workloads/units.js';
-import { summarize } from './stats.js';
+import { median, summarize } from './stats.js';
 import type { Measured, ProfilingTarget, TargetHooks } from './target.js';
 
 export interface ProfileJobHooks {
@@ -69,7 +69,7 @@ export function pooled(slices: readonly Measured[]): Measured {
     samplesMs: slices.flatMap((m) => m.samplesMs),
     deviceMs: slices.reduce((a, m) => a + m.deviceMs, 0),
     ...(conditions ? { conditions } : {}),
-    ...(walls.length === slices.length ? { wallMedianMs: summarize(walls).median_ms } : {}),
+    ...(walls.length === slices.length ? { wallMedianMs: median(walls) } : {}),
     ...(nodesMs ? { nodesMs } : {}),
   };
 }

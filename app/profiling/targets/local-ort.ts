@@ -11,7 +11,7 @@ import { buildOnnx } from '../../../native-runners/onnxruntime/artifact.js';
 import { loopOnnx, measureOnnx, ortVersion, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
 import type { ProfiledRun } from '../../../native-runners/onnxruntime/parse-profile.js';
 import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../devices/local-host.js';
-import { summarize } from '../stats.js';
+import { median, summarize } from '../stats.js';
 import type { Measured, ProfilingTarget, TargetHooks } from '../target.js';
 
 /** Per node, the median over runs of its kernel time in that run (a node may launch several kernels). */
@@ -23,7 +23,7 @@ export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number
       v[i] = (v[i] ?? 0) + k.durUs / 1000;
     }
   });
-  return Object.fromEntries([...perNode].map(([node, v]) => [node, summarize(v).median_ms]));
+  return Object.fromEntries([...perNode].map(([node, v]) => [node, median(v)]));
 }
 
 export interface LocalOrtOptions {
