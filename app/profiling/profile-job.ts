@@ -77,7 +77,7 @@ export function pooled(slices: readonly Measured[]): Measured {
 /**
  * Each part's time inside the network: the sum of its nodes' medians (a node named after the
  * part, or `part/...`). Undefined unless every part has a node, so that a sum over parts is
- * whole; nodes of no part (none today) are left out.
+ * whole; nodes of no part (the NAS space's stem and head batch norms and activations) are left out.
  */
 export function partsInNetwork(parts: readonly { readonly name: string }[], nodesMs: Readonly<Record<string, number>>): Record<string, number> | undefined {
   const names = new Set(parts.map((p) => p.name));
@@ -96,6 +96,27 @@ export function partsInNetwork(parts: readonly { readonly name: string }[], node
     const ms = sums.get(p.name);
     if (ms === undefined) return undefined;
     out[p.name] = ms;
+  }
+  return out;
+}
+
+/**
+ * Layers inside a part (a block measured as one unit, such as an MBConv of the NAS space):
+ * each one's time in the network, from the nodes named after it or `layer/...`. No isolated
+ * row exists for them, so these in-place times are the only measurement of those layers;
+ * NeuralPower trains on them (fit-device.ts inNetworkRows). Parts themselves are left out.
+ */
+export function innerLayersInNetwork(layers: readonly string[], parts: readonly { readonly name: string }[], nodesMs: Readonly<Record<string, number>>): Record<string, number> {
+  const names = new Set(layers);
+  const partNames = new Set(parts.map((p) => p.name));
+  const out: Record<string, number> = {};
+  for (const [node, ms] of Object.entries(nodesMs)) {
+    let owner: string | undefined = node;
+    while (owner !== undefined && !names.has(owner)) {
+      const cut = owner.lastIndexOf('/');
+      owner = cut > 0 ? owner.slice(0, cut) : undefined;
+    }
+    if (owner !== undefined && !partNames.has(owner)) out[owner] = (out[owner] ?? 0) + ms;
   }
   return out;
 }
@@ -230,7 +251,8 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       deviceMs += e2e.deviceMs;
       e2eStats = summarize(e2e.samplesMs);
       e2eWall = e2e.wallMedianMs;
-      inNetwork = e2e.nodesMs && partsInNetwork(plan.parts, e2e.nodesMs);
+      const byPart = e2e.nodesMs && partsInNetwork(plan.parts, e2e.nodesMs);
+      inNetwork = byPart && { ...byPart, ...innerLayersInNetwork(whole.layers.map((l) => l.name), plan.parts, e2e.nodesMs!) };
       db.recordEndToEnd(run.id, [...e2e.samplesMs], e2eStats, e2e.conditions, inNetwork);
     }
     await power?.measureIdleAfter();
