@@ -76,8 +76,14 @@ export function countOps(layers: readonly WeightedLayerUse[], scheme: Scheme, ra
       adds += l.weights.length * l.uses;
       continue;
     }
+    // Quantized weights take a few hundred distinct values: each is decomposed once.
+    const memo = new Map<number, number>();
     let terms = 0;
-    for (const w of l.weights) terms += termsOf(w, scheme, range);
+    for (const w of l.weights) {
+      let t = memo.get(w);
+      if (t === undefined) memo.set(w, (t = termsOf(w, scheme, range)));
+      terms += t;
+    }
     shifts += terms * l.uses;
     adds += terms * l.uses;
   }

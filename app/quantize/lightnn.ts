@@ -19,7 +19,7 @@ import { createIrNet, disposeIrNet, irNetModel, type IrNet, type WeightTransform
 import { obtainTrained } from '../prune/trained.js';
 import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, paretoFront, type WeightedLayerUse } from './energy.js';
 import { withBatchNorm } from './batch-norm.js';
-import { binaryConnectSte, flightnnQuantize, glorotH, lightnnSte, lightnnValues, SCHEMES, type Scheme } from './quantizers.js';
+import { binaryConnectSte, flightnnQuantize, glorotH, LightnnMemo, lightnnValues, SCHEMES, type Scheme } from './quantizers.js';
 
 /** LightNN's MNIST test errors (%), the seed's table "Test error results". */
 export const SEED_MNIST_TABLE: Readonly<Record<string, Partial<Record<Scheme, number>>>> = {
@@ -68,8 +68,9 @@ export function makeQuantizer(net: IrNet, scheme: Scheme, penalty: number): Quan
     case 'lightnn-1':
     case 'lightnn-2': {
       const k = scheme === 'lightnn-1' ? 1 : 2;
-      const q = lightnnSte(k);
-      return { transform: (_l, w) => q(w), extraVariables: [], values: (_l, w) => lightnnValues(w, k), dispose: () => undefined };
+      const memo = new LightnnMemo(k);
+      const ste = new Map(layers.map((l) => [l, memo.ste(l)]));
+      return { transform: (l, w) => ste.get(l)!(w), extraVariables: [], values: (l, w) => memo.values(l, w), dispose: () => memo.clear() };
     }
     case 'binaryconnect': {
       const h = new Map(layers.map((l) => [l, glorotH(fans(weight(l)).fanIn, fans(weight(l)).fanOut)]));
@@ -113,7 +114,11 @@ export function layerUses(net: IrNet, q: Quantizer): WeightedLayerUse[] {
     .map((l) => {
       const out = l.outputShape;
       const positions = out.length === 3 ? out[1]! * out[2]! : 1;
-      const w = tf.tidy(() => q.values(l.layer.name, net.params.get(`${l.layer.name}.weight`)!).dataSync() as Float32Array);
+      // The tensor leaves the tidy, not its array: tidy walks every key of what it returns,
+      // which for a 4096x4096 Float32Array took ~20 s per layer.
+      const t = tf.tidy(() => q.values(l.layer.name, net.params.get(`${l.layer.name}.weight`)!));
+      const w = t.dataSync() as Float32Array;
+      t.dispose();
       const hasBias = (l.layer.op === 'conv' || l.layer.op === 'fc') && l.layer.bias;
       return { name: l.layer.name, weights: w, uses: positions, biasAdds: hasBias ? out.reduce((p, d) => p * d, 1) : 0 };
     });
