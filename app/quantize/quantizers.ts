@@ -10,6 +10,7 @@
  * forward pass; the gradient passes straight through (STE) to the latent weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export type Scheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect';
 export const SCHEMES: readonly Scheme[] = ['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect'];
@@ -47,10 +48,14 @@ export function roundPow2(x: tf.Tensor, range: ExponentRange = DEFAULT_RANGE): t
  * 2-conv net ~45% slower than a conventional one on the wasm engine (now ~20%).
  */
 export function lightnnArray(x: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
+  return lightnnInto(x, new Float32Array(x.length), k, range);
+}
+
+/** lightnnArray into `out` (as long as x), which may be a view of the wasm heap. */
+export function lightnnInto(x: Float32Array, out: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
   const { minExp, maxExp } = range;
   // Below 2^(minExp-1) a residual rounds to 0: its biased exponent field is under this.
   const smallest = minExp - 1 + 127;
-  const out = new Float32Array(x.length);
   const f = new Float32Array(1);
   const bits = new Int32Array(f.buffer);
   for (let i = 0; i < x.length; i++) {
@@ -73,6 +78,20 @@ export function lightnnArray(x: Float32Array, k: number, range: ExponentRange = 
   return out;
 }
 
+/**
+ * lightnnValues of a tensor on the wasm backend, read from and written to the wasm heap in
+ * place: dataSync, a fresh output array and tf.tensor each copied or page-faulted 64 MB per
+ * 4096x4096 layer (~0.3 s of a 3-hidden LightNN-2 step). Other backends go through arrays.
+ */
+function lightnnTensor(x: tf.Tensor, k: number, range: ExponentRange): tf.Tensor {
+  if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return lightnnValues(x, k, range);
+  const backend = tf.backend() as BackendWasm;
+  const info = backend.makeOutput([...x.shape], 'float32');
+  // Views taken after the allocation, which may have grown (and moved) the heap.
+  lightnnInto(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(info) as Float32Array, k, range);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
 /** Sum of K greedy power-of-two terms (no gradient). */
 export function lightnnValues(x: tf.Tensor, k: number, range: ExponentRange = DEFAULT_RANGE): tf.Tensor {
   return tf.tensor(lightnnArray(x.dataSync() as Float32Array, k, range), x.shape, 'float32');
@@ -85,18 +104,22 @@ export function lightnnValues(x: tf.Tensor, k: number, range: ExponentRange = DE
  * batch, ~70 s for the validation and test splits of MNIST.
  */
 export class LightnnMemo {
-  private readonly last = new Map<string, { readonly from: object; readonly values: Float32Array }>();
+  private readonly last = new Map<string, { readonly from: object; readonly values: tf.Tensor }>();
 
   constructor(
     readonly k: number,
     readonly range: ExponentRange = DEFAULT_RANGE,
   ) {}
 
+  /** The values as a tensor of the caller's (disposing it leaves the memo's handle alone). */
   values(key: string, x: tf.Tensor): tf.Tensor {
     const hit = this.last.get(key);
-    const values = hit?.from === x.dataId ? hit.values : lightnnArray(x.dataSync() as Float32Array, this.k, this.range);
-    this.last.set(key, { from: x.dataId, values });
-    return tf.tensor(values, x.shape, 'float32');
+    // A reshape is a second handle on the same data, not a copy.
+    if (hit?.from === x.dataId) return tf.reshape(hit.values, x.shape);
+    const y = lightnnTensor(x, this.k, this.range);
+    hit?.values.dispose();
+    this.last.set(key, { from: x.dataId, values: tf.keep(tf.reshape(y, x.shape)) });
+    return y;
   }
 
   /** The straight-through quantizer of weight `key`. */
@@ -105,6 +128,7 @@ export class LightnnMemo {
   }
 
   clear(): void {
+    for (const { values } of this.last.values()) values.dispose();
     this.last.clear();
   }
 }

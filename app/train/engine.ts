@@ -15,10 +15,19 @@ import { registerAllGradients } from './register-gradients.js';
 import type { EngineInfo, EnginePreference } from './types.js';
 import { registerWasmGradients } from './wasm-gradients.js';
 import { registerWasmMatMul } from './wasm-matmul-gradient.js';
+import { DEFAULT_MIN_FLOPS, OrtMatMul } from './ort-matmul.js';
+import { setNativeMatMul } from './wasm-native-matmul.js';
 
 export interface EngineOptions {
   /** Threads for the wasm backend (Node's wasm build runs one unless threads are supported). */
   readonly threads?: number;
+  /**
+   * With the wasm backend, large matrix products on onnxruntime-node's MLAS in a worker thread
+   * (app/train/ort-matmul.ts). Default on unless LABBENCH_NATIVE_MATMUL=0.
+   */
+  readonly nativeMatMul?: boolean;
+  /** Products below this many FLOPs (2mkn) stay on XNNPACK (default DEFAULT_MIN_FLOPS, or LABBENCH_NATIVE_MATMUL_MIN_FLOPS). */
+  readonly nativeMatMulMinFlops?: number;
 }
 
 const PREFERENCES: readonly EnginePreference[] = ['auto', 'gpu', 'node', 'wasm', 'cpu'];
@@ -77,7 +86,19 @@ async function tryWasm(threads: number, skipped: string[]): Promise<boolean> {
 /** A preference names where to start in the list; anything below it is the fallback. */
 const ORDER: readonly EnginePreference[] = ['gpu', 'node', 'wasm', 'cpu'];
 
-async function choose(pref: EnginePreference, threads: number): Promise<EngineInfo> {
+/** ORT for wasm's large products, on every core (the main thread waits meanwhile); undefined if it cannot start. */
+async function startNativeMatMul(minFlops: number, skipped: string[]): Promise<EngineInfo['nativeMatMul']> {
+  const threads = Math.max(1, availableParallelism());
+  try {
+    setNativeMatMul(await OrtMatMul.start(threads), minFlops);
+    return { package: 'onnxruntime-node', threads, minFlops };
+  } catch (e) {
+    skipped.push(`onnxruntime-node matrix products: ${message(e)}`);
+    return undefined;
+  }
+}
+
+async function choose(pref: EnginePreference, threads: number, opts: EngineOptions): Promise<EngineInfo> {
   const skipped: string[] = [];
   const start = pref === 'auto' ? 0 : ORDER.indexOf(pref);
   const wants = (e: EnginePreference): boolean => ORDER.indexOf(e) >= start;
@@ -90,7 +111,10 @@ async function choose(pref: EnginePreference, threads: number): Promise<EngineIn
     if (await tryNative('@tensorflow/tfjs-node', skipped)) return { backend: tf.getBackend(), package: '@tensorflow/tfjs-node', gpu: false, threads, skipped };
   }
   if (wants('wasm')) {
-    if (await tryWasm(threads, skipped)) return { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, threads: getThreadsCount(), skipped };
+    if (await tryWasm(threads, skipped)) {
+      const native = opts.nativeMatMul ? await startNativeMatMul(opts.nativeMatMulMinFlops ?? DEFAULT_MIN_FLOPS, skipped) : undefined;
+      return { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, threads: getThreadsCount(), skipped, ...(native ? { nativeMatMul: native } : {}) };
+    }
   }
   await tf.setBackend('cpu');
   return { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, threads: 1, skipped };
@@ -106,7 +130,15 @@ export function initEngine(pref: EnginePreference = 'auto', opts: EngineOptions 
   }
   const threads = opts.threads ?? Math.max(1, availableParallelism());
   if (!Number.isInteger(threads) || threads < 1) return Promise.reject(new LabbenchError('BAD_INPUT', `threads must be a positive integer (got ${threads})`));
-  current ??= choose(pref, threads).then((info) => {
+  const envMin = process.env.LABBENCH_NATIVE_MATMUL_MIN_FLOPS;
+  const native = {
+    nativeMatMul: opts.nativeMatMul ?? process.env.LABBENCH_NATIVE_MATMUL !== '0',
+    nativeMatMulMinFlops: opts.nativeMatMulMinFlops ?? (envMin ? Number(envMin) : undefined),
+  };
+  if (native.nativeMatMulMinFlops !== undefined && !(native.nativeMatMulMinFlops >= 0)) {
+    return Promise.reject(new LabbenchError('BAD_INPUT', `the native matmul threshold must be a number of FLOPs >= 0 (got ${envMin ?? opts.nativeMatMulMinFlops})`));
+  }
+  current ??= choose(pref, threads, native).then((info) => {
     resolved = info;
     return info;
   });

@@ -17,6 +17,12 @@ export interface EngineInfo {
   readonly threads: number;
   /** Why each preferred backend was passed over (package absent, no CUDA GPU, ...). */
   readonly skipped: readonly string[];
+  /**
+   * Large matrix products on a native BLAS in a worker thread (wasm backend only), as set up
+   * by initEngine; absent: every product runs on the backend's own kernels. A product that
+   * fails there switches it off for the process (nativeMatMulState in wasm-native-matmul.ts).
+   */
+  readonly nativeMatMul?: { readonly package: string; readonly threads: number; readonly minFlops: number };
 }
 
 /** Images NHWC in [0, 1], labels as class indices. */

@@ -19,6 +19,7 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KernelScope } from './wasm-gradients.js';
+import { nativeProduct } from './wasm-native-matmul.js';
 
 
 interface MatMulAttrs {
@@ -71,7 +72,11 @@ function wrap(original: KernelFunc): KernelFunc {
   function batchMatMulExplicitTranspose(args: Parameters<KernelFunc>[0]): ReturnType<KernelFunc> {
     const attrs = args.attrs as unknown as MatMulAttrs;
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    if ((!attrs.transposeA && !attrs.transposeB) || a.shape.length < 2 || b.shape.length < 2) return original(args);
+    if (a.shape.length < 2 || b.shape.length < 2) return original(args);
+    // A large product goes to ORT's MLAS where that is switched on (null: it stays here).
+    const native = nativeProduct(args.backend as BackendWasm, a, b, attrs.transposeA, attrs.transposeB);
+    if (native) return native;
+    if (!attrs.transposeA && !attrs.transposeB) return original(args);
     const scope = new KernelScope(args.backend as BackendWasm);
     try {
       return scope.finish(transposedMatMul(scope, original, a, b, attrs));
