@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { lightnnWasmInto } from './lightnn-wasm.js';
 
 export type Scheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect';
 export const SCHEMES: readonly Scheme[] = ['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect'];
@@ -43,16 +44,20 @@ export function roundPow2(x: tf.Tensor, range: ExponentRange = DEFAULT_RANGE): t
 /**
  * LightNN-K of every value, in float32 arithmetic as roundPow2's ops compute it, on the
  * float's bits: the exponent field is floor(log2|r|), a mantissa past 1.5 (the top bit set
- * and any other) rounds up, and the term is the sign with the clamped exponent. One pass in
- * JS instead of ~20 elementwise tensor ops per term, which made a LightNN-2 step on the
- * 2-conv net ~45% slower than a conventional one on the wasm engine (now ~20%).
+ * and any other) rounds up, and the term is the sign with the clamped exponent. One pass
+ * (a WebAssembly function, lightnn-wasm.ts) instead of ~20 elementwise tensor ops per term,
+ * which made a LightNN-2 step on the 2-conv net ~45% slower than a conventional one on the
+ * wasm engine.
  */
 export function lightnnArray(x: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
-  return lightnnInto(x, new Float32Array(x.length), k, range);
+  return lightnnWasmInto(x, new Float32Array(x.length), k, range);
 }
 
-/** lightnnArray into `out` (as long as x), which may be a view of the wasm heap. */
-export function lightnnInto(x: Float32Array, out: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
+/**
+ * The loop lightnnArray runs, in JS: the reference the WebAssembly version (lightnn-wasm.ts,
+ * ~10x faster) is checked against value for value.
+ */
+export function lightnnReference(x: Float32Array, out: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
   const { minExp, maxExp } = range;
   // Below 2^(minExp-1) a residual rounds to 0: its biased exponent field is under this.
   const smallest = minExp - 1 + 127;
@@ -88,7 +93,7 @@ function lightnnTensor(x: tf.Tensor, k: number, range: ExponentRange): tf.Tensor
   const backend = tf.backend() as BackendWasm;
   const info = backend.makeOutput([...x.shape], 'float32');
   // Views taken after the allocation, which may have grown (and moved) the heap.
-  lightnnInto(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(info) as Float32Array, k, range);
+  lightnnWasmInto(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(info) as Float32Array, k, range);
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 

@@ -1,0 +1,163 @@
+/**
+ * lightnnReference's loop (quantizers.ts) as a small WebAssembly function, assembled here from its bytes (no
+ * toolchain needed). The JS loop ran ~25-40 ns a value here: 1.0-1.6 s of each LightNN step
+ * on mnist-3hidden's 36.8M weights; wasm's native f32/i32 reinterprets take it to a few ns.
+ * Same arithmetic as the JS loop, value for value: the exponent field of the residual, a
+ * mantissa past 1.5 rounding up, the exponent clamped in biased form, f32 adds and subtracts
+ * (wasm's f32.add is IEEE single, as Math.fround(a + b) of two singles). The module keeps its
+ * own memory (input then output), grown to the largest tensor seen.
+ */
+import type { ExponentRange } from './quantizers.js';
+
+/** Signed LEB128, as wasm encodes i32 immediates. */
+function sleb(v: number): number[] {
+  const out: number[] = [];
+  let x = v | 0;
+  for (;;) {
+    const byte = x & 0x7f;
+    x >>= 7;
+    if ((x === 0 && (byte & 0x40) === 0) || (x === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function uleb(v: number): number[] {
+  const out: number[] = [];
+  let x = v >>> 0;
+  do {
+    const byte = x & 0x7f;
+    x >>>= 7;
+    out.push(x ? byte | 0x80 : byte);
+  } while (x);
+  return out;
+}
+
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+
+const I32 = 0x7f;
+const F32 = 0x7d;
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (d: number) => [0x0c, d],
+  brIf: (d: number) => [0x0d, d],
+  select: [0x1b],
+  get: (i: number) => [0x20, i],
+  set: (i: number) => [0x21, i],
+  tee: (i: number) => [0x22, i],
+  f32Load: [0x2a, 0x02, 0x00],
+  f32Store: [0x38, 0x02, 0x00],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  f32Zero: [0x43, 0, 0, 0, 0],
+  i32LtS: [0x48],
+  i32GtS: [0x4a],
+  i32GtU: [0x4b],
+  i32GeS: [0x4e],
+  i32GeU: [0x4f],
+  i32Add: [0x6a],
+  i32And: [0x71],
+  i32Or: [0x72],
+  i32Shl: [0x74],
+  i32ShrU: [0x76],
+  f32Add: [0x92],
+  f32Sub: [0x93],
+  i32FromF32: [0xbc],
+  f32FromI32: [0xbe],
+};
+
+/**
+ * quantize(in, out, n, k, lo, hi, smallest): byte offsets in, out; lo/hi the clamped
+ * exponent range in biased form (minExp + 127, maxExp + 127); smallest the biased exponent
+ * field below which a residual rounds to 0 (minExp - 1 + 127).
+ */
+function moduleBytes(): Uint8Array {
+  // Parameters 0-6, then locals: i, b, field, e, t (i32) and r, q, term (f32).
+  const [IN, OUT, N, K, LO, HI, SMALLEST, I, B, FIELD, E, T, R, Q, TERM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14] as const;
+  const addr = (base: number): number[] => [...op.get(base), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add];
+  const body = [
+    ...vec([[5, I32], [3, F32]]),
+    ...op.i32(0), ...op.set(I),
+    ...op.block,
+    ...op.loop,
+    ...op.get(I), ...op.get(N), ...op.i32GeU, ...op.brIf(1),
+    ...addr(IN), ...op.f32Load, ...op.set(R),
+    ...op.f32Zero, ...op.set(Q),
+    ...op.i32(0), ...op.set(T),
+    ...op.block,
+    ...op.loop,
+    ...op.get(T), ...op.get(K), ...op.i32GeS, ...op.brIf(1),
+    // field = (bits(r) >>> 23) & 0xff; a residual below the smallest term ends the sum.
+    ...op.get(R), ...op.i32FromF32, ...op.tee(B),
+    ...op.i32(23), ...op.i32ShrU, ...op.i32(0xff), ...op.i32And, ...op.tee(FIELD),
+    ...op.get(SMALLEST), ...op.i32LtS, ...op.brIf(1),
+    // e = field + (mantissa > 0x400000), clamped to [lo, hi]
+    ...op.get(FIELD), ...op.get(B), ...op.i32(0x7fffff), ...op.i32And, ...op.i32(0x400000), ...op.i32GtU, ...op.i32Add, ...op.set(E),
+    ...op.get(LO), ...op.get(E), ...op.get(E), ...op.get(LO), ...op.i32LtS, ...op.select, ...op.set(E),
+    ...op.get(HI), ...op.get(E), ...op.get(E), ...op.get(HI), ...op.i32GtS, ...op.select, ...op.set(E),
+    // term = sign(r) * 2^e
+    ...op.get(B), ...op.i32(-0x80000000), ...op.i32And, ...op.get(E), ...op.i32(23), ...op.i32Shl, ...op.i32Or, ...op.f32FromI32, ...op.set(TERM),
+    ...op.get(Q), ...op.get(TERM), ...op.f32Add, ...op.set(Q),
+    ...op.get(R), ...op.get(TERM), ...op.f32Sub, ...op.set(R),
+    ...op.get(T), ...op.i32(1), ...op.i32Add, ...op.set(T),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...addr(OUT), ...op.get(Q), ...op.f32Store,
+    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.end,
+  ];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0x00]])),
+    ...section(3, vec([[0x00]])),
+    ...section(5, vec([[0x00, 0x01]])),
+    ...section(7, vec([[...name('quantize'), 0x00, 0x00], [...name('memory'), 0x02, 0x00]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+type QuantizeFn = (input: number, output: number, n: number, k: number, lo: number, hi: number, smallest: number) => void;
+
+/** The little of the WebAssembly API used here (the ES2023 lib this project compiles against has no types for it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: { quantize: QuantizeFn; memory: WasmMemory } };
+}
+
+let instance: { quantize: QuantizeFn; memory: WasmMemory } | undefined;
+
+function wasm(): { quantize: QuantizeFn; memory: WasmMemory } {
+  if (!instance) {
+    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const { exports } = new api.Instance(new api.Module(moduleBytes()));
+    instance = { quantize: exports.quantize, memory: exports.memory };
+  }
+  return instance;
+}
+
+/** LightNN-K of x into out (same length) on the wasm function; same values as lightnnReference. */
+export function lightnnWasmInto(x: Float32Array, out: Float32Array, k: number, range: ExponentRange): Float32Array {
+  const n = x.length;
+  const { quantize, memory } = wasm();
+  const bytes = 8 * n;
+  const pages = Math.ceil(bytes / 65536);
+  if (memory.buffer.byteLength < pages * 65536) memory.grow(pages - memory.buffer.byteLength / 65536);
+  const heap = new Float32Array(memory.buffer, 0, 2 * n);
+  heap.set(x);
+  quantize(0, 4 * n, n, k, range.minExp + 127, range.maxExp + 127, range.minExp - 1 + 127);
+  out.set(heap.subarray(n, 2 * n));
+  return out;
+}
