@@ -25,8 +25,6 @@ export interface FitSummary {
     readonly ops: Readonly<Record<string, { readonly factor: number; readonly parts: number }>>;
     readonly default_factor: number;
     readonly residual: number;
-    /** Executor cost per layer (ms), added to residual x the in-network sum. */
-    readonly per_layer_ms?: number;
     readonly runs: number;
   };
   /** Profiling done first (sampler, micro-benchmark), with its wall time. */

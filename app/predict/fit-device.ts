@@ -41,9 +41,9 @@ export interface DeviceModel {
  * What running inside a network does to a layer, learned from networks whose end-to-end runs
  * timed every operator (`RunRecord.in_network`): per op, the sum of its layers' in-network
  * times over the sum of their isolated LUT medians (a ratio of sums, so that the layers that
- * dominate a network dominate the factor), and the executor's own cost between operators
- * (fitExecutorCost). A prediction is residual x sum over layers of factor(op) x T, plus
- * per_layer_ms per layer. Why per op: in place, a layer reads inputs its producer just wrote and weights other
+ * dominate a network dominate the factor), and the executor's own cost between operators as
+ * a factor on the in-network sum. A prediction is residual x sum over layers of factor(op) x
+ * T. Why per op: in place, a layer reads inputs its producer just wrote and weights other
  * layers evicted, so one factor on the sum fits only networks with the training networks'
  * mix. Measured on this idle 2-core VM (two bench runs, seven training networks): conv
  * 0.99-1.02, relu 1.01-1.12, bn 0.79-1.25, add 0.62-0.90, residual 1.02-1.03; held-out vgg13
@@ -56,53 +56,9 @@ export interface InNetworkGap {
   readonly ops: Readonly<Record<string, { readonly factor: number; readonly parts: number }>>;
   /** In-network over isolated over every training part: for an op with too few parts. */
   readonly default_factor: number;
-  /**
-   * The executor's cost between operators: end to end = residual x (sum of in-network times)
-   * + per_layer_ms x (layers), fitted over the training runs (ExecutorCost). Older files hold
-   * only `residual`, then the median ratio of the two.
-   */
+  /** Median over runs of end-to-end median / in-network total (inNetworkTotal). */
   readonly residual: number;
-  readonly per_layer_ms?: number;
   readonly runs: number;
-}
-
-/** Fewest runs for the two-term executor cost; below it, the median ratio alone. */
-const MIN_COST_RUNS = 3;
-
-/**
- * end - inNet = (residual - 1) x inNet + per_layer_ms x layers, least squares on errors
- * relative to end, both terms kept at or above zero. Why a per-layer term: the executor
- * spends a few microseconds on every operator (dispatch, allocation), so a deep network of
- * small layers (resnet56, mobilenetv2: 150-200 operators) sits further above its in-network
- * sum than a shallow one of big layers. Over six bench DBs of this session: 4-13 us per layer
- * and a factor of 1.005-1.11; the ratio alone had left mobilenetv2 1.5-4 points lower.
- */
-export function fitExecutorCost(runs: readonly { endMs: number; inNetMs: number; layers: number }[]): { residual: number; per_layer_ms: number } {
-  let sxx = 0;
-  let sxn = 0;
-  let snn = 0;
-  let sxy = 0;
-  let sny = 0;
-  for (const r of runs) {
-    const w = 1 / (r.endMs * r.endMs);
-    const y = r.endMs - r.inNetMs;
-    sxx += w * r.inNetMs * r.inNetMs;
-    sxn += w * r.inNetMs * r.layers;
-    snn += w * r.layers * r.layers;
-    sxy += w * r.inNetMs * y;
-    sny += w * r.layers * y;
-  }
-  const det = sxx * snn - sxn * sxn;
-  let a = det > 0 ? (sxy * snn - sny * sxn) / det : NaN;
-  let b = det > 0 ? (sny * sxx - sxy * sxn) / det : NaN;
-  if (!(a >= 0) || !(b >= 0)) {
-    // On a bound: the better of the two one-term fits that stay at or above zero.
-    const onlyA = { a: Math.max(0, sxy / sxx), b: 0 };
-    const onlyB = { a: 0, b: Math.max(0, sny / snn) };
-    const loss = (t: { a: number; b: number }) => runs.reduce((acc, r) => acc + ((r.endMs - r.inNetMs * (1 + t.a) - t.b * r.layers) / r.endMs) ** 2, 0);
-    ({ a, b } = loss(onlyA) <= loss(onlyB) ? onlyA : onlyB);
-  }
-  return { residual: 1 + a, per_layer_ms: b };
 }
 
 /**
@@ -153,9 +109,10 @@ export function trainingRows(db: ProfilesDb, device: DeviceRecord, holdout: read
  * Layers timed only inside a network: the inner layers of block parts (the NAS space's
  * MBConvs), whose LUT rows are whole blocks. Their in-place times join the layer samples, so
  * that depthwise convs, expansions and projections at the shapes a MobileNet-style network
- * uses are covered by measured rows and not by the sampler's draws alone. Over the session's
- * bench DBs, the sampled depthwise rows alone left held-out mobilenetv2's depthwise layers
- * 6-25% under their measured time.
+ * uses are covered by measured rows and not by the sampler's draws alone. On a bench DB
+ * (spnas-space profiled at 128 px), refitting with and without these rows moved held-out
+ * mobilenetv2 from -33.6% to -22.2% and vgg13 from -17.6% to -7.4%; the sampled depthwise
+ * rows alone had left mobilenetv2's depthwise layers 6-40% under their measured times.
  */
 export function inNetworkRows(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): LayerSample[] {
   const out: LayerSample[] = [];
@@ -199,7 +156,6 @@ export function peaksFromMicrobench(entries: readonly LutEntry[]): { peak_flops:
 function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): { factor: number; runs: number; gap?: InNetworkGap } {
   const ratios: number[] = [];
   const residuals: number[] = [];
-  const costRuns: { endMs: number; inNetMs: number; layers: number }[] = [];
   const perOp = new Map<string, { iso: number; inNet: number; parts: number }>();
   for (const run of db.listRuns(device.id)) {
     if (run.status !== 'complete' || !run.end_to_end || !isNetworkRun(run) || holdout.includes(run.workload)) continue;
@@ -218,7 +174,6 @@ function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string
     const inNetSum = inNetworkTotal(plan.parts, inNet);
     if (!(inNetSum > 0)) continue;
     residuals.push(run.end_to_end.median_ms / inNetSum);
-    if (plan.endToEnd) costRuns.push({ endMs: run.end_to_end.median_ms, inNetMs: inNetSum, layers: plan.endToEnd.layers.length });
     for (const p of plan.parts) {
       const o = perOp.get(p.op) ?? perOp.set(p.op, { iso: 0, inNet: 0, parts: 0 }).get(p.op)!;
       o.iso += medians.get(p.key)!;
@@ -232,8 +187,7 @@ function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string
   const all = [...perOp.values()].reduce((a, o) => ({ iso: a.iso + o.iso, inNet: a.inNet + o.inNet }), { iso: 0, inNet: 0 });
   const ops: Record<string, { factor: number; parts: number }> = {};
   for (const [op, o] of perOp) if (o.parts >= MIN_GAP_PARTS && o.iso > 0) ops[op] = { factor: o.inNet / o.iso, parts: o.parts };
-  const cost = costRuns.length >= MIN_COST_RUNS ? fitExecutorCost(costRuns) : { residual: median(residuals), per_layer_ms: 0 };
-  return { ...out, gap: { ops, default_factor: all.iso > 0 ? all.inNet / all.iso : 1, ...cost, runs: residuals.length } };
+  return { ...out, gap: { ops, default_factor: all.iso > 0 ? all.inNet / all.iso : 1, residual: median(residuals), runs: residuals.length } };
 }
 
 /** A layer's time in place: its isolated (LUT or model) time times its op's in-network factor. */
@@ -299,7 +253,7 @@ export function predictWorkload(db: ProfilesDb, device: DeviceRecord, model: Dev
   const baseline = analysis.layers.reduce((s, a) => s + predictAnalyticLayer(model.analytic, a, plan.endToEnd!.batch), 0);
   const sum = p.total.runtime_ms;
   const gap = model.gap;
-  const runtime = gap ? gap.residual * p.layers.reduce((s, l) => s + l.runtime_ms * inPlaceFactor(gap, l.op), 0) + (gap.per_layer_ms ?? 0) * p.layers.length : sum * model.gap_factor;
+  const runtime = gap ? gap.residual * p.layers.reduce((s, l) => s + l.runtime_ms * inPlaceFactor(gap, l.op), 0) : sum * model.gap_factor;
   const factor = sum > 0 ? runtime / sum : model.gap_factor;
   const energy = p.total.energy_mj === undefined ? undefined : p.total.energy_mj * factor;
   return {

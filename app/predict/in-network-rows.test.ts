@@ -7,7 +7,7 @@ import { cpuFingerprint, statsOf, tempDir } from '../../profiles-db/test-fixture
 import { planWorkload } from '../workloads/plan.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { layerConfig } from '../workloads/units.js';
-import { fitExecutorCost, inNetworkRows } from './fit-device.js';
+import { inNetworkRows } from './fit-device.js';
 
 test('a NAS-space run gives one row per inner layer it timed, in place; parts, held-out runs and incomplete runs give none', () => {
   const db = openProfilesDb(join(tempDir(), 'inner.db'));
@@ -40,18 +40,4 @@ test('a NAS-space run gives one row per inner layer it timed, in place; parts, h
   } finally {
     db.close();
   }
-});
-
-test('executor cost: recovers a per-layer cost and a factor from runs built with them, and stays at or above zero', () => {
-  const runs = [
-    { inNetMs: 30, layers: 20 },
-    { inNetMs: 8, layers: 200 },
-    { inNetMs: 26, layers: 150 },
-    { inNetMs: 120, layers: 40 },
-  ].map((r) => ({ ...r, endMs: r.inNetMs * 1.02 + 0.01 * r.layers }));
-  const c = fitExecutorCost(runs);
-  assert.ok(Math.abs(c.residual - 1.02) < 1e-9, `residual ${c.residual}`);
-  assert.ok(Math.abs(c.per_layer_ms - 0.01) < 1e-9, `per layer ${c.per_layer_ms}`);
-  // Runs faster than their in-network sum (noise between slices: the kernels are inside the end to end) give no negative cost.
-  assert.deepEqual(fitExecutorCost(runs.map((r) => ({ ...r, endMs: r.inNetMs * 0.97 }))), { residual: 1, per_layer_ms: 0 });
 });
