@@ -167,7 +167,8 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
         run_id: run.id, model: req.model, data: req.data, scheme: req.scheme, test_error: 1 - testAccuracy,
         energy_uj: energyMicrojoules(ops), ops, energy_table: HOROWITZ_45NM_INT32.source,
         ...(share !== undefined ? { two_term_filters: share } : {}), ...(seedError !== undefined ? { seed_test_error: seedError / 100 } : {}),
-        epochs, batch_norm: batchNorm && isZooName(req.model) && !req.pretrainEpochs, train_seconds: r.seconds, engine: engine.package,
+        epochs, batch_norm: batchNorm && isZooName(req.model) && !req.pretrainEpochs, train_seconds: r.seconds,
+        engine: engine.nativeMatMul ? `${engine.package} + ${engine.nativeMatMul.package} for products >= ${engine.nativeMatMul.minFlops / 1e6} MFLOP` : engine.package,
       };
       return result;
     } finally {
