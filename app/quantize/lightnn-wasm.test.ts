@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../train/engine.js';
 import { lightnnWasmInto } from './lightnn-wasm.js';
-import { DEFAULT_RANGE, lightnnReference, type ExponentRange } from './quantizers.js';
+import { DEFAULT_RANGE, LightnnMemo, lightnnReference, type ExponentRange } from './quantizers.js';
 
 /** Values of every scale LightNN meets, normal-ish within each, plus the edges of the rounding. */
 function values(n: number): Float32Array {
@@ -36,4 +38,28 @@ test('the WebAssembly loop grows its memory for a larger array and still agrees 
     const want = lightnnReference(x, new Float32Array(n), 2);
     assert.deepEqual(lightnnWasmInto(x, new Float32Array(n), 2, DEFAULT_RANGE), want);
   }
+});
+
+test('on the wasm engine, LightnnMemo quantizes in place on the heap to the same bits, and a repeat of the same data is a handle of its own', async () => {
+  await initEngine('wasm', { threads: 1, nativeMatMul: false });
+  assert.equal(tf.getBackend(), 'wasm');
+  const x = values(50_000);
+  const w = tf.variable(tf.tensor2d(x, [250, 200]));
+  const memo = new LightnnMemo(2);
+  const want = new Int32Array(lightnnReference(x, new Float32Array(x.length), 2).buffer);
+  const first = memo.values('w', w);
+  assert.deepEqual(new Int32Array((first.dataSync() as Float32Array).slice().buffer), want);
+  first.dispose();
+  // The memo's handle outlives the caller's.
+  const again = memo.values('w', w);
+  assert.deepEqual(new Int32Array((again.dataSync() as Float32Array).slice().buffer), want);
+  again.dispose();
+  // New data (an optimizer step) is quantized afresh.
+  w.assign(tf.neg(w));
+  const negated = memo.values('w', w);
+  const wantNeg = new Int32Array(lightnnReference(x.map((v) => -v), new Float32Array(x.length), 2).buffer);
+  assert.deepEqual(new Int32Array((negated.dataSync() as Float32Array).slice().buffer), wantNeg);
+  negated.dispose();
+  memo.clear();
+  w.dispose();
 });

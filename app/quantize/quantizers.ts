@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { lightnnWasmInto } from './lightnn-wasm.js';
+import { lightnnWasmInMemory, lightnnWasmInto, type WasmMemory } from './lightnn-wasm.js';
 
 export type Scheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect';
 export const SCHEMES: readonly Scheme[] = ['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect'];
@@ -92,8 +92,13 @@ function lightnnTensor(x: tf.Tensor, k: number, range: ExponentRange): tf.Tensor
   if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return lightnnValues(x, k, range);
   const backend = tf.backend() as BackendWasm;
   const info = backend.makeOutput([...x.shape], 'float32');
+  // tfjs's own WebAssembly.Memory (Emscripten's asm.memory), where the loop runs in place.
+  const memory = (backend.wasm as unknown as { asm?: { memory?: WasmMemory } }).asm?.memory;
+  const offset = (t: tf.TensorInfo): number | undefined => backend.dataIdMap.get(t.dataId)?.memoryOffset;
+  const [from, to] = [offset(x), offset(info)];
+  if (memory && from !== undefined && to !== undefined) lightnnWasmInMemory(memory, from, to, x.size, k, range);
   // Views taken after the allocation, which may have grown (and moved) the heap.
-  lightnnWasmInto(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(info) as Float32Array, k, range);
+  else lightnnWasmInto(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(info) as Float32Array, k, range);
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
