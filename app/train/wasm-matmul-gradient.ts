@@ -14,7 +14,9 @@
  * which moves fewer elements (transposes plus the right operand, which XNNPACK packs on
  * every call). For dx with a small batch that is (W @ dy^T)^T: two small transposes.
  * _FusedMatMul is left alone (our dense layers use plain matMul + add). Checked against
- * the cpu backend in wasm-matmul-gradient.test.ts.
+ * the cpu backend in wasm-matmul-gradient.test.ts. Before any of this, a large product with a
+ * batch of one goes to onnxruntime-node where initEngine switched that on, flags and all
+ * (wasm-native-matmul.ts).
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
