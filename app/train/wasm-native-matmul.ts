@@ -44,7 +44,7 @@ export function nativeProduct(backend: BackendWasm, a: TensorInfo, b: TensorInfo
   const k = (transA ? a.shape[ra - 2] : a.shape[ra - 1]) ?? 1;
   const n = (transB ? b.shape[rb - 2] : b.shape[rb - 1]) ?? 1;
   const kb = (transB ? b.shape[rb - 1] : b.shape[rb - 2]) ?? 1;
-  if (k !== kb || 2 * m * k * n < routing.minFlops) return null;
+  if (k !== kb || m * k * n === 0 || 2 * m * k * n < routing.minFlops) return null;
   // Outer dimensions of ones, as wasm's own kernel shapes its output (the longer operand's).
   const shape = [...(ra >= rb ? a.shape : b.shape).slice(0, -2), m, n];
   try {
