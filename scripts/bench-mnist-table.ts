@@ -18,7 +18,7 @@
  * ~290 BinaryConnect; the spread is mostly the load). A 2-conv step at batch 100 with batch
  * norm takes ~0.21 s (0.52 s before the wasm gradient kernels of 2026-11-27 and the engine's
  * batch norm in ir-net). mnist-3hidden (36.8M parameters) is left out unless `--mnist-3hidden`
- * is given, and then trains 1 epoch on 12,000 images. Its steps, batch 100 with batch norm,
+ * is given, and then trains 1 epoch on the full training set. Its steps, batch 100 with batch norm,
  * median of steps 1-7 on the 2 shared cores (load ~1.5), 2026-11-27: conventional 0.85 s,
  * LightNN-2 1.35 s (1.8 s and 3.3 s before large products went to onnxruntime-node's MLAS
  * and the LightNN quantizer to WebAssembly), so a full epoch (540 steps) would be ~8 and
@@ -45,7 +45,7 @@ interface Budget {
 
 export function tableBudgets(quick: boolean, with3hidden: boolean): Budget[] {
   if (quick) return [{ model: 'mnist-1hidden', epochs: 1, limit: 1200 }, { model: 'mnist-2conv', epochs: 1, limit: 1200 }, ...(with3hidden ? [{ model: 'mnist-3hidden' as const, epochs: 1, limit: 300 }] : [])];
-  return [{ model: 'mnist-1hidden', epochs: 15 }, { model: 'mnist-2conv', epochs: 2 }, ...(with3hidden ? [{ model: 'mnist-3hidden' as const, epochs: 1, limit: 12000 }] : [])];
+  return [{ model: 'mnist-1hidden', epochs: 15 }, { model: 'mnist-2conv', epochs: 2 }, ...(with3hidden ? [{ model: 'mnist-3hidden' as const, epochs: 1 }] : [])];
 }
 
 export interface MnistTableBench {
