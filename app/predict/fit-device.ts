@@ -10,6 +10,7 @@ import type { ProfilesDb, RunRecord } from '../../profiles-db/profiles-db.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { planWorkload } from '../workloads/plan.js';
 import { median } from '../profiling/stats.js';
+import { ownerOf } from '../profiling/node-owner.js';
 import { layerConfig, type WorkloadPlan } from '../workloads/units.js';
 import { MICROBENCH, microbenchPlan } from './microbench.js';
 import { fitAnalyticOverhead, predictAnalyticLayer, type AnalyticParams } from './analytic.js';
@@ -69,11 +70,7 @@ function inNetworkTotal(parts: readonly { readonly name: string }[], inNet: Read
   const names = new Set(parts.map((p) => p.name));
   let sum = 0;
   for (const [k, ms] of Object.entries(inNet)) {
-    let owner: string | undefined = k;
-    while (owner !== undefined && !names.has(owner)) {
-      const cut = owner.lastIndexOf('/');
-      owner = cut > 0 ? owner.slice(0, cut) : undefined;
-    }
+    const owner = ownerOf(k, names);
     if (owner === undefined || owner === k) sum += ms;
   }
   return sum;

@@ -18,6 +18,7 @@ import type { Network } from '../workloads/ir.js';
 import { planWorkload } from '../workloads/plan.js';
 import { layerPlan, type ProfileUnit } from '../workloads/units.js';
 import { median, summarize } from './stats.js';
+import { ownerOf } from './node-owner.js';
 import type { Measured, ProfilingTarget, TargetHooks } from './target.js';
 
 export interface ProfileJobHooks {
@@ -83,12 +84,7 @@ export function partsInNetwork(parts: readonly { readonly name: string }[], node
   const names = new Set(parts.map((p) => p.name));
   const sums = new Map<string, number>();
   for (const [node, ms] of Object.entries(nodesMs)) {
-    // The longest part name that is the node's name or a `/`-prefix of it (imported layer names may hold `/` themselves).
-    let owner: string | undefined = node;
-    while (owner !== undefined && !names.has(owner)) {
-      const cut = owner.lastIndexOf('/');
-      owner = cut > 0 ? owner.slice(0, cut) : undefined;
-    }
+    const owner = ownerOf(node, names);
     if (owner !== undefined) sums.set(owner, (sums.get(owner) ?? 0) + ms);
   }
   const out: Record<string, number> = {};
@@ -111,11 +107,7 @@ export function innerLayersInNetwork(layers: readonly string[], parts: readonly 
   const partNames = new Set(parts.map((p) => p.name));
   const out: Record<string, number> = {};
   for (const [node, ms] of Object.entries(nodesMs)) {
-    let owner: string | undefined = node;
-    while (owner !== undefined && !names.has(owner)) {
-      const cut = owner.lastIndexOf('/');
-      owner = cut > 0 ? owner.slice(0, cut) : undefined;
-    }
+    const owner = ownerOf(node, names);
     if (owner !== undefined && !partNames.has(owner)) out[owner] = (out[owner] ?? 0) + ms;
   }
   return out;

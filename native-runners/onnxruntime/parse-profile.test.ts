@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { kernelMsPerRun, layerOfNode, parseOrtProfile } from './parse-profile.js';
+import { kernelMsPerRun, parseOrtProfile } from './parse-profile.js';
+import { ownerOf } from '../../app/profiling/node-owner.js';
 import { LabbenchError } from '../../app/api/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -32,9 +33,11 @@ test('fused nodes (optimization all) keep their renamed names', () => {
   assert.ok(names.includes('relu1_nchwc'));
   assert.ok(names.includes('ReorderOutput'));
   const layers = new Set(['conv1', 'bn1', 'relu1', 'conv2', 'add1', 'maxpool1', 'fc1', 'softmax1']);
-  assert.equal(layerOfNode('fc1/flatten', layers), 'fc1');
-  assert.equal(layerOfNode('softmax1', layers), 'softmax1');
-  assert.equal(layerOfNode('relu1_nchwc', layers), undefined);
+  assert.equal(ownerOf('fc1/flatten', layers), 'fc1');
+  assert.equal(ownerOf('softmax1', layers), 'softmax1');
+  assert.equal(ownerOf('relu1_nchwc', layers), undefined);
+  // An imported layer name holding '/' owns its helper nodes: the longest prefix wins.
+  assert.equal(ownerOf('enc/fc2/flatten', new Set(['enc', 'enc/fc2'])), 'enc/fc2');
 });
 
 test('garbage is a PARSE_FAILED error with the source named', () => {

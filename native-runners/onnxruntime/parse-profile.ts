@@ -66,18 +66,6 @@ export function parseOrtProfile(text: string, source = 'ORT profile'): ProfiledR
   return runs.map((r) => ({ modelRunUs: r.dur, kernels: r.kernels.map(({ ts: _ts, ...k }) => k) }));
 }
 
-/**
- * The IR layer an ORT node belongs to: itself, or the part before `/` for helper nodes
- * labbench emits inside a layer (`fc1/flatten`). Nodes renamed by fusion or layout passes
- * (`relu1_nchwc`, `ReorderOutput`) match no layer: callers count them apart.
- */
-export function layerOfNode(node: string, layers: ReadonlySet<string>): string | undefined {
-  if (layers.has(node)) return node;
-  const slash = node.indexOf('/');
-  if (slash > 0 && layers.has(node.slice(0, slash))) return node.slice(0, slash);
-  return undefined;
-}
-
 /** Sum of kernel time per run, in milliseconds: the device time a run spent in kernels. */
 export function kernelMsPerRun(runs: readonly ProfiledRun[]): number[] {
   return runs.map((r) => r.kernels.reduce((s, k) => s + k.durUs, 0) / 1000);
