@@ -33,8 +33,24 @@ function rng(seed: number): () => number {
 const logUniformInt = (r: () => number, lo: number, hi: number): number => Math.round(Math.exp(Math.log(lo) + r() * (Math.log(hi) - Math.log(lo))));
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
-/** Type mix: convolutions dominate real networks and have the most features to cover. */
-const KINDS = ['conv', 'conv', 'conv', 'pwconv', 'pwconv', 'dwconv', 'dwconv', 'fc', 'maxpool', 'avgpool', 'gap', 'bn', 'relu', 'relu6', 'add', 'concat', 'softmax'] as const;
+/**
+ * Type mix: convolutions dominate real networks and have the most features to cover.
+ * `mbdw` is a depthwise conv at the shapes inverted-residual blocks use (below): on this
+ * CPU's bench DBs the general draws left ~31 depthwise rows spread over kernels 3-7 and
+ * at most 512 channels, and mobilenetv2's 3x3 depthwise layers (up to 960 channels at
+ * 7x7) came out at 0.6-0.9 of their measured times.
+ */
+const KINDS = ['conv', 'conv', 'conv', 'pwconv', 'pwconv', 'dwconv', 'dwconv', 'mbdw', 'mbdw', 'fc', 'maxpool', 'avgpool', 'gap', 'bn', 'relu', 'relu6', 'add', 'concat', 'softmax'] as const;
+
+/**
+ * Feature-map sides. 2 and 4 are where CIFAR-sized networks end (vgg13's last 512-channel
+ * 3x3 convs run at 2x2): there a conv reads 2.4 M weights for 4 outputs a channel, and
+ * without such draws the fit priced those layers at 0.53-0.87 of their measured times.
+ */
+const SIDES = [2, 4, 7, 8, 14, 16, 28, 32, 56, 64, 112] as const;
+
+/** Expanded widths of inverted-residual blocks (t x the block's channels, MobileNetV2 and the NAS space). */
+const MB_WIDTHS = [16, 32, 48, 64, 96, 144, 192, 240, 288, 384, 480, 576, 672, 960, 1152] as const;
 
 /**
  * A channel count as networks use them: mostly whole multiples of 8, and a ragged count one
@@ -51,8 +67,9 @@ function channels(r: () => number, lo: number, hi: number): number {
 
 function drawLayer(r: () => number): { layer: LayerSpec; input: Shape; inputs: number } {
   const kind = pick(r, KINDS);
-  const c = channels(r, 3, 512);
-  const hw = pick(r, [7, 8, 14, 16, 28, 32, 56, 64, 112]);
+  // Depthwise and pointwise convs take the wide inputs of expanded blocks (up to 960 in mobilenetv2).
+  const c = channels(r, 3, kind === 'dwconv' || kind === 'pwconv' ? 1024 : 512);
+  const hw = pick(r, SIDES);
   const fmap: Shape = [c, hw, hw];
   switch (kind) {
     case 'conv': {
@@ -64,6 +81,11 @@ function drawLayer(r: () => number): { layer: LayerSpec; input: Shape; inputs: n
     case 'dwconv': {
       const kernel = pick(r, [3, 3, 5, 7]);
       return { layer: { op: 'dwconv', kernel, stride: pick(r, [1, 1, 2]), pad: Math.floor(kernel / 2), bias: false }, input: fmap, inputs: 1 };
+    }
+    case 'mbdw': {
+      const side = pick(r, [7, 14, 28, 56, 112]);
+      const kernel = pick(r, [3, 3, 3, 5]);
+      return { layer: { op: 'dwconv', kernel, stride: pick(r, [1, 1, 2]), pad: Math.floor(kernel / 2), bias: false }, input: [pick(r, MB_WIDTHS), side, side], inputs: 1 };
     }
     case 'fc': {
       // Weights log-uniform from 1 K to 120 M (the MAC cap): the product of two log-uniform

@@ -43,8 +43,12 @@ export class LocalOrtTarget implements ProfilingTarget {
    * On this VM a quiet mobilenetv2's end-to-end median came out 24.1 ms in one run and 30.1
    * in the next, each from ~1.5 s of runs (single runs spanned 21-36 ms in both), while its
    * sum of layer medians stayed 26.7: the units span the whole job, one window does not.
+   * The host switches between a fast and a slow state every few hundred ms (runs of 22-24
+   * and of 31-33 ms). Over 4 idle minutes of back-to-back 50-run windows (median of all:
+   * 30.2 ms), the pooled median of k evenly spread windows fell within 26.9-31.3 ms 90% of
+   * the time for k = 4, and within 27.3-31.0 for k = 8 (1.5 s more per slice, per network).
    */
-  readonly endToEndSlices = 4;
+  readonly endToEndSlices = 8;
 
   private constructor(
     readonly deviceKey: string,
