@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { LabbenchError } from '../api/errors.js';
+import { FusedAdam, fusedAdamWanted } from './fused-adam.js';
 import { Rng } from './rng.js';
 import type { Dataset, EpochReport, LrSchedule, Split, TrainableModel, TrainOptions, TrainResult } from './types.js';
 
@@ -34,8 +35,9 @@ export function makeOptimizer(kind: TrainOptions['optimizer'], lr: number): Sche
     case 'momentum':
       return tf.train.momentum(lr, 0.9);
     case 'adam':
-      // tf.train.adam's defaults: beta1 0.9, beta2 0.999, epsilon from the backend.
-      return new AdamWithRate(lr, 0.9, 0.999);
+      // tf.train.adam's defaults: beta1 0.9, beta2 0.999, epsilon from the backend. On wasm,
+      // one WebAssembly pass per variable, same values (LABBENCH_FUSED_ADAM=0: tfjs's ops).
+      return fusedAdamWanted() ? new FusedAdam(lr, 0.9, 0.999) : new AdamWithRate(lr, 0.9, 0.999);
     default:
       throw new LabbenchError('BAD_INPUT', `unknown optimizer '${String(kind)}' (expected sgd, momentum or adam)`);
   }
