@@ -10,39 +10,8 @@
  * adds and subtracts (wasm's f32.add is IEEE single, as Math.fround(a + b) of two singles).
  */
 import type { ExponentRange } from './quantizers.js';
+import { F32, I32, name, section, sleb, uleb, vec } from '../train/wasm-bytes.js';
 
-/** Signed LEB128, as wasm encodes i32 immediates. */
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  let x = v | 0;
-  for (;;) {
-    const byte = x & 0x7f;
-    x >>= 7;
-    if ((x === 0 && (byte & 0x40) === 0) || (x === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  let x = v >>> 0;
-  do {
-    const byte = x & 0x7f;
-    x >>>= 7;
-    out.push(x ? byte | 0x80 : byte);
-  } while (x);
-  return out;
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-
-const I32 = 0x7f;
-const F32 = 0x7d;
 const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],

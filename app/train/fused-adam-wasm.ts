@@ -12,25 +12,8 @@
  * tail.
  */
 
-/** Unsigned LEB128, as wasm encodes sizes and SIMD opcodes. */
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  let x = v >>> 0;
-  do {
-    const byte = x & 0x7f;
-    x >>>= 7;
-    out.push(x ? byte | 0x80 : byte);
-  } while (x);
-  return out;
-}
+import { F32, I32, V128, name, section, sleb, uleb, vec } from './wasm-bytes.js';
 
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
 const simd = (code: number): number[] => [0xfd, ...uleb(code)];
 const op = {
   block: [0x02, 0x40],
@@ -41,7 +24,7 @@ const op = {
   get: (i: number) => [0x20, i],
   set: (i: number) => [0x21, i],
   tee: (i: number) => [0x22, i],
-  i32: (v: number) => [0x41, ...uleb(v)], // small non-negative constants only (uleb of < 64 is its sleb)
+  i32: (v: number) => [0x41, ...sleb(v)],
   i32Add: [0x6a],
   i32Shl: [0x74],
   i32GeU: [0x4f],

@@ -4,22 +4,22 @@
  * time inside the optimizer's applyGradients per step. Measures the fused Adam against
  * tfjs's: run it once as is and once with LABBENCH_FUSED_ADAM=0.
  *
- *   npx tsx app/train/adam-step-bench.ts [model] [scheme] [limit] [batch]
+ *   npx tsx scripts/bench-adam-step.ts [model] [scheme] [limit] [batch]
  *   (defaults: mnist-3hidden conventional 1500 100)
  *
  * Prints one JSON line: per-step seconds, the median of steps 1-7 (step 0 warms up), and the
  * optimizer's share.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createIrNet, disposeIrNet, irNetModel } from '../prune/ir-net.js';
-import { withBatchNorm } from '../quantize/batch-norm.js';
-import { makeQuantizer } from '../quantize/lightnn.js';
-import type { Scheme } from '../quantize/quantizers.js';
-import { zooNetwork } from '../workloads/zoo/index.js';
-import { loadDataset } from './data.js';
-import { initEngine } from './engine.js';
-import { FusedAdam } from './fused-adam.js';
-import { train } from './trainer.js';
+import { createIrNet, disposeIrNet, irNetModel } from '../app/prune/ir-net.js';
+import { withBatchNorm } from '../app/quantize/batch-norm.js';
+import { makeQuantizer } from '../app/quantize/lightnn.js';
+import type { Scheme } from '../app/quantize/quantizers.js';
+import { zooNetwork } from '../app/workloads/zoo/index.js';
+import { loadDataset } from '../app/train/data.js';
+import { initEngine } from '../app/train/engine.js';
+import { FusedAdam } from '../app/train/fused-adam.js';
+import { train } from '../app/train/trainer.js';
 
 const [model = 'mnist-3hidden', scheme = 'conventional', limit = '1500', batch = '100'] = process.argv.slice(2);
 
