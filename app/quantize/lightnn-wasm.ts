@@ -10,33 +10,18 @@
  * adds and subtracts (wasm's f32.add is IEEE single, as Math.fround(a + b) of two singles).
  */
 import type { ExponentRange } from './quantizers.js';
-import { F32, I32, name, section, sleb, uleb, vec } from '../train/wasm-bytes.js';
+import { baseOps, F32, I32, name, section, uleb, vec } from '../train/wasm-bytes.js';
 
 const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (d: number) => [0x0c, d],
-  brIf: (d: number) => [0x0d, d],
+  ...baseOps,
   select: [0x1b],
-  get: (i: number) => [0x20, i],
-  set: (i: number) => [0x21, i],
-  tee: (i: number) => [0x22, i],
-  f32Load: [0x2a, 0x02, 0x00],
-  f32Store: [0x38, 0x02, 0x00],
-  i32: (v: number) => [0x41, ...sleb(v)],
   f32Zero: [0x43, 0, 0, 0, 0],
   i32LtS: [0x48],
   i32GtS: [0x4a],
-  i32GtU: [0x4b],
   i32GeS: [0x4e],
-  i32GeU: [0x4f],
-  i32Add: [0x6a],
   i32And: [0x71],
   i32Or: [0x72],
-  i32Shl: [0x74],
   i32ShrU: [0x76],
-  f32Add: [0x92],
   f32Sub: [0x93],
   i32FromF32: [0xbc],
   f32FromI32: [0xbe],

@@ -12,30 +12,15 @@
  * tail.
  */
 
-import { F32, I32, V128, name, section, sleb, uleb, vec } from './wasm-bytes.js';
+import { baseOps, F32, I32, V128, name, section, uleb, vec } from './wasm-bytes.js';
 
 const simd = (code: number): number[] => [0xfd, ...uleb(code)];
 const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (d: number) => [0x0c, d],
-  brIf: (d: number) => [0x0d, d],
-  get: (i: number) => [0x20, i],
-  set: (i: number) => [0x21, i],
-  tee: (i: number) => [0x22, i],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  i32Add: [0x6a],
-  i32Shl: [0x74],
-  i32GeU: [0x4f],
-  i32GtU: [0x4b],
-  // f32 and f32x4 loads and stores: alignment hint 4 bytes, offset 0 (tfjs's offsets are multiples of 4, not always of 16).
-  f32Load: [0x2a, 0x02, 0x00],
-  f32Store: [0x38, 0x02, 0x00],
-  f32Add: [0x92],
+  ...baseOps,
   f32Mul: [0x94],
   f32Div: [0x95],
   f32Sqrt: [0x91],
+  // Alignment hint 4 bytes, as for f32: tfjs's heap offsets are not always multiples of 16.
   v128Load: [...simd(0x00), 0x02, 0x00],
   v128Store: [...simd(0x0b), 0x02, 0x00],
   f32x4Splat: simd(0x13),

@@ -42,3 +42,27 @@ export const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((
 export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const V128 = 0x7b;
+
+/**
+ * The instructions both kernels use: control flow, locals, i32 arithmetic and compares, f32
+ * loads and stores (alignment hint 4 bytes, offset 0: tfjs's heap offsets are multiples of
+ * 4, not always of 16) and f32 add.
+ */
+export const baseOps: Readonly<Record<'block' | 'loop' | 'end' | 'i32Add' | 'i32Shl' | 'i32GtU' | 'i32GeU' | 'f32Load' | 'f32Store' | 'f32Add', number[]> & Record<'br' | 'brIf' | 'get' | 'set' | 'tee' | 'i32', (v: number) => number[]>> = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (d: number) => [0x0c, d],
+  brIf: (d: number) => [0x0d, d],
+  get: (i: number) => [0x20, i],
+  set: (i: number) => [0x21, i],
+  tee: (i: number) => [0x22, i],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  i32Add: [0x6a],
+  i32Shl: [0x74],
+  i32GtU: [0x4b],
+  i32GeU: [0x4f],
+  f32Load: [0x2a, 0x02, 0x00],
+  f32Store: [0x38, 0x02, 0x00],
+  f32Add: [0x92],
+};
