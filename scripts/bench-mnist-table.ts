@@ -22,7 +22,8 @@
  * median of steps 1-7 on the 2 shared cores (load ~1.5), 2026-11-27: conventional 0.85 s,
  * LightNN-2 1.35 s (1.8 s and 3.3 s before large products went to onnxruntime-node's MLAS
  * and the LightNN quantizer to WebAssembly), so a full epoch (540 steps) takes ~8 and
- * ~12 min per scheme. Measured that way (the same quantize sweep from the CLI, 52 min for the
+ * ~12 min per scheme; with the fused Adam (app/train/fused-adam.ts, scripts/bench-adam-step.ts)
+ * 0.63-0.69 s and 0.79-0.95 s. Measured that way (the same quantize sweep from the CLI, 52 min for the
  * four on a partly shared machine): test error 1.89 / 1.84 / 1.93 / 3.34% against the seed's
  * 0.75 / 0.83 / 0.89 / 1.29%, one epoch against the seed's training to convergence.
  * `--quick` trains every net on 1,200 images for one epoch.
