@@ -114,7 +114,11 @@ export function formatFit(r: FitSummary): string {
     r.gap_in_network
       ? `network gap, per op in place (from ${r.gap_in_network.runs} run(s) timed per operator): ${Object.entries(r.gap_in_network.ops)
           .map(([op, g]) => `${op} x${g.factor.toFixed(3)}`)
-          .join(', ')}, other ops x${r.gap_in_network.default_factor.toFixed(3)}; between operators x${r.gap_in_network.residual.toFixed(3)}`
+          .join(', ')}, other ops x${r.gap_in_network.default_factor.toFixed(3)}; between operators x${r.gap_in_network.residual.toFixed(3)}${
+          r.gap_in_network.evicted
+            ? `; weights evicted in place: +${(r.gap_in_network.evicted.ms_per_byte * 2 ** 20).toFixed(4)} ms per MB for layers of up to ${(r.gap_in_network.evicted.cache_bytes / 2 ** 20).toFixed(1)} MB (${r.gap_in_network.evicted.parts} training parts)`
+            : ''
+        }`
       : `network gap (end to end / sum of layers): x${r.gap_factor.toFixed(3)} from ${r.gap_runs} run(s)`,
   ].join('\n');
 }

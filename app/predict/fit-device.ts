@@ -60,6 +60,32 @@ export interface InNetworkGap {
   /** Median over runs of end-to-end median / in-network total (inNetworkTotal). */
   readonly residual: number;
   readonly runs: number;
+  /** Weights a layer keeps in cache when looped alone and loses inside its network (absent: none found, or older files). */
+  readonly evicted?: EvictedWeights;
+}
+
+/**
+ * Looped alone, a layer whose weights fit in the cache reads them from there every run;
+ * inside a network, the other layers' weights pass through between two of its uses and
+ * evict them when they do not fit beside it. Then it reads them from memory, and its time
+ * in place grows with its weight bytes, not with its time alone. On this CPU's bench DB,
+ * vgg13's last convs (4.7-9.4 MB of weights on 2x2-4x4 maps, 37.7 MB of weights in the
+ * network) ran at 1.19-1.30x their isolated times in place, its first ones (<= 2.4 MB) at
+ * 0.91-1.15x; vgg16's 9.4 MB convs at 7x7 at 1.15-1.18x, and overfeat's 37.8 MB conv5,
+ * past the cache alone too, at 0.92x. A per-op factor cannot tell these apart.
+ * Extra in-place time = ms_per_byte x w for a layer of w weight bytes with
+ * w <= cache_bytes < (network weight bytes - w); both learned from the training runs.
+ */
+export interface EvictedWeights {
+  readonly cache_bytes: number;
+  readonly ms_per_byte: number;
+  /** Training parts the term applied to. */
+  readonly parts: number;
+}
+
+/** Weight bytes that count as evicted for a layer (or part) of `w` bytes in a network of `total` (0 when they stay cached or never were). */
+export function evictedBytes(e: EvictedWeights | undefined, w: number, total: number): number {
+  return e && w > 0 && w <= e.cache_bytes && total - w > e.cache_bytes ? w : 0;
 }
 
 /**
@@ -153,7 +179,7 @@ export function peaksFromMicrobench(entries: readonly LutEntry[]): { peak_flops:
 function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): { factor: number; runs: number; gap?: InNetworkGap } {
   const ratios: number[] = [];
   const residuals: number[] = [];
-  const perOp = new Map<string, { iso: number; inNet: number; parts: number }>();
+  const rows: GapRow[] = [];
   for (const run of db.listRuns(device.id)) {
     if (run.status !== 'complete' || !run.end_to_end || !isNetworkRun(run) || holdout.includes(run.workload)) continue;
     const medians = new Map(db.runUnits(run.id).map((u) => [u.key, u.stats.median_ms]));
@@ -171,24 +197,91 @@ function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string
     const inNetSum = inNetworkTotal(plan.parts, inNet);
     if (!(inNetSum > 0)) continue;
     residuals.push(run.end_to_end.median_ms / inNetSum);
-    for (const p of plan.parts) {
-      const o = perOp.get(p.op) ?? perOp.set(p.op, { iso: 0, inNet: 0, parts: 0 }).get(p.op)!;
-      o.iso += medians.get(p.key)!;
-      o.inNet += inNet[p.name]!;
-      o.parts++;
-    }
+    const { perPart, total } = partWeightBytes(plan);
+    for (const p of plan.parts) rows.push({ op: p.op, iso: medians.get(p.key)!, inNet: inNet[p.name]!, w: perPart.get(p.name) ?? 0, total });
   }
   if (ratios.length === 0) return { factor: 1, runs: 0 };
   const out = { factor: median(ratios), runs: ratios.length };
   if (residuals.length === 0) return out;
-  const all = [...perOp.values()].reduce((a, o) => ({ iso: a.iso + o.iso, inNet: a.inNet + o.inNet }), { iso: 0, inNet: 0 });
-  const ops: Record<string, { factor: number; parts: number }> = {};
-  for (const [op, o] of perOp) if (o.parts >= MIN_GAP_PARTS && o.iso > 0) ops[op] = { factor: o.inNet / o.iso, parts: o.parts };
-  return { ...out, gap: { ops, default_factor: all.iso > 0 ? all.inNet / all.iso : 1, residual: median(residuals), runs: residuals.length } };
+  return { ...out, gap: { ...fitInPlace(rows), residual: median(residuals), runs: residuals.length } };
+}
+
+export interface GapRow {
+  readonly op: string;
+  readonly iso: number;
+  readonly inNet: number;
+  /** Weight bytes of the part, and of its whole network. */
+  readonly w: number;
+  readonly total: number;
+}
+
+/** Per part of a plan, the bytes of its layers' weights (float32), and the network's total. */
+function partWeightBytes(plan: WorkloadPlan): { perPart: Map<string, number>; total: number } {
+  const perPart = new Map<string, number>();
+  let total = 0;
+  if (!plan.endToEnd) return { perPart, total };
+  const names = new Set(plan.parts.map((p) => p.name));
+  for (const a of analyzeNetwork(plan.endToEnd).layers) {
+    const bytes = a.params * 4;
+    total += bytes;
+    const owner = ownerOf(a.layer.name, names);
+    if (owner !== undefined) perPart.set(owner, (perPart.get(owner) ?? 0) + bytes);
+  }
+  return { perPart, total };
+}
+
+/** Cache sizes tried for the evicted-weights term: 1 MB to 64 MB in steps of 2^(1/2). */
+const CACHE_GRID = Array.from({ length: 13 }, (_, i) => 2 ** (20 + i / 2));
+
+/**
+ * Per-op factors (ratio of sums) and the evicted-weights term: for each cache size on the
+ * grid, factors and ms_per_byte by alternating least squares (factors on what the term
+ * leaves, the term on what the factors leave); the cache size with the smallest squared
+ * relative error over the parts wins, and no term at all unless it beats factors alone.
+ */
+export function fitInPlace(rows: readonly GapRow[]): Pick<InNetworkGap, 'ops' | 'default_factor' | 'evicted'> {
+  const factorsFor = (extra: (r: GapRow) => number): Pick<InNetworkGap, 'ops' | 'default_factor'> => {
+    const perOp = new Map<string, { iso: number; inNet: number; parts: number }>();
+    for (const r of rows) {
+      const o = perOp.get(r.op) ?? perOp.set(r.op, { iso: 0, inNet: 0, parts: 0 }).get(r.op)!;
+      o.iso += r.iso;
+      o.inNet += r.inNet - extra(r);
+      o.parts++;
+    }
+    const all = [...perOp.values()].reduce((a, o) => ({ iso: a.iso + o.iso, inNet: a.inNet + o.inNet }), { iso: 0, inNet: 0 });
+    const ops: Record<string, { factor: number; parts: number }> = {};
+    for (const [op, o] of perOp) if (o.parts >= MIN_GAP_PARTS && o.iso > 0) ops[op] = { factor: o.inNet / o.iso, parts: o.parts };
+    return { ops, default_factor: all.iso > 0 ? all.inNet / all.iso : 1 };
+  };
+  const error = (g: Pick<InNetworkGap, 'ops' | 'default_factor' | 'evicted'>): number =>
+    rows.reduce((s, r) => (r.inNet > 0 ? s + ((r.iso * inPlaceFactor(g, r.op) + (g.evicted?.ms_per_byte ?? 0) * evictedBytes(g.evicted, r.w, r.total) - r.inNet) / r.inNet) ** 2 : s), 0);
+  let best: Pick<InNetworkGap, 'ops' | 'default_factor' | 'evicted'> = factorsFor(() => 0);
+  let bestError = error(best);
+  for (const cache of CACHE_GRID) {
+    const probe = { cache_bytes: cache, ms_per_byte: 0, parts: 0 };
+    const hit = rows.filter((r) => evictedBytes(probe, r.w, r.total) > 0);
+    if (hit.length < MIN_GAP_PARTS) continue;
+    let perByte = 0;
+    let factors = factorsFor(() => 0);
+    for (let i = 0; i < 8; i++) {
+      const num = hit.reduce((s, r) => s + r.w * (r.inNet - r.iso * inPlaceFactor(factors, r.op)), 0);
+      perByte = Math.max(0, num / hit.reduce((s, r) => s + r.w * r.w, 0));
+      const k = perByte;
+      factors = factorsFor((r) => k * evictedBytes(probe, r.w, r.total));
+    }
+    if (!(perByte > 0)) continue;
+    const candidate = { ...factors, evicted: { cache_bytes: cache, ms_per_byte: perByte, parts: hit.length } };
+    const e = error(candidate);
+    if (e < bestError) {
+      best = candidate;
+      bestError = e;
+    }
+  }
+  return best;
 }
 
 /** A layer's time in place: its isolated (LUT or model) time times its op's in-network factor. */
-function inPlaceFactor(gap: InNetworkGap, op: string): number {
+function inPlaceFactor(gap: Pick<InNetworkGap, 'ops' | 'default_factor'>, op: string): number {
   return gap.ops[op]?.factor ?? gap.default_factor;
 }
 
@@ -250,7 +343,9 @@ export function predictWorkload(db: ProfilesDb, device: DeviceRecord, model: Dev
   const baseline = analysis.layers.reduce((s, a) => s + predictAnalyticLayer(model.analytic, a, plan.endToEnd!.batch), 0);
   const sum = p.total.runtime_ms;
   const gap = model.gap;
-  const runtime = gap ? gap.residual * p.layers.reduce((s, l) => s + l.runtime_ms * inPlaceFactor(gap, l.op), 0) : sum * model.gap_factor;
+  const weights = analysis.layers.reduce((s, a) => s + a.params * 4, 0);
+  const evicted = (i: number): number => (gap?.evicted ? gap.evicted.ms_per_byte * evictedBytes(gap.evicted, analysis.layers[i]!.params * 4, weights) : 0);
+  const runtime = gap ? gap.residual * p.layers.reduce((s, l, i) => s + l.runtime_ms * inPlaceFactor(gap, l.op) + evicted(i), 0) : sum * model.gap_factor;
   const factor = sum > 0 ? runtime / sum : model.gap_factor;
   const energy = p.total.energy_mj === undefined ? undefined : p.total.energy_mj * factor;
   return {
