@@ -25,7 +25,9 @@
  * ~12 min per scheme; with the fused Adam (app/train/fused-adam.ts, scripts/bench-adam-step.ts)
  * 0.63-0.69 s and 0.79-0.95 s. Measured that way (the same quantize sweep from the CLI, 52 min for the
  * four on a partly shared machine): test error 1.89 / 1.84 / 1.93 / 3.34% against the seed's
- * 0.75 / 0.83 / 0.89 / 1.29%, one epoch against the seed's training to convergence.
+ * 0.75 / 0.83 / 0.89 / 1.29%, one epoch against the seed's training to convergence. With
+ * `--epochs 2` and the fused Adam (75 min for the four, partly beside a CI run): 1.44 / 1.42 /
+ * 1.47 / 3.16%; conventional at 3 epochs: 1.31%.
  * `--quick` trains every net on 1,200 images for one epoch.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
