@@ -8,6 +8,7 @@ import { LabbenchError } from '../api/errors.js';
 import type { DeviceRecord, LutEntry } from '../api/lut.js';
 import type { ProfilesDb, RunRecord } from '../../profiles-db/profiles-db.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
+import { BYTES_PER_ELEMENT } from '../workloads/ir.js';
 import { planWorkload } from '../workloads/plan.js';
 import { median } from '../profiling/stats.js';
 import { ownerOf } from '../profiling/node-owner.js';
@@ -43,11 +44,12 @@ export interface DeviceModel {
  * timed every operator (`RunRecord.in_network`): per op, the sum of its layers' in-network
  * times over the sum of their isolated LUT medians (a ratio of sums, so that the layers that
  * dominate a network dominate the factor), and the executor's own cost between operators as
- * a factor on the in-network sum. A prediction is residual x sum over layers of factor(op) x
- * T. Why per op: in place, a layer reads inputs its producer just wrote and weights other
- * layers evicted, so one factor on the sum fits only networks with the training networks'
- * mix. Measured on this idle 2-core VM (two bench runs, seven training networks): conv
- * 0.99-1.02, relu 1.01-1.12, bn 0.79-1.25, add 0.62-0.90, residual 1.02-1.03; held-out vgg13
+ * a factor on the in-network sum. A prediction is residual x sum over layers of (factor(op)
+ * x T + the evicted-weights term, EvictedWeights). Why per op: in place, a layer reads
+ * inputs its producer just wrote and weights other layers evicted, so one factor on the sum
+ * fits only networks with the training networks' mix. Measured on this idle 2-core VM (two
+ * bench runs, seven training networks): conv 0.99-1.02, relu 1.01-1.12, bn 0.79-1.25, add
+ * 0.62-0.90, residual 1.02-1.03; held-out vgg13
  * and mobilenetv2 moved by at most 2 points against the single factor, so on this CPU the
  * split changes little; the remaining error is in the layer models and in how far each
  * network's own end-to-end sits from its sum of layers (1.06-1.17 for mobilenetv2 in those
@@ -222,7 +224,7 @@ function partWeightBytes(plan: WorkloadPlan): { perPart: Map<string, number>; to
   if (!plan.endToEnd) return { perPart, total };
   const names = new Set(plan.parts.map((p) => p.name));
   for (const a of analyzeNetwork(plan.endToEnd).layers) {
-    const bytes = a.params * 4;
+    const bytes = a.params * BYTES_PER_ELEMENT;
     total += bytes;
     const owner = ownerOf(a.layer.name, names);
     if (owner !== undefined) perPart.set(owner, (perPart.get(owner) ?? 0) + bytes);
@@ -255,14 +257,15 @@ export function fitInPlace(rows: readonly GapRow[]): Pick<InNetworkGap, 'ops' | 
   };
   const error = (g: Pick<InNetworkGap, 'ops' | 'default_factor' | 'evicted'>): number =>
     rows.reduce((s, r) => (r.inNet > 0 ? s + ((r.iso * inPlaceFactor(g, r.op) + (g.evicted?.ms_per_byte ?? 0) * evictedBytes(g.evicted, r.w, r.total) - r.inNet) / r.inNet) ** 2 : s), 0);
-  let best: Pick<InNetworkGap, 'ops' | 'default_factor' | 'evicted'> = factorsFor(() => 0);
+  const alone = factorsFor(() => 0);
+  let best: Pick<InNetworkGap, 'ops' | 'default_factor' | 'evicted'> = alone;
   let bestError = error(best);
   for (const cache of CACHE_GRID) {
     const probe = { cache_bytes: cache, ms_per_byte: 0, parts: 0 };
     const hit = rows.filter((r) => evictedBytes(probe, r.w, r.total) > 0);
     if (hit.length < MIN_GAP_PARTS) continue;
     let perByte = 0;
-    let factors = factorsFor(() => 0);
+    let factors = alone;
     for (let i = 0; i < 8; i++) {
       const num = hit.reduce((s, r) => s + r.w * (r.inNet - r.iso * inPlaceFactor(factors, r.op)), 0);
       perByte = Math.max(0, num / hit.reduce((s, r) => s + r.w * r.w, 0));
@@ -343,8 +346,8 @@ export function predictWorkload(db: ProfilesDb, device: DeviceRecord, model: Dev
   const baseline = analysis.layers.reduce((s, a) => s + predictAnalyticLayer(model.analytic, a, plan.endToEnd!.batch), 0);
   const sum = p.total.runtime_ms;
   const gap = model.gap;
-  const weights = analysis.layers.reduce((s, a) => s + a.params * 4, 0);
-  const evicted = (i: number): number => (gap?.evicted ? gap.evicted.ms_per_byte * evictedBytes(gap.evicted, analysis.layers[i]!.params * 4, weights) : 0);
+  const weights = analysis.layers.reduce((s, a) => s + a.params * BYTES_PER_ELEMENT, 0);
+  const evicted = (i: number): number => (gap?.evicted ? gap.evicted.ms_per_byte * evictedBytes(gap.evicted, analysis.layers[i]!.params * BYTES_PER_ELEMENT, weights) : 0);
   const runtime = gap ? gap.residual * p.layers.reduce((s, l, i) => s + l.runtime_ms * inPlaceFactor(gap, l.op) + evicted(i), 0) : sum * model.gap_factor;
   const factor = sum > 0 ? runtime / sum : model.gap_factor;
   const energy = p.total.energy_mj === undefined ? undefined : p.total.energy_mj * factor;

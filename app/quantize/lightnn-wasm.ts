@@ -10,7 +10,7 @@
  * adds and subtracts (wasm's f32.add is IEEE single, as Math.fround(a + b) of two singles).
  */
 import type { ExponentRange } from './quantizers.js';
-import { baseOps, F32, I32, name, section, uleb, vec } from '../train/wasm-bytes.js';
+import { baseOps, F32, I32, instantiate, name, section, uleb, vec, type WasmMemory } from '../train/wasm-bytes.js';
 
 const op = {
   ...baseOps,
@@ -89,17 +89,6 @@ function moduleBytes(importedMemory: boolean): Uint8Array {
 
 type QuantizeFn = (input: number, output: number, n: number, k: number, lo: number, hi: number, smallest: number) => void;
 
-/** The little of the WebAssembly API used here (the ES2023 lib this project compiles against has no types for it). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports?: object) => { readonly exports: { quantize: QuantizeFn; memory?: WasmMemory } };
-}
-const api = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 let own: { quantize: QuantizeFn; memory: WasmMemory } | undefined;
 /** One instance per foreign memory it quantizes in. */
 const inPlace = new WeakMap<WasmMemory, QuantizeFn>();
@@ -107,8 +96,8 @@ const inPlace = new WeakMap<WasmMemory, QuantizeFn>();
 /** LightNN-K of x into out (same length) on the wasm function; same values as lightnnReference. */
 export function lightnnWasmInto(x: Float32Array, out: Float32Array, k: number, range: ExponentRange): Float32Array {
   if (!own) {
-    const { exports } = new (api().Instance)(new (api().Module)(moduleBytes(false)));
-    own = { quantize: exports.quantize, memory: exports.memory! };
+    const exports = instantiate<{ quantize: QuantizeFn; memory: WasmMemory }>(moduleBytes(false));
+    own = { quantize: exports.quantize, memory: exports.memory };
   }
   const { quantize, memory } = own;
   const n = x.length;
@@ -128,7 +117,7 @@ export function lightnnWasmInto(x: Float32Array, out: Float32Array, k: number, r
 export function lightnnWasmInMemory(memory: WasmMemory, from: number, to: number, n: number, k: number, range: ExponentRange): void {
   let quantize = inPlace.get(memory);
   if (!quantize) {
-    quantize = new (api().Instance)(new (api().Module)(moduleBytes(true)), { env: { memory } }).exports.quantize;
+    quantize = instantiate<{ quantize: QuantizeFn }>(moduleBytes(true), { env: { memory } }).quantize;
     inPlace.set(memory, quantize);
   }
   quantize(from, to, n, k, range.minExp + 127, range.maxExp + 127, range.minExp - 1 + 127);

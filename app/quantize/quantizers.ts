@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { lightnnWasmInMemory, lightnnWasmInto, type WasmMemory } from './lightnn-wasm.js';
+import { lightnnWasmInMemory, lightnnWasmInto } from './lightnn-wasm.js';
+import { tfjsWasmMemory } from '../train/wasm-bytes.js';
 
 export type Scheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect';
 export const SCHEMES: readonly Scheme[] = ['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect'];
@@ -92,8 +93,7 @@ function lightnnTensor(x: tf.Tensor, k: number, range: ExponentRange): tf.Tensor
   if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return lightnnValues(x, k, range);
   const backend = tf.backend() as BackendWasm;
   const info = backend.makeOutput([...x.shape], 'float32');
-  // tfjs's own WebAssembly.Memory (Emscripten's asm.memory), where the loop runs in place.
-  const memory = (backend.wasm as unknown as { asm?: { memory?: WasmMemory } }).asm?.memory;
+  const memory = tfjsWasmMemory(backend);
   const offset = (t: tf.TensorInfo): number | undefined => backend.dataIdMap.get(t.dataId)?.memoryOffset;
   const [from, to] = [offset(x), offset(info)];
   if (memory && from !== undefined && to !== undefined) lightnnWasmInMemory(memory, from, to, x.size, k, range);

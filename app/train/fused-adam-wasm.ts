@@ -12,7 +12,7 @@
  * tail.
  */
 
-import { baseOps, F32, I32, V128, name, section, uleb, vec } from './wasm-bytes.js';
+import { baseOps, F32, I32, instantiate, name, section, uleb, V128, validates, vec, type WasmMemory } from './wasm-bytes.js';
 
 const simd = (code: number): number[] => [0xfd, ...uleb(code)];
 const op = {
@@ -105,17 +105,7 @@ function moduleBytes(withSimd: boolean): Uint8Array {
   ]);
 }
 
-/** The little of the WebAssembly API used here (the ES2023 lib this project compiles against has no types for it). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
 type AdamFn = (w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number, ...k: number[]) => void;
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports?: object) => { readonly exports: { adam: AdamFn } };
-  validate(bytes: Uint8Array): boolean;
-}
-const api = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The step's float32 coefficients, as tfjs rounds them (see the file comment). */
 export interface AdamCoefficients {
@@ -143,7 +133,7 @@ export interface AdamBuffers {
 let simdValid: boolean | undefined;
 /** Whether this runtime's WebAssembly has fixed-width SIMD (Node 16.4+ does). */
 export function wasmSimdSupported(): boolean {
-  simdValid ??= api().validate(moduleBytes(true));
+  simdValid ??= validates(moduleBytes(true));
   return simdValid;
 }
 
@@ -155,7 +145,7 @@ function adamFn(memory: WasmMemory, withSimd: boolean): AdamFn {
   if (!byVariant) instances.set(memory, (byVariant = new Map()));
   let fn = byVariant.get(withSimd);
   if (!fn) {
-    fn = new (api().Instance)(new (api().Module)(moduleBytes(withSimd)), { env: { memory } }).exports.adam;
+    fn = instantiate<{ adam: AdamFn }>(moduleBytes(withSimd), { env: { memory } }).adam;
     byVariant.set(withSimd, fn);
   }
   return fn;

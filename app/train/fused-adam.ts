@@ -18,7 +18,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { adamStepInMemory, wasmSimdSupported, type WasmMemory } from './fused-adam-wasm.js';
+import { adamStepInMemory, wasmSimdSupported } from './fused-adam-wasm.js';
+import { tfjsWasmMemory } from './wasm-bytes.js';
 
 /** AdamOptimizer's private state (tfjs-core 4.x), read and updated as its own applyGradients does. */
 interface AdamState {
@@ -36,12 +37,15 @@ export interface FusedAdamOptions {
   readonly simd?: boolean;
 }
 
-/** tfjs-wasm's WebAssembly.Memory (Emscripten's asm.memory), or undefined where it is not reachable. */
-function wasmMemory(backend: BackendWasm): WasmMemory | undefined {
-  return (backend.wasm as unknown as { asm?: { memory?: WasmMemory } }).asm?.memory;
+/** tfjs's Adam keeps its rate in a protected field; SGD and momentum already have a setter. */
+export class AdamWithRate extends tf.AdamOptimizer {
+  /** The learning rate of the next steps (a schedule moves it between steps). */
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
+  }
 }
 
-export class FusedAdam extends tf.AdamOptimizer {
+export class FusedAdam extends AdamWithRate {
   private readonly simd: boolean;
   /** Steps that ran fused (the rest went through the parent's tensor ops); for tests and logs. */
   fusedSteps = 0;
@@ -50,11 +54,6 @@ export class FusedAdam extends tf.AdamOptimizer {
     // The parent takes null, not undefined, for "the backend's epsilon".
     super(learningRate, beta1, beta2, epsilon ?? (null as unknown as number));
     this.simd = opts.simd ?? wasmSimdSupported();
-  }
-
-  /** The learning rate of the next steps (a schedule moves it between steps). */
-  setLearningRate(lr: number): void {
-    this.learningRate = lr;
   }
 
   private get state(): AdamState {
@@ -66,7 +65,7 @@ export class FusedAdam extends tf.AdamOptimizer {
     const gradientOf = (name: string, i: number): Tensor | undefined =>
       (Array.isArray(variableGradients) ? variableGradients[i]?.tensor : variableGradients[name]) ?? undefined;
     const backend = tf.getBackend() === 'wasm' ? (tf.backend() as BackendWasm) : undefined;
-    const memory = backend && wasmMemory(backend);
+    const memory = backend && tfjsWasmMemory(backend);
     const s = this.state;
     const fusable =
       backend && memory && s.accBeta1 instanceof tf.Variable && Array.isArray(s.accumulatedFirstMoment) &&

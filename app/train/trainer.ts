@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { LabbenchError } from '../api/errors.js';
-import { FusedAdam, fusedAdamWanted } from './fused-adam.js';
+import { AdamWithRate, FusedAdam, fusedAdamWanted } from './fused-adam.js';
 import { Rng } from './rng.js';
 import type { Dataset, EpochReport, LrSchedule, Split, TrainableModel, TrainOptions, TrainResult } from './types.js';
 
@@ -16,13 +16,6 @@ const DEFAULT_LR = { sgd: 0.1, momentum: 0.01, adam: 1e-3 } as const;
 
 function cancelled(): LabbenchError {
   return new LabbenchError('CANCELED', 'training cancelled');
-}
-
-/** tfjs's Adam keeps its rate in a protected field; SGD and momentum already have a setter. */
-class AdamWithRate extends tf.AdamOptimizer {
-  setLearningRate(lr: number): void {
-    this.learningRate = lr;
-  }
 }
 
 /** An optimizer whose learning rate a schedule can move between steps. */

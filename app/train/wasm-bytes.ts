@@ -1,8 +1,10 @@
 /**
- * Byte-level encoding of small WebAssembly modules, shared by the hand-assembled kernels
- * (app/quantize/lightnn-wasm.ts, app/train/fused-adam-wasm.ts): they are built from their
- * bytes at run time, so that no wasm toolchain is needed to build labbench.
+ * Small WebAssembly modules assembled from their bytes, shared by the hand-assembled kernels
+ * (app/quantize/lightnn-wasm.ts, app/train/fused-adam-wasm.ts): byte-level encoding,
+ * instantiation, and the tfjs-wasm heap they run on in place. Built at run time, so that no
+ * wasm toolchain is needed to build labbench.
  */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** Signed LEB128, as wasm encodes i32 immediates. */
 export function sleb(v: number): number[] {
@@ -66,3 +68,30 @@ export const baseOps: Readonly<Record<'block' | 'loop' | 'end' | 'i32Add' | 'i32
   f32Store: [0x38, 0x02, 0x00],
   f32Add: [0x92],
 };
+
+/** The little of the WebAssembly API used here (the ES2023 lib this project compiles against has no types for it). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports?: object) => { readonly exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+const api = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Compiles and instantiates module bytes; `E` names the exports the caller assembled. */
+export function instantiate<E>(bytes: Uint8Array, imports?: object): E {
+  return new (api().Instance)(new (api().Module)(bytes), imports).exports as E;
+}
+
+/** Whether this runtime accepts the bytes (a SIMD module where wasm has no SIMD does not). */
+export function validates(bytes: Uint8Array): boolean {
+  return api().validate(bytes);
+}
+
+/** tfjs-wasm's WebAssembly.Memory (Emscripten's asm.memory), where the kernels run in place; undefined where it is not reachable. */
+export function tfjsWasmMemory(backend: BackendWasm): WasmMemory | undefined {
+  return (backend.wasm as unknown as { asm?: { memory?: WasmMemory } }).asm?.memory;
+}
