@@ -151,6 +151,7 @@ export class LocalLabService implements LabService {
       gap_factor: model.gap_factor,
       gap_runs: model.gap_runs,
       ...(model.gap ? { gap_in_network: model.gap } : {}),
+      ...(model.state ? { state: model.state } : {}),
       profiled,
     };
   }

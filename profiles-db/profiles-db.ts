@@ -20,13 +20,13 @@ import * as runs from './runs.js';
 import * as models from './models.js';
 import * as searchRuns from './search-runs.js';
 import type { SearchKind, SearchProgressPoint, SearchStatus } from '../app/api/search.js';
-import type { NewRun, RunRecord, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
+import type { CanarySamples, NewRun, RunRecord, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 
 export type { NewDevice } from './devices.js';
 export type { StoredModel } from './models.js';
 export type { StoredSearchRun } from './search-runs.js';
 export type { LutImport, LutImportResult, LutSources } from './lut-table.js';
-export type { NewRun, RunRecord, RunStatus, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
+export type { CanarySamples, NewRun, RunRecord, RunStatus, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 export { LATEST_SCHEMA_VERSION } from './migrations/migrate.js';
 
 export interface OpenOptions {
@@ -137,6 +137,11 @@ export class ProfilesDb {
   /** Device conditions recorded with each sample of a unit, in measuring order. */
   sampleConditions(runId: number, unitKey: string): { temperature_c: number | null; cpu_khz: number[] | null }[] {
     return this.#guard('sampleConditions', () => runs.runSampleConditions(this.#ctx, runId, unitKey));
+  }
+
+  /** Every unit's and end-to-end run's samples that carry a canary time, over the device's runs. */
+  canarySamples(deviceId: number): CanarySamples[] {
+    return this.#guard('canarySamples', () => runs.deviceCanarySamples(this.#ctx, deviceId));
   }
 
   /** One transaction: the end-to-end samples and stats of the run, and per part its time inside the run where the device gave one. */

@@ -148,22 +148,54 @@ function openRunDevice(ctx: DbContext, runId: number, what: string): number {
   return row.device_id;
 }
 
-/** Device conditions when a sample was taken (phones report them; this host does not). */
+/** Device conditions when a sample was taken (phones report temperature and clocks; this host a canary time). */
 export interface SampleConditionsInput {
   readonly temperature_c?: number;
   readonly cpu_khz?: readonly number[];
+  readonly canary_ms?: number;
 }
 
 function insertSamples(ctx: DbContext, runId: number, kind: 'unit' | 'end_to_end', unitKey: string, samplesMs: readonly number[], conditions?: readonly SampleConditionsInput[]): void {
   if (conditions && conditions.length !== samplesMs.length) throw new Error(`${conditions.length} conditions for ${samplesMs.length} samples`);
   ctx.db.prepare<[number, string, string]>('DELETE FROM samples WHERE run_id = ? AND kind = ? AND unit_key = ?').run(runId, kind, unitKey);
-  const insert = ctx.db.prepare<[number, string, string, number, number, number | null, string | null]>(
-    'INSERT INTO samples (run_id, unit_key, kind, seq, latency_ms, temperature_c, cpu_khz) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  const insert = ctx.db.prepare<[number, string, string, number, number, number | null, string | null, number | null]>(
+    'INSERT INTO samples (run_id, unit_key, kind, seq, latency_ms, temperature_c, cpu_khz, canary_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   samplesMs.forEach((ms, seq) => {
     const c = conditions?.[seq];
-    insert.run(runId, unitKey, kind, seq, ms, c?.temperature_c ?? null, c?.cpu_khz ? JSON.stringify(c.cpu_khz) : null);
+    insert.run(runId, unitKey, kind, seq, ms, c?.temperature_c ?? null, c?.cpu_khz ? JSON.stringify(c.cpu_khz) : null, c?.canary_ms ?? null);
   });
+}
+
+/** The samples of one unit (or of the end-to-end run, unit_key '') that carry a canary time. */
+export interface CanarySamples {
+  readonly run_id: number;
+  readonly kind: 'unit' | 'end_to_end';
+  readonly unit_key: string;
+  readonly latency_ms: number[];
+  readonly canary_ms: number[];
+  /** Whether the device's LUT row for this unit is this run's measurement. */
+  readonly in_lut: boolean;
+}
+
+/** Over a device's runs, every unit's samples with their canary times, in measuring order. */
+export function deviceCanarySamples(ctx: DbContext, deviceId: number): CanarySamples[] {
+  const rows = ctx.db
+    .prepare<[number], { run_id: number; kind: 'unit' | 'end_to_end'; unit_key: string; latency_ms: number; canary_ms: number; in_lut: number }>(
+      `SELECT s.run_id, s.kind, s.unit_key, s.latency_ms, s.canary_ms, l.key IS NOT NULL AS in_lut
+       FROM samples s JOIN runs r ON r.id = s.run_id
+       LEFT JOIN lut l ON s.kind = 'unit' AND l.device_id = r.device_id AND l.key = s.unit_key AND l.run_id = s.run_id
+       WHERE r.device_id = ? AND s.canary_ms IS NOT NULL ORDER BY s.run_id, s.kind, s.unit_key, s.seq`,
+    )
+    .all(deviceId);
+  const out: CanarySamples[] = [];
+  let cur: CanarySamples | undefined;
+  for (const r of rows) {
+    if (!cur || cur.run_id !== r.run_id || cur.kind !== r.kind || cur.unit_key !== r.unit_key) out.push((cur = { run_id: r.run_id, kind: r.kind, unit_key: r.unit_key, latency_ms: [], canary_ms: [], in_lut: r.in_lut === 1 }));
+    cur.latency_ms.push(r.latency_ms);
+    cur.canary_ms.push(r.canary_ms);
+  }
+  return out;
 }
 
 /** Conditions recorded with a unit's samples, in measuring order (nulls where none were). */

@@ -35,6 +35,10 @@ test('the first fit samples layers (once); predict mixes LUT hits and model; rep
   const again = JSON.parse(labbench(['fit', '--device', 'local', '--db', db, '--sample', '40', '--holdout', 'resnet56', '--json']).stdout) as { profiled: unknown[]; training_rows: number };
   assert.deepEqual(again.profiled, []);
   assert.equal(again.training_rows, f.training_rows);
+  // Every sample on this CPU carried the canary's time: the fit names the state it brought them to.
+  const state = (f as { state?: { reference_canary_ms: number; timings: number; canary_p10: number; canary_p90: number } }).state;
+  assert.ok(state && state.reference_canary_ms > 0 && state.timings >= f.training_rows, JSON.stringify(state));
+  assert.ok(state.canary_p10 <= 1 && state.canary_p90 >= 1);
 
   // Measured network: every layer a LUT hit. Unmeasured (vgg13): model rows.
   const hit = JSON.parse(labbench(['predict', '--device', 'local', '--workload', 'cifar10-6conv', '--db', db, '--json']).stdout) as { layers: { source: string; runtime_ms: number }[]; total: { runtime_ms: number }; baseline: { runtime_ms: number } };
@@ -47,7 +51,13 @@ test('the first fit samples layers (once); predict mixes LUT hits and model; rep
 
   const rep = labbench(['report', 'accuracy', '--device', 'local', '--db', db, '--json']);
   assert.equal(rep.status, 0, rep.stderr);
-  const r = JSON.parse(rep.stdout) as { layers: { group: string; predictors: Record<string, { rmspe_pct: number }> }[]; networks: { rows: { network: string; error_pct: Record<string, number> }[]; held_out: string[] } };
+  const r = JSON.parse(rep.stdout) as {
+    layers: { group: string; predictors: Record<string, { rmspe_pct: number }> }[];
+    networks: { rows: { network: string; actual: number; measured_raw?: number; error_pct: Record<string, number> }[]; held_out: string[] };
+    state?: { reference_canary_ms: number };
+  };
+  assert.equal(r.state?.reference_canary_ms, state.reference_canary_ms, 'measured times are compared in the model\'s state');
+  for (const row of r.networks.rows) assert.ok(row.measured_raw === undefined || (row.actual / row.measured_raw > 0.5 && row.actual / row.measured_raw < 2), JSON.stringify(row));
   assert.deepEqual(r.networks.held_out, ['resnet56']);
   assert.deepEqual(r.networks.rows.map((x) => x.network).sort(), ['cifar10-6conv', 'resnet56']);
   for (const row of r.networks.rows) for (const p of ['neuralpower', 'analytic']) assert.ok(Number.isFinite(row.error_pct[p]));

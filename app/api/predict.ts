@@ -31,6 +31,20 @@ export interface FitSummary {
   };
   /** Profiling done first (sampler, micro-benchmark), with its wall time. */
   readonly profiled: readonly { workload: string; units: number; wall_s: number }[];
+  /** Where samples carried a canary: the state timings were brought to before the fit (MachineState). */
+  readonly state?: MachineState;
+}
+
+/**
+ * The host's speed, told by a canary layer timed beside every sample (this CPU): every
+ * timing is brought to the reference canary time; p10/p90 are how far the canary's median
+ * strayed from it over the profiled units and networks (1.2 = 20% slower).
+ */
+export interface MachineState {
+  readonly reference_canary_ms: number;
+  readonly timings: number;
+  readonly canary_p10: number;
+  readonly canary_p90: number;
 }
 
 export interface PredictRequest {
@@ -56,7 +70,8 @@ export interface AccuracyResult {
   readonly layers: readonly { group: string; n: number; predictors: Readonly<Record<string, { rmspe_pct: number; rmse: number }>> }[];
   readonly layers_in_sample: boolean;
   readonly networks: {
-    readonly rows: readonly { network: string; actual: number; predicted: Readonly<Record<string, number>>; error_pct: Readonly<Record<string, number>> }[];
+    /** `actual` in the model's machine state; `measured_raw` the median as taken, where the two differ. */
+    readonly rows: readonly { network: string; actual: number; measured_raw?: number; predicted: Readonly<Record<string, number>>; error_pct: Readonly<Record<string, number>> }[];
     readonly rmspe_pct: Readonly<Record<string, number>>;
     readonly held_out: readonly string[];
   };
@@ -74,6 +89,8 @@ export interface AccuracyResult {
     readonly networks_power_w: AccuracyNetworks;
     readonly networks_energy_mj: AccuracyNetworks;
   };
+  /** The machine state measured times were brought to (the model's), where samples carried a canary. */
+  readonly state?: MachineState;
 }
 
 /** One group's RMSPE (percent) and RMSE (in the value's unit) per predictor. */

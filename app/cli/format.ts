@@ -2,7 +2,7 @@
 import type { DeviceInfo, DeviceList } from '../api/devices.js';
 import type { LutEntry, LutView } from '../api/lut.js';
 import type { ProfileResult } from '../api/profile.js';
-import type { AccuracyResult, FitSummary, PredictResult } from '../api/predict.js';
+import type { AccuracyResult, FitSummary, MachineState, PredictResult } from '../api/predict.js';
 import type { NasResult, SearchProgressPoint } from '../api/search.js';
 
 export function table(rows: readonly (readonly string[])[]): string {
@@ -120,7 +120,12 @@ export function formatFit(r: FitSummary): string {
             : ''
         }`
       : `network gap (end to end / sum of layers): x${r.gap_factor.toFixed(3)} from ${r.gap_runs} run(s)`,
+    ...(r.state ? [formatState(r.state)] : []),
   ].join('\n');
+}
+
+function formatState(s: MachineState): string {
+  return `machine state: times brought to a canary of ${ms(s.reference_canary_ms)} ms (${s.timings} timings; their canary ran at x${s.canary_p10.toFixed(2)}-x${s.canary_p90.toFixed(2)} of it, 10th-90th percentile)`;
 }
 
 export function formatPrediction(r: PredictResult): string {
@@ -139,14 +144,23 @@ export function formatAccuracy(r: AccuracyResult): string {
   const preds = ['neuralpower', 'analytic'];
   const lrows = [['LAYER TYPE', 'N', ...preds.flatMap((p) => [`${p} RMSPE`, `${p} RMSE ms`])]];
   for (const g of r.layers) lrows.push([g.group, String(g.n), ...preds.flatMap((p) => [pct(g.predictors[p]?.rmspe_pct), g.predictors[p] ? ms(g.predictors[p].rmse) : '-'])]);
-  const nrows = [['NETWORK', 'MEASURED ms', ...preds.flatMap((p) => [`${p} ms`, 'error'])]];
-  for (const n of r.networks.rows) nrows.push([n.network + (r.networks.held_out.includes(n.network.split('@')[0]!) ? ' (held out)' : ''), ms(n.actual), ...preds.flatMap((p) => [n.predicted[p] === undefined ? '-' : ms(n.predicted[p]), pct(n.error_pct[p])])]);
+  const raw = r.networks.rows.some((n) => n.measured_raw !== undefined);
+  const nrows = [['NETWORK', 'MEASURED ms', ...(raw ? ['AS TAKEN ms'] : []), ...preds.flatMap((p) => [`${p} ms`, 'error'])]];
+  for (const n of r.networks.rows) {
+    nrows.push([
+      n.network + (r.networks.held_out.includes(n.network.split('@')[0]!) ? ' (held out)' : ''),
+      ms(n.actual),
+      ...(raw ? [ms(n.measured_raw ?? n.actual)] : []),
+      ...preds.flatMap((p) => [n.predicted[p] === undefined ? '-' : ms(n.predicted[p]), pct(n.error_pct[p])]),
+    ]);
+  }
   return [
     `Layer-level accuracy on ${r.device}${r.layers_in_sample ? ' (in sample: nothing was held out)' : ' (held-out layers)'}`,
     table(lrows),
     'Network-level accuracy (model only, no LUT rows)',
     table(nrows),
     `RMSPE over networks: ${preds.map((p) => `${p} ${pct(r.networks.rmspe_pct[p])}`).join(', ')}`,
+    ...(r.state ? [`${formatState(r.state)}; MEASURED is in that state, AS TAKEN the median as measured`] : []),
   ].join('\n');
 }
 

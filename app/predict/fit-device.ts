@@ -20,6 +20,7 @@ import { accuracyTable, networkTable, type AccuracyTableRow, type NetworkTable }
 import { fitNeuralPower, parseNeuralPowerModel, predictLayer, predictNetwork, type NeuralPowerModel } from './neuralpower.js';
 import { SAMPLER_PREFIX } from './sampler.js';
 import { meanMeasuredPower, powerAccuracy, type PowerAccuracy } from './power-accuracy.js';
+import { StateNormalizer, type MachineStateSummary } from './machine-state.js';
 
 export const MODEL_KIND = 'neuralpower';
 
@@ -36,6 +37,12 @@ export interface DeviceModel {
   readonly gap?: InNetworkGap;
   /** Mean measured layer power over the training rows, W (the constant-power baseline); absent without a meter. */
   readonly mean_power_w?: number;
+  /**
+   * Where the profiles timed a canary beside their samples (this host's CPU): the state every
+   * timing was brought to before the fit (machine-state.ts). Predictions are in that state.
+   * Absent: raw times (phones, older files).
+   */
+  readonly state?: MachineStateSummary;
   readonly training: { readonly rows: number; readonly holdout: readonly string[]; readonly workloads: readonly string[] };
 }
 
@@ -139,7 +146,7 @@ export function trainingRows(db: ProfilesDb, device: DeviceRecord, holdout: read
  * mobilenetv2 from -33.6% to -22.2% and vgg13 from -17.6% to -7.4%; the sampled depthwise
  * rows alone had left mobilenetv2's depthwise layers 6-40% under their measured times.
  */
-export function inNetworkRows(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): LayerSample[] {
+export function inNetworkRows(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[], state?: StateNormalizer): LayerSample[] {
   const out: LayerSample[] = [];
   for (const run of db.listRuns(device.id)) {
     if (run.status !== 'complete' || !run.in_network || !isNetworkRun(run) || holdout.includes(run.workload)) continue;
@@ -152,10 +159,11 @@ export function inNetworkRows(db: ProfilesDb, device: DeviceRecord, holdout: rea
     if (!plan.endToEnd) continue;
     const parts = new Set(plan.parts.map((p) => p.name));
     const batch = plan.endToEnd.batch;
+    const scale = state?.endToEndScale(run.id) ?? 1;
     for (const a of analyzeNetwork(plan.endToEnd).layers) {
       const ms = run.in_network[a.layer.name];
       if (parts.has(a.layer.name) || ms === undefined || !(ms > 0) || layerTypeOf(a.layer.op) === undefined) continue;
-      out.push({ op: a.layer.op, config: layerConfig(a, batch), runtime_ms: ms });
+      out.push({ op: a.layer.op, config: layerConfig(a, batch), runtime_ms: ms * scale });
     }
   }
   return out;
@@ -178,13 +186,15 @@ export function peaksFromMicrobench(entries: readonly LutEntry[]): { peak_flops:
  * Over non-held-out networks: the median of measured end-to-end over the sum of the run's
  * layer medians, and, from runs timed per operator, the per-op gap (InNetworkGap).
  */
-function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): { factor: number; runs: number; gap?: InNetworkGap } {
+function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[], state: StateNormalizer): { factor: number; runs: number; gap?: InNetworkGap } {
   const ratios: number[] = [];
   const residuals: number[] = [];
   const rows: GapRow[] = [];
   for (const run of db.listRuns(device.id)) {
     if (run.status !== 'complete' || !run.end_to_end || !isNetworkRun(run) || holdout.includes(run.workload)) continue;
-    const medians = new Map(db.runUnits(run.id).map((u) => [u.key, u.stats.median_ms]));
+    const medians = new Map(db.runUnits(run.id).map((u) => [u.key, state.unitMs(run.id, u.key, u.stats.median_ms)]));
+    const e2e = state.endToEndMs(run.id, run.end_to_end.median_ms);
+    const scale = state.endToEndScale(run.id);
     let plan: WorkloadPlan;
     try {
       plan = planOfRun(run);
@@ -193,12 +203,12 @@ function learnGap(db: ProfilesDb, device: DeviceRecord, holdout: readonly string
     }
     const sum = plan.parts.reduce((s, p) => s + (medians.get(p.key) ?? NaN), 0);
     if (!Number.isFinite(sum) || sum <= 0) continue;
-    ratios.push(run.end_to_end.median_ms / sum);
-    const inNet = run.in_network;
+    ratios.push(e2e / sum);
+    const inNet = run.in_network && Object.fromEntries(Object.entries(run.in_network).map(([k, ms]) => [k, ms * scale]));
     if (!inNet || !plan.parts.every((p) => inNet[p.name] !== undefined)) continue;
     const inNetSum = inNetworkTotal(plan.parts, inNet);
     if (!(inNetSum > 0)) continue;
-    residuals.push(run.end_to_end.median_ms / inNetSum);
+    residuals.push(e2e / inNetSum);
     const { perPart, total } = partWeightBytes(plan);
     for (const p of plan.parts) rows.push({ op: p.op, iso: medians.get(p.key)!, inNet: inNet[p.name]!, w: perPart.get(p.name) ?? 0, total });
   }
@@ -290,17 +300,19 @@ function inPlaceFactor(gap: Pick<InNetworkGap, 'ops' | 'default_factor'>, op: st
 
 export function fitDeviceModel(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[]): DeviceModel {
   const { rows, workloads } = trainingRows(db, device, holdout);
+  const state = StateNormalizer.fromDb(db, device.id);
   // Power where a meter measured it: the models then predict power and energy too.
   const samples: LayerSample[] = [
-    ...rows.map((e) => ({ op: e.op, config: e.config, runtime_ms: e.median_ms, ...(e.power && 'power_w' in e.power ? { power_w: e.power.power_w } : {}) })),
-    ...inNetworkRows(db, device, holdout),
+    ...state.lutEntries(rows).map((e) => ({ op: e.op, config: e.config, runtime_ms: e.median_ms, ...(e.power && 'power_w' in e.power ? { power_w: e.power.power_w } : {}) })),
+    ...inNetworkRows(db, device, holdout, state),
   ];
-  const peaks = peaksFromMicrobench(db.lutEntries(device.id));
+  const peaks = peaksFromMicrobench(state.lutEntries(db.lutEntries(device.id)));
   if (!peaks) throw new LabbenchError('BAD_INPUT', `${device.key}: no micro-benchmark rows; profile the '${MICROBENCH}' workload first (labbench fit does this)`);
   const neuralpower = fitNeuralPower(samples, { analytic: { ...peaks, overhead_ms: 0 } });
   const analytic = fitAnalyticOverhead(samples, peaks);
-  const gap = learnGap(db, device, holdout);
+  const gap = learnGap(db, device, holdout, state);
   const meanPower = meanMeasuredPower(samples.map((s) => s.power_w));
+  const stateSummary = state.summary();
   return {
     format: 'labbench-device-model',
     version: 1,
@@ -310,6 +322,7 @@ export function fitDeviceModel(db: ProfilesDb, device: DeviceRecord, holdout: re
     gap_runs: gap.runs,
     ...(gap.gap ? { gap: gap.gap } : {}),
     ...(meanPower !== undefined ? { mean_power_w: meanPower } : {}),
+    ...(stateSummary ? { state: stateSummary } : {}),
     training: { rows: samples.length, holdout: [...holdout], workloads },
   };
 }
@@ -341,7 +354,7 @@ export function predictWorkload(db: ProfilesDb, device: DeviceRecord, model: Dev
   const plan = planWorkload(workload, { resolution: o.resolution, batch: o.batch });
   if (!plan.endToEnd) throw new LabbenchError('BAD_INPUT', `${workload} is a layer sample, not a network to predict`);
   const analysis = analyzeNetwork(plan.endToEnd);
-  const lut = o.modelOnly ? undefined : new Map(db.lutEntries(device.id).map((e) => [e.key, e]));
+  const lut = o.modelOnly ? undefined : new Map(modelState(db, device, model).lutEntries(db.lutEntries(device.id)).map((e) => [e.key, e]));
   const p = predictNetwork(model.neuralpower, analysis, lut);
   const baseline = analysis.layers.reduce((s, a) => s + predictAnalyticLayer(model.analytic, a, plan.endToEnd!.batch), 0);
   const sum = p.total.runtime_ms;
@@ -360,6 +373,11 @@ export function predictWorkload(db: ProfilesDb, device: DeviceRecord, model: Dev
   };
 }
 
+/** The device's timings in the state the model was fitted in. */
+function modelState(db: ProfilesDb, device: DeviceRecord, model: DeviceModel): StateNormalizer {
+  return StateNormalizer.fromDb(db, device.id, model.state?.reference_canary_ms);
+}
+
 export interface AccuracyReport {
   /** Per layer type, on held-out workloads' layers (or on the training rows when none was held out). */
   readonly layers: readonly AccuracyTableRow[];
@@ -368,13 +386,16 @@ export interface AccuracyReport {
   readonly networks: NetworkTable & { readonly held_out: readonly string[] };
   /** Power (W) and energy (mJ) against runs a meter measured, when the model has power. */
   readonly power?: PowerAccuracy;
+  /** The state measured times were brought to (as the model's); absent when they are raw. */
+  readonly state?: MachineStateSummary;
 }
 
 export function accuracyReport(db: ProfilesDb, device: DeviceRecord, model: DeviceModel): AccuracyReport {
   const holdout = model.training.holdout;
   const runs = db.listRuns(device.id).filter((r) => r.status === 'complete');
   const heldKeys = new Set(runs.filter((r) => holdout.includes(r.workload)).flatMap((r) => db.runUnits(r.id).map((u) => u.key)));
-  const entries = db.lutEntries(device.id).filter((e) => layerTypeOf(e.op) !== undefined);
+  const state = modelState(db, device, model);
+  const entries = state.lutEntries(db.lutEntries(device.id).filter((e) => layerTypeOf(e.op) !== undefined));
   const evalRows = holdout.length ? entries.filter((e) => heldKeys.has(e.key)) : entries;
   const layerRows = evalRows.map((e) => {
     const { analyzed, batch } = layerFromConfig(e.op, e.config);
@@ -401,8 +422,17 @@ export function accuracyReport(db: ProfilesDb, device: DeviceRecord, model: Devi
     } catch {
       continue;
     }
-    networkRows.push({ network: label, actual: run.end_to_end.median_ms, predicted: { neuralpower: p.total.runtime_ms, analytic: p.baseline_runtime_ms } });
+    const raw = run.end_to_end.median_ms;
+    const actual = state.endToEndMs(run.id, raw);
+    networkRows.push({ network: label, actual, ...(actual !== raw ? { measured_raw: raw } : {}), predicted: { neuralpower: p.total.runtime_ms, analytic: p.baseline_runtime_ms } });
   }
+  const stateSummary = model.state && state.summary();
   const power = powerAccuracy(db, device, model, evalRows, runs.filter(isNetworkRun));
-  return { layers: accuracyTable(layerRows), layers_in_sample: holdout.length === 0, networks: { ...networkTable(networkRows), held_out: holdout }, ...(power ? { power } : {}) };
+  return {
+    layers: accuracyTable(layerRows),
+    layers_in_sample: holdout.length === 0,
+    networks: { ...networkTable(networkRows), held_out: holdout },
+    ...(power ? { power } : {}),
+    ...(stateSummary ? { state: stateSummary } : {}),
+  };
 }

@@ -82,7 +82,10 @@ export function accuracyTable(rows: readonly AccuracyRow[], modelSize: Readonly<
 /** One network: measured total and each predictor's total (runtime ms, power W or energy mJ). */
 export interface NetworkTotalRow {
   readonly network: string;
+  /** Measured, in the model's machine state where the samples carried a canary (machine-state.ts). */
   readonly actual: number;
+  /** The measured median as taken, where `actual` was brought to the model's state. */
+  readonly measured_raw?: number;
   readonly predicted: Readonly<Record<string, number>>;
 }
 

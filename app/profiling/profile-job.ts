@@ -13,10 +13,10 @@ import type { LatencyStats, UnitPower } from '../api/lut.js';
 import { PowerSession } from './power-session.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult, ProfiledLayer } from '../api/profile.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
-import { NetworkBuilder } from '../workloads/builder.js';
 import type { Network } from '../workloads/ir.js';
 import { planWorkload } from '../workloads/plan.js';
-import { layerPlan, type ProfileUnit } from '../workloads/units.js';
+import type { ProfileUnit } from '../workloads/units.js';
+import { canaryUnit } from './canary.js';
 import { median, summarize } from './stats.js';
 import { ownerOf } from './node-owner.js';
 import type { Measured, ProfilingTarget, TargetHooks } from './target.js';
@@ -40,13 +40,6 @@ export interface JobSettings {
 
 /** How many times a unit is measured again when canaries keep drifting, before it is kept as is. */
 const MAX_REMEASURE = 2;
-
-/** A small fixed conv: cheap, compute-bound, so throttling shows in it first. */
-export function canaryUnit(batch: number): ProfileUnit {
-  const b = new NetworkBuilder('canary', [32, 28, 28], batch);
-  b.conv(32, 3, { name: 'canary' });
-  return layerPlan('canary', b.build()).units[0]!;
-}
 
 /**
  * End-to-end slices as one measurement: every sample; per node, the samples-weighted mean of

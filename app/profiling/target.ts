@@ -13,6 +13,8 @@ export interface SampleConditions {
   readonly temperature_c?: number;
   /** Current frequency of each core in kHz, in core order. */
   readonly cpu_khz?: readonly number[];
+  /** The canary layer's time beside this sample (canary.ts), ms: the host's speed at that moment. */
+  readonly canary_ms?: number;
 }
 
 export interface Measured {

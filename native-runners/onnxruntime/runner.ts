@@ -32,6 +32,8 @@ export interface MeasureOptions {
   /** Cap on measuring time for one artifact, warm-up excluded. */
   readonly maxSeconds: number;
   readonly signal?: AbortSignal;
+  /** Times the host's state beside the runs (CanaryProbe); `canaryMs` then comes back. */
+  readonly canary?: CanaryProbe;
 }
 
 export interface Measurement {
@@ -45,6 +47,52 @@ export interface Measurement {
   readonly runs: readonly ProfiledRun[];
   /** Session creation and warm-up, in ms: overhead that is not device time. */
   readonly setupMs: number;
+  /** With a canary: per measured run, the canary's time around it (mean of the readings just before and just after). */
+  readonly canaryMs?: readonly number[];
+}
+
+/** Canary readings at most this far apart (ms of measuring): short runs share one, long runs get one each. */
+const CANARY_EVERY_MS = 3;
+
+/**
+ * A small fixed layer timed between the runs of what is measured. The host's speed changes
+ * under a measurement (this VM switches between a fast and a slow state every few hundred
+ * ms, and drifts by +-15% over minutes); the canary's time beside each run says which state
+ * that run met, so that timings taken minutes apart can be brought to one state. Measured
+ * here over 90 s of interleaved runs: mobilenetv2's 50-run window medians varied with a CV
+ * of 12.9%, and 4.9% once each run was divided by its canary; vgg13's 6.3% and 4.2%.
+ */
+export interface CanaryProbe {
+  /** One timed run of the canary, wall ms. */
+  run(): Promise<number>;
+  release(): Promise<void>;
+}
+
+export async function openCanary(artifact: OnnxArtifact, o: Pick<MeasureOptions, 'threads' | 'graphOptimization' | 'executionProvider'>): Promise<CanaryProbe> {
+  const ort = loadOrt();
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(artifact.bytes, {
+      executionProviders: [o.executionProvider],
+      intraOpNumThreads: o.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: o.graphOptimization,
+      logSeverityLevel: 3,
+    });
+  } catch (e) {
+    throw new LabbenchError('RUNNER_FAILED', `onnxruntime could not load the canary: ${(e as Error).message}`, { cause: e });
+  }
+  const feeds = Object.fromEntries(artifact.inputs.map((i) => [i.name, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.25), [...i.shape])]));
+  for (let i = 0; i < 5; i++) await session.run(feeds);
+  return {
+    async run() {
+      const s = performance.now();
+      await session.run(feeds);
+      return performance.now() - s;
+    },
+    release: () => session.release().catch(() => undefined),
+  };
 }
 
 const require = createRequire(import.meta.url);
@@ -107,14 +155,25 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
     }
     const setupMs = performance.now() - t0;
     const wallMs: number[] = [];
+    // readings[k] is a canary time; runs from readingBefore[i] on share the pair (k, k + 1).
+    const readings: number[] = [];
+    const readingBefore: number[] = [];
+    let sinceReading = Infinity;
     const start = performance.now();
     let batch = o.minRuns;
     for (;;) {
       for (let i = 0; i < batch && wallMs.length < o.maxRuns; i++) {
         checkAborted(o.signal);
+        if (o.canary && sinceReading >= CANARY_EVERY_MS) {
+          readings.push(await o.canary.run());
+          sinceReading = 0;
+        }
+        readingBefore.push(readings.length - 1);
         const s = performance.now();
         await session.run(feeds);
-        wallMs.push(performance.now() - s);
+        const ms = performance.now() - s;
+        wallMs.push(ms);
+        sinceReading += ms;
       }
       const elapsed = (performance.now() - start) / 1000;
       if (wallMs.length >= o.maxRuns || elapsed >= o.maxSeconds) break;
@@ -122,6 +181,7 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
       // Grow batches so that a noisy layer converges in a few rounds without overshooting a quiet one.
       batch = Math.max(o.minRuns, Math.ceil(wallMs.length * 0.5));
     }
+    if (o.canary) readings.push(await o.canary.run());
     session.endProfiling();
     const file = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
     if (!file) throw new LabbenchError('RUNNER_FAILED', 'onnxruntime wrote no profile file');
@@ -136,6 +196,7 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
       wallMs,
       runs,
       setupMs,
+      ...(o.canary ? { canaryMs: readingBefore.map((k) => (readings[k]! + readings[k + 1]!) / 2) } : {}),
     };
   } finally {
     await session?.release().catch(() => undefined);

@@ -8,11 +8,12 @@ import type { DeviceFingerprint } from '../../api/lut.js';
 import type { Network } from '../../workloads/ir.js';
 import type { ProfileUnit } from '../../workloads/units.js';
 import { buildOnnx } from '../../../native-runners/onnxruntime/artifact.js';
-import { loopOnnx, measureOnnx, ortVersion, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
+import { loopOnnx, measureOnnx, openCanary, ortVersion, type CanaryProbe, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
 import type { ProfiledRun } from '../../../native-runners/onnxruntime/parse-profile.js';
 import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../devices/local-host.js';
 import { median, summarize } from '../stats.js';
-import type { Measured, ProfilingTarget, TargetHooks } from '../target.js';
+import { canaryUnit } from '../canary.js';
+import type { Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
 
 /** Per node, the median over runs of its kernel time in that run (a node may launch several kernels). */
 export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number> {
@@ -49,6 +50,9 @@ export class LocalOrtTarget implements ProfilingTarget {
    * the time for k = 4, and within 27.3-31.0 for k = 8 (1.5 s more per slice, per network).
    */
   readonly endToEndSlices = 8;
+  /** On the CPU, every sample carries the canary's time beside it (CanaryProbe), for fit-time normalization. */
+  private readonly timesCanary: boolean;
+  private canary: Promise<CanaryProbe> | undefined;
 
   private constructor(
     readonly deviceKey: string,
@@ -57,7 +61,18 @@ export class LocalOrtTarget implements ProfilingTarget {
     private readonly gpu: { name: string; driver: string } | undefined,
   ) {
     this.label = gpu ? `${gpu.name} (CUDA)` : describeLocalCpu().label;
-    this.settings = { runs: opts.runs, threads: opts.threads, graph_optimization: opts.graphOptimization, warmup: opts.warmup, max_runs: opts.maxRuns, target_rel_ci: opts.targetRelCi, max_seconds_per_unit: opts.maxSecondsPerUnit, end_to_end_slices: this.endToEndSlices };
+    this.timesCanary = executionProvider === 'cpu' && process.env.LABBENCH_STATE_CANARY !== '0';
+    this.settings = {
+      runs: opts.runs,
+      threads: opts.threads,
+      graph_optimization: opts.graphOptimization,
+      warmup: opts.warmup,
+      max_runs: opts.maxRuns,
+      target_rel_ci: opts.targetRelCi,
+      max_seconds_per_unit: opts.maxSecondsPerUnit,
+      end_to_end_slices: this.endToEndSlices,
+      state_canary: this.timesCanary,
+    };
   }
 
   /** `local` is the CPU; `gpuN` needs nvidia-smi to list it and ORT's CUDA provider to run on it. */
@@ -83,9 +98,11 @@ export class LocalOrtTarget implements ProfilingTarget {
     );
   }
 
-  private measureOptions(hooks: TargetHooks): MeasureOptions {
+  private async measureOptions(hooks: TargetHooks): Promise<MeasureOptions> {
     const o = this.opts;
+    if (this.timesCanary) this.canary ??= openCanary(buildOnnx(canaryUnit(1).network), { threads: o.threads, graphOptimization: o.graphOptimization, executionProvider: this.executionProvider });
     return {
+      ...(this.canary ? { canary: await this.canary } : {}),
       threads: o.threads,
       graphOptimization: o.graphOptimization,
       executionProvider: this.executionProvider,
@@ -119,17 +136,28 @@ export class LocalOrtTarget implements ProfilingTarget {
   }
 
   async measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured> {
-    const m = await measureOnnx(buildOnnx(unit.network), this.measureOptions(hooks));
-    return { samplesMs: m.kernelMs, deviceMs: m.kernelMs.reduce((a, b) => a + b, 0) };
+    const m = await measureOnnx(buildOnnx(unit.network), await this.measureOptions(hooks));
+    return { samplesMs: m.kernelMs, deviceMs: m.kernelMs.reduce((a, b) => a + b, 0), ...canaryConditions(m.canaryMs) };
   }
 
-  runLoop(unit: ProfileUnit, seconds: number, hooks: TargetHooks): Promise<{ fromMs: number; toMs: number }> {
-    return loopOnnx(buildOnnx(unit.network), { ...this.measureOptions(hooks), seconds });
+  async runLoop(unit: ProfileUnit, seconds: number, hooks: TargetHooks): Promise<{ fromMs: number; toMs: number }> {
+    const { canary: _canary, ...o } = await this.measureOptions(hooks);
+    return loopOnnx(buildOnnx(unit.network), { ...o, seconds });
   }
 
   async measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured> {
     this.warnIfBusy(hooks);
-    const m = await measureOnnx(buildOnnx(network), this.measureOptions(hooks));
-    return { samplesMs: m.modelRunMs, deviceMs: m.modelRunMs.reduce((a, b) => a + b, 0), wallMedianMs: summarize(m.wallMs).median_ms, nodesMs: nodeMedians(m.runs) };
+    const m = await measureOnnx(buildOnnx(network), await this.measureOptions(hooks));
+    return { samplesMs: m.modelRunMs, deviceMs: m.modelRunMs.reduce((a, b) => a + b, 0), wallMedianMs: summarize(m.wallMs).median_ms, nodesMs: nodeMedians(m.runs), ...canaryConditions(m.canaryMs) };
   }
+
+  async close(): Promise<void> {
+    const canary = this.canary;
+    this.canary = undefined;
+    await (await canary?.catch(() => undefined))?.release();
+  }
+}
+
+function canaryConditions(canaryMs: readonly number[] | undefined): { conditions?: SampleConditions[] } {
+  return canaryMs ? { conditions: canaryMs.map((c) => ({ canary_ms: c })) } : {};
 }

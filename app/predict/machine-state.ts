@@ -1,0 +1,99 @@
+/**
+ * Timings of one device brought to one machine state. A host's speed changes while it is
+ * profiled: this VM switches between a fast and a slow state every few hundred ms and drifts
+ * by +-15% over minutes, so a network profiled at minute 2 and the sampler's layers at minute
+ * 8 can meet machines 20% apart, and a model fitted on the one misses the other by as much.
+ * Where samples carry the canary's time beside them (CanaryProbe), a timing in the reference
+ * state is the median over its samples of (sample / its canary), times the reference canary
+ * time: the median of every unit's canary median over the device's profiles. Samples without
+ * a canary (phones, imported rows, older DBs) keep their raw times.
+ */
+import type { LutEntry } from '../api/lut.js';
+import type { MachineState } from '../api/predict.js';
+import type { CanarySamples, ProfilesDb } from '../../profiles-db/profiles-db.js';
+import { median } from '../profiling/stats.js';
+
+/** A unit's (or an end-to-end run's) samples summarized against their canary. */
+interface StateRow {
+  /** Median of sample / canary. */
+  readonly perCanary: number;
+  /** Median canary time over the samples, ms. */
+  readonly canaryMs: number;
+  readonly rawMedian: number;
+}
+
+/** The reference canary time, how many timings carried a canary, and how far their canary medians strayed. */
+export type MachineStateSummary = MachineState;
+
+const rowKey = (runId: number, kind: 'unit' | 'end_to_end', key: string): string => `${runId}\u0000${kind}\u0000${key}`;
+
+function summarize(s: CanarySamples): StateRow {
+  return { perCanary: median(s.latency_ms.map((ms, i) => ms / s.canary_ms[i]!)), canaryMs: median(s.canary_ms), rawMedian: median(s.latency_ms) };
+}
+
+export class StateNormalizer {
+  private constructor(
+    private readonly rows: ReadonlyMap<string, StateRow>,
+    private readonly lutRows: ReadonlyMap<string, StateRow>,
+    /** Undefined: no canary data, every timing is raw. */
+    readonly referenceMs: number | undefined,
+  ) {}
+
+  /** From the device's canary samples; `reference` (a fitted model's) instead of their median where given. */
+  static fromDb(db: ProfilesDb, deviceId: number, reference?: number): StateNormalizer {
+    return StateNormalizer.fromSamples(db.canarySamples(deviceId), reference);
+  }
+
+  static fromSamples(samples: readonly CanarySamples[], reference?: number): StateNormalizer {
+    const rows = new Map<string, StateRow>();
+    const lutRows = new Map<string, StateRow>();
+    for (const s of samples) {
+      if (s.latency_ms.length === 0) continue;
+      const r = summarize(s);
+      rows.set(rowKey(s.run_id, s.kind, s.unit_key), r);
+      if (s.in_lut) lutRows.set(s.unit_key, r);
+    }
+    const ref = reference ?? (rows.size ? median([...rows.values()].map((r) => r.canaryMs)) : undefined);
+    return new StateNormalizer(rows, lutRows, ref);
+  }
+
+  summary(): MachineStateSummary | undefined {
+    const ref = this.referenceMs;
+    if (ref === undefined) return undefined;
+    const c = [...this.rows.values()].map((r) => r.canaryMs / ref).sort((a, b) => a - b);
+    const at = (q: number): number => c[Math.min(c.length - 1, Math.floor(q * c.length))] ?? 1;
+    return { reference_canary_ms: ref, timings: this.rows.size, canary_p10: at(0.1), canary_p90: at(0.9) };
+  }
+
+  /** A run's unit median in the reference state (its raw median where it has no canary). */
+  unitMs(runId: number, key: string, rawMedian: number): number {
+    return this.scaled(this.rows.get(rowKey(runId, 'unit', key)), rawMedian);
+  }
+
+  /** A run's end-to-end median in the reference state. */
+  endToEndMs(runId: number, rawMedian: number): number {
+    return this.scaled(this.rows.get(rowKey(runId, 'end_to_end', '')), rawMedian);
+  }
+
+  /** What multiplies the per-node times of a run's end-to-end profile (medians over the same runs): reference over their canary. */
+  endToEndScale(runId: number): number {
+    const r = this.rows.get(rowKey(runId, 'end_to_end', ''));
+    return r && this.referenceMs !== undefined ? this.referenceMs / r.canaryMs : 1;
+  }
+
+  /** LUT rows with every time scaled to the reference state (rows measured without a canary as they are). */
+  lutEntries(entries: readonly LutEntry[]): LutEntry[] {
+    return entries.map((e) => {
+      const r = this.lutRows.get(e.key);
+      if (!r || this.referenceMs === undefined || !(e.median_ms > 0)) return e;
+      const f = this.scaled(r, e.median_ms) / e.median_ms;
+      return { ...e, median_ms: e.median_ms * f, ci_low_ms: e.ci_low_ms * f, ci_high_ms: e.ci_high_ms * f, mad_ms: e.mad_ms * f, min_ms: e.min_ms * f, max_ms: e.max_ms * f };
+    });
+  }
+
+  private scaled(r: StateRow | undefined, raw: number): number {
+    // A row whose raw median disagrees with the one asked about (re-recorded since) is left raw.
+    if (!r || this.referenceMs === undefined || Math.abs(r.rawMedian - raw) > 1e-9 * Math.max(1, raw)) return raw;
+    return r.perCanary * this.referenceMs;
+  }
+}
