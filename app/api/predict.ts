@@ -27,7 +27,7 @@ export interface FitSummary {
     readonly residual: number;
     readonly runs: number;
     /** Extra in-place time of weights that stay cached when a layer runs alone but are evicted inside its network (fit-device.ts EvictedWeights). */
-    readonly evicted?: { readonly cache_bytes: number; readonly ms_per_byte: number; readonly parts: number };
+    readonly evicted?: { readonly cache_bytes: number; readonly ms_per_byte: number; readonly parts: number; readonly form?: 'floor' };
   };
   /** Profiling done first (sampler, micro-benchmark), with its wall time. */
   readonly profiled: readonly { workload: string; units: number; wall_s: number }[];

@@ -116,7 +116,7 @@ export function formatFit(r: FitSummary): string {
           .map(([op, g]) => `${op} x${g.factor.toFixed(3)}`)
           .join(', ')}, other ops x${r.gap_in_network.default_factor.toFixed(3)}; between operators x${r.gap_in_network.residual.toFixed(3)}${
           r.gap_in_network.evicted
-            ? `; weights evicted in place: +${(r.gap_in_network.evicted.ms_per_byte * 2 ** 20).toFixed(4)} ms per MB for layers of up to ${(r.gap_in_network.evicted.cache_bytes / 2 ** 20).toFixed(1)} MB (${r.gap_in_network.evicted.parts} training parts)`
+            ? `; weights evicted in place: ${r.gap_in_network.evicted.form === 'floor' ? `read from memory at ${(1e-6 / r.gap_in_network.evicted.ms_per_byte).toFixed(1)} GB/s at least` : `+${(r.gap_in_network.evicted.ms_per_byte * 2 ** 20).toFixed(4)} ms per MB`} for layers of up to ${(r.gap_in_network.evicted.cache_bytes / 2 ** 20).toFixed(1)} MB (${r.gap_in_network.evicted.parts} training parts)`
             : ''
         }`
       : `network gap (end to end / sum of layers): x${r.gap_factor.toFixed(3)} from ${r.gap_runs} run(s)`,

@@ -92,8 +92,9 @@ export function partsInNetwork(parts: readonly { readonly name: string }[], node
 /**
  * Layers inside a part (a block measured as one unit, such as an MBConv of the NAS space):
  * each one's time in the network, from the nodes named after it or `layer/...`. No isolated
- * row exists for them, so these in-place times are the only measurement of those layers;
- * NeuralPower trains on them (fit-device.ts inNetworkRows). Parts themselves are left out.
+ * row exists for them, so these in-place times are the only measurement of those layers
+ * (kept with the run for a look at where a block's time goes; NeuralPower trains on isolated
+ * rows only, fit-device.ts says why). Parts themselves are left out.
  */
 export function innerLayersInNetwork(layers: readonly string[], parts: readonly { readonly name: string }[], nodesMs: Readonly<Record<string, number>>): Record<string, number> {
   const names = new Set(layers);
