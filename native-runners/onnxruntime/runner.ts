@@ -68,21 +68,28 @@ export interface CanaryProbe {
   release(): Promise<void>;
 }
 
-export async function openCanary(artifact: OnnxArtifact, o: Pick<MeasureOptions, 'threads' | 'graphOptimization' | 'executionProvider'>): Promise<CanaryProbe> {
-  const ort = loadOrt();
-  let session: Ort.InferenceSession;
+type SessionOptions = Pick<MeasureOptions, 'threads' | 'graphOptimization' | 'executionProvider'>;
+
+/** One thread pool of `threads`, operators in sequence; ORT's profiler on where a file prefix is given. */
+async function createSession(artifact: OnnxArtifact, o: SessionOptions, what: string, profilePrefix?: string): Promise<Ort.InferenceSession> {
   try {
-    session = await ort.InferenceSession.create(artifact.bytes, {
+    return await loadOrt().InferenceSession.create(artifact.bytes, {
       executionProviders: [o.executionProvider],
       intraOpNumThreads: o.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: o.graphOptimization,
+      ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
       logSeverityLevel: 3,
     });
   } catch (e) {
-    throw new LabbenchError('RUNNER_FAILED', `onnxruntime could not load the canary: ${(e as Error).message}`, { cause: e });
+    throw new LabbenchError('RUNNER_FAILED', `onnxruntime could not load ${what}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+export async function openCanary(artifact: OnnxArtifact, o: SessionOptions): Promise<CanaryProbe> {
+  const ort = loadOrt();
+  const session = await createSession(artifact, o, 'the canary');
   const feeds = Object.fromEntries(artifact.inputs.map((i) => [i.name, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.25), [...i.shape])]));
   for (let i = 0; i < 5; i++) await session.run(feeds);
   return {
@@ -124,20 +131,7 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
   const t0 = performance.now();
   let session: Ort.InferenceSession | undefined;
   try {
-    try {
-      session = await ort.InferenceSession.create(artifact.bytes, {
-        executionProviders: [o.executionProvider],
-        intraOpNumThreads: o.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: o.graphOptimization,
-        enableProfiling: true,
-        profileFilePrefix: join(dir, 'profile'),
-        logSeverityLevel: 3,
-      });
-    } catch (e) {
-      throw new LabbenchError('RUNNER_FAILED', `onnxruntime could not load the artifact: ${(e as Error).message}`, { cause: e });
-    }
+    session = await createSession(artifact, o, 'the artifact', join(dir, 'profile'));
     const feeds: Record<string, Ort.Tensor> = {};
     let seed = 12345;
     for (const input of artifact.inputs) {
@@ -210,13 +204,7 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
  */
 export async function loopOnnx(artifact: OnnxArtifact, o: MeasureOptions & { seconds: number }): Promise<{ fromMs: number; toMs: number }> {
   const ort = loadOrt();
-  const session = await ort.InferenceSession.create(artifact.bytes, {
-    executionProviders: [o.executionProvider],
-    intraOpNumThreads: o.threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: o.graphOptimization,
-    logSeverityLevel: 3,
-  });
+  const session = await createSession(artifact, o, 'the artifact');
   try {
     const feeds = Object.fromEntries(artifact.inputs.map((i) => [i.name, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.25), [...i.shape])]));
     await session.run(feeds);
