@@ -60,6 +60,21 @@ test('a layer timed on a slow machine and one timed on a fast one meet in the re
   }
 });
 
+test('canary readings far outside the machine\'s states are not a state: a unit timed mostly beside them stays raw', () => {
+  const s = StateNormalizer.fromSamples([
+    { run_id: 1, kind: 'unit', unit_key: 'conv-a', latency_ms: [1, 1, 1], canary_ms: [0.4, 0.4, 0.4], in_lut: true },
+    { run_id: 1, kind: 'unit', unit_key: 'conv-b', latency_ms: [2, 2, 2], canary_ms: [0.5, 0.5, 0.5], in_lut: true },
+    // A flatten whose canary read 4.8 ms through most of its runs while its own samples did not move.
+    { run_id: 1, kind: 'unit', unit_key: 'flatten', latency_ms: [0.016, 0.015, 0.017], canary_ms: [4.8, 4.7, 0.45], in_lut: true },
+    // One wild reading among good ones is dropped; the rest normalize.
+    { run_id: 1, kind: 'unit', unit_key: 'relu', latency_ms: [0.05, 0.05, 0.05], canary_ms: [0.4, 0.4, 5], in_lut: true },
+  ]);
+  assert.ok(Math.abs(s.referenceMs! - 0.45) < 1e-12, 'the median of the units\' canary medians 0.4, 0.5, 4.7, 0.4');
+  assert.equal(s.unitMs(1, 'flatten', 0.016), 0.016);
+  assert.ok(Math.abs(s.unitMs(1, 'relu', 0.05) - (0.05 / 0.4) * 0.45) < 1e-12);
+  assert.equal(s.summary()?.timings, 3);
+});
+
 test('a device without canary samples has no reference and every time stays raw', () => {
   const s = StateNormalizer.fromSamples([]);
   assert.equal(s.referenceMs, undefined);

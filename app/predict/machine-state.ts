@@ -27,8 +27,25 @@ export type MachineStateSummary = MachineState;
 
 const rowKey = (runId: number, kind: 'unit' | 'end_to_end', key: string): string => `${runId}\u0000${kind}\u0000${key}`;
 
-function summarize(s: CanarySamples): StateRow {
-  return { perCanary: median(s.latency_ms.map((ms, i) => ms / s.canary_ms[i]!)), canaryMs: median(s.canary_ms), rawMedian: median(s.latency_ms) };
+/**
+ * Canary readings this far from the reference (either way) say nothing about the machine:
+ * in one bench profile the canary read 4.2-4.8 ms (against 0.44 typical) through most of a
+ * 16 us flatten layer's runs, whose own samples stayed at 14-25 us. States seen here span
+ * 0.72-1.24x of the reference (10th-90th percentile).
+ */
+const CANARY_BAND = 2;
+
+/** Undefined where fewer than half the samples have a canary inside the band: that timing stays raw. */
+function summarize(s: CanarySamples, ref: number): StateRow | undefined {
+  const ratios: number[] = [];
+  const canaries: number[] = [];
+  s.canary_ms.forEach((c, i) => {
+    if (c < ref / CANARY_BAND || c > ref * CANARY_BAND) return;
+    ratios.push(s.latency_ms[i]! / c);
+    canaries.push(c);
+  });
+  if (ratios.length * 2 < s.latency_ms.length) return undefined;
+  return { perCanary: median(ratios), canaryMs: median(canaries), rawMedian: median(s.latency_ms) };
 }
 
 export class StateNormalizer {
@@ -45,15 +62,16 @@ export class StateNormalizer {
   }
 
   static fromSamples(samples: readonly CanarySamples[], reference?: number): StateNormalizer {
+    const timed = samples.filter((s) => s.latency_ms.length > 0);
+    const ref = reference ?? (timed.length ? median(timed.map((s) => median(s.canary_ms))) : undefined);
     const rows = new Map<string, StateRow>();
     const lutRows = new Map<string, StateRow>();
-    for (const s of samples) {
-      if (s.latency_ms.length === 0) continue;
-      const r = summarize(s);
+    for (const s of timed) {
+      const r = ref === undefined ? undefined : summarize(s, ref);
+      if (!r) continue;
       rows.set(rowKey(s.run_id, s.kind, s.unit_key), r);
       if (s.in_lut) lutRows.set(s.unit_key, r);
     }
-    const ref = reference ?? (rows.size ? median([...rows.values()].map((r) => r.canaryMs)) : undefined);
     return new StateNormalizer(rows, lutRows, ref);
   }
 
