@@ -6,6 +6,7 @@
  */
 import { LabbenchError } from '../api/errors.js';
 import type { DeviceRecord, LutEntry } from '../api/lut.js';
+import type { MachineState } from '../api/predict.js';
 import type { ProfilesDb, RunRecord } from '../../profiles-db/profiles-db.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { BYTES_PER_ELEMENT } from '../workloads/ir.js';
@@ -20,7 +21,7 @@ import { accuracyTable, networkTable, type AccuracyTableRow, type NetworkTable }
 import { fitNeuralPower, parseNeuralPowerModel, predictLayer, predictNetwork, type NeuralPowerModel } from './neuralpower.js';
 import { SAMPLER_PREFIX } from './sampler.js';
 import { meanMeasuredPower, powerAccuracy, type PowerAccuracy } from './power-accuracy.js';
-import { StateNormalizer, type MachineStateSummary } from './machine-state.js';
+import { StateNormalizer } from './machine-state.js';
 
 export const MODEL_KIND = 'neuralpower';
 
@@ -42,7 +43,7 @@ export interface DeviceModel {
    * timing was brought to before the fit (machine-state.ts). Predictions are in that state.
    * Absent: raw times (phones, older files).
    */
-  readonly state?: MachineStateSummary;
+  readonly state?: MachineState;
   readonly training: { readonly rows: number; readonly holdout: readonly string[]; readonly workloads: readonly string[] };
 }
 
@@ -51,14 +52,14 @@ export interface DeviceModel {
  * timed every operator (`RunRecord.in_network`): per op, the sum of its layers' in-network
  * times over the sum of their isolated LUT medians (a ratio of sums, so that the layers that
  * dominate a network dominate the factor), and the executor's own cost between operators as
- * a factor on the in-network sum. A prediction is residual x sum over layers of (factor(op)
- * x T + the evicted-weights term, EvictedWeights). Why per op: in place, a layer reads
- * inputs its producer just wrote and weights other layers evicted, so one factor on the sum
- * fits only networks with the training networks' mix. Measured on this idle 2-core VM (two
- * bench runs, seven training networks): conv 0.99-1.02, relu 1.01-1.12, bn 0.79-1.25, add
- * 0.62-0.90, residual 1.02-1.03; held-out vgg13
- * and mobilenetv2 moved by at most 2 points against the single factor, so on this CPU the
- * split changes little; the remaining error is in the layer models and in how far each
+ * a factor on the in-network sum. A prediction is residual x sum over layers of their time
+ * in place (inPlaceMs: factor(op) x T, and the evicted-weights term, EvictedWeights). Why
+ * per op: in place, a layer reads inputs its producer just wrote and weights other layers
+ * evicted, so one factor on the sum fits only networks with the training networks' mix.
+ * Measured on this idle 2-core VM (two bench runs, seven training networks): conv
+ * 0.99-1.02, relu 1.01-1.12, bn 0.79-1.25, add 0.62-0.90, residual 1.02-1.03; held-out
+ * vgg13 and mobilenetv2 moved by at most 2 points against the single factor, so on this
+ * CPU the split changes little; the remaining error is in the layer models and in how far each
  * network's own end-to-end sits from its sum of layers (1.06-1.17 for mobilenetv2 in those
  * runs, 0.95-1.30 over the nine zoo networks).
  */
@@ -77,8 +78,8 @@ export interface InNetworkGap {
  * Looped alone, a layer whose weights fit in the cache reads them from there every run;
  * inside a network, the other layers' weights pass through between two of its uses and
  * evict them when they do not fit beside it. Then it reads them from memory, and its time
- * in place grows with its weight bytes, not with its time alone. On this CPU's bench DB,
- * vgg13's last convs (4.7-9.4 MB of weights on 2x2-4x4 maps, 37.7 MB of weights in the
+ * in place grows with its weight bytes, not with its time alone. On a bench DB of this CPU
+ * taken without the canary, vgg13's last convs (4.7-9.4 MB of weights on 2x2-4x4 maps, 37.7 MB of weights in the
  * network) ran at 1.19-1.30x their isolated times in place, its first ones (<= 2.4 MB) at
  * 0.91-1.15x; vgg16's 9.4 MB convs at 7x7 at 1.15-1.18x, and overfeat's 37.8 MB conv5,
  * past the cache alone too, at 0.92x. A per-op factor cannot tell these apart.
@@ -383,7 +384,7 @@ export interface AccuracyReport {
   /** Power (W) and energy (mJ) against runs a meter measured, when the model has power. */
   readonly power?: PowerAccuracy;
   /** The state measured times were brought to (as the model's); absent when they are raw. */
-  readonly state?: MachineStateSummary;
+  readonly state?: MachineState;
 }
 
 export function accuracyReport(db: ProfilesDb, device: DeviceRecord, model: DeviceModel): AccuracyReport {

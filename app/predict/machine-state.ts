@@ -22,8 +22,6 @@ interface StateRow {
   readonly rawMedian: number;
 }
 
-/** The reference canary time, how many timings carried a canary, and how far their canary medians strayed. */
-export type MachineStateSummary = MachineState;
 
 const rowKey = (runId: number, kind: 'unit' | 'end_to_end', key: string): string => `${runId}\u0000${kind}\u0000${key}`;
 
@@ -75,7 +73,8 @@ export class StateNormalizer {
     return new StateNormalizer(rows, lutRows, ref);
   }
 
-  summary(): MachineStateSummary | undefined {
+  /** The reference canary time, how many timings carried a canary, and how far their canary medians strayed. */
+  summary(): MachineState | undefined {
     const ref = this.referenceMs;
     if (ref === undefined) return undefined;
     const c = [...this.rows.values()].map((r) => r.canaryMs / ref).sort((a, b) => a - b);

@@ -87,10 +87,15 @@ async function createSession(artifact: OnnxArtifact, o: SessionOptions, what: st
   }
 }
 
-export async function openCanary(artifact: OnnxArtifact, o: SessionOptions): Promise<CanaryProbe> {
+/** Every input filled with one constant: for runs whose timing, not output, matters (meter loops, the canary). */
+function constantFeeds(artifact: OnnxArtifact): Record<string, Ort.Tensor> {
   const ort = loadOrt();
+  return Object.fromEntries(artifact.inputs.map((i) => [i.name, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.25), [...i.shape])]));
+}
+
+export async function openCanary(artifact: OnnxArtifact, o: SessionOptions): Promise<CanaryProbe> {
   const session = await createSession(artifact, o, 'the canary');
-  const feeds = Object.fromEntries(artifact.inputs.map((i) => [i.name, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.25), [...i.shape])]));
+  const feeds = constantFeeds(artifact);
   for (let i = 0; i < 5; i++) await session.run(feeds);
   return {
     async run() {
@@ -203,10 +208,9 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
  * over; returns the loop's window on the host clock, after a short settling time.
  */
 export async function loopOnnx(artifact: OnnxArtifact, o: MeasureOptions & { seconds: number }): Promise<{ fromMs: number; toMs: number }> {
-  const ort = loadOrt();
   const session = await createSession(artifact, o, 'the artifact');
   try {
-    const feeds = Object.fromEntries(artifact.inputs.map((i) => [i.name, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.25), [...i.shape])]));
+    const feeds = constantFeeds(artifact);
     await session.run(feeds);
     const start = performance.timeOrigin + performance.now();
     const end = start + o.seconds * 1000;

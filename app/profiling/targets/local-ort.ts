@@ -98,11 +98,9 @@ export class LocalOrtTarget implements ProfilingTarget {
     );
   }
 
-  private async measureOptions(hooks: TargetHooks): Promise<MeasureOptions> {
+  private measureOptions(hooks: TargetHooks): MeasureOptions {
     const o = this.opts;
-    if (this.timesCanary) this.canary ??= openCanary(buildOnnx(canaryUnit(1).network), { threads: o.threads, graphOptimization: o.graphOptimization, executionProvider: this.executionProvider });
     return {
-      ...(this.canary ? { canary: await this.canary } : {}),
       threads: o.threads,
       graphOptimization: o.graphOptimization,
       executionProvider: this.executionProvider,
@@ -135,19 +133,25 @@ export class LocalOrtTarget implements ProfilingTarget {
     if (load > cores + 1) hooks.onWarning?.(`host busy: load average ${load.toFixed(1)} on ${cores} cores; timings include other processes' contention (end to end more than layers)`);
   }
 
+  /** The canary, opened with the first measurement (none on a GPU, or when turned off). */
+  private async withCanary(o: MeasureOptions): Promise<MeasureOptions> {
+    if (!this.timesCanary) return o;
+    this.canary ??= openCanary(buildOnnx(canaryUnit(1).network), o);
+    return { ...o, canary: await this.canary };
+  }
+
   async measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured> {
-    const m = await measureOnnx(buildOnnx(unit.network), await this.measureOptions(hooks));
+    const m = await measureOnnx(buildOnnx(unit.network), await this.withCanary(this.measureOptions(hooks)));
     return { samplesMs: m.kernelMs, deviceMs: m.kernelMs.reduce((a, b) => a + b, 0), ...canaryConditions(m.canaryMs) };
   }
 
-  async runLoop(unit: ProfileUnit, seconds: number, hooks: TargetHooks): Promise<{ fromMs: number; toMs: number }> {
-    const { canary: _canary, ...o } = await this.measureOptions(hooks);
-    return loopOnnx(buildOnnx(unit.network), { ...o, seconds });
+  runLoop(unit: ProfileUnit, seconds: number, hooks: TargetHooks): Promise<{ fromMs: number; toMs: number }> {
+    return loopOnnx(buildOnnx(unit.network), { ...this.measureOptions(hooks), seconds });
   }
 
   async measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured> {
     this.warnIfBusy(hooks);
-    const m = await measureOnnx(buildOnnx(network), await this.measureOptions(hooks));
+    const m = await measureOnnx(buildOnnx(network), await this.withCanary(this.measureOptions(hooks)));
     return { samplesMs: m.modelRunMs, deviceMs: m.modelRunMs.reduce((a, b) => a + b, 0), wallMedianMs: summarize(m.wallMs).median_ms, nodesMs: nodeMedians(m.runs), ...canaryConditions(m.canaryMs) };
   }
 
