@@ -43,6 +43,14 @@ const TYPE_OF_OP: Readonly<Record<Layer['op'], LayerType>> = {
   bn: 'other',
   relu: 'other',
   relu6: 'other',
+  sigmoid: 'other',
+  hardsigmoid: 'other',
+  hardswish: 'other',
+  swish: 'other',
+  mul: 'other',
+  slice: 'other',
+  shuffle: 'other',
+  resize: 'other',
   add: 'other',
   concat: 'other',
   flatten: 'other',
@@ -220,8 +228,17 @@ export function layerFromConfig(op: string, config: Readonly<Record<string, unkn
     case 'avgpool':
       layer = { ...base, op: op as 'maxpool' | 'avgpool', kernel: num('kernel'), stride: num('stride'), pad: readPad(op, config) };
       break;
+    case 'slice':
+      layer = { ...base, op: 'slice', start: num('start'), end: num('end') };
+      break;
+    case 'shuffle':
+      layer = { ...base, op: 'shuffle', groups: num('groups') };
+      break;
+    case 'resize':
+      layer = { ...base, op: 'resize', scale: num('scale'), mode: config.mode === 'linear' ? 'linear' : 'nearest' };
+      break;
     default:
-      layer = { ...base, op: op as 'gap' | 'bn' | 'relu' | 'relu6' | 'add' | 'concat' | 'flatten' | 'softmax' };
+      layer = { ...base, op: op as 'gap' | 'bn' | 'relu' | 'relu6' | 'sigmoid' | 'hardsigmoid' | 'hardswish' | 'swish' | 'mul' | 'add' | 'concat' | 'flatten' | 'softmax' };
       break;
   }
   try {

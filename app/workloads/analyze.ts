@@ -71,6 +71,9 @@ function need3d(layer: Layer, s: Shape): void {
   if (s.length !== 3) throw new InvalidWorkloadError(`layer ${layer.name} (${layer.op}) needs a [C,H,W] input, got [${s.join(',')}]`);
 }
 
+/** Operations per element of the smooth activations (exp and divide count as a few). */
+const ACTIVATION_FLOPS: Readonly<Record<'sigmoid' | 'hardsigmoid' | 'hardswish' | 'swish', number>> = { sigmoid: 4, hardsigmoid: 3, hardswish: 4, swish: 5 };
+
 /** Shape and cost of one layer given its input shapes (batch 1; the caller scales). */
 export function analyzeLayer(layer: Layer, inputShapes: readonly Shape[]): AnalyzedLayer {
   if (inputShapes.length === 0) throw new InvalidWorkloadError(`layer ${layer.name} has no inputs`);
@@ -138,6 +141,40 @@ export function analyzeLayer(layer: Layer, inputShapes: readonly Shape[]): Analy
     case 'relu6':
       out = x;
       flops = numel(x);
+      break;
+    case 'sigmoid':
+    case 'hardsigmoid':
+    case 'hardswish':
+    case 'swish':
+      out = x;
+      flops = ACTIVATION_FLOPS[layer.op] * numel(x);
+      break;
+    case 'mul': {
+      if (inputShapes.length !== 2) throw new InvalidWorkloadError(`layer ${layer.name} (mul) needs two inputs`);
+      const y = inputShapes[1]!;
+      const broadcast = x.length === 3 && y.length === 3 && y[0] === x[0] && y[1] === 1 && y[2] === 1;
+      if (!broadcast) sameShapes(layer, inputShapes);
+      out = x;
+      flops = numel(x);
+      break;
+    }
+    case 'slice':
+      need3d(layer, x);
+      if (!(Number.isInteger(layer.start) && Number.isInteger(layer.end) && layer.start >= 0 && layer.end > layer.start && layer.end <= x[0]!)) {
+        throw new InvalidWorkloadError(`layer ${layer.name}: channels [${layer.start}, ${layer.end}) are not within 0..${x[0]}`);
+      }
+      out = [layer.end - layer.start, x[1]!, x[2]!];
+      break;
+    case 'shuffle':
+      need3d(layer, x);
+      if (!(layer.groups >= 1 && x[0]! % layer.groups === 0)) throw new InvalidWorkloadError(`layer ${layer.name}: ${layer.groups} groups do not divide ${x[0]} channels`);
+      out = x;
+      break;
+    case 'resize':
+      need3d(layer, x);
+      if (!(Number.isInteger(layer.scale) && layer.scale >= 1)) throw new InvalidWorkloadError(`layer ${layer.name}: resize scale ${layer.scale} is not a whole number >= 1`);
+      out = [x[0]!, x[1]! * layer.scale, x[2]! * layer.scale];
+      flops = (layer.mode === 'linear' ? 4 : 1) * numel(out);
       break;
     case 'add':
       if (inputShapes.length < 2) throw new InvalidWorkloadError(`layer ${layer.name} (add) needs two or more inputs`);

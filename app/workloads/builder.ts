@@ -82,6 +82,21 @@ export class NetworkBuilder {
   relu6(o: Opts = {}): string {
     return this.add({ op: 'relu6' }, o);
   }
+  act(op: 'sigmoid' | 'hardsigmoid' | 'hardswish' | 'swish', o: Opts = {}): string {
+    return this.add({ op }, o);
+  }
+  mulOf(inputs: readonly [string, string], o: Opts = {}): string {
+    return this.add({ op: 'mul', inputs }, o);
+  }
+  slice(start: number, end: number, o: Opts = {}): string {
+    return this.add({ op: 'slice', start, end }, o);
+  }
+  shuffle(groups: number, o: Opts = {}): string {
+    return this.add({ op: 'shuffle', groups }, o);
+  }
+  resize(scale: number, mode: 'nearest' | 'linear' = 'nearest', o: Opts = {}): string {
+    return this.add({ op: 'resize', scale, mode }, o);
+  }
   addOf(inputs: readonly string[], o: Opts = {}): string {
     return this.add({ op: 'add', inputs }, o);
   }

@@ -64,6 +64,37 @@ export interface BatchNormLayer extends LayerBase {
 export interface ReluLayer extends LayerBase {
   readonly op: 'relu' | 'relu6';
 }
+/**
+ * Elementwise activations of today's on-device networks: `swish` is SiLU (x * sigmoid(x)),
+ * `hardswish` x * relu6(x + 3) / 6 (MobileNetV3), `hardsigmoid` relu6(x + 3) / 6.
+ */
+export interface ActivationLayer extends LayerBase {
+  readonly op: 'sigmoid' | 'hardsigmoid' | 'hardswish' | 'swish';
+}
+/**
+ * Elementwise product of two tensors; the second may be [C,1,1] against a [C,H,W] first
+ * (squeeze-and-excitation's channel scale), broadcast over H and W.
+ */
+export interface MulLayer extends LayerBase {
+  readonly op: 'mul';
+}
+/** Channels [start, end) of a [C,H,W] tensor (ShuffleNetV2's split). */
+export interface SliceLayer extends LayerBase {
+  readonly op: 'slice';
+  readonly start: number;
+  readonly end: number;
+}
+/** Channel shuffle (ShuffleNet): channels seen as [groups, C / groups], transposed. */
+export interface ShuffleLayer extends LayerBase {
+  readonly op: 'shuffle';
+  readonly groups: number;
+}
+/** Spatial resize of a [C,H,W] tensor by an integer factor (Upsample / Resize). */
+export interface ResizeLayer extends LayerBase {
+  readonly op: 'resize';
+  readonly scale: number;
+  readonly mode: 'nearest' | 'linear';
+}
 export interface AddLayer extends LayerBase {
   readonly op: 'add';
 }
@@ -86,6 +117,11 @@ export type Layer =
   | FullyConnectedLayer
   | BatchNormLayer
   | ReluLayer
+  | ActivationLayer
+  | MulLayer
+  | SliceLayer
+  | ShuffleLayer
+  | ResizeLayer
   | AddLayer
   | ConcatLayer
   | FlattenLayer

@@ -53,6 +53,15 @@ export function layerKey(a: AnalyzedLayer, batch: number): string {
     case 'avgpool':
       parts.push(`k${l.kernel}`, `s${l.stride}`, `p${l.pad}`);
       break;
+    case 'slice':
+      parts.push(`c${l.start}-${l.end}`);
+      break;
+    case 'shuffle':
+      parts.push(`g${l.groups}`);
+      break;
+    case 'resize':
+      parts.push(`x${l.scale}`, l.mode);
+      break;
     default:
       break;
   }
