@@ -10,10 +10,11 @@ import { parseBenchmarkOutput, rowMsPerRun, type BenchmarkRow } from './parse-be
 import { layerFlops, mapRowsToLayers } from './map-rows.js';
 import { buildTflite } from './tflite-writer.js';
 import { tinyNetwork } from './fixtures/tiny-network.js';
+import { NetworkBuilder } from '../../app/workloads/builder.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const net = tinyNetwork();
-const art = buildTflite(net);
+const art = buildTflite(net, { fuse: false });
 const layers = net.layers.map((l) => l.name);
 const graph = { opOutputs: art.opOutputs, opInputs: art.opInputs };
 const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
@@ -84,16 +85,123 @@ test('GPU: one delegate kernel covers the whole graph', () => {
   close([...m.perLayer.values()].reduce((s, v) => s + v, 0), 0.731, 'all of it');
 });
 
-test('XNNPACK detailed rows (TF 2.16 style): pooled over the operators without a row of their own', () => {
+test('XNNPACK detailed rows (TF 2.16 style): one time per XNNPACK node, in order; a partition whose rows do not fit is timed whole', () => {
   const rows = parseBenchmarkOutput(fixture('tflite-2.16_stdout_android-arm64_tiny-xnnpack1t-detailed_reconstructed.txt')).rows;
-  const m = mapRowsToLayers(rows, art.opLayers, layers, { ...graph, weights: layerFlops(net) });
-  assert.equal(m.blocks.length, 1);
-  assert.equal(m.blocks[0]!.row, undefined);
-  assert.deepEqual(m.blocks[0]!.ops, [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11]);
-  const pooled = rows.filter((r) => r.kind === 'delegate-op').reduce((s, r) => s + rowMsPerRun(r), 0);
-  close(m.blocks[0]!.ms, pooled, 'sum of the XNNPACK rows, times called included');
-  close(m.perLayer.get('sum')!, 0.013, 'ADD_N');
+  const m = mapRowsToLayers(rows, art.opLayers, layers, { ...graph, opTypes: art.opTypes, weights: layerFlops(net) });
   assert.deepEqual(m.unmapped, []);
+  assert.deepEqual(m.unattributed, []);
+  assert.deepEqual(m.blocks.map((b) => [b.ops, b.detailed]), [
+    [[0, 1, 2, 3, 4, 5, 6], true],
+    [[8, 9, 10, 11], false],
+  ]);
+  // The first partition: PAD, conv, MUL, ADD with bn1's RELU fused (relu1 reads only bn1), DWConv, GEMM.
+  assert.deepEqual(m.groups.map((g) => [g.layers, Number(g.ms.toFixed(6))]), [
+    [['conv1'], 0.071],
+    [['bn1', 'relu1'], 0.015],
+    [['dw'], 0.021],
+    [['pw'], 0.036],
+    [['sum'], 0.013],
+    [['pool', 'flatten', 'fc', 'prob'], 0.009],
+  ]);
+  close(m.perLayer.get('conv1')!, 0.01 + 0.061, 'Constant Pad + Convolution rows');
+  close(m.opMs[3]!, 0.007, 'ADD timed with its clamp');
+  assert.equal(m.opMs[4], 0, 'the fused RELU has no time of its own');
+  assert.equal(m.opMs[8], undefined, 'the second partition is timed whole');
+  assert.ok(!m.shared.has('conv1') && m.shared.has('relu1') && m.shared.has('fc'));
+  // Its rows (Mean, Fully Connected, Softmax, Copy) do not follow MEAN, RESHAPE, FULLY_CONNECTED, SOFTMAX.
+  const pooled = rows.filter((r) => r.kind === 'delegate-op').reduce((s, r) => s + rowMsPerRun(r), 0);
+  close(m.groups.reduce((s, g) => s + g.ms, 0), pooled + 0.013, 'nothing lost');
+  // Without operator types the fused clamp cannot be told: the rows are pooled over every partition.
+  const untyped = mapRowsToLayers(rows, art.opLayers, layers, { ...graph, weights: layerFlops(net) });
+  assert.equal(untyped.blocks.length, 1);
+  assert.equal(untyped.blocks[0]!.row, undefined);
+  assert.deepEqual(untyped.blocks[0]!.ops, [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11]);
+  close(untyped.blocks[0]!.ms, pooled, 'sum of the XNNPACK rows, times called included');
+  close(untyped.perLayer.get('sum')!, 0.013, 'ADD_N');
+  assert.deepEqual(untyped.unmapped, []);
+});
+
+/** A Run Order row as benchmark_model prints it (one call per run). */
+function row(nodeType: string, name: string, avgMs: number, timesCalled = 1): BenchmarkRow {
+  const op = /^\[(.*)\]:(\d+)$/.exec(name);
+  const tensorNames = op ? op[1]!.split(', ') : [];
+  return {
+    nodeType, firstMs: avgMs, avgMs, pct: 0, cdfPct: 0, memKb: 0, timesCalled, name,
+    kind: op ? 'op' : 'delegate-op', tensorNames, tensorName: tensorNames.at(-1) ?? null, nodeIndex: op ? Number(op[2]) : null, line: 0,
+  };
+}
+
+test('deployed (fused) tiny network: each XNNPACK node times its fused group of layers', () => {
+  const fused = buildTflite(net);
+  assert.deepEqual(fused.opTypes, ['PAD', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_2D', 'ADD_N', 'MEAN', 'RESHAPE', 'FULLY_CONNECTED', 'SOFTMAX']);
+  const table = { opOutputs: fused.opOutputs, opAllOutputs: fused.opAllOutputs, opInputs: fused.opInputs, opKernelLayers: fused.opKernelLayers, opTypes: fused.opTypes, weights: layerFlops(net) };
+  const rows = [
+    row('Constant Pad (ND, X32)', 'Delegate/Constant Pad (ND, X32):0', 0.01),
+    row('Convolution (NHWC, F32) IGEMM', 'Delegate/Convolution (NHWC, F32) IGEMM:1', 0.06),
+    row('Convolution (NHWC, F32) DWConv', 'Delegate/Convolution (NHWC, F32) DWConv:2', 0.02),
+    row('Convolution (NHWC, F32) GEMM', 'Delegate/Convolution (NHWC, F32) GEMM:3', 0.03),
+    row('ADD_N', '[sum]:4', 0.013),
+    row('Global Average Pooling (NWC, F32)', 'Delegate/Global Average Pooling (NWC, F32):0', 0.004),
+    row('Copy (NC, X32)', 'Delegate/Copy (NC, X32):1', 0.001),
+    row('Fully Connected (NC, F32) GEMM', 'Delegate/Fully Connected (NC, F32) GEMM:2', 0.002),
+    row('SoftMax (NC, F32)', 'Delegate/SoftMax (NC, F32):3', 0.001),
+  ];
+  const m = mapRowsToLayers(rows, fused.opLayers, layers, table);
+  assert.deepEqual(m.groups.map((g) => [g.layers, Number(g.ms.toFixed(6))]), [
+    [['conv1', 'bn1', 'relu1'], 0.07],
+    [['dw'], 0.02],
+    [['pw'], 0.03],
+    [['sum'], 0.013],
+    [['pool'], 0.004],
+    [['flatten'], 0.001],
+    [['fc'], 0.002],
+    [['prob'], 0.001],
+  ]);
+  assert.deepEqual([...m.shared], ['conv1', 'bn1', 'relu1']);
+  assert.deepEqual([...m.perLayer.keys()], layers);
+  close(m.perLayer.get('conv1')! + m.perLayer.get('bn1')! + m.perLayer.get('relu1')!, 0.07, 'the group is split, not lost');
+  assert.ok(m.blocks.every((b) => b.detailed));
+  // An XNNPACK that folds the PAD into the convolution prints one node for both.
+  const padFused = [
+    row('Convolution (NHWC, F32) IGEMM', 'Delegate/Convolution (NHWC, F32) IGEMM:0', 0.06),
+    row('Convolution (NHWC, F32) DWConv', 'Delegate/Convolution (NHWC, F32) DWConv:1', 0.02),
+    row('Convolution (NHWC, F32) GEMM', 'Delegate/Convolution (NHWC, F32) GEMM:2', 0.03),
+    ...rows.slice(4),
+  ];
+  const p = mapRowsToLayers(padFused, fused.opLayers, layers, table);
+  assert.deepEqual(p.groups[0]!.layers, ['conv1', 'bn1', 'relu1']);
+  close(p.groups[0]!.ms, 0.06, 'PAD and conv in one node');
+  assert.equal(p.opMs[0], 0);
+});
+
+test('detailed rows of the same name in two partitions: printed once, shared evenly', () => {
+  const b = new NetworkBuilder('two', [4, 8, 8]);
+  b.pwconv(4, { name: 'a' });
+  b.resize(2, 'nearest', { name: 'up' });
+  b.pwconv(4, { name: 'c' });
+  const two = b.build();
+  const art2 = buildTflite(two);
+  const names = two.layers.map((l) => l.name);
+  const rows = [
+    row('TfLiteXNNPackDelegate', '[a]:3', 0.05),
+    row('RESIZE_NEAREST_NEIGHBOR', '[up]:1', 0.02),
+    row('TfLiteXNNPackDelegate', '[c]:4', 0.09),
+  ];
+  // Both convolutions are node 0 of their partition: one row, called twice per run.
+  const internal = [row('Convolution (NHWC, F32) GEMM', 'Delegate/Convolution (NHWC, F32) GEMM:0', 0.06, 2)];
+  const m = mapRowsToLayers(rows, art2.opLayers, names, { opOutputs: art2.opOutputs, opInputs: art2.opInputs, opTypes: art2.opTypes, delegateInternal: internal });
+  assert.deepEqual(m.unmapped, []);
+  assert.ok(m.blocks.every((blk) => blk.detailed));
+  // Each node gets half the row, scaled to its delegate row (which holds the delegate's overhead too).
+  close(m.perLayer.get('a')!, 0.05, 'a');
+  close(m.perLayer.get('c')!, 0.09, 'c');
+  close(m.perLayer.get('up')!, 0.02, 'up');
+  assert.equal(m.shared.size, 0);
+  // Rows that match no partition are left unmapped and the delegate rows split as before.
+  const wrong = [row('Sigmoid (NC, F32)', 'Delegate/Sigmoid (NC, F32):3', 0.01)];
+  const w = mapRowsToLayers(rows, art2.opLayers, names, { opOutputs: art2.opOutputs, opInputs: art2.opInputs, opTypes: art2.opTypes, delegateInternal: wrong });
+  assert.deepEqual(w.unmapped, wrong);
+  close(w.perLayer.get('c')!, 0.09, 'c from its delegate row');
 });
 
 test('rows of another model stay unmapped; operators without rows are reported', () => {
@@ -111,26 +219,17 @@ test('rows of another model stay unmapped; operators without rows are reported',
 test('zoo: a CPU profile synthesized from an artifact maps every row back (mobilenetv2 at 64)', async () => {
   const { zooNetwork } = await import('../../app/workloads/zoo/index.js');
   const mnet = zooNetwork('mobilenetv2', { resolution: 64 });
-  const a = buildTflite(mnet);
-  const rows: BenchmarkRow[] = a.opOutputs.map((t, i) => ({
-    nodeType: a.opTypes[i]!,
-    firstMs: 0.01,
-    avgMs: 0.01,
-    pct: 0,
-    cdfPct: 0,
-    memKb: 0,
-    timesCalled: 1,
-    name: `[${t}]:${i}`,
-    kind: 'op',
-    tensorNames: [t],
-    tensorName: t,
-    nodeIndex: i,
-    line: i + 1,
-  }));
   const names = mnet.layers.map((l) => l.name);
-  const m = mapRowsToLayers(rows, a.opLayers, names, { opOutputs: a.opOutputs });
-  assert.deepEqual(m.unmapped, []);
-  assert.deepEqual([...m.perLayer.keys()], names);
-  // Without opOutputs the helper names are derived from buildTflite's naming.
-  assert.deepEqual(mapRowsToLayers(rows, a.opLayers, names).perLayer, m.perLayer);
+  for (const fuse of [false, true]) {
+    const a = buildTflite(mnet, { fuse });
+    const rows: BenchmarkRow[] = a.opOutputs.map((t, i) => row(a.opTypes[i]!, `[${a.opAllOutputs[i]!.join(', ')}]:${i}`, 0.01));
+    const m = mapRowsToLayers(rows, a.opLayers, names, { opOutputs: a.opOutputs, opKernelLayers: a.opKernelLayers });
+    assert.deepEqual(m.unmapped, []);
+    assert.deepEqual(m.unattributed, []);
+    assert.deepEqual([...m.perLayer.keys()], names);
+    close(m.groups.reduce((s, g) => s + g.ms, 0), 0.01 * rows.length, 'every row in one group');
+    if (fuse) assert.ok(m.groups.some((g) => g.layers.length === 3), 'conv + bn + relu6 groups');
+    // Without opOutputs the helper names are derived from buildTflite's naming.
+    assert.deepEqual(mapRowsToLayers(rows, a.opLayers, names, { opKernelLayers: a.opKernelLayers }).perLayer, m.perLayer);
+  }
 });

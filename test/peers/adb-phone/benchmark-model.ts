@@ -2,12 +2,13 @@
 // tensorflow/lite/tools/benchmark (benchmark_model.cc, benchmark_tflite_model.cc), model
 // loading through tflite-reader.ts, delegate partitioning (XNNPACK, GPU, NNAPI), and runs
 // timed by the phone's performance and thermal models, slept for real (x timeScale).
-// Two builds: 'classic' (TF ~2.9: plain log lines, a [start] column in the op profile)
-// and 'modern' (TF 2.13+: "INFO: " prefixes, no [start], XNNPACK "Delegate internal" rows).
+// Two builds: 'classic' (TF ~2.9: plain log lines, a [start] column in the op profile, TF
+// 2.9's XNNPACK delegate) and 'modern' (TF 2.13+: "INFO: " prefixes, no [start], XNNPACK
+// "Delegate internal" rows, the XNNPACK delegate of TF 2.16).
 
 import { FsError, normalizePath } from './fs.js';
 import { cppDefault } from './cpp-format.js';
-import { gpuSupports, opCost, PrepareError, registrationError, xnnpackOperatorName, xnnpackSupports, type OpCost } from './op-cost.js';
+import { gpuSupports, opCost, PrepareError, registrationError, xnnpackFusesClamp, xnnpackOperatorName, xnnpackSupports, type OpCost, type XnnpackRelease } from './op-cost.js';
 import { cpuOpTimeUs, gpuOpTimeUs, placeThreads, GPU_INVOKE_US, INVOKE_US, XNNPACK_NODE_US, type CpuPlacement } from './perf-model.js';
 import { profileReport, Stat, StatsCalculator } from './profile-format.js';
 import type { PhoneHost } from './phone-host.js';
@@ -337,6 +338,9 @@ class BenchmarkRun {
     if (explicit.length >= 2) this.info(`Going to apply ${explicit.length} delegates one after another.`);
 
     const owner: Array<'cpu' | 'xnnpack' | 'gpu'> = model.operators.map(() => 'cpu');
+    // The classic build's XNNPACK is TF 2.9's; the modern build's follows TF 2.16.
+    const release: XnnpackRelease = this.modern ? 'tf2.16' : 'tf2.9';
+    const xnnpackTakes = (m: TfliteModel, op: TfliteModel['operators'][number]): boolean => xnnpackSupports(m, op, release);
     const supportedBy = (test: typeof gpuSupports, i: number): boolean => {
       const op = model.operators[i];
       return op !== undefined && test(model, op);
@@ -393,7 +397,7 @@ class BenchmarkRun {
       } else {
         this.runtime('INFO', 'Created TensorFlow Lite XNNPACK delegate for CPU.');
         this.info('XNNPACK delegate created.');
-        explained('XNNPACK', partition('xnnpack', (i) => supportedBy(xnnpackSupports, i), maxParts));
+        explained('XNNPACK', partition('xnnpack', (i) => supportedBy(xnnpackTakes, i), maxParts));
       }
       if (this.params.bool('require_full_delegation') && !fullyDelegated()) {
         this.error('Disallowed CPU fallback detected.');
@@ -402,7 +406,7 @@ class BenchmarkRun {
     }
     if (lazyXnnpack && model.operators.length) {
       this.runtime('INFO', 'Created TensorFlow Lite XNNPACK delegate for CPU.');
-      partition('xnnpack', (i) => supportedBy(xnnpackSupports, i), 0);
+      partition('xnnpack', (i) => supportedBy(xnnpackTakes, i), 0);
     }
 
     // ---- AllocateTensors (kernels' Prepare) ----
@@ -579,7 +583,7 @@ class BenchmarkRun {
 /** Produces per-row times for one invocation from the perf model plus noise. */
 class RunSimulator {
   private readonly fused: boolean[];
-  private readonly xnnNames: Array<string | null>;
+  private readonly xnnNames: string[];
 
   constructor(
     private readonly host: PhoneHost,
@@ -591,8 +595,13 @@ class RunSimulator {
     private readonly rng: Rng,
     private readonly weightBytes: number,
   ) {
-    this.xnnNames = model.operators.map((op, i) => xnnpackOperatorName(model, op, i > 0 ? model.operators[i - 1] : undefined));
-    this.fused = this.xnnNames.map((n) => n === null);
+    this.xnnNames = model.operators.map((op) => xnnpackOperatorName(model, op));
+    this.fused = model.operators.map(() => false);
+    for (const row of rows) {
+      if (row.backend !== 'xnnpack') continue;
+      const partition = new Set(row.ops);
+      for (const i of row.ops) this.fused[i] = xnnpackFusesClamp(model, i, partition);
+    }
   }
 
   /** Where the threads run and at what clock, read from the phone now. */

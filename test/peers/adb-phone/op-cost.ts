@@ -22,7 +22,12 @@ export interface OpCost {
   reduction: number;
   /** Fused activation present (XNNPACK clamps for free). */
   fusedActivation: boolean;
+  /** FLOPs of the fused activation where it is a pass of its own (the builtin kernels). */
+  activationFlops: number;
 }
+
+/** The XNNPACK delegate of one TFLite release: which operators it takes depends on it. */
+export type XnnpackRelease = 'tf2.9' | 'tf2.16';
 
 /** Thrown at "Prepare": the text is what TFLite's error reporter prints. */
 export class PrepareError extends Error {
@@ -50,11 +55,25 @@ function fail(op: OperatorInfo, file: string, what: string): never {
   throw new PrepareError(`tensorflow/lite/kernels/${file} ${what}`, op.index, op.name);
 }
 
+/** The tensor an operator reads its data from: SPLIT takes the axis first. */
+function dataInput(model: TfliteModel, op: OperatorInfo): TensorInfo | undefined {
+  return tensor(model, op.inputs[op.code === BuiltinOp.SPLIT ? 1 : 0]);
+}
+
+function broadcastable(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const x = a[a.length - i]!;
+    const y = b[b.length - i]!;
+    if (x !== y && x !== 1 && y !== 1) return false;
+  }
+  return true;
+}
+
 /** FLOPs, bytes and class of one operator; throws PrepareError on inconsistent shapes. */
 export function opCost(model: TfliteModel, op: OperatorInfo): OpCost {
   const ins = op.inputs.map((i) => tensor(model, i));
   const out = tensor(model, op.outputs[0]);
-  const input = ins[0];
+  const input = dataInput(model, op);
   const actIn = ins.filter((t) => t && !t.isConstant).reduce((a, t) => a + (t?.bytes ?? 0), 0);
   const weightBytes = ins.filter((t) => t?.isConstant).reduce((a, t) => a + (t?.bytes ?? 0), 0);
   const actOut = op.outputs.reduce((a, i) => a + (tensor(model, i)?.bytes ?? 0), 0);
@@ -68,8 +87,10 @@ export function opCost(model: TfliteModel, op: OperatorInfo): OpCost {
     quantized: is8bit(input) && is8bit(out),
     reduction: 1,
     fusedActivation: op.options.activation !== undefined && op.options.activation !== 'NONE',
+    activationFlops: 0,
   };
   const outElems = elems(out);
+  if (base.fusedActivation) base.activationFlops = outElems;
   switch (op.code) {
     case BuiltinOp.CONV_2D: {
       const filter = ins[1];
@@ -102,8 +123,11 @@ export function opCost(model: TfliteModel, op: OperatorInfo): OpCost {
     }
     case BuiltinOp.ADD:
     case BuiltinOp.MUL:
-    case BuiltinOp.SUB:
+    case BuiltinOp.SUB: {
+      const [a, b] = [ins[0]?.shape ?? [], ins[1]?.shape ?? []];
+      if (!broadcastable(a, b)) fail(op, 'kernel_util.cc:440', `Given shapes, [${a.join(',')}] and [${b.join(',')}], are not broadcastable.`);
       return { ...base, cls: 'eltwise', flops: outElems };
+    }
     case BuiltinOp.RELU:
     case BuiltinOp.RELU6:
     case BuiltinOp.LOGISTIC:
@@ -118,7 +142,35 @@ export function opCost(model: TfliteModel, op: OperatorInfo): OpCost {
     case BuiltinOp.RESHAPE:
     case BuiltinOp.PAD:
     case BuiltinOp.SQUEEZE:
+    case BuiltinOp.SLICE:
       return { ...base, cls: 'move', flops: 0, weightBytes: 0 };
+    case BuiltinOp.STRIDED_SLICE:
+      if (!input || input.shape.length > 5) fail(op, 'strided_slice.cc:153', 'StridedSlice op only supports 1D-5D input arrays.');
+      return { ...base, cls: 'move', flops: 0, weightBytes: 0 };
+    case BuiltinOp.SPLIT: {
+      const axisT = ins[0];
+      const axis = axisT?.ints?.[0];
+      if (!input || axis === undefined) fail(op, 'split.cc:72', 'IsConstantTensor(axis) failed');
+      const dim = input.shape[axis < 0 ? axis + input.shape.length : axis] ?? 0;
+      if (dim % Math.max(1, op.outputs.length) !== 0) fail(op, 'split.cc:54', 'Not an even split');
+      return { ...base, cls: 'move', flops: 0, weightBytes: 0 };
+    }
+    case BuiltinOp.TRANSPOSE: {
+      const perm = ins[1]?.ints;
+      if (!input || input.shape.length > 6) fail(op, 'transpose.cc:59', 'Transpose op only supports 1D-6D input arrays.');
+      if (perm && perm.length !== input.shape.length) fail(op, 'transpose.cc:62', `NumElements(perm) != dims (${perm.length} != ${input.shape.length})`);
+      // A transpose reads or writes with a stride: each cache line is fetched more than once.
+      return { ...base, cls: 'move', flops: 0, weightBytes: 0, actBytes: base.actBytes * 2 };
+    }
+    case BuiltinOp.RESIZE_BILINEAR:
+    case BuiltinOp.RESIZE_NEAREST_NEIGHBOR: {
+      const size = ins[1]?.ints;
+      const file = op.code === BuiltinOp.RESIZE_BILINEAR ? 'resize_bilinear.cc' : 'resize_nearest_neighbor.cc';
+      if (!input || input.shape.length !== 4) fail(op, `${file}:70`, 'NumDimensions(input) != 4');
+      if (!out || (size && (out.shape[1] !== size[0] || out.shape[2] !== size[1]))) fail(op, `${file}:95`, `output size [${out?.shape.join(',')}] is not [N,${size?.join(',')},C]`);
+      // Bilinear: four taps weighted per output value; nearest: a gather copy.
+      return op.code === BuiltinOp.RESIZE_BILINEAR ? { ...base, cls: 'eltwise', flops: 7 * outElems, weightBytes: 0 } : { ...base, cls: 'move', flops: 0, weightBytes: 0 };
+    }
     default:
       return base;
   }
@@ -143,11 +195,22 @@ function floatOr8bit(t: TensorInfo | undefined): boolean {
   return t !== undefined && (t.type === 0 || t.type === 1 || t.type === 3 || t.type === 9);
 }
 
-/** Whether the XNNPACK delegate takes this node (static weights, supported types and params). */
-export function xnnpackSupports(model: TfliteModel, op: OperatorInfo): boolean {
-  const input = tensor(model, op.inputs[0]);
+/** Activations the XNNPACK delegate turns into an output range (TANH and SIGN_BIT it refuses). */
+function xnnpackActivation(op: OperatorInfo): boolean {
+  const a = op.options.activation;
+  return a === undefined || a === 'NONE' || a === 'RELU' || a === 'RELU6' || a === 'RELU_N1_TO_1';
+}
+
+/**
+ * Whether the XNNPACK delegate takes this node (static weights, supported types and params).
+ * TF 2.16's delegate takes TRANSPOSE, SLICE, STRIDED_SLICE and SPLIT with static parameters;
+ * TF 2.9's leaves them to the builtin kernels. Neither takes RESIZE_NEAREST_NEIGHBOR.
+ */
+export function xnnpackSupports(model: TfliteModel, op: OperatorInfo, release: XnnpackRelease): boolean {
+  const input = dataInput(model, op);
   const out = tensor(model, op.outputs[0]);
-  if (!floatOr8bit(input) || !floatOr8bit(out)) return false;
+  if (!floatOr8bit(input) || !floatOr8bit(out) || !xnnpackActivation(op)) return false;
+  const recent = release === 'tf2.16';
   switch (op.code) {
     case BuiltinOp.CONV_2D:
     case BuiltinOp.DEPTHWISE_CONV_2D:
@@ -175,6 +238,18 @@ export function xnnpackSupports(model: TfliteModel, op: OperatorInfo): boolean {
       return allConst(model, [op.inputs[1]]);
     case BuiltinOp.MEAN:
       return input?.shape.length === 4 && allConst(model, [op.inputs[1]]);
+    case BuiltinOp.RESIZE_BILINEAR:
+      return input?.shape.length === 4 && allConst(model, [op.inputs[1]]) && !(op.options.alignCorners && op.options.halfPixelCenters);
+    case BuiltinOp.TRANSPOSE:
+      return recent && allConst(model, [op.inputs[1]]);
+    case BuiltinOp.SLICE:
+      return recent && allConst(model, op.inputs.slice(1));
+    case BuiltinOp.STRIDED_SLICE: {
+      const strides = tensor(model, op.inputs[3])?.ints;
+      return recent && allConst(model, op.inputs.slice(1)) && (op.options.sliceMasks ?? 0) === 0 && strides !== undefined && strides.every((v) => v === 1);
+    }
+    case BuiltinOp.SPLIT:
+      return recent && allConst(model, [op.inputs[0]]) && op.outputs.length >= 2 && op.outputs.length <= 4;
     default:
       return false;
   }
@@ -182,19 +257,37 @@ export function xnnpackSupports(model: TfliteModel, op: OperatorInfo): boolean {
 
 /** Whether the GPU delegate (OpenCL) takes this node. */
 export function gpuSupports(model: TfliteModel, op: OperatorInfo): boolean {
-  const input = tensor(model, op.inputs[0]);
+  const input = dataInput(model, op);
   if (!floatOr8bit(input)) return false;
   const supported: number[] = [
     BuiltinOp.CONV_2D, BuiltinOp.DEPTHWISE_CONV_2D, BuiltinOp.FULLY_CONNECTED, BuiltinOp.MAX_POOL_2D, BuiltinOp.AVERAGE_POOL_2D,
     BuiltinOp.ADD, BuiltinOp.MUL, BuiltinOp.SUB, BuiltinOp.RELU, BuiltinOp.RELU6, BuiltinOp.LOGISTIC, BuiltinOp.TANH,
     BuiltinOp.HARD_SWISH, BuiltinOp.SOFTMAX, BuiltinOp.CONCATENATION, BuiltinOp.RESHAPE, BuiltinOp.PAD, BuiltinOp.MEAN,
+    BuiltinOp.SLICE, BuiltinOp.STRIDED_SLICE, BuiltinOp.SPLIT, BuiltinOp.TRANSPOSE, BuiltinOp.RESIZE_BILINEAR, BuiltinOp.RESIZE_NEAREST_NEIGHBOR,
   ];
   return supported.includes(op.code);
 }
 
-/** XNNPACK's operator name for the profile ("Convolution (NHWC, F32) IGEMM"), or null when fused away. */
-export function xnnpackOperatorName(model: TfliteModel, op: OperatorInfo, prev: OperatorInfo | undefined): string | null {
-  const input = tensor(model, op.inputs[0]);
+/** Operators whose output range takes a following clamp (XNNPACK's subgraph fusion). */
+const CLAMP_PRODUCERS: number[] = [BuiltinOp.CONV_2D, BuiltinOp.DEPTHWISE_CONV_2D, BuiltinOp.FULLY_CONNECTED, BuiltinOp.ADD, BuiltinOp.SUB, BuiltinOp.MUL, BuiltinOp.AVERAGE_POOL_2D, BuiltinOp.MAX_POOL_2D];
+
+/**
+ * Whether XNNPACK fuses clamp node `index` (RELU, RELU6) into its producer: the producer is
+ * in the same partition, takes an output range, and nothing else reads its output.
+ */
+export function xnnpackFusesClamp(model: TfliteModel, index: number, partition: ReadonlySet<number>): boolean {
+  const op = model.operators[index];
+  if (!op || (op.code !== BuiltinOp.RELU && op.code !== BuiltinOp.RELU6)) return false;
+  const t = op.inputs[0];
+  const producer = model.operators.find((o) => o.outputs.includes(t ?? -1));
+  if (t === undefined || !producer || !partition.has(producer.index) || !CLAMP_PRODUCERS.includes(producer.code) || producer.outputs.length !== 1) return false;
+  const readers = model.operators.filter((o) => o.inputs.includes(t)).length;
+  return readers === 1 && !model.outputs.includes(t);
+}
+
+/** XNNPACK's operator name for the profile ("Convolution (NHWC, F32) IGEMM"). */
+export function xnnpackOperatorName(model: TfliteModel, op: OperatorInfo): string {
+  const input = dataInput(model, op);
   const q = input?.type === 9 ? 'QS8' : input?.type === 3 ? 'QU8' : 'F32';
   const qc = q === 'QS8' ? 'QC8' : q;
   switch (op.code) {
@@ -222,12 +315,8 @@ export function xnnpackOperatorName(model: TfliteModel, op: OperatorInfo, prev: 
     case BuiltinOp.SOFTMAX:
       return `SoftMax (NC, ${q})`;
     case BuiltinOp.RELU:
-    case BuiltinOp.RELU6: {
-      // A clamp right after an op that produced its input is fused into that op.
-      const fusable: number[] = [BuiltinOp.CONV_2D, BuiltinOp.DEPTHWISE_CONV_2D, BuiltinOp.FULLY_CONNECTED, BuiltinOp.ADD, BuiltinOp.MUL, BuiltinOp.AVERAGE_POOL_2D, BuiltinOp.MAX_POOL_2D];
-      if (prev && fusable.includes(prev.code) && prev.outputs[0] === op.inputs[0]) return null;
+    case BuiltinOp.RELU6:
       return `Clamp (NC, ${q === 'F32' ? 'F32' : 'S8'})`;
-    }
     case BuiltinOp.LOGISTIC:
       return `Sigmoid (NC, ${q})`;
     case BuiltinOp.TANH:
@@ -236,7 +325,15 @@ export function xnnpackOperatorName(model: TfliteModel, op: OperatorInfo, prev: 
       return `HardSwish (NC, ${q})`;
     case BuiltinOp.PAD:
       return 'Constant Pad (ND, X32)';
+    case BuiltinOp.SLICE:
+    case BuiltinOp.STRIDED_SLICE:
+      return 'Slice (ND, X32)';
+    case BuiltinOp.TRANSPOSE:
+      return 'Transpose (ND, X32)';
+    case BuiltinOp.RESIZE_BILINEAR:
+      return `Resize Bilinear (NHWC, ${q})`;
     default:
+      // RESHAPE, SQUEEZE, CONCATENATION and an even SPLIT are copies.
       return 'Copy (NC, X32)';
   }
 }

@@ -72,7 +72,8 @@ export function cpuOpTimeUs(cost: OpCost, placement: CpuPlacement, backend: CpuB
   const fitsCache = bytes <= lead.spec.l2Bytes;
   const perCore = cores.reduce((a, c) => a + coreBandwidth(c, bytes), 0);
   const bw = fitsCache ? perCore : Math.min(perCore, systemBandwidthGBs * 1e9);
-  const tCompute = cost.flops / rate;
+  // The builtin kernels clamp in a pass after the op; XNNPACK clamps as it stores.
+  const tCompute = (cost.flops + (backend === 'builtin' ? cost.activationFlops : 0)) / rate;
   const tMemory = bytes / bw;
   const seconds = Math.max(tCompute, tMemory) + 0.2 * Math.min(tCompute, tMemory);
   const clockScale = 2.15e6 / lead.khz;

@@ -20,13 +20,20 @@ export const BuiltinOp = {
   RELU: 19,
   RELU6: 21,
   RESHAPE: 22,
+  RESIZE_BILINEAR: 23,
   SOFTMAX: 25,
   TANH: 28,
   CUSTOM: 32,
   PAD: 34,
+  TRANSPOSE: 39,
   MEAN: 40,
   SUB: 41,
   SQUEEZE: 43,
+  STRIDED_SLICE: 45,
+  SPLIT: 49,
+  SLICE: 65,
+  RESIZE_NEAREST_NEIGHBOR: 97,
+  ADD_N: 106,
   HARD_SWISH: 117,
 } as const;
 
@@ -75,6 +82,8 @@ export interface TensorInfo {
   /** Has a non-empty buffer: a weight/constant. */
   isConstant: boolean;
   bytes: number;
+  /** Values of a small constant INT32 tensor (shapes, axes, sizes, permutations), as kernels read them in Prepare. */
+  ints?: number[];
 }
 
 export interface OpOptions {
@@ -91,6 +100,11 @@ export interface OpOptions {
   beta?: number;
   keepDims?: boolean;
   newShape?: number[];
+  numSplits?: number;
+  alignCorners?: boolean;
+  halfPixelCenters?: boolean;
+  /** STRIDED_SLICE begin/end/ellipsis/new-axis/shrink-axis masks, or'ed: 0 when none is set. */
+  sliceMasks?: number;
 }
 
 export interface OperatorInfo {
@@ -186,6 +200,12 @@ class Table {
     return o ? this.bb.__vector_len(this.pos + o) : 0;
   }
 
+  /** Byte position of a vector's first element, or undefined when the field is absent or empty. */
+  vecStart(field: number): number | undefined {
+    const o = this.off(field);
+    return o && this.bb.__vector_len(this.pos + o) > 0 ? this.bb.__vector(this.pos + o) : undefined;
+  }
+
   vecI32(field: number): number[] {
     const o = this.off(field);
     if (!o) return [];
@@ -230,10 +250,18 @@ function readOptions(t: Table | null, unionType: number): OpOptions {
     case 21: // MulOptions
     case 28: // SubOptions
       return { activation: act(t.i8(0)) };
+    case 15: // ResizeBilinearOptions (new_height, new_width deprecated)
+      return { alignCorners: t.bool(2), halfPixelCenters: t.bool(3) };
     case 17: // ReshapeOptions
       return { newShape: t.vecI32(0) };
     case 27: // ReducerOptions
       return { keepDims: t.bool(0) };
+    case 32: // StridedSliceOptions
+      return { sliceMasks: t.i32(0) | t.i32(1) | t.i32(2) | t.i32(3) | t.i32(4) };
+    case 35: // SplitOptions
+      return { numSplits: t.i32(0) };
+    case 74: // ResizeNearestNeighborOptions
+      return { alignCorners: t.bool(0), halfPixelCenters: t.bool(1) };
     default:
       return {};
   }
@@ -264,9 +292,11 @@ export function readTflite(data: Buffer): TfliteModel {
     if (nSub === 0) throw new TfliteFormatError('No subgraph in the model.');
     const nBuf = checkedLength(bb, root.vecLen(4), 'buffers');
     const bufferSizes: number[] = [];
+    const bufferData: Array<number | undefined> = [];
     for (let i = 0; i < nBuf; i++) {
       const b = root.vecTable(4, i);
       bufferSizes.push(b.vecLen(0) || Number(b.has(2) ? 1 : 0));
+      bufferData.push(b.vecStart(0));
     }
     const sg = root.vecTable(2, 0);
     const nTensors = checkedLength(bb, sg.vecLen(0), 'tensors');
@@ -277,14 +307,13 @@ export function readTflite(data: Buffer): TfliteModel {
       const type = t.i8(1);
       const buffer = t.u32(2);
       const elems = shape.reduce((a, b) => a * Math.max(b, 1), 1);
-      tensors.push({
-        index: i,
-        name: t.str(3),
-        shape,
-        type,
-        isConstant: buffer > 0 && (bufferSizes[buffer] ?? 0) > 0,
-        bytes: elems * (TENSOR_TYPES[type]?.bytes ?? 4),
-      });
+      const isConstant = buffer > 0 && (bufferSizes[buffer] ?? 0) > 0;
+      const start = bufferData[buffer];
+      const info: TensorInfo = { index: i, name: t.str(3), shape, type, isConstant, bytes: elems * (TENSOR_TYPES[type]?.bytes ?? 4) };
+      if (isConstant && type === 2 && start !== undefined && elems <= 16 && (bufferSizes[buffer] ?? 0) >= 4 * elems) {
+        info.ints = Array.from({ length: elems }, (_, k) => bb.readInt32(start + 4 * k));
+      }
+      tensors.push(info);
     }
     const nOps = checkedLength(bb, sg.vecLen(3), 'operators');
     const operators: OperatorInfo[] = [];
