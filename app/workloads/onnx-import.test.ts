@@ -1,10 +1,12 @@
 /**
- * The ONNX importer against three references: our own writer (every zoo network comes back
- * layer for layer), PyTorch's exporter (fixtures/make_torch_fixtures.py; parameter counts as
- * torch counts them), and onnxruntime, which runs each original model and gives the shape of
- * every tensor that became a layer: the IR's shape inference must agree with all of them.
- * Models written node by node with onnx-proto below cover what neither exporter writes
- * (auto_pad, a Pad before a Conv, Identity/Dropout, Sum, Squeeze, ReduceMean, dead nodes).
+ * The ONNX importer against three references: our own writer (every zoo network, and a
+ * network of every newer layer, comes back layer for layer), PyTorch's exporter
+ * (fixtures/make_torch_fixtures.py: torchvision's families from their own blocks; MACs as
+ * torch's profiler counts them, parameters as torch counts them), and onnxruntime, which runs
+ * each original model and gives the shape of every tensor that became a layer: the IR's
+ * shape inference must agree with all of them. Models written node by node with onnx-proto
+ * below cover what neither exporter writes (auto_pad, a Pad before a Conv, Identity/Dropout,
+ * Sum, Squeeze, ReduceMean, dead nodes, other opsets' Resize and Split).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import { analyzeNetwork } from './analyze.js';
-import type { Network } from './ir.js';
+import type { Layer, Network } from './ir.js';
 import { importOnnx } from './onnx-import.js';
 import { layerPlan } from './units.js';
 import { NetworkBuilder } from './builder.js';
@@ -61,6 +63,41 @@ for (const name of ZOO_NAMES) {
   });
 }
 
+test('every new layer comes back from our ONNX: names, ops, fields and wiring; ORT agrees on every shape', async () => {
+  const b = new NetworkBuilder('new-layers', [8, 12, 12], 2);
+  b.conv(16, 3, { name: 'stem' });
+  b.act('hardswish', { name: 'stem/hswish' });
+  b.dwconv(3, { name: 'dw' });
+  const sw = b.act('swish', { name: 'dw/swish' });
+  // Squeeze-and-excitation: a [C,1,1] gate scales the [C,H,W] map.
+  b.gap({ name: 'se/pool' });
+  b.pwconv(4, { name: 'se/reduce', bias: true });
+  b.relu({ name: 'se/relu' });
+  b.pwconv(16, { name: 'se/expand', bias: true });
+  const gate = b.act('hardsigmoid', { name: 'se/gate' });
+  const scaled = b.mulOf([sw, gate], { name: 'se/scale' });
+  const left = b.slice(0, 8, { name: 'split/left', from: scaled });
+  const right = b.slice(8, 16, { name: 'split/right', from: scaled });
+  b.conv(8, 3, { name: 'left/conv', from: left });
+  // A sigmoid read by a product with another tensor stays a sigmoid (x * sigmoid(x) would be a swish).
+  const s = b.act('sigmoid', { name: 'left/sigmoid' });
+  const gated = b.mulOf([right, s], { name: 'gated' });
+  b.concatOf([left, gated], { name: 'cat' });
+  b.shuffle(2, { name: 'shuffle' });
+  b.resize(2, 'nearest', { name: 'up/nearest' });
+  b.resize(3, 'linear', { name: 'up/linear' });
+  b.gap({ name: 'pool' });
+  b.flatten({ name: 'flat' });
+  b.fc(5, { name: 'fc' });
+  b.softmax({ name: 'probs' });
+  const net = b.build();
+  const bytes = buildOnnx(net).bytes;
+  const imported = importOnnx(bytes, 'new-layers');
+  assert.deepEqual(imported.layers, net.layers);
+  assertSameCosts(net, imported);
+  await assertShapesMatchOrt(bytes, imported);
+});
+
 test('batch, single-layer units with two inputs, and an fc reading a feature map come back too', () => {
   const net = zooNetwork('mobilenetv2', { resolution: 32, batch: 3 });
   assertSameCosts(net, importOnnx(buildOnnx(net).bytes, 'mnv2-b3'));
@@ -95,6 +132,10 @@ async function ortLayerShapes(bytes: Uint8Array, net: Network): Promise<Map<stri
   for (const n of graph.node) {
     const t = n.output?.[0];
     if (n.name && layerNames.has(n.name) && t && n.opType !== 'ReduceMean') byTensor.set(t, n.name);
+    // A Split's outputs are the slices `<node>:<k>`.
+    n.output?.forEach((o, k) => {
+      if (o && layerNames.has(`${n.name}:${k}`)) byTensor.set(o, `${n.name}:${k}`);
+    });
   }
   for (const t of byTensor.keys()) {
     if (!graph.output.some((o) => o.name === t)) graph.output.push(onnx.ValueInfoProto.create({ name: t, type: { tensorType: { elemType: FLOAT } } }));
@@ -138,28 +179,109 @@ async function assertShapesMatchOrt(bytes: Uint8Array, net: Network): Promise<vo
 
 const TORCH = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/torch-fixtures.json', import.meta.url)), 'utf8')) as {
   torch: string;
-  fixtures: Record<string, { params: number; torchOutputShape: number[] }>;
+  fixtures: Record<string, { opset: number; params: number; paramsKept: boolean; macs: number; torchOutputShape: number[] }>;
 };
 
+/** Layers per op of each PyTorch fixture (make_torch_fixtures.py says what each model is). */
 const TORCH_EXPECTED: Record<string, Record<string, number>> = {
   'torch-cnn-op13.onnx': { conv: 2, bn: 4, relu: 3, relu6: 2, dwconv: 1, pwconv: 2, add: 1, maxpool: 2, concat: 1, avgpool: 1, gap: 1, flatten: 1, fc: 1, softmax: 1 },
   'torch-mlp-op9.onnx': { conv: 1, relu: 2, maxpool: 1, flatten: 1, fc: 2, relu6: 1, bn: 1, softmax: 1 },
   'torch-nofold-op11.onnx': { conv: 1, relu6: 1, flatten: 1, fc: 1 },
+  'torch-resize-op13.onnx': { conv: 2, resize: 1 },
+  // 11 blocks, 9 with SE (hardsigmoid gate, mul); hardswish in the stem, 8 blocks' expand and
+  // depthwise convs, the last conv and the classifier. At width 0.1 two more blocks have no
+  // expand conv (expanded = input channels) and one more has a residual than at full width.
+  'torch-mobilenetv3-small-op13.onnx': { conv: 1, hardswish: 19, dwconv: 11, relu: 12, gap: 10, pwconv: 38, hardsigmoid: 9, mul: 9, add: 7, flatten: 1, fc: 2 },
+  'torch-mobilenetv3-blocks-op14.onnx': { conv: 1, hardswish: 4, pwconv: 6, dwconv: 2, gap: 2, relu: 3, hardsigmoid: 1, mul: 1, add: 1, flatten: 1, fc: 1 },
+  // 4 MBConvs: SiLU after stem, expand (3 of them), depthwise, inside SE and the last conv; SE gates are sigmoids.
+  'torch-efficientnet-op13.onnx': { conv: 1, swish: 13, dwconv: 4, gap: 5, pwconv: 16, sigmoid: 4, mul: 4, add: 2, flatten: 1, fc: 1 },
+  // 3 stride-2 units (two branches) and 3 stride-1 units (chunk in two slices), each ending in a shuffle.
+  'torch-shufflenetv2-op13.onnx': { conv: 1, relu: 17, maxpool: 1, dwconv: 9, pwconv: 16, concat: 6, shuffle: 6, slice: 6, gap: 1, flatten: 1, fc: 1 },
+  'torch-regnety-op13.onnx': { conv: 8, relu: 17, pwconv: 16, gap: 5, sigmoid: 4, mul: 4, add: 4, flatten: 1, fc: 1 },
+  // Each dense layer is BN-ReLU-1x1-BN-ReLU-3x3; the first layer of a block concats one tensor (no layer).
+  'torch-densenet-op13.onnx': { conv: 5, bn: 11, relu: 11, maxpool: 1, pwconv: 5, concat: 4, avgpool: 1, gap: 1, flatten: 1, fc: 1 },
+  'torch-inception-op13.onnx': { conv: 5, relu: 13, maxpool: 4, pwconv: 8, concat: 2, gap: 1, flatten: 1, fc: 1 },
+  'torch-byhand-op9.onnx': { conv: 3, hardswish: 2, gap: 1, pwconv: 2, hardsigmoid: 1, mul: 2, slice: 4, sigmoid: 1, concat: 1, resize: 2 },
+  'torch-byhand-op11.onnx': { conv: 3, hardswish: 2, gap: 1, pwconv: 2, hardsigmoid: 1, mul: 2, slice: 4, sigmoid: 1, concat: 1, resize: 2 },
+  'torch-byhand-op17.onnx': { conv: 3, hardswish: 2, gap: 1, pwconv: 2, hardsigmoid: 1, mul: 2, slice: 4, sigmoid: 1, concat: 1, resize: 2 },
 };
 
 for (const [file, ops] of Object.entries(TORCH_EXPECTED)) {
-  test(`${file} (PyTorch ${TORCH.torch}): imports; params as torch counts them; every layer's shape as ORT runs it`, async () => {
+  test(`${file} (PyTorch ${TORCH.torch}): imports; MACs as torch counts them; every layer's shape as ORT runs it, and our artifact of it too`, async () => {
     const bytes = fixture(file);
+    const torch = TORCH.fixtures[file]!;
     const net = importOnnx(bytes, file);
     assert.deepEqual(opCounts(net), ops);
     const a = analyzeNetwork(net);
-    assert.equal(a.total.params, TORCH.fixtures[file]!.params);
-    assert.deepEqual(a.outputShape, TORCH.fixtures[file]!.torchOutputShape.slice(1));
+    assert.equal(a.total.macs, torch.macs);
+    // A BatchNorm folded into the Conv before it leaves a bias behind: counts then differ.
+    if (torch.paramsKept) assert.equal(a.total.params, torch.params);
+    assert.deepEqual(a.outputShape, torch.torchOutputShape.slice(1));
     await assertShapesMatchOrt(bytes, net);
     // And what we import, our writer can export and ORT can run.
     await assertShapesMatchOrt(buildOnnx(net).bytes, net);
   });
 }
+
+/** Layers without names: op, fields, and which earlier layer (by index) each input is. */
+function structure(n: Network): unknown[] {
+  const index = new Map(n.layers.map((l, i) => [l.name, i]));
+  return n.layers.map(({ name: _n, inputs, ...rest }) => ({ ...rest, inputs: inputs.map((i) => index.get(i) ?? i) }));
+}
+
+test("PyTorch's torchvision blocks: SE scale, hardswish and swish folded into one layer each, channel split and shuffle", () => {
+  const layers = (file: string): Map<string, Layer> => new Map(importOnnx(fixture(file), file).layers.map((l) => [l.name, l]));
+  // MobileNetV3 at opset 13: hardswish is HardSigmoid + Mul, named after the Mul; the SE
+  // scale is Mul(hardsigmoid, x) in the file, the full-size tensor first in the IR.
+  const mv3 = layers('torch-mobilenetv3-small-op13.onnx');
+  assert.deepEqual(mv3.get('/features/features.0/features.0.2/Mul'), {
+    op: 'hardswish',
+    inputs: ['/features/features.0/features.0.0/Conv'],
+    name: '/features/features.0/features.0.2/Mul',
+  });
+  assert.deepEqual(mv3.get('/features/features.1/block/block.1/Mul')?.inputs, [
+    '/features/features.1/block/block.0/block.0.2/Relu',
+    '/features/features.1/block/block.1/scale_activation/HardSigmoid',
+  ]);
+  // EfficientNet: SiLU is Sigmoid + Mul (one swish); the SE gate's Sigmoid is read by a Mul of
+  // another tensor, so it stays a sigmoid.
+  const eff = layers('torch-efficientnet-op13.onnx');
+  assert.deepEqual(eff.get('/features/features.0/features.0.2/Mul'), { op: 'swish', inputs: ['/features/features.0/features.0.0/Conv'], name: '/features/features.0/features.0.2/Mul' });
+  assert.equal(eff.get('/features/features.1/features.1.0/block/block.1/scale_activation/Sigmoid')?.op, 'sigmoid');
+  // ShuffleNetV2: x.chunk(2, dim=1) is shape arithmetic and two Slices; the shuffle is named after the second Reshape.
+  const sh = layers('torch-shufflenetv2-op13.onnx');
+  assert.deepEqual(sh.get('/stage2/stage2.1/Slice'), { op: 'slice', inputs: ['/stage2/stage2.0/Reshape_1'], start: 0, end: 8, name: '/stage2/stage2.1/Slice' });
+  assert.deepEqual(sh.get('/stage2/stage2.1/Slice_1'), { op: 'slice', inputs: ['/stage2/stage2.0/Reshape_1'], start: 8, end: 16, name: '/stage2/stage2.1/Slice_1' });
+  assert.deepEqual(sh.get('/stage2/stage2.0/Reshape_1'), { op: 'shuffle', inputs: ['/stage2/stage2.0/Concat'], groups: 2, name: '/stage2/stage2.0/Reshape_1' });
+  // Written by hand: x * relu6(x + 3) / 6 at three opsets (Clip's bounds as attributes, inputs,
+  // and cast; Split's sizes as an attribute and an input; Upsample and Resize): the same network.
+  const byHand = importOnnx(fixture('torch-byhand-op11.onnx'), 'byhand');
+  assert.deepEqual(
+    byHand.layers.map((l) => `${l.op}(${l.inputs.join(', ')})`),
+    [
+      'conv(input)',
+      'hardswish(/stem/Conv)',
+      'gap(/Div)',
+      'pwconv(/GlobalAveragePool)',
+      'hardsigmoid(/se/Conv)',
+      'mul(/Div, /Div_1)',
+      'slice(/Mul_1)',
+      'slice(/Mul_1)',
+      'conv(/Split:0)',
+      'sigmoid(/left/Conv)',
+      'pwconv(/Split:1)',
+      'mul(/Sigmoid, /right/Conv)',
+      'hardswish(/Mul_2)',
+      'slice(/Mul_3)',
+      'slice(/Mul_1)',
+      'concat(/Slice, /Slice_1)',
+      'resize(/Concat)',
+      'conv(/Resize)',
+      'resize(/head/Conv)',
+    ],
+  );
+  for (const file of ['torch-byhand-op9.onnx', 'torch-byhand-op17.onnx']) assert.deepEqual(structure(importOnnx(fixture(file), file)), structure(byHand), file);
+});
 
 test('PyTorch specifics: relu6 as Relu + Clip, MatMul + Add as one fc, initializers listed as inputs, symbolic batch', () => {
   const mlp = importOnnx(fixture('torch-mlp-op9.onnx'), 'mlp');
@@ -363,6 +485,79 @@ test('Squeeze and Reshape [0, -1] flatten; Constant value_ints; Gemm with transB
   await assertShapesMatchOrt(bytes, net);
 });
 
+test('opset variants: Upsample with scales as an attribute (opset 8), Resize with scales (opset 10) or sizes, Split into equal parts or by num_outputs (opset 18)', async () => {
+  const x = { name: 'x', dims: [1, 6, 4, 4] };
+  const check = async (spec: Spec, expected: string[]): Promise<void> => {
+    const bytes = write(spec);
+    const net = importOnnx(bytes, `opset${spec.opset}`);
+    assert.deepEqual(
+      net.layers.map(({ name, op, inputs, ...rest }) => `${name} ${op}(${inputs.join(', ')}) ${JSON.stringify(rest)}`),
+      expected,
+    );
+    await assertShapesMatchOrt(bytes, net);
+  };
+  await check(
+    {
+      opset: 8,
+      input: x,
+      initializers: [],
+      nodes: [['Upsample', 'up', ['x'], ['y'], [str('mode', 'linear'), { name: 'scales', type: onnx.AttributeProto.AttributeType.FLOATS, floats: [1, 1, 2, 2] }]]],
+      output: 'y',
+    },
+    ['up resize(input) {"scale":2,"mode":"linear"}'],
+  );
+  await check(
+    {
+      opset: 10,
+      input: x,
+      initializers: [],
+      nodes: [
+        ['Constant', 'k', [], ['scales2'], [tensorAttr('value', { name: '', dims: [4], dataType: FLOAT, floatData: [1, 1, 2, 2] })]],
+        ['Resize', 'up', ['x', 'scales2'], ['y'], [str('mode', 'nearest')]],
+      ],
+      output: 'y',
+    },
+    ['up resize(input) {"scale":2,"mode":"nearest"}'],
+  );
+  await check(
+    {
+      opset: 13,
+      input: x,
+      initializers: [int64Tensor('sizes', [1, 6, 12, 12])],
+      nodes: [['Resize', 'up', ['x', '', '', 'sizes'], ['y'], [str('mode', 'linear')]]],
+      output: 'y',
+    },
+    ['up resize(input) {"scale":3,"mode":"linear"}'],
+  );
+  // Three equal parts, the middle one unread: slices 0 and 2 only.
+  await check(
+    {
+      opset: 13,
+      input: x,
+      initializers: [],
+      nodes: [
+        ['Split', 'thirds', ['x'], ['a', 'b', 'c'], [int('axis', 1)]],
+        ['Concat', 'cat', ['c', 'a'], ['y'], [int('axis', 1)]],
+      ],
+      output: 'y',
+    },
+    ['thirds:0 slice(input) {"start":0,"end":2}', 'thirds:2 slice(input) {"start":4,"end":6}', 'cat concat(thirds:2, thirds:0) {}'],
+  );
+  await check(
+    {
+      opset: 18,
+      input: x,
+      initializers: [],
+      nodes: [
+        ['Split', 'halves', ['x'], ['a', 'b'], [int('axis', -3), int('num_outputs', 2)]],
+        ['Add', 'sum', ['a', 'b'], ['y']],
+      ],
+      output: 'y',
+    },
+    ['halves:0 slice(input) {"start":0,"end":3}', 'halves:1 slice(input) {"start":3,"end":6}', 'sum add(halves:0, halves:1) {}'],
+  );
+});
+
 test("with several graph outputs, the first one's layer is the IR's output", async () => {
   const bytes = write({
     opset: 13,
@@ -423,7 +618,8 @@ function assertBadInput(fn: () => unknown, pattern: RegExp): void {
 }
 
 test('an unsupported operator names the operator and the node, on one line', () => {
-  assertBadInput(() => importOnnx(fixture('torch-resize-op13.onnx'), 'unet.onnx'), /^unet\.onnx: unsupported ONNX operator 'Resize' \(node '\/Resize'\); supported: Conv, Gemm, MatMul, /);
+  // GELU (vision transformers) is Div, Erf, Add, Mul, Mul in PyTorch's export: Erf is what is missing.
+  assertBadInput(() => importOnnx(fixture('torch-gelu-op13.onnx'), 'vit.onnx'), /^vit\.onnx: unsupported ONNX operator 'Erf' \(node '\/Erf'\); supported: Conv, Gemm, MatMul, /);
   // PyTorch's LSTM export starts with an Expand of its initial state; LSTM is named too.
   assertBadInput(() => importOnnx(fixture('torch-lstm-op13.onnx'), 'rnn'), /^rnn: unsupported ONNX operator 'Expand' \(node '\/lstm\/Expand'\), also 'LSTM' \(node '\/lstm\/LSTM'\)/);
   const transpose: Spec = {
@@ -472,6 +668,31 @@ test('what the IR cannot express is a one-line BAD_INPUT naming the node', () =>
   assertBadInput(() => importOnnx(base([['Add', 'plus1', ['x', 'one'], ['y']]], [floatTensor('one', [1], 1)]), 'm'), /node 'plus1' \(Add\): adding a constant of shape \[1\]/);
   assertBadInput(() => importOnnx(base([['Concat', 'hcat', ['x', 'x'], ['y'], [int('axis', 2)]]]), 'm'), /only a concat on the channel axis/);
   assertBadInput(() => importOnnx(base([['Conv', 'dyn', ['x', 'x'], ['y']]]), 'm'), /node 'dyn' \(Conv\): its weight \(input 2\) must be a constant/);
+  // The layers of today's on-device networks, where the IR cannot follow.
+  assertBadInput(
+    () => importOnnx(base([['HardSigmoid', 'hs', ['x'], ['y']]]), 'm'),
+    /^m: node 'hs' \(HardSigmoid\): HardSigmoid with alpha 0\.2 and beta 0\.5 is not supported; only PyTorch's \(alpha 1\/6, beta 0\.5\) is$/,
+  );
+  assertBadInput(() => importOnnx(base([['Mul', 'half', ['x', 'c'], ['y']]], [floatTensor('c', [1], 0.5)]), 'm'), /node 'half' \(Mul\): multiplying a computed tensor by a constant of shape \[1\]/);
+  const slice = (starts: number[], ends: number[], axes: number[], steps: number[]): Uint8Array =>
+    base([['Slice', 'cut', ['x', 's', 'e', 'a', 'st'], ['y']]], [int64Tensor('s', starts), int64Tensor('e', ends), int64Tensor('a', axes), int64Tensor('st', steps)]);
+  assertBadInput(() => importOnnx(slice([0], [4], [1], [2]), 'm'), /node 'cut' \(Slice\): only step 1 is supported, got steps \[2\]/);
+  assertBadInput(() => importOnnx(slice([1], [3], [2], [1]), 'm'), /node 'cut' \(Slice\): only a slice of channels \(axis 1\) is supported; it cuts axis 2 to \[1, 3\) of 8/);
+  assertBadInput(() => importOnnx(base([['Split', 'rows', ['x'], ['y', 'z'], [int('axis', 2)]]]), 'm'), /node 'rows' \(Split\): only a split of channels \(axis 1\)/);
+  const resize = (scales: number[], mode = 'nearest'): Uint8Array =>
+    base([['Resize', 'up', ['x', '', 'sc'], ['y'], [str('mode', mode)]]], [{ name: 'sc', dims: [4], dataType: FLOAT, floatData: scales }]);
+  assertBadInput(() => importOnnx(resize([1, 1, 1.5, 1.5]), 'm'), /node 'up' \(Resize\): scales \[1,1,1\.5,1\.5\] are not supported; only N and C kept and H and W scaled by the same whole factor are/);
+  assertBadInput(() => importOnnx(resize([1, 1, 2, 2], 'cubic'), 'm'), /node 'up' \(Resize\): mode 'cubic' is not supported/);
+  // Reshape + Transpose + Reshape that is not a channel shuffle (the 5-D view splits W too).
+  const notShuffle: Spec['nodes'] = [
+    ['Reshape', 'r1', ['x', 'five'], ['t5']],
+    ['Transpose', 'tr', ['t5'], ['u5'], [ints('perm', [0, 2, 1, 3, 4])]],
+    ['Reshape', 'r2', ['u5', 'four'], ['y']],
+  ];
+  assertBadInput(
+    () => importOnnx(base(notShuffle, [int64Tensor('five', [1, 2, 2, 16, 4]), int64Tensor('four', [1, 4, 8, 8])]), 'm'),
+    /node 'r2' \(ChannelShuffle\): Reshape \+ Transpose \+ Reshape is supported only as a channel shuffle/,
+  );
   const symbolic = write({ opset: 13, input: { name: 'x', dims: [1, 3, 'height', 'width'] }, initializers: [], nodes: [['Relu', 'r', ['x'], ['y']]], output: 'y' });
   assertBadInput(() => importOnnx(symbolic, 'm'), /graph input 'x' has a symbolic dimension 'height' at axis 2; export the model with a fixed input size/);
 });

@@ -3,7 +3,10 @@
  * wrapped as a network), with seeded random weights: latency does not depend on the values,
  * but denormals and NaNs would distort it, so weights are drawn He-style and BN variances
  * are kept positive. Opset 13, one ONNX node per IR layer named after it, so that ORT's
- * per-node timings (with graph optimization disabled) map back to IR layers by name.
+ * per-node timings (with graph optimization disabled) map back to IR layers by name. Where
+ * a layer takes several nodes (hardswish, swish, shuffle, an fc on a feature map), the node
+ * that produces its output is named after the layer and its output tensor is the layer's
+ * name; the others, and their tensors and constants, are named `<layer>/<what>`.
  */
 import onnxProto from 'onnx-proto';
 import { analyzeNetwork, convAxis, type AnalyzedLayer } from '../../app/workloads/analyze.js';
@@ -12,7 +15,20 @@ import type { Network, Padding } from '../../app/workloads/ir.js';
 const { onnx } = onnxProto;
 
 export const ONNX_OPSET = 13;
+
+const ints = (name: string, v: readonly number[]): onnxProto.onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints: [...v],
+});
+const int = (name: string, v: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
+const float = (name: string, v: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v });
+const str = (name: string, v: string): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
+
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+/** PyTorch's hardsigmoid, relu6(x + 3) / 6, as ONNX HardSigmoid's alpha and beta. */
+const HARD_SIGMOID = [float('alpha', 1 / 6), float('beta', 0.5)];
 
 export interface OnnxArtifact {
   readonly bytes: Uint8Array;
@@ -56,6 +72,19 @@ class GraphWriter {
     return name;
   }
 
+  /** A constant int64 tensor (shapes, slice bounds): never drawn, never replaced by `values`. */
+  int64(name: string, values: readonly number[]): string {
+    const data = new BigInt64Array(values.map((v) => BigInt(v)));
+    this.initializers.push({ name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(data.buffer) });
+    return name;
+  }
+
+  /** A constant float tensor of given values. */
+  floats(name: string, dims: readonly number[], values: readonly number[]): string {
+    this.initializers.push({ name, dims: [...dims], dataType: FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) });
+    return name;
+  }
+
   /** He-uniform weights for a layer with `fanIn` inputs per output. */
   weights(name: string, dims: readonly number[], fanIn: number): string {
     const bound = Math.sqrt(6 / Math.max(fanIn, 1));
@@ -67,14 +96,6 @@ class GraphWriter {
   }
 }
 
-const ints = (name: string, v: readonly number[]): onnxProto.onnx.IAttributeProto => ({
-  name,
-  type: onnx.AttributeProto.AttributeType.INTS,
-  ints: [...v],
-});
-const int = (name: string, v: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
-const float = (name: string, v: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v });
-
 /** ONNX pads [top, left, bottom, right] for a square kernel on a [C,H,W] input. */
 function pads(a: AnalyzedLayer & { layer: { kernel: number; stride: number; pad: Padding } }): number[] {
   const s = a.inputShapes[0]!;
@@ -83,7 +104,7 @@ function pads(a: AnalyzedLayer & { layer: { kernel: number; stride: number; pad:
   return [h.begin, w.begin, h.end, w.end];
 }
 
-function emitLayer(g: GraphWriter, a: AnalyzedLayer, ins: string[]): void {
+function emitLayer(g: GraphWriter, a: AnalyzedLayer, ins: string[], batch: number): void {
   const l = a.layer;
   const x = a.inputShapes[0]!;
   const out = [l.name];
@@ -144,6 +165,49 @@ function emitLayer(g: GraphWriter, a: AnalyzedLayer, ins: string[]): void {
       g.node('Clip', l.name, [ins[0]!, lo, hi], out);
       return;
     }
+    case 'sigmoid':
+      g.node('Sigmoid', l.name, ins, out);
+      return;
+    case 'hardsigmoid':
+      g.node('HardSigmoid', l.name, ins, out, HARD_SIGMOID);
+      return;
+    case 'hardswish':
+    case 'swish': {
+      // x * act(x), as PyTorch writes both at opset 13 (HardSwish is opset 14); ORT's optimizer fuses them where it can.
+      const act = `${l.name}/${l.op === 'swish' ? 'sigmoid' : 'hardsigmoid'}`;
+      if (l.op === 'swish') g.node('Sigmoid', act, ins, [act]);
+      else g.node('HardSigmoid', act, ins, [act], HARD_SIGMOID);
+      g.node('Mul', l.name, [ins[0]!, act], out);
+      return;
+    }
+    case 'mul':
+      g.node('Mul', l.name, ins, out);
+      return;
+    case 'slice': {
+      const bounds = [g.int64(`${l.name}/starts`, [l.start]), g.int64(`${l.name}/ends`, [l.end]), g.int64(`${l.name}/axes`, [1])];
+      g.node('Slice', l.name, [ins[0]!, ...bounds], out);
+      return;
+    }
+    case 'shuffle': {
+      const [c, h, w] = x as [number, number, number];
+      const grouped = `${l.name}/reshape`;
+      const transposed = `${l.name}/transpose`;
+      g.node('Reshape', grouped, [ins[0]!, g.int64(`${l.name}/grouped_shape`, [batch, l.groups, c / l.groups, h, w])], [grouped]);
+      g.node('Transpose', transposed, [grouped], [transposed], [ints('perm', [0, 2, 1, 3, 4])]);
+      g.node('Reshape', l.name, [transposed, g.int64(`${l.name}/shape`, [batch, c, h, w])], out);
+      return;
+    }
+    case 'resize': {
+      // Opset 13 inputs X, roi, scales; roi is read only by tf_crop_and_resize, so it is empty.
+      const roi = g.floats(`${l.name}/roi`, [0], []);
+      const scales = g.floats(`${l.name}/scales`, [4], [1, 1, l.scale, l.scale]);
+      const attrs =
+        l.mode === 'nearest'
+          ? [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')]
+          : [str('mode', 'linear'), str('coordinate_transformation_mode', 'pytorch_half_pixel')];
+      g.node('Resize', l.name, [ins[0]!, roi, scales], out, attrs);
+      return;
+    }
     case 'add':
       g.node(ins.length === 2 ? 'Add' : 'Sum', l.name, ins, out);
       return;
@@ -179,7 +243,7 @@ export function buildOnnx(network: Network, opts: { seed?: number; values?: Read
     a.layer.inputs.forEach((n, i) => {
       if (!produced.has(n) && !graphInputs.has(n)) graphInputs.set(n, [batch, ...a.inputShapes[i]!]);
     });
-    emitLayer(g, a, [...a.layer.inputs]);
+    emitLayer(g, a, [...a.layer.inputs], batch);
     produced.add(a.layer.name);
   }
   const read = new Set(network.layers.flatMap((l) => l.inputs));
