@@ -4,7 +4,7 @@
  * The DB opens lazily, so `labbench devices` works even where the DB path is unwritable.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { DeviceList } from './api/devices.js';
 import type { LutDeviceSummary, LutView } from './api/lut.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from './api/profile.js';
@@ -35,6 +35,13 @@ import { modelCacheDir } from './prune/trained.js';
 import { runQuantize, runQuantizeSweep } from './quantize/lightnn.js';
 import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './api/search.js';
 import { runNas } from './search/nas-job.js';
+import { planWorkload } from './workloads/plan.js';
+import { runKernelJob } from './profiling/kernel-job.js';
+import type { DeviceRecord } from './api/lut.js';
+import type { KernelKind } from './workloads/kernels.js';
+import { fitKernelDevice, isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelTrainingData, type KernelDeviceModel } from './predict/kernel-fit.js';
+import { DEFAULT_KERNEL_FIT, runKernelFit } from './predict/kernel-fit-job.js';
+import { kernelAccuracyReport, latestKernelModel, predictKernelNetwork } from './predict/kernel-predict.js';
 
 /** `--db`, else `LABBENCH_DB`, else `~/.labbench/profiles.db` (DESIGN.md's contract). */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -102,7 +109,17 @@ export class LocalLabService implements LabService {
 
   async profile(req: ProfileRequest, hooks: { onProgress?: (p: ProfileProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal } = {}): Promise<ProfileResult> {
     validateRequest(req);
-    const target = await openTarget(req);
+    const plan = planWorkload(req.workload, { resolution: req.resolution, batch: req.batch });
+    // Layer samples and the NAS space's blocks are per-layer by nature; a network runs as deployed unless asked.
+    const mode = req.mode ?? (plan.endToEnd && req.workload !== 'spnas-space' && !req.meter ? 'kernels' : 'layers');
+    if (mode === 'kernels' && !plan.endToEnd) throw new LabbenchError('BAD_INPUT', `${req.workload} is not a network: profile it with --per-layer`);
+    const target = await openTarget(req, mode);
+    const db = this.openDb();
+    if (mode === 'kernels') {
+      const source = /\.onnx$/i.test(req.workload) ? resolve(req.workload) : undefined;
+      const r = await runKernelJob(db, target, req, plan.endToEnd!, { workload: plan.workload, ...(source ? { source } : {}), resolution: req.resolution ?? null, batch: req.batch ?? 1 }, hooks);
+      return withReferenceState(db, r);
+    }
     const job = {
       resolution: req.resolution ?? null,
       batch: req.batch ?? 1,
@@ -110,10 +127,12 @@ export class LocalLabService implements LabService {
       canaryDrift: req.canaryDrift ?? 0.05,
       meter: req.meter,
     };
-    return runProfileJob(this.openDb(), target, req, job, hooks);
+    return { ...(await runProfileJob(db, target, req, job, hooks)), mode: 'layers' };
   }
 
   async fit(req: FitRequest, hooks: { onProgress?: (p: ProfileProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal } = {}): Promise<FitSummary> {
+    const db0 = this.openDb();
+    if ((req.mode ?? defaultFitMode(db0, req.device)) === 'kernels') return this.fitKernels(req, hooks);
     const holdout = req.holdout ?? [];
     const profiled: { workload: string; units: number; wall_s: number }[] = [];
     const profileFirst = async (workload: string): Promise<void> => {
@@ -156,9 +175,66 @@ export class LocalLabService implements LabService {
     };
   }
 
+  /**
+   * Kernel-mode fit: the fit's own sample networks profiled (skipping those already in the
+   * DB), the model fitted, more samples where its error stays high (kernel-fit-job.ts).
+   */
+  private async fitKernels(req: FitRequest, hooks: { onProgress?: (p: ProfileProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal }): Promise<FitSummary> {
+    const db = this.openDb();
+    const holdout = req.holdout ?? [];
+    const started = performance.now();
+    const plan = { ...DEFAULT_KERNEL_FIT, ...(req.sample !== undefined ? { initial: req.sample } : {}), ...(req.rounds !== undefined ? { rounds: req.rounds } : {}), ...(req.perRound !== undefined ? { perRound: req.perRound } : {}) };
+    let device: DeviceRecord | undefined = kernelDevice(db, req.device);
+    const run = await runKernelFit(
+      {
+        profile: async (workload) => {
+          const r = await this.profile({ device: req.device, workload, mode: 'kernels', runs: 10, maxRuns: 30, warmup: 3, maxSecondsPerUnit: 2 }, { ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+          device ??= kernelDevice(db, req.device);
+          return { units: r.measured_units, wall_s: r.wall_s };
+        },
+        profiled: (workload) => device !== undefined && db.listRuns(device.id).some((r) => r.workload === workload && r.status === 'complete' && isKernelRun(r)),
+        fit: () => {
+          if (!device) throw new LabbenchError('BAD_INPUT', `${req.device}: nothing profiled in kernel mode`);
+          return fitKernelDevice(db, device, holdout);
+        },
+        timeShare: (m) => kernelTimeShare(db, device!, m),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onNetwork: (done, total, workload) => hooks.onProgress?.({ phase: 'units', done, total, current: workload }),
+      },
+      plan,
+    );
+    const stored = db.saveModel(device!.id, KERNEL_MODEL_KIND, run.model as unknown as Record<string, unknown>);
+    const wall = (performance.now() - started) / 1000;
+    const rows = run.profiled.reduce((s, p) => s + p.units, 0);
+    const profilingS = run.profiled.reduce((s, p) => s + p.wall_s, 0);
+    const m = run.model.model;
+    return {
+      device: device!.key,
+      model_id: stored.id,
+      mode: 'kernels',
+      training_rows: run.model.training.rows,
+      holdout,
+      types: Object.entries(m.kinds).map(([type, k]) => ({ type, n: k.n, family: 'trees', degree: 0, terms: k.trees.trees.length, cv_rmspe_pct: k.cv.rmspe_pct, cv_median_ape_pct: k.cv.median_ape_pct })),
+      analytic: { peak_gflops: m.roofline.ms_per_flop > 0 ? 1e-6 / m.roofline.ms_per_flop : Infinity, bandwidth_gbps: m.roofline.ms_per_byte > 0 ? 1e-6 / m.roofline.ms_per_byte : Infinity, overhead_ms: m.roofline.overhead_ms },
+      gap_factor: m.calibration.scale,
+      gap_runs: m.calibration.networks,
+      calibration: m.calibration,
+      sampling: { networks: run.profiled.length, kernel_rows: rows, wall_s: wall, profiling_s: profilingS, rows_per_min: profilingS > 0 ? (rows / profilingS) * 60 : 0, rounds: run.rounds },
+      ...(run.model.state ? { state: run.model.state } : {}),
+      profiled: run.profiled,
+    };
+  }
+
   async predict(req: PredictRequest): Promise<PredictResult> {
     const db = this.openDb();
     const device = db.resolveDevice(req.device);
+    const kernelModel = latestKernelModel(db, device);
+    if (kernelModel) {
+      const network = planWorkload(req.workload, { resolution: req.resolution, batch: req.batch }).endToEnd;
+      if (!network) throw new LabbenchError('BAD_INPUT', `${req.workload} is not a network to predict`);
+      const p = await predictKernelNetwork(device, kernelModel, network);
+      return { device: device.key, workload: req.workload, mode: 'kernels', layers: p.layers, total: p.total, sum_of_layers_ms: p.sum_of_layers_ms, gap_factor: p.gap_factor, baseline: { name: 'analytic', runtime_ms: p.baseline_runtime_ms }, ...(kernelModel.state ? { state: kernelModel.state } : {}) };
+    }
     const p = predictWorkload(db, device, loadDeviceModel(db, device), req.workload, req);
     return { device: device.key, workload: req.workload, layers: p.layers, total: p.total, sum_of_layers_ms: p.sum_of_layers_ms, gap_factor: p.gap_factor, baseline: { name: 'analytic', runtime_ms: p.baseline_runtime_ms } };
   }
@@ -166,6 +242,8 @@ export class LocalLabService implements LabService {
   async reportAccuracy(deviceRef: string): Promise<AccuracyResult> {
     const db = this.openDb();
     const device = db.resolveDevice(deviceRef);
+    const kernelModel = latestKernelModel(db, device);
+    if (kernelModel) return { device: device.key, ...(await kernelAccuracyReport(db, device, kernelModel)) };
     const r = accuracyReport(db, device, loadDeviceModel(db, device));
     return { device: device.key, ...r };
   }
@@ -218,6 +296,35 @@ export class LocalLabService implements LabService {
       kept_local: r.kept_local,
     };
   }
+}
+
+/** The most recently used device under `key` whose runs are kernel-mode (fingerprint `profiling: kernels`). */
+function kernelDevice(db: ProfilesDb, key: string): DeviceRecord | undefined {
+  return db.listDevices().find((d) => d.key === key && d.fingerprint.profiling === 'kernels');
+}
+
+/** `layers` for a device that has only per-layer profiles (NeuralPower), `kernels` otherwise (a new device included). */
+function defaultFitMode(db: ProfilesDb, key: string): 'kernels' | 'layers' {
+  if (kernelDevice(db, key)) return 'kernels';
+  return db.listDevices().some((d) => d.key === key) ? 'layers' : 'kernels';
+}
+
+/** Share of the kernel rows' measured time per kind: what an error in that kind costs a network. */
+function kernelTimeShare(db: ProfilesDb, device: DeviceRecord, m: KernelDeviceModel): Partial<Record<KernelKind, number>> {
+  const data = kernelTrainingData(db, device, m.training.holdout, kernelModelState(db, device, m));
+  const total = data.rows.reduce((s, r) => s + r.ms, 0) || 1;
+  const share: Partial<Record<KernelKind, number>> = {};
+  for (const r of data.rows) share[r.config.kind] = (share[r.config.kind] ?? 0) + r.ms / total;
+  return share;
+}
+
+/** A kernel-mode profile's end-to-end median in the state of the device's kernel model, where it has one. */
+function withReferenceState(db: ProfilesDb, r: ProfileResult): ProfileResult {
+  const device = db.listDevices().find((d) => d.fingerprint_hash === r.device_fingerprint);
+  const m = device && latestKernelModel(db, device);
+  if (!device || !m?.state || !r.end_to_end) return { ...r, mode: 'kernels' };
+  const ref = kernelModelState(db, device, m).endToEndMs(r.run_id, r.end_to_end.median_ms);
+  return { ...r, mode: 'kernels', end_to_end: { ...r.end_to_end, ...(ref !== r.end_to_end.median_ms ? { reference_median_ms: ref } : {}) } };
 }
 
 /** Whether the device's LUT holds a row for every unit of `plan` (a run may have measured them, or an import, or another workload sharing a layer). */

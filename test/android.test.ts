@@ -109,7 +109,7 @@ test('a layer measured while the canary drifted (the phone throttling) is measur
   t.after(() => service.close());
   let heated = false;
   const result = await service.profile(
-    { device: serial, workload: 'cifar10-6conv', runs: 2, maxRuns: 3, innerRuns: 3, warmup: 1, canaryEvery: 3, canaryDrift: 0.05, coolBelowC: 500 },
+    { device: serial, workload: 'cifar10-6conv', mode: 'layers', runs: 2, maxRuns: 3, innerRuns: 3, warmup: 1, canaryEvery: 3, canaryDrift: 0.05, coolBelowC: 500 },
     {
       onProgress: (p: ProfileProgress) => {
         // After a few units, heat the phone far past its throttling point.
@@ -137,7 +137,7 @@ test('an unplug mid-job pauses it; after the replug it completes with every laye
   let unplugged = false;
   const phases: string[] = [];
   const result = await service.profile(
-    { device: serial, workload: 'resnet56', runs: 2, maxRuns: 3, innerRuns: 3, warmup: 1, canaryEvery: 0, unplugTimeoutS: 60 },
+    { device: serial, workload: 'resnet56', mode: 'layers', runs: 2, maxRuns: 3, innerRuns: 3, warmup: 1, canaryEvery: 0, unplugTimeoutS: 60 },
     {
       onProgress: (p: ProfileProgress) => {
         phases.push(p.phase);

@@ -10,14 +10,14 @@ import { labbench, tempDir, QUICK } from './cli-helpers.js';
 test('the first fit samples layers (once); predict mixes LUT hits and model; report compares with the baseline', (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'f.db');
-  const prof = labbench(['profile', '--device', 'local', '--workload', 'cifar10-6conv', '--db', db, ...QUICK, '--json']);
+  const prof = labbench(['profile', '--device', 'local', '--workload', 'cifar10-6conv', '--db', db, '--per-layer', ...QUICK, '--json']);
   assert.equal(prof.status, 0, prof.stderr);
   // ORT times every operator of the end-to-end run: each layer has its time in place beside its isolated median.
   const pr = JSON.parse(prof.stdout) as { layers: { name: string; in_network_ms?: number }[]; end_to_end: { median_ms: number } };
   assert.ok(pr.layers.every((l) => Number.isFinite(l.in_network_ms) && l.in_network_ms! >= 0), JSON.stringify(pr.layers));
   const inPlace = pr.layers.reduce((a, l) => a + l.in_network_ms!, 0);
   assert.ok(inPlace > 0.5 * pr.end_to_end.median_ms && inPlace <= 1.05 * pr.end_to_end.median_ms, `in place ${inPlace} ms of ${pr.end_to_end.median_ms} ms end to end`);
-  assert.equal(labbench(['profile', '--device', 'local', '--workload', 'resnet56', '--db', db, ...QUICK]).status, 0);
+  assert.equal(labbench(['profile', '--device', 'local', '--workload', 'resnet56', '--db', db, '--per-layer', ...QUICK]).status, 0);
   const fit = labbench(['fit', '--device', 'local', '--db', db, '--sample', '40', '--holdout', 'resnet56', '--json']);
   assert.equal(fit.status, 0, fit.stderr);
   const f = JSON.parse(fit.stdout) as { training_rows: number; types: { type: string; cv_rmspe_pct: number }[]; profiled: { workload: string }[]; holdout: string[]; gap_runs: number; gap_in_network?: { ops: Record<string, { factor: number; parts: number }>; default_factor: number; residual: number; runs: number } };

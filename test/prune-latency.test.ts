@@ -15,10 +15,10 @@ import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { formatPrune } from '../app/prune/report.js';
 
 test('prune --metric latency on the emulated phone: budgets met in predicted latency, each pruned net measured on the phone', async (t) => {
-  const { serial, dir, env } = await startPhoneRig(t, { seed: 13, timeScale: 0.02, screenOn: false, charging: false }, { prefix: 'labbench-prune-lat-' });
+  const { serial, dir, env } = await startPhoneRig(t, { seed: 13, timeScale: 0.02, screenOn: false, charging: false, benchmarkFlavor: 'modern' }, { prefix: 'labbench-prune-lat-' });
   const db = join(dir, 'l.db');
 
-  const fit = await labbenchAsyncRun(['fit', '--device', serial, '--db', db, '--sample', '16', '--json'], env);
+  const fit = await labbenchAsyncRun(['fit', '--device', serial, '--db', db, '--sample', '16', '--rounds', '0', '--json'], env);
   assert.equal(fit.status, 0, fit.stderr);
 
   // No --out: the nets are still written (to a temp folder) and measured.

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { labbench, labbenchAsync, tempDir } from './cli-helpers.js';
 
-const SETTINGS = ['--runs', '10', '--max-runs', '40', '--warmup', '2', '--max-seconds', '0.4'];
+// Per-layer mode: a run of many units, each recorded as it finishes (kernel mode records a network at once).
+const SETTINGS = ['--per-layer', '--runs', '10', '--max-runs', '40', '--warmup', '2', '--max-seconds', '0.4'];
 
 test('SIGKILL mid-run keeps finished layers; a rerun completes without measuring them again', async (t) => {
   const dir = tempDir(t);

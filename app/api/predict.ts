@@ -8,15 +8,26 @@ export interface FitRequest {
   readonly sample?: number;
   /** When given, the sample is profiled only if the device has fewer LUT rows than this. */
   readonly minRows?: number;
+  /**
+   * `kernels` (default, and for a device with kernel-mode profiles): sample networks profiled
+   * whole as deployed, kernel models fitted. `layers`: NeuralPower on per-layer profiles (the
+   * default for a device that has only those). In kernel mode `sample` is the number of
+   * sample networks profiled first (default 150).
+   */
+  readonly mode?: 'kernels' | 'layers';
+  /** Kernel mode: rounds of further sampling where the cross-validated error stays high (default 2), and networks per round (default 60). */
+  readonly rounds?: number;
+  readonly perRound?: number;
 }
 
 export interface FitSummary {
   readonly device: string;
   readonly model_id: number;
+  readonly mode?: 'kernels' | 'layers';
   readonly training_rows: number;
   readonly holdout: readonly string[];
   /** Per layer type: samples, chosen target transform and degree, terms kept, cross-validated RMSPE. */
-  readonly types: readonly { type: string; n: number; family: string; degree: number; terms: number; cv_rmspe_pct: number }[];
+  readonly types: readonly { type: string; n: number; family: string; degree: number; terms: number; cv_rmspe_pct: number; cv_median_ape_pct?: number }[];
   readonly analytic: { readonly peak_gflops: number; readonly bandwidth_gbps: number; readonly overhead_ms: number };
   readonly gap_factor: number;
   readonly gap_runs: number;
@@ -33,6 +44,17 @@ export interface FitSummary {
   readonly profiled: readonly { workload: string; units: number; wall_s: number }[];
   /** Where samples carried a canary: the state timings were brought to before the fit (MachineState). */
   readonly state?: MachineState;
+  /** Kernel mode: measured end to end = scale x kernel sum + per_kernel_ms x kernels + offset_ms, from the fit's sample networks. */
+  readonly calibration?: { readonly scale: number; readonly per_kernel_ms: number; readonly offset_ms: number; readonly networks: number; readonly rmspe_pct: number };
+  /** Kernel mode: what the fit profiled, how long it took, and the kinds each adaptive round sampled more of. */
+  readonly sampling?: {
+    readonly networks: number;
+    readonly kernel_rows: number;
+    readonly wall_s: number;
+    readonly profiling_s: number;
+    readonly rows_per_min: number;
+    readonly rounds: readonly { round: number; focus: readonly string[]; networks: number }[];
+  };
 }
 
 /**
@@ -45,6 +67,12 @@ export interface MachineState {
   readonly timings: number;
   readonly canary_p10: number;
   readonly canary_p90: number;
+  /**
+   * Kernel models: a timing is brought to the reference by (reference / its canary median)^exponent,
+   * the exponent measured from kernels timed in several networks at several states.
+   * Absent: the median of sample / canary, run by run (exponent 1).
+   */
+  readonly exponent?: number;
 }
 
 export interface PredictRequest {
@@ -58,6 +86,10 @@ export interface PredictRequest {
 export interface PredictResult {
   readonly device: string;
   readonly workload: string;
+  /** `kernels`: per kernel as the runtime runs them (layers are kernels then); `layers`: NeuralPower per layer. */
+  readonly mode?: 'kernels' | 'layers';
+  /** Kernel models: the machine state the prediction is in. */
+  readonly state?: MachineState;
   readonly layers: readonly { name: string; op: string; runtime_ms: number; power_w?: number; energy_mj?: number; source: 'lut' | 'model'; uncertainty_pct: number }[];
   readonly total: { readonly runtime_ms: number; readonly power_w?: number; readonly energy_mj?: number };
   readonly sum_of_layers_ms: number;
@@ -67,7 +99,8 @@ export interface PredictResult {
 
 export interface AccuracyResult {
   readonly device: string;
-  readonly layers: readonly { group: string; n: number; predictors: Readonly<Record<string, { rmspe_pct: number; rmse: number }>> }[];
+  /** Per layer type (NeuralPower) or kernel kind (kernel models: cross-validated, folds by network). */
+  readonly layers: readonly { group: string; n: number; predictors: Readonly<Record<string, { rmspe_pct: number; rmse: number; median_ape_pct?: number }>> }[];
   readonly layers_in_sample: boolean;
   readonly networks: {
     /** `actual` in the model's machine state; `measured_raw` the median as taken, where the two differ. */
@@ -91,6 +124,8 @@ export interface AccuracyResult {
   };
   /** The machine state measured times were brought to (the model's), where samples carried a canary. */
   readonly state?: MachineState;
+  /** Kernel models: what the held-out workloads would have contributed and did not. */
+  readonly excluded?: { readonly workloads: number; readonly kernel_rows: number; readonly calibration_networks: number };
 }
 
 /** One group's RMSPE (percent) and RMSE (in the value's unit) per predictor. */

@@ -5,6 +5,12 @@ export interface ProfileRequest {
   readonly device: string;
   /** A zoo name (`cifar10-6conv`, `spnas-space`, ...). */
   readonly workload: string;
+  /**
+   * `kernels` (default for a network): run it whole as deployed (ORT at its default graph
+   * optimization, TFLite with XNNPACK) and time every kernel in place. `layers`: every layer
+   * alone, unfused (research mode; the default for layer samples and the NAS space's blocks).
+   */
+  readonly mode?: 'kernels' | 'layers';
   /** Input height = width; default the network's own. */
   readonly resolution?: number;
   readonly batch?: number;
@@ -93,7 +99,11 @@ export interface ProfileResult {
     readonly n: number;
     /** `session.run()` as seen from the calling process, bindings included. */
     readonly wall_median_ms: number;
+    /** Where the device has a fitted kernel model with a machine state: the median brought to that state (what its predictions are in). */
+    readonly reference_median_ms?: number;
   };
+  /** `kernels` or `layers` (ProfileRequest.mode). */
+  readonly mode?: 'kernels' | 'layers';
   /** Sum of per-layer medians, and its gap to the end-to-end median in % of the latter. */
   readonly sum_of_layers_ms: number;
   readonly sum_gap_pct?: number;

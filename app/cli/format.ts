@@ -42,7 +42,8 @@ export function formatDevices(d: DeviceList): string {
 export function formatProfile(r: ProfileResult): string {
   const withPower = r.meter !== undefined;
   const inPlace = r.layers.some((l) => l.in_network_ms !== undefined);
-  const rows = [['LAYER', 'OP', 'MEDIAN ms', '95% CI ms', 'N', ...(inPlace ? ['IN NETWORK ms'] : []), ...(withPower ? ['POWER W', 'ENERGY mJ'] : [])]];
+  const kernels = r.mode === 'kernels';
+  const rows = [[kernels ? 'KERNEL (first layer)' : 'LAYER', kernels ? 'KIND' : 'OP', 'MEDIAN ms', '95% CI ms', 'N', ...(inPlace ? ['IN NETWORK ms'] : []), ...(withPower ? ['POWER W', 'ENERGY mJ'] : [])]];
   for (const l of r.layers) {
     const pw = withPower ? (l.power_w !== undefined ? [l.power_w.toFixed(3), (l.energy_mj ?? 0).toFixed(4)] : ['missing', '-']) : [];
     const inNet = inPlace ? [l.in_network_ms !== undefined ? ms(l.in_network_ms) : '-'] : [];
@@ -50,11 +51,14 @@ export function formatProfile(r: ProfileResult): string {
   }
   const e = r.end_to_end;
   const gap = r.sum_gap_pct ?? 0;
+  const what = kernels ? 'kernels' : 'layers';
   return [
-    `${r.workload} on ${r.device} (run ${r.run_id}, ${r.measured_units} units measured, ${r.resumed_units} kept from an interrupted run)`,
+    kernels
+      ? `${r.workload} on ${r.device} as deployed (run ${r.run_id}, ${r.measured_units} distinct kernels timed in place)`
+      : `${r.workload} on ${r.device} (run ${r.run_id}, ${r.measured_units} units measured, ${r.resumed_units} kept from an interrupted run)`,
     table(rows),
     e
-      ? `end to end: median ${ms(e.median_ms)} ms (95% CI ${ms(e.ci_ms[0])}-${ms(e.ci_ms[1])}, n=${e.n}); sum of layers ${ms(r.sum_of_layers_ms)} ms (${gap >= 0 ? '+' : ''}${gap.toFixed(1)}%)`
+      ? `end to end: median ${ms(e.median_ms)} ms (95% CI ${ms(e.ci_ms[0])}-${ms(e.ci_ms[1])}, n=${e.n})${e.reference_median_ms !== undefined ? `, ${ms(e.reference_median_ms)} ms in the state of the device's model` : ''}; sum of ${what} ${ms(r.sum_of_layers_ms)} ms (${gap >= 0 ? '+' : ''}${gap.toFixed(1)}%)`
       : `sum of layers ${ms(r.sum_of_layers_ms)} ms (a layer sample: no network to run end to end)`,
     ...(r.meter
       ? [
@@ -103,7 +107,28 @@ export function formatLut(v: LutView): string {
 
 const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : `${x.toFixed(1)}%`);
 
+function formatKernelFit(r: FitSummary): string {
+  const rows = [['KERNEL KIND', 'N', 'TREES', 'CV RMSPE', 'CV MEDIAN |e|']];
+  for (const t of r.types) rows.push([t.type, String(t.n), String(t.terms), pct(t.cv_rmspe_pct), pct(t.cv_median_ape_pct)]);
+  const c = r.calibration;
+  const s = r.sampling;
+  return [
+    `kernel models for ${r.device} (model ${r.model_id}) from ${r.training_rows} kernel rows${r.holdout.length ? `, holding out ${r.holdout.join(', ')}` : ''}`,
+    ...(s
+      ? [
+          `sampled ${s.networks} network(s) now: ${s.kernel_rows} kernel rows in ${s.profiling_s.toFixed(1)} s of profiling (${s.rows_per_min.toFixed(0)} rows/min); fit wall ${s.wall_s.toFixed(1)} s`,
+          ...s.rounds.map((x) => `round ${x.round}: ${x.networks} more networks for ${x.focus.join(', ')}`),
+        ]
+      : []),
+    table(rows),
+    ...(c ? [`network = ${c.scale.toFixed(3)} x sum of kernels ${c.per_kernel_ms >= 0 ? '+' : '-'} ${(Math.abs(c.per_kernel_ms) * 1000).toFixed(2)} us x kernels + ${(c.offset_ms * 1000).toFixed(1)} us (from ${c.networks} sample networks, ${pct(c.rmspe_pct)} RMS)`] : []),
+    `analytic baseline: ${r.analytic.peak_gflops.toFixed(2)} GFLOP/s, ${r.analytic.bandwidth_gbps.toFixed(2)} GB/s, ${r.analytic.overhead_ms.toFixed(4)} ms per kernel`,
+    ...(r.state ? [formatState(r.state)] : []),
+  ].join('\n');
+}
+
 export function formatFit(r: FitSummary): string {
+  if (r.mode === 'kernels') return formatKernelFit(r);
   const rows = [['TYPE', 'N', 'TARGET', 'DEGREE', 'TERMS', 'CV RMSPE']];
   for (const t of r.types) rows.push([t.type, String(t.n), t.family, String(t.degree), String(t.terms), pct(t.cv_rmspe_pct)]);
   return [
@@ -125,22 +150,46 @@ export function formatFit(r: FitSummary): string {
 }
 
 function formatState(s: MachineState): string {
-  return `machine state: times brought to a canary of ${ms(s.reference_canary_ms)} ms (${s.timings} timings; their canary ran at x${s.canary_p10.toFixed(2)}-x${s.canary_p90.toFixed(2)} of it, 10th-90th percentile)`;
+  return `machine state: times brought to a canary of ${ms(s.reference_canary_ms)} ms${s.exponent !== undefined ? ` (as (reference / canary)^${s.exponent.toFixed(2)})` : ''} (${s.timings} timings; their canary ran at x${s.canary_p10.toFixed(2)}-x${s.canary_p90.toFixed(2)} of it, 10th-90th percentile)`;
 }
 
 export function formatPrediction(r: PredictResult): string {
-  const rows = [['LAYER', 'OP', 'RUNTIME ms', 'SOURCE', '+-']];
+  const kernels = r.mode === 'kernels';
+  const rows = [[kernels ? 'KERNEL' : 'LAYER', kernels ? 'KIND' : 'OP', 'RUNTIME ms', 'SOURCE', '+-']];
   for (const l of r.layers) rows.push([l.name, l.op, ms(l.runtime_ms), l.source, pct(l.uncertainty_pct)]);
   const t = r.total;
   return [
-    `${r.workload} on ${r.device}`,
+    `${r.workload} on ${r.device}${kernels ? ` (${r.layers.length} kernels as the runtime runs them)` : ''}`,
     table(rows),
-    `total ${ms(t.runtime_ms)} ms (sum of layers ${ms(r.sum_of_layers_ms)} ms x gap ${r.gap_factor.toFixed(3)})${t.power_w !== undefined ? `, ${t.power_w.toFixed(3)} W` : ''}${t.energy_mj !== undefined ? `, ${t.energy_mj.toFixed(3)} mJ` : ''}`,
+    `total ${ms(t.runtime_ms)} ms (sum of ${kernels ? 'kernels' : 'layers'} ${ms(r.sum_of_layers_ms)} ms x ${kernels ? 'network terms' : 'gap'} ${r.gap_factor.toFixed(3)})${t.power_w !== undefined ? `, ${t.power_w.toFixed(3)} W` : ''}${t.energy_mj !== undefined ? `, ${t.energy_mj.toFixed(3)} mJ` : ''}`,
+    ...(r.state ? [formatState(r.state)] : []),
     `analytic baseline: ${ms(r.baseline.runtime_ms)} ms`,
   ].join('\n');
 }
 
+function formatKernelAccuracy(r: AccuracyResult): string {
+  const lrows = [['KERNEL KIND', 'N', 'CV RMSPE', 'CV MEDIAN |e|']];
+  for (const g of r.layers) lrows.push([g.group, String(g.n), pct(g.predictors.kernels?.rmspe_pct), pct(g.predictors.kernels?.median_ape_pct)]);
+  const raw = r.networks.rows.some((n) => n.measured_raw !== undefined);
+  const preds = ['kernels', 'analytic'];
+  const nrows = [['NETWORK', 'MEASURED ms', ...(raw ? ['AS TAKEN ms'] : []), ...preds.flatMap((p) => [`${p} ms`, 'error'])]];
+  for (const n of r.networks.rows) {
+    nrows.push([n.network + (r.networks.held_out.includes(n.network.split('@')[0]!) ? ' (held out)' : ''), ms(n.actual), ...(raw ? [ms(n.measured_raw ?? n.actual)] : []), ...preds.flatMap((p) => [n.predicted[p] === undefined ? '-' : ms(n.predicted[p]), pct(n.error_pct[p])])]);
+  }
+  const within = r.networks.rows.filter((n) => Math.abs(n.error_pct.kernels ?? Infinity) <= 10).length;
+  const x = r.excluded;
+  return [
+    `Kernel models on ${r.device}: cross-validated per kind (folds by network)`,
+    table(lrows),
+    r.networks.rows.length ? `Networks the fit never saw (held out, or profiled after it): ${within} of ${r.networks.rows.length} within 10%` : 'No network the fit never saw has been profiled yet.',
+    ...(r.networks.rows.length ? [table(nrows), `RMSPE over networks: ${preds.map((p) => `${p} ${pct(r.networks.rmspe_pct[p])}`).join(', ')}`] : []),
+    ...(x ? [`held out: ${x.workloads} workload(s); ${x.kernel_rows} kernel rows and ${x.calibration_networks} calibration network(s) excluded from the fit`] : []),
+    ...(r.state ? [`${formatState(r.state)}; MEASURED is in that state, AS TAKEN the median as measured`] : []),
+  ].join('\n');
+}
+
 export function formatAccuracy(r: AccuracyResult): string {
+  if (r.layers.some((g) => g.predictors.kernels)) return formatKernelAccuracy(r);
   const preds = ['neuralpower', 'analytic'];
   const lrows = [['LAYER TYPE', 'N', ...preds.flatMap((p) => [`${p} RMSPE`, `${p} RMSE ms`])]];
   for (const g of r.layers) lrows.push([g.group, String(g.n), ...preds.flatMap((p) => [pct(g.predictors[p]?.rmspe_pct), g.predictors[p] ? ms(g.predictors[p].rmse) : '-'])]);

@@ -114,7 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
 
   program
     .command('profile')
-    .description('measure every layer (or block) of a workload on a device into the DB, then the whole network')
+    .description('run a network on a device as deployed and time every kernel in place (--per-layer: every layer alone, unfused), into the DB')
     .requiredOption('--device <id>', "device id from 'labbench devices' (local, gpu0)")
     .requiredOption('--workload <name>', 'zoo network or NAS space (vgg16, cifar10-6conv, mobilenetv2, spnas-space, ...)')
     .option('--runs <n>', 'measured runs per unit, at least (default 20)', intArg('--runs'))
@@ -125,11 +125,12 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--batch <n>', 'batch size (default 1)', intArg('--batch'))
     .option('--target-ci <fraction>', 'stop a unit once the 95% CI half-width is within this fraction of the median (default 0.02)', numArg('--target-ci'))
     .option('--max-seconds <s>', 'measuring time per unit, at most (default 3)', numArg('--max-seconds'))
-    .addOption(new Option('--graph-opt <level>', 'onnxruntime graph optimization level (default disabled: one timing per layer)').choices(['disabled', 'basic', 'extended', 'all']))
+    .option('--per-layer', 'research mode: every layer alone and unfused (graph optimization off, XNNPACK off), not the deployed kernels')
+    .addOption(new Option('--graph-opt <level>', 'onnxruntime graph optimization level (default all, as deployed; disabled with --per-layer)').choices(['disabled', 'basic', 'extended', 'all']))
     .option('--fresh', 'start a new run instead of resuming an interrupted one')
     .option('--canary-every <n>', 'measure a canary layer every N units; re-measure units when it drifts (default 8 on phones, off here)', intArg('--canary-every'))
     .option('--canary-drift <fraction>', 'canary drift that flags units (default 0.05)', numArg('--canary-drift'))
-    .addOption(new Option('--delegate <name>', 'phones: TFLite delegate (default cpu)').choices(['cpu', 'xnnpack', 'gpu', 'nnapi']))
+    .addOption(new Option('--delegate <name>', 'phones: TFLite delegate (default xnnpack; cpu with --per-layer)').choices(['cpu', 'xnnpack', 'gpu', 'nnapi']))
     .option('--cores <mask>', 'phones: taskset core mask in hex (f0 = cores 4-7)')
     .option('--cool-below <celsius>', 'phones: wait before each unit until the hottest zone is below this (default 45)', numArg('--cool-below'))
     .option('--inner-runs <n>', 'phones: benchmark_model runs per sample (default 10)', intArg('--inner-runs'))
@@ -142,6 +143,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
         {
           device: o.device as string,
           workload: o.workload as string,
+          ...(o.perLayer ? { mode: 'layers' as const } : {}),
           ...pick(o, { runs: 'runs', maxRuns: 'maxRuns', warmup: 'warmup', threads: 'threads', resolution: 'resolution', batch: 'batch', targetCi: 'targetRelCi', maxSeconds: 'maxSecondsPerUnit', graphOpt: 'graphOptimization', fresh: 'fresh', canaryEvery: 'canaryEvery', canaryDrift: 'canaryDrift', delegate: 'delegate', cores: 'coreMask', coolBelow: 'coolBelowC', innerRuns: 'innerRuns', benchmarkBinary: 'benchmarkBinary', unplugTimeout: 'unplugTimeoutS', meter: 'meter' }),
         },
         { onProgress: (p) => bar.update(p), onWarning: (m) => io.stderr(`warning: ${m}\n`), ...(signal ? { signal } : {}) },
@@ -170,15 +172,23 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
 
   program
     .command('fit')
-    .description("fit NeuralPower layer models (and the analytic baseline) from a device's LUT; profiles a layer sample first (once per device) so the models cover layers the zoo lacks")
+    .description("fit latency models for a device: kernel models from sample networks the fit profiles itself (default), or NeuralPower layer models from per-layer profiles (--per-layer, and for devices that have only those)")
     .requiredOption('--device <id>', 'device id')
     .option('--holdout <workloads>', 'comma-separated workloads kept out of the fit, to measure accuracy on them')
-    .option('--sample <n>', 'sampled layer configurations that cover the feature space, profiled once before fitting (default 150; 0: never)', intArg('--sample'))
-    .option('--min-rows <n>', 'profile the sample only when the LUT has fewer rows than this', intArg('--min-rows'))
-    .action(async (o: { device: string; holdout?: string; sample?: number; minRows?: number }, cmd: Command) => {
+    .option('--sample <n>', 'kernel mode: sample networks profiled before the first fit (default 150); --per-layer: sampled layer configurations (default 150; 0: never)', intArg('--sample'))
+    .option('--rounds <n>', 'kernel mode: further sampling rounds where the cross-validated error stays high (default 2)', intArg('--rounds'))
+    .option('--per-round <n>', 'kernel mode: sample networks per further round (default 60)', intArg('--per-round'))
+    .option('--per-layer', 'NeuralPower on per-layer profiles instead of kernel models')
+    .option('--min-rows <n>', '--per-layer: profile the sample only when the LUT has fewer rows than this', intArg('--min-rows'))
+    .action(async (o: { device: string; holdout?: string; sample?: number; minRows?: number; rounds?: number; perRound?: number; perLayer?: boolean }, cmd: Command) => {
       const bar = new ProgressBar();
       const r = await svc(cmd).fit(
-        { device: o.device, ...(o.holdout ? { holdout: o.holdout.split(',').filter(Boolean) } : {}), ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.minRows !== undefined ? { minRows: o.minRows } : {}) },
+        {
+          device: o.device,
+          ...(o.holdout ? { holdout: o.holdout.split(',').filter(Boolean) } : {}),
+          ...(o.perLayer ? { mode: 'layers' as const } : {}),
+          ...pick(o, { sample: 'sample', minRows: 'minRows', rounds: 'rounds', perRound: 'perRound' }),
+        },
         { onProgress: (p) => bar.update(p), onWarning: (m) => io.stderr(`warning: ${m}\n`), ...(signal ? { signal } : {}) },
       );
       emit(cmd, r, formatFit(r));
@@ -186,7 +196,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
 
   program
     .command('predict')
-    .description('predict per-layer and total runtime of a network on a device (LUT rows where measured, the fitted model elsewhere)')
+    .description('predict the runtime of a network on a device: per kernel as its runtime would run them (kernel models), or per layer (NeuralPower: LUT rows where measured, the model elsewhere)')
     .requiredOption('--device <id>', 'device id')
     .requiredOption('--workload <name>', 'zoo network or FILE.onnx')
     .option('--resolution <px>', 'input height and width', intArg('--resolution'))
@@ -201,7 +211,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .command('report')
     .description('reports')
     .command('accuracy')
-    .description('NeuralPower against the analytic baseline: RMSPE and RMSE per layer type and per measured network; power and energy too where a meter measured them')
+    .description("the device's model against the analytic baseline: cross-validated error per kernel kind (or RMSPE per layer type) and per network it never saw; power and energy too where a meter measured them")
     .requiredOption('--device <id>', 'device id')
     .action(async (o: { device: string }, cmd: Command) => {
       const r = await svc(cmd).reportAccuracy(o.device);

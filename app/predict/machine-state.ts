@@ -52,14 +52,16 @@ export class StateNormalizer {
     private readonly lutRows: ReadonlyMap<string, StateRow>,
     /** Undefined: no canary data, every timing is raw. */
     readonly referenceMs: number | undefined,
+    /** Set: a timing's median times (reference / its canary median)^exponent; unset: the median of sample / canary, run by run. */
+    readonly exponent?: number,
   ) {}
 
   /** From the device's canary samples; `reference` (a fitted model's) instead of their median where given. */
-  static fromDb(db: ProfilesDb, deviceId: number, reference?: number): StateNormalizer {
-    return StateNormalizer.fromSamples(db.canarySamples(deviceId), reference);
+  static fromDb(db: ProfilesDb, deviceId: number, reference?: number, exponent?: number): StateNormalizer {
+    return StateNormalizer.fromSamples(db.canarySamples(deviceId), reference, exponent);
   }
 
-  static fromSamples(samples: readonly CanarySamples[], reference?: number): StateNormalizer {
+  static fromSamples(samples: readonly CanarySamples[], reference?: number, exponent?: number): StateNormalizer {
     const timed = samples.filter((s) => s.latency_ms.length > 0);
     const ref = reference ?? (timed.length ? median(timed.map((s) => median(s.canary_ms))) : undefined);
     const rows = new Map<string, StateRow>();
@@ -70,7 +72,7 @@ export class StateNormalizer {
       rows.set(rowKey(s.run_id, s.kind, s.unit_key), r);
       if (s.in_lut) lutRows.set(s.unit_key, r);
     }
-    return new StateNormalizer(rows, lutRows, ref);
+    return new StateNormalizer(rows, lutRows, ref, exponent);
   }
 
   /** The reference canary time, how many timings carried a canary, and how far their canary medians strayed. */
@@ -79,7 +81,7 @@ export class StateNormalizer {
     if (ref === undefined) return undefined;
     const c = [...this.rows.values()].map((r) => r.canaryMs / ref).sort((a, b) => a - b);
     const at = (q: number): number => c[Math.min(c.length - 1, Math.floor(q * c.length))] ?? 1;
-    return { reference_canary_ms: ref, timings: this.rows.size, canary_p10: at(0.1), canary_p90: at(0.9) };
+    return { reference_canary_ms: ref, timings: this.rows.size, canary_p10: at(0.1), canary_p90: at(0.9), ...(this.exponent !== undefined ? { exponent: this.exponent } : {}) };
   }
 
   /** A run's unit median in the reference state (its raw median where it has no canary). */
@@ -95,7 +97,7 @@ export class StateNormalizer {
   /** What multiplies the per-node times of a run's end-to-end profile (medians over the same runs): reference over their canary. */
   endToEndScale(runId: number): number {
     const r = this.rows.get(rowKey(runId, 'end_to_end', ''));
-    return r && this.referenceMs !== undefined ? this.referenceMs / r.canaryMs : 1;
+    return r && this.referenceMs !== undefined ? (this.referenceMs / r.canaryMs) ** (this.exponent ?? 1) : 1;
   }
 
   /** LUT rows with every time scaled to the reference state (rows measured without a canary as they are). */
@@ -111,6 +113,14 @@ export class StateNormalizer {
   private scaled(r: StateRow | undefined, raw: number): number {
     // A row whose raw median disagrees with the one asked about (re-recorded since) is left raw.
     if (!r || this.referenceMs === undefined || Math.abs(r.rawMedian - raw) > 1e-9 * Math.max(1, raw)) return raw;
+    if (this.exponent !== undefined) return raw * (this.referenceMs / r.canaryMs) ** this.exponent;
     return r.perCanary * this.referenceMs;
+  }
+
+  /** The state factor of a run's unit (or of its end to end, key null): what multiplies its raw time. */
+  factor(runId: number, key: string | null): number {
+    const r = this.rows.get(rowKey(runId, key === null ? 'end_to_end' : 'unit', key ?? ''));
+    if (!r || this.referenceMs === undefined) return 1;
+    return this.exponent !== undefined ? (this.referenceMs / r.canaryMs) ** this.exponent : (r.perCanary * this.referenceMs) / r.rawMedian;
   }
 }

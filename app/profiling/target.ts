@@ -6,6 +6,7 @@
 import type { DeviceFingerprint } from '../api/lut.js';
 import type { Network } from '../workloads/ir.js';
 import type { ProfileUnit } from '../workloads/units.js';
+import type { Kernel } from '../workloads/kernels.js';
 
 /** Conditions on the device when a sample was taken: how throttling shows afterwards. */
 export interface SampleConditions {
@@ -33,11 +34,27 @@ export interface Measured {
   readonly nodesMs?: Readonly<Record<string, number>>;
 }
 
+/** A network run whole as deployed, with the time of every kernel the runtime ran (kernel-job.ts). */
+export interface KernelMeasured {
+  /** The network's kernels as the runtime runs them, in run order. */
+  readonly kernels: readonly Kernel[];
+  /** Per kernel, its time in each profiled run (ms); empty for a kernel the runtime eliminated. */
+  readonly samplesMs: readonly (readonly number[])[];
+  /** Per profiled run, the device's conditions (the same for every kernel of that run). */
+  readonly conditions?: readonly SampleConditions[];
+  /** The network end to end as deployed (no profiler in the way). */
+  readonly endToEnd: Measured;
+  /** Device time of the profiled runs and the end-to-end runs, ms. */
+  readonly deviceMs: number;
+}
+
 export interface TargetHooks {
   readonly signal?: AbortSignal;
   /** Things a user should know (a hot phone, a low battery); not errors. */
   readonly onWarning?: (message: string) => void;
   readonly onStatus?: (message: string) => void;
+  /** Runs measured so far out of those planned (at least): progress inside one long measurement. */
+  readonly onRuns?: (done: number, planned: number) => void;
 }
 
 export interface ProfilingTarget {
@@ -53,6 +70,8 @@ export interface ProfilingTarget {
   beforeUnit?(hooks: TargetHooks): Promise<void>;
   measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured>;
   measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured>;
+  /** Runs the network whole at the deployed settings and times each kernel in place (kernel mode). */
+  measureKernels?(network: Network, hooks: TargetHooks): Promise<KernelMeasured>;
   /**
    * In how many slices the end-to-end runs are taken, spread over the unit queue (default 1:
    * once, after the units). Why: a shared host runs in phases seconds long, and one window of

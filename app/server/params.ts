@@ -16,6 +16,7 @@ const profileRequest = z
   .object({
     device,
     workload: z.string().min(1).max(300),
+    mode: z.enum(['kernels', 'layers']).optional(),
     resolution: int.optional(),
     batch: int.optional(),
     runs: int.optional(),
@@ -38,7 +39,7 @@ const profileRequest = z
   .strict();
 
 const fitRequest = z
-  .object({ device, holdout: z.array(z.string().min(1)).optional(), sample: int.optional(), minRows: int.optional() })
+  .object({ device, holdout: z.array(z.string().min(1)).optional(), sample: int.optional(), minRows: int.optional(), mode: z.enum(['kernels', 'layers']).optional(), rounds: int.optional(), perRound: int.optional() })
   .strict();
 
 // A device's LUT from the DB only: a UI names no file on the lab machine to read or write.

@@ -15,6 +15,7 @@ import { LabbenchError } from '../api/errors.js';
 import { importOnnx } from './onnx-import.js';
 import { parseSamplerWorkload, samplerPlan } from '../predict/sampler.js';
 import { MICROBENCH, microbenchPlan } from '../predict/microbench.js';
+import { kernelSampleNetwork, parseKernelSample } from '../predict/kernel-sampler.js';
 
 /** One network of the NAS space by its choices, as `labbench nas` reports it: `spnas:k3e3,k5e6,skip,...` (22 choices). */
 export const SPNAS_ARCH_PREFIX = 'spnas:';
@@ -47,6 +48,8 @@ export function planWorkload(name: string, opts: PlanOptions = {}): WorkloadPlan
   if (name === MICROBENCH) return microbenchPlan();
   const sample = parseSamplerWorkload(name);
   if (sample) return samplerPlan(sample);
+  const kernels = parseKernelSample(name);
+  if (kernels) return layerPlan(name, kernelSampleNetwork(kernels.seed, kernels.index, kernels.focus));
   if (/\.onnx$/i.test(name)) return layerPlan(basename(name), loadOnnxWorkload(name, o));
   return layerPlan(name, zooNetwork(name, o));
 }

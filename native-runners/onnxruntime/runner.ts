@@ -34,6 +34,16 @@ export interface MeasureOptions {
   readonly signal?: AbortSignal;
   /** Times the host's state beside the runs (CanaryProbe); `canaryMs` then comes back. */
   readonly canary?: CanaryProbe;
+  /** Keep the graph ORT runs after its optimizations (`optimized` comes back): fused kernels, layout reorders. */
+  readonly keepOptimized?: boolean;
+  /**
+   * Also run the artifact in a second session without the profiler, alternating run by run
+   * with the profiled one (`plainMs` comes back, and the stop rule watches it): the
+   * deployed end-to-end time, taken in the same host states as the profiled kernels.
+   */
+  readonly paired?: boolean;
+  /** Called after each measured run with the count so far (progress for long measurements). */
+  readonly onRun?: (runs: number) => void;
 }
 
 export interface Measurement {
@@ -49,6 +59,10 @@ export interface Measurement {
   readonly setupMs: number;
   /** With a canary: per measured run, the canary's time around it (mean of the readings just before and just after). */
   readonly canaryMs?: readonly number[];
+  /** With `keepOptimized`: the ONNX model ORT ran, as it wrote it after optimizing. */
+  readonly optimized?: Uint8Array;
+  /** With `paired`: per measured run, `session.run()` of the session without the profiler (ms). */
+  readonly plainMs?: readonly number[];
 }
 
 /** Canary readings at most this far apart (ms of measuring): short runs share one, long runs get one each. */
@@ -68,10 +82,10 @@ export interface CanaryProbe {
   release(): Promise<void>;
 }
 
-type SessionOptions = Pick<MeasureOptions, 'threads' | 'graphOptimization' | 'executionProvider'>;
+export type SessionOptions = Pick<MeasureOptions, 'threads' | 'graphOptimization' | 'executionProvider'>;
 
 /** One thread pool of `threads`, operators in sequence; ORT's profiler on where a file prefix is given. */
-async function createSession(artifact: OnnxArtifact, o: SessionOptions, what: string, profilePrefix?: string): Promise<Ort.InferenceSession> {
+async function createSession(artifact: OnnxArtifact, o: SessionOptions, what: string, profilePrefix?: string, optimizedPath?: string): Promise<Ort.InferenceSession> {
   try {
     return await loadOrt().InferenceSession.create(artifact.bytes, {
       executionProviders: [o.executionProvider],
@@ -80,7 +94,9 @@ async function createSession(artifact: OnnxArtifact, o: SessionOptions, what: st
       executionMode: 'sequential',
       graphOptimizationLevel: o.graphOptimization,
       ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
-      logSeverityLevel: 3,
+      ...(optimizedPath ? { optimizedModelFilePath: optimizedPath } : {}),
+      // Writing a layout-optimized model warns that it is hardware specific: it is read here, on this host.
+      logSeverityLevel: optimizedPath ? 4 : 3,
     });
   } catch (e) {
     throw new LabbenchError('RUNNER_FAILED', `onnxruntime could not load ${what}: ${(e as Error).message}`, { cause: e });
@@ -130,13 +146,33 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new LabbenchError('CANCELED', 'cancelled');
 }
 
+/**
+ * The graph ORT would run for `artifact` (fused kernels, layout conversions), as it writes it
+ * after optimizing: a session is created and released, nothing is run.
+ */
+export async function optimizedGraph(artifact: OnnxArtifact, o: SessionOptions): Promise<Uint8Array> {
+  const dir = mkdtempSync(join(tmpdir(), 'labbench-ort-'));
+  try {
+    const path = join(dir, 'optimized.onnx');
+    const session = await createSession(artifact, o, 'the artifact', undefined, path);
+    await session.release().catch(() => undefined);
+    return new Uint8Array(readFileSync(path));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Promise<Measurement> {
   const ort = loadOrt();
   const dir = mkdtempSync(join(tmpdir(), 'labbench-ort-'));
   const t0 = performance.now();
   let session: Ort.InferenceSession | undefined;
+  let plain: Ort.InferenceSession | undefined;
   try {
-    session = await createSession(artifact, o, 'the artifact', join(dir, 'profile'));
+    const optimizedPath = o.keepOptimized ? join(dir, 'optimized.onnx') : undefined;
+    session = await createSession(artifact, o, 'the artifact', join(dir, 'profile'), optimizedPath);
+    const optimized = optimizedPath ? new Uint8Array(readFileSync(optimizedPath)) : undefined;
+    if (o.paired) plain = await createSession(artifact, o, 'the artifact');
     const feeds: Record<string, Ort.Tensor> = {};
     let seed = 12345;
     for (const input of artifact.inputs) {
@@ -151,9 +187,11 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
     for (let i = 0; i < o.warmup; i++) {
       checkAborted(o.signal);
       await session.run(feeds);
+      await plain?.run(feeds);
     }
     const setupMs = performance.now() - t0;
     const wallMs: number[] = [];
+    const plainMs: number[] = [];
     // readings[k] is a canary time; runs from readingBefore[i] on share the pair (k, k + 1).
     const readings: number[] = [];
     const readingBefore: number[] = [];
@@ -173,14 +211,22 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
         const ms = performance.now() - s;
         wallMs.push(ms);
         sinceReading += ms;
+        if (plain) {
+          const p = performance.now();
+          await plain.run(feeds);
+          plainMs.push(performance.now() - p);
+          sinceReading += plainMs[plainMs.length - 1]!;
+        }
+        o.onRun?.(wallMs.length);
       }
       const elapsed = (performance.now() - start) / 1000;
       if (wallMs.length >= o.maxRuns || elapsed >= o.maxSeconds) break;
-      if (wallMs.length >= o.minRuns && relativeCiHalfWidth(wallMs) <= o.targetRelCi) break;
+      if (wallMs.length >= o.minRuns && relativeCiHalfWidth(plain ? plainMs : wallMs) <= o.targetRelCi) break;
       // Grow batches so that a noisy layer converges in a few rounds without overshooting a quiet one.
       batch = Math.max(o.minRuns, Math.ceil(wallMs.length * 0.5));
     }
     if (o.canary) readings.push(await o.canary.run());
+    const canaryMs = o.canary ? { canaryMs: readingBefore.map((k) => (readings[k]! + readings[k + 1]!) / 2) } : {};
     session.endProfiling();
     const file = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
     if (!file) throw new LabbenchError('RUNNER_FAILED', 'onnxruntime wrote no profile file');
@@ -195,10 +241,13 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
       wallMs,
       runs,
       setupMs,
-      ...(o.canary ? { canaryMs: readingBefore.map((k) => (readings[k]! + readings[k + 1]!) / 2) } : {}),
+      ...canaryMs,
+      ...(optimized ? { optimized } : {}),
+      ...(plain ? { plainMs } : {}),
     };
   } finally {
     await session?.release().catch(() => undefined);
+    await plain?.release().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

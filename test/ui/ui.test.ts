@@ -130,7 +130,8 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   await buildRenderer();
   const adb = await startAdbServer();
-  const phone = new EmulatedPhone({ seed: 21, timeScale: 0.02, screenOn: false, charging: false });
+  // A current benchmark_model (TF 2.16): XNNPACK times its nodes one by one, which kernel mode needs.
+  const phone = new EmulatedPhone({ seed: 21, timeScale: 0.02, screenOn: false, charging: false, benchmarkFlavor: 'modern' });
   const serial = `127.0.0.1:${await phone.start()}`;
   const meter = new MeterEmulator({ type: 'um34c', seed: 3, load: () => phone.physics.powerW() });
   const { hostPath } = await meter.start();
@@ -270,7 +271,7 @@ test('importing a malformed LUT shows the error and changes nothing; a good one 
   assert.ok((await page.getByTestId('heatmap').locator('tbody tr').count()) >= 20, 'a row per searchable layer');
   await shot(page, 'luts');
   // The LUT checks are done: a model for this CPU may now add its rows (for the Models test).
-  rig!.fitLocal = handled(cliJson<FitSummary>(['fit', '--device', 'local', '--sample', '16'], join(rig!.dir, 'ui.db')));
+  rig!.fitLocal = handled(cliJson<FitSummary>(['fit', '--device', 'local', '--sample', '12', '--rounds', '0'], join(rig!.dir, 'ui.db')));
 });
 
 test('the Search page shows real runs: NAS epochs, choice per layer and baselines; pruning and quantization trade-offs', { skip: missing }, async () => {
@@ -365,7 +366,7 @@ test('a NAS run started from the Search page reports its progress live and can b
   assert.match(String(stored?.params.device), /^pixel1@/);
 });
 
-test('the Models page predicts a dropped ONNX file layer by layer, as the service does for that file', { skip: missing }, async () => {
+test('the Models page predicts a dropped ONNX file kernel by kernel, as the service does for that file', { skip: missing }, async () => {
   const { page, base, dir } = rig!;
   await rig!.fitLocal;
   const onnx = join(ROOT, 'app', 'workloads', 'fixtures', 'torch-cnn-op13.onnx');
@@ -391,7 +392,7 @@ test('the Models page predicts a dropped ONNX file layer by layer, as the servic
   await table.waitFor({ timeout: 15_000 });
   assert.match(await page.getByTestId('prediction-summary').innerText(), /^torch-cnn-op13\.onnx/);
   const names = await table.locator('tbody tr td:first-child').allInnerTexts();
-  assert.deepEqual(names, expected.layers.map((l) => l.name), 'a row per layer of the file, in order');
+  assert.deepEqual(names, expected.layers.map((l) => l.name), 'a row per kernel of the file, in order');
   assert.ok(expected.layers.length >= 10);
   await page.waitForTimeout(300);
   await shot(page, 'models');

@@ -13,14 +13,18 @@ import type { DeviceFingerprint } from '../../api/lut.js';
 import type { ProfileRequest } from '../../api/profile.js';
 import type { Network } from '../../workloads/ir.js';
 import type { ProfileUnit } from '../../workloads/units.js';
-import { buildTflite } from '../../../native-runners/android-tflite/tflite-writer.js';
+import { buildTflite, type TfliteArtifact } from '../../../native-runners/android-tflite/tflite-writer.js';
+import { layerFlops, mapRowsToLayers } from '../../../native-runners/android-tflite/map-rows.js';
+import { groupKind, groupVariant } from '../../../native-runners/android-tflite/kernel-groups.js';
+import { analyzeNetwork } from '../../workloads/analyze.js';
+import { layerKernel, type Kernel } from '../../workloads/kernels.js';
 import { benchmarkArgv } from '../../../native-runners/android-tflite/argv.js';
 import { benchmarkFailure, parseBenchmarkOutput, rowMsPerRun } from '../../../native-runners/android-tflite/parse-benchmark.js';
 import { createAdbClient, listPhones, push, pushFile, redial, shell, tcpSerial, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
 import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
 import { relativeCiHalfWidth } from '../stats.js';
-import type { Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
+import type { KernelMeasured, Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
 
 export const DEVICE_DIR = '/data/local/tmp/labbench';
 export const DEFAULT_BENCHMARK_MODEL = '/data/local/tmp/benchmark_model';
@@ -37,6 +41,7 @@ interface AndroidOptions {
   readonly targetRelCi: number;
   readonly benchmarkBinary: string | undefined;
   readonly unplugTimeoutS: number;
+  readonly kernels: boolean;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -56,6 +61,8 @@ export class AndroidTarget implements ProfilingTarget {
   private binary = DEFAULT_BENCHMARK_MODEL;
   /** Artifacts by unit key (and `__network__`): device path and bytes, to re-push after a replug. */
   private readonly artifacts = new Map<string, { path: string; bytes: Uint8Array }>();
+  /** The whole network's artifact with its operator tables, to map profile rows to kernels. */
+  private network: { net: Network; artifact: TfliteArtifact } | undefined;
 
   private constructor(
     private readonly client: AdbClient,
@@ -77,7 +84,8 @@ export class AndroidTarget implements ProfilingTarget {
     };
   }
 
-  static async open(req: ProfileRequest): Promise<AndroidTarget> {
+  /** `kernels`: the deployed graph (converter-style fusion, XNNPACK by default); `layers`: unfused artifacts, the builtin kernels by default. */
+  static async open(req: ProfileRequest, mode: 'kernels' | 'layers' = 'layers'): Promise<AndroidTarget> {
     const client = createAdbClient();
     const phones = await listPhones(client);
     const phone = phones.find((p) => p.id === req.device);
@@ -93,12 +101,13 @@ export class AndroidTarget implements ProfilingTarget {
       warmup: req.warmup ?? 3,
       innerRuns: req.innerRuns ?? 10,
       threads: req.threads ?? 1,
-      delegate: req.delegate ?? 'cpu',
+      delegate: req.delegate ?? (mode === 'kernels' ? 'xnnpack' : 'cpu'),
       coreMask: req.coreMask,
       coolBelowC: req.coolBelowC ?? 45,
       targetRelCi: req.targetRelCi ?? 0.02,
       benchmarkBinary: req.benchmarkBinary,
       unplugTimeoutS: req.unplugTimeoutS ?? 600,
+      kernels: mode === 'kernels',
     });
     await t.readIdentity();
     return t;
@@ -126,6 +135,7 @@ export class AndroidTarget implements ProfilingTarget {
       delegate: this.o.delegate,
       threads: this.o.threads,
       core_mask: this.o.coreMask ?? null,
+      ...(this.o.kernels ? { profiling: 'kernels' } : {}),
     };
   }
 
@@ -159,7 +169,9 @@ export class AndroidTarget implements ProfilingTarget {
     for (const [key, net] of all) {
       // File names from a hash: the device path never carries a user's naming.
       const name = createHash('sha256').update(key).digest('hex').slice(0, 16);
-      this.artifacts.set(key, { path: `${DEVICE_DIR}/${name}.tflite`, bytes: buildTflite(net).bytes });
+      const artifact = buildTflite(net, { fuse: this.o.kernels });
+      if (key === '__network__') this.network = { net, artifact };
+      this.artifacts.set(key, { path: `${DEVICE_DIR}/${name}.tflite`, bytes: artifact.bytes });
     }
     hooks.onStatus?.(`pushing ${this.artifacts.size} artifacts to ${this.deviceKey}`);
     for (const a of this.artifacts.values()) await push(this.client, this.deviceKey, a.bytes, a.path);
@@ -185,8 +197,8 @@ export class AndroidTarget implements ProfilingTarget {
     }
   }
 
-  /** One benchmark_model invocation: the sum of op rows (ms) and the whole-inference average. */
-  private async invoke(key: string, hooks: TargetHooks): Promise<{ opsMs: number; inferenceMs: number }> {
+  /** One benchmark_model invocation: the sum of op rows (ms), the whole-inference average, and the parsed profile. */
+  private async invoke(key: string, hooks: TargetHooks): Promise<{ opsMs: number; inferenceMs: number; profile: ReturnType<typeof parseBenchmarkOutput> }> {
     const art = this.artifacts.get(key);
     if (!art) throw new Error(`no artifact pushed for ${key}`);
     const argv = benchmarkArgv({
@@ -212,7 +224,7 @@ export class AndroidTarget implements ProfilingTarget {
     const opsMs = parsed.rows.reduce((s, row) => s + rowMsPerRun(row), 0);
     // `Inference (avg)` is wall time per inference; the Timings line is the profiled ops' sum.
     const inferenceMs = parsed.inference ? parsed.inference.inferenceAvgUs / 1000 : parsed.overall ? parsed.overall.avgUs / 1000 : opsMs;
-    return { opsMs, inferenceMs };
+    return { opsMs, inferenceMs, profile: parsed };
   }
 
   private async sample(key: string, hooks: TargetHooks, pick: (x: { opsMs: number; inferenceMs: number }) => number): Promise<Measured> {
@@ -264,6 +276,50 @@ export class AndroidTarget implements ProfilingTarget {
 
   measureNetwork(_network: Network, hooks: TargetHooks): Promise<Measured> {
     return this.sample('__network__', hooks, (r) => r.inferenceMs);
+  }
+
+  /**
+   * Kernel mode: the deployed network invoked until its inference time is steady; each
+   * invocation's profile gives every kernel its time (XNNPACK's per-node rows, a fused
+   * clamp with its producer), mapped to the layers the kernel runs.
+   */
+  async measureKernels(network: Network, hooks: TargetHooks): Promise<KernelMeasured> {
+    const net = this.network;
+    if (!net || net.net !== network) throw new Error('measureKernels: prepare() was not given this network');
+    const a = net.artifact;
+    const analysis = analyzeNetwork(network);
+    const names = analysis.layers.map((l) => l.layer.name);
+    const weights = layerFlops(network);
+    const kernels = new Map<string, { kernel: Kernel; samples: number[] }>();
+    const conditions: SampleConditions[] = [];
+    const e2e: number[] = [];
+    let deviceMs = 0;
+    while (e2e.length < this.o.maxRuns) {
+      conditions.push(await this.liveConditions());
+      const r = await this.invoke('__network__', hooks);
+      const m = mapRowsToLayers(r.profile.rows, a.opLayers, names, { opOutputs: a.opOutputs, opAllOutputs: a.opAllOutputs, opInputs: a.opInputs, opKernelLayers: a.opKernelLayers, opTypes: a.opTypes, delegateInternal: r.profile.delegateInternal ?? [], weights });
+      if (m.unattributed.length) throw new LabbenchError('PARSE_FAILED', `${this.deviceKey}: the profile of ${network.name} gives no time to ${m.unattributed.slice(0, 3).join(', ')}`);
+      if (m.blocks.some((b) => !b.detailed && b.ops.length > 1)) {
+        throw new LabbenchError('RUNNER_FAILED', `${this.deviceKey}: its benchmark_model times each ${this.o.delegate} partition as a whole, not node by node (TFLite 2.10 and later do); kernel mode needs per-node times: push a newer benchmark_model with --benchmark-binary, or profile --per-layer`);
+      }
+      for (const g of m.groups) {
+        const sig = g.ops.join(',');
+        const k = kernels.get(sig) ?? kernels.set(sig, { kernel: layerKernel(analysis, g.layers, groupVariant(a.opTypes, g.ops), groupKind(a.opTypes, g.ops)), samples: [] }).get(sig)!;
+        k.samples.push(g.ms);
+      }
+      e2e.push(r.inferenceMs);
+      deviceMs += r.inferenceMs * this.o.innerRuns;
+      hooks.onRuns?.(e2e.length, Math.max(this.o.runs, e2e.length + 1));
+      if (e2e.length >= this.o.runs && relativeCiHalfWidth(e2e) <= this.o.targetRelCi) break;
+    }
+    const list = [...kernels.values()].filter((k) => k.samples.length === e2e.length);
+    return {
+      kernels: list.map((k) => k.kernel),
+      samplesMs: list.map((k) => k.samples),
+      conditions,
+      endToEnd: { samplesMs: e2e, deviceMs, conditions },
+      deviceMs,
+    };
   }
 
   async waitForDevice(hooks: TargetHooks): Promise<void> {

@@ -10,7 +10,8 @@ export function isLocalDevice(device: string): boolean {
   return device === 'local' || /^gpu\d+$/.test(device);
 }
 
-export async function openTarget(req: ProfileRequest): Promise<ProfilingTarget> {
+/** `mode` decides defaults: deployed settings (ORT's graph optimizations on) for kernels, unfused single layers otherwise. */
+export async function openTarget(req: ProfileRequest, mode: 'kernels' | 'layers'): Promise<ProfilingTarget> {
   if (isLocalDevice(req.device)) {
     const runs = req.runs ?? 20;
     return LocalOrtTarget.open(req.device, {
@@ -18,13 +19,14 @@ export async function openTarget(req: ProfileRequest): Promise<ProfilingTarget> 
       maxRuns: req.maxRuns ?? Math.max(500, runs),
       warmup: req.warmup ?? 5,
       threads: req.threads ?? 1,
-      graphOptimization: req.graphOptimization ?? 'disabled',
+      graphOptimization: req.graphOptimization ?? (mode === 'kernels' ? 'all' : 'disabled'),
       targetRelCi: req.targetRelCi ?? 0.02,
       maxSecondsPerUnit: req.maxSecondsPerUnit ?? 3,
+      kernels: mode === 'kernels',
     });
   }
   const { AndroidTarget } = await import('./android-adb.js');
-  return AndroidTarget.open(req);
+  return AndroidTarget.open(req, mode);
 }
 
 /** Canary default: phones heat and throttle, this host is assumed steady unless asked. */

@@ -13,7 +13,8 @@ import type { ProfiledRun } from '../../../native-runners/onnxruntime/parse-prof
 import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../devices/local-host.js';
 import { median, summarize } from '../stats.js';
 import { canaryUnit } from '../canary.js';
-import type { Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
+import type { KernelMeasured, Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
+import { mapOrtKernels, readOrtNodes } from '../../../native-runners/onnxruntime/kernel-map.js';
 
 /** Per node, the median over runs of its kernel time in that run (a node may launch several kernels). */
 export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number> {
@@ -35,6 +36,8 @@ export interface LocalOrtOptions {
   readonly graphOptimization: GraphOptimization;
   readonly targetRelCi: number;
   readonly maxSecondsPerUnit: number;
+  /** Kernel mode: part of the device's identity, so kernel rows and layer rows never share a LUT. */
+  readonly kernels?: boolean;
 }
 
 export class LocalOrtTarget implements ProfilingTarget {
@@ -91,11 +94,12 @@ export class LocalOrtTarget implements ProfilingTarget {
   }
 
   async fingerprint(): Promise<DeviceFingerprint> {
-    return localFingerprint(
+    const fp = localFingerprint(
       describeLocalCpu(),
       { runtime: 'onnxruntime-node', runtimeVersion: ortVersion(), executionProvider: this.executionProvider, threads: this.opts.threads, graphOptimization: this.opts.graphOptimization },
       this.gpu,
     );
+    return this.opts.kernels ? { ...fp, profiling: 'kernels' } : fp;
   }
 
   private measureOptions(hooks: TargetHooks): MeasureOptions {
@@ -153,6 +157,32 @@ export class LocalOrtTarget implements ProfilingTarget {
     this.warnIfBusy(hooks);
     const m = await measureOnnx(buildOnnx(network), await this.withCanary(this.measureOptions(hooks)));
     return { samplesMs: m.modelRunMs, deviceMs: m.modelRunMs.reduce((a, b) => a + b, 0), wallMedianMs: summarize(m.wallMs).median_ms, nodesMs: nodeMedians(m.runs), ...canaryConditions(m.canaryMs) };
+  }
+
+  /**
+   * Kernel mode: the network with ORT's profiler, its optimized graph kept to group the
+   * profiled nodes into kernels, and, run for run in turn with it, a session without the
+   * profiler for the end-to-end time (the profiler's bookkeeping per node would be part of
+   * it otherwise); both meet the same host states.
+   */
+  async measureKernels(network: Network, hooks: TargetHooks): Promise<KernelMeasured> {
+    this.warnIfBusy(hooks);
+    const artifact = buildOnnx(network);
+    const o = await this.withCanary(this.measureOptions(hooks));
+    const profiled = await measureOnnx(artifact, { ...o, keepOptimized: true, paired: true, onRun: (n) => hooks.onRuns?.(n, Math.max(o.minRuns, n + 1)) });
+    const map = mapOrtKernels(network, readOrtNodes(profiled.optimized!));
+    const samplesMs = map.kernels.map((_, i) => (map.nodeCount[i] ? profiled.runs.map(() => 0) : []));
+    profiled.runs.forEach((r, run) => {
+      for (const k of r.kernels) {
+        const i = map.nodeKernel.get(k.node);
+        if (i === undefined) throw new LabbenchError('PARSE_FAILED', `ORT profiled node '${k.node}', which its optimized graph of ${network.name} lacks`);
+        samplesMs[i]![run]! += k.durUs / 1000;
+      }
+    });
+    const plain = profiled.plainMs!;
+    const conditions = canaryConditions(profiled.canaryMs).conditions;
+    const endToEnd: Measured = { samplesMs: plain, deviceMs: plain.reduce((a, b) => a + b, 0), wallMedianMs: summarize(plain).median_ms, ...(conditions ? { conditions } : {}) };
+    return { kernels: map.kernels, samplesMs, ...(conditions ? { conditions } : {}), endToEnd, deviceMs: profiled.modelRunMs.reduce((a, b) => a + b, 0) + endToEnd.deviceMs };
   }
 
   async close(): Promise<void> {

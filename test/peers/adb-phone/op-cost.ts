@@ -96,7 +96,8 @@ export function opCost(model: TfliteModel, op: OperatorInfo): OpCost {
       const filter = ins[1];
       if (!input || !filter || !out || input.shape.length !== 4 || filter.shape.length !== 4) fail(op, 'conv.cc:343', 'NumDimensions(input) != 4');
       const [, kh = 1, kw = 1, ic = 1] = filter.shape;
-      if (input.shape[3] !== ic) fail(op, 'conv.cc:351', `input_channel % filter_input_channel != 0 (${input.shape[3]} != ${ic})`);
+      // Grouped convolutions (TFLite 2.9+): the filter holds input_channel / groups channels.
+      if ((input.shape[3] ?? 0) % ic !== 0) fail(op, 'conv.cc:351', `input_channel % filter_input_channel != 0 (${input.shape[3]} % ${ic} != 0)`);
       if (out.shape[3] !== filter.shape[0]) fail(op, 'conv.cc:360', `output->dims->data[3] != filter->dims->data[0] (${out.shape[3]} != ${filter.shape[0]})`);
       return { ...base, cls: 'conv', flops: 2 * outElems * kh * kw * ic + outElems, reduction: kh * kw * ic };
     }

@@ -1,0 +1,101 @@
+/**
+ * Predictions and accuracy reports of a device's kernel model: a network is planned into the
+ * kernels its runtime would run (kernel-plan.ts), each kernel predicted, and the sum taken to
+ * the network's end-to-end time by the calibration the fit learned from its own sample
+ * networks. Every prediction is model-only: a network the bench never ran has no rows.
+ */
+import type { DeviceRecord } from '../api/lut.js';
+import type { AccuracyResult } from '../api/predict.js';
+import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
+import type { Network } from '../workloads/ir.js';
+import { kernelName } from '../workloads/kernels.js';
+import { planWorkload } from '../workloads/plan.js';
+import { LabbenchError } from '../api/errors.js';
+import { KERNEL_SAMPLER_PREFIX } from './kernel-sampler.js';
+import { calibrated, parseKernelModel, predictKernel, rooflineMs } from './kernel-model.js';
+import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelTrainingData, type KernelDeviceModel } from './kernel-fit.js';
+import { plannedKernels, type PlannedKernels } from './kernel-plan.js';
+import { networkTable } from './metrics.js';
+import { MODEL_KIND, type DevicePrediction } from './fit-device.js';
+
+export async function predictKernelNetwork(device: DeviceRecord, m: KernelDeviceModel, network: Network): Promise<DevicePrediction> {
+  return predictFromPlan(m, await plannedKernels(device.fingerprint, network));
+}
+
+/** A planned network's prediction: each kernel from the model, the sum through the calibration. */
+export function predictFromPlan(m: KernelDeviceModel, plan: PlannedKernels): DevicePrediction {
+  const layers: DevicePrediction['layers'][number][] = [];
+  let sum = 0;
+  let baseline = 0;
+  let count = 0;
+  plan.kernels.forEach((k, i) => {
+    if (plan.operators[i] === 0) return;
+    const ms = predictKernel(m.model, k.config);
+    sum += ms;
+    baseline += rooflineMs(m.model.roofline, k.config);
+    count++;
+    layers.push({ name: kernelName(k), op: k.kind, runtime_ms: ms, source: 'model', uncertainty_pct: m.model.kinds[k.kind]?.cv.rmspe_pct ?? NaN });
+  });
+  const total = calibrated(m.model.calibration, sum, count);
+  return { layers, sum_of_layers_ms: sum, gap_factor: sum > 0 ? total / sum : 1, total: { runtime_ms: total }, baseline_runtime_ms: baseline };
+}
+
+/** The network a run measured, rebuilt from its workload and settings. */
+function runNetwork(workload: string, settings: Readonly<Record<string, unknown>>): Network | undefined {
+  const res = typeof settings.resolution === 'number' ? settings.resolution : undefined;
+  const batch = typeof settings.batch === 'number' ? settings.batch : undefined;
+  try {
+    return planWorkload(workload, { resolution: res, batch }).endToEnd;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Per kind, the cross-validated error of the fit; per network the fit never saw (held out,
+ * or profiled after the fit), the prediction against the measured end-to-end median in the
+ * model's state and as taken.
+ */
+export async function kernelAccuracyReport(db: ProfilesDb, device: DeviceRecord, m: KernelDeviceModel): Promise<Omit<AccuracyResult, 'device'>> {
+  const state = kernelModelState(db, device, m);
+  const holdout = m.training.holdout;
+  const lastRun = m.training.last_run_id ?? Infinity;
+  const rows = [];
+  const seen = new Set<string>();
+  for (const run of db.listRuns(device.id)) {
+    if (run.status !== 'complete' || !isKernelRun(run) || !run.end_to_end || run.workload.startsWith(KERNEL_SAMPLER_PREFIX)) continue;
+    if (!holdout.includes(run.workload) && run.id <= lastRun) continue;
+    const label = `${run.workload}${typeof run.settings.resolution === 'number' ? `@${run.settings.resolution}` : ''}`;
+    if (seen.has(label)) continue;
+    const network = runNetwork(typeof run.settings.source === 'string' ? run.settings.source : run.workload, run.settings);
+    if (!network) continue;
+    seen.add(label);
+    const p = await predictKernelNetwork(device, m, network);
+    const raw = run.end_to_end.median_ms;
+    const actual = state.endToEndMs(run.id, raw);
+    rows.push({ network: label, actual, ...(actual !== raw ? { measured_raw: raw } : {}), predicted: { kernels: p.total.runtime_ms, analytic: p.baseline_runtime_ms } });
+  }
+  const excluded = kernelTrainingData(db, device, [], state);
+  const kept = kernelTrainingData(db, device, holdout, state);
+  return {
+    layers: Object.entries(m.model.kinds).map(([kind, k]) => ({ group: kind, n: k.n, predictors: { kernels: { rmspe_pct: k.cv.rmspe_pct, rmse: NaN, median_ape_pct: k.cv.median_ape_pct } } })),
+    layers_in_sample: false,
+    networks: { ...networkTable(rows), held_out: [...holdout] },
+    excluded: { workloads: holdout.length, kernel_rows: excluded.rows.length - kept.rows.length, calibration_networks: excluded.runs.length - kept.runs.length },
+    ...(m.state ? { state: m.state } : {}),
+  };
+}
+
+export function loadKernelModel(json: unknown): KernelDeviceModel {
+  const m = json as Partial<KernelDeviceModel> | null;
+  if (!m || m.format !== 'labbench-kernel-device-model' || m.version !== 1 || !m.model) throw new LabbenchError('BAD_INPUT', 'not a labbench kernel device model');
+  return { ...(m as KernelDeviceModel), model: parseKernelModel(m.model) };
+}
+
+/** The device's kernel model, when its newest fitted model is one. */
+export function latestKernelModel(db: ProfilesDb, device: DeviceRecord): KernelDeviceModel | undefined {
+  const k = db.latestModel(device.id, KERNEL_MODEL_KIND);
+  if (!k) return undefined;
+  const n = db.latestModel(device.id, MODEL_KIND);
+  return n && n.id > k.id ? undefined : loadKernelModel(k.model);
+}

@@ -1,0 +1,32 @@
+// The fit's sample networks: the same network for a name on every machine, valid, within
+// the MAC cap, and together covering every kind of kernel today's networks are made of.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeNetwork } from '../workloads/analyze.js';
+import { unfusedKernels } from '../workloads/kernels.js';
+import { kernelSampleNetwork, parseKernelSample } from './kernel-sampler.js';
+import { planWorkload } from '../workloads/plan.js';
+
+test('sample networks are reproducible, valid and cover every kernel kind', () => {
+  assert.deepEqual(kernelSampleNetwork(4, 17), kernelSampleNetwork(4, 17));
+  const kinds = new Set<string>();
+  const ops = new Set<string>();
+  for (let i = 0; i < 80; i++) {
+    const a = analyzeNetwork(kernelSampleNetwork(1, i));
+    assert.ok(a.total.macs <= 1.2e9);
+    for (const k of unfusedKernels(a)) kinds.add(k.kind);
+    for (const l of a.network.layers) ops.add(l.op);
+  }
+  for (const k of ['conv', 'pwconv', 'dwconv', 'gconv', 'fc', 'pool', 'gap', 'eltwise', 'data']) assert.ok(kinds.has(k), `kind ${k}`);
+  for (const op of ['swish', 'hardswish', 'mul', 'slice', 'shuffle', 'concat', 'add', 'bn']) assert.ok(ops.has(op), `op ${op}`);
+});
+
+test('a focus block weighs the draw toward that block; names parse back, bad ones are refused', () => {
+  const focused = Array.from({ length: 20 }, (_, i) => kernelSampleNetwork(1, i, 'shuffle')).filter((n) => n.layers.some((l) => l.op === 'shuffle')).length;
+  assert.ok(focused >= 12, `${focused} of 20 focused networks have a shuffle`);
+  assert.deepEqual(parseKernelSample('kernel-sample:3:7:mbconv'), { seed: 3, index: 7, focus: 'mbconv' });
+  assert.equal(parseKernelSample('vgg13'), undefined);
+  assert.throws(() => parseKernelSample('kernel-sample:3:x'), /expected kernel-sample/);
+  assert.throws(() => parseKernelSample('kernel-sample:3:1:lstm'), /BLOCK one of/);
+  assert.equal(planWorkload('kernel-sample:2:5').endToEnd?.name, 'kernel-sample:2:5');
+});

@@ -1,0 +1,115 @@
+/**
+ * A profiling job in kernel mode (the default): the network is run whole, as deployed, and
+ * the runtime's own per-operator profile gives every kernel's time in place. Each distinct
+ * kernel becomes a LUT row (its samples are its time in each profiled run; kernels with the
+ * same key in one network are averaged run by run), and the network's deployed end-to-end
+ * time is recorded with the run. One artifact, one session: the cost of a sample is a
+ * network's worth of runs, not a session per layer.
+ *
+ * A run is written in one go after measuring, so an interrupted job leaves an incomplete
+ * run without units; the same command measures it again.
+ */
+import { LabbenchError } from '../api/errors.js';
+import type { ProfileProgress, ProfileRequest, ProfileResult, ProfiledLayer } from '../api/profile.js';
+import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
+import type { Network } from '../workloads/ir.js';
+import { kernelName, type Kernel } from '../workloads/kernels.js';
+import { median, summarize } from './stats.js';
+import type { KernelMeasured, ProfilingTarget, SampleConditions, TargetHooks } from './target.js';
+import type { ProfileJobHooks } from './profile-job.js';
+
+/** The run unit of a kernel: op `kernel/<kind>`, so per-layer models never take it for a layer. */
+export const KERNEL_OP_PREFIX = 'kernel/';
+
+export interface KernelJobSettings {
+  /** The run's workload name (the file name for an ONNX model). */
+  readonly workload: string;
+  /** Where an ONNX model was read from, kept so that reports can plan it again. */
+  readonly source?: string;
+  readonly resolution: number | null;
+  readonly batch: number;
+}
+
+/** One LUT row per distinct kernel: samples run by run (the mean over its instances in that run), and one label per instance (its first layer). */
+export function kernelRows(m: KernelMeasured): { kernel: Kernel; layers: string[]; samplesMs: number[] }[] {
+  const byKey = new Map<string, { kernel: Kernel; layers: string[]; runs: number[][] }>();
+  m.kernels.forEach((k, i) => {
+    const samples = m.samplesMs[i]!;
+    if (samples.length === 0) return;
+    const row = byKey.get(k.key) ?? byKey.set(k.key, { kernel: k, layers: [], runs: samples.map(() => []) }).get(k.key)!;
+    row.layers.push(kernelName(k));
+    samples.forEach((s, run) => row.runs[run]?.push(s));
+  });
+  return [...byKey.values()].map((r) => ({ kernel: r.kernel, layers: r.layers, samplesMs: r.runs.map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length) }));
+}
+
+export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req: ProfileRequest, network: Network, job: KernelJobSettings, hooks: ProfileJobHooks = {}): Promise<ProfileResult> {
+  if (!target.measureKernels) throw new LabbenchError('BAD_INPUT', `${target.deviceKey}: this device cannot profile kernels; use --per-layer`);
+  const started = performance.now();
+  const warnings: string[] = [];
+  const progress = (p: Omit<ProfileProgress, 'total'> & { total?: number }): void => hooks.onProgress?.({ total: 1, ...p });
+  const th: TargetHooks = {
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    onWarning: (m) => {
+      if (!warnings.includes(m)) warnings.push(m);
+      hooks.onWarning?.(m);
+    },
+    onRuns: (done, planned) => progress({ phase: 'units', done, total: planned + 1, current: `${req.workload}: ${done} runs` }),
+  };
+  const settings = { ...target.settings, mode: 'kernels', resolution: job.resolution, batch: job.batch, ...(job.source ? { source: job.source } : {}) };
+  const device = db.upsertDevice({ key: target.deviceKey, label: target.label, fingerprint: await target.fingerprint(), origin: 'measured' });
+  const workload = job.workload;
+  const run = (req.fresh ? undefined : db.findResumableRun(device.id, workload, settings)) ?? db.startRun({ deviceId: device.id, workload, settings });
+  try {
+    progress({ phase: 'units', done: 0, current: `${workload} (kernels, whole network)` });
+    await target.prepare?.([], network, th);
+    let m: KernelMeasured | undefined;
+    while (!m) {
+      try {
+        await target.beforeUnit?.(th);
+        m = await target.measureKernels(network, th);
+      } catch (e) {
+        if (!(e instanceof LabbenchError && e.code === 'DEVICE_UNAVAILABLE' && target.waitForDevice)) throw e;
+        progress({ phase: 'paused', done: 0, current: `${workload}: ${e.message}; waiting for the device` });
+        await target.waitForDevice(th);
+      }
+    }
+    const rows = kernelRows(m);
+    const conditionsOf = (samples: readonly number[]): SampleConditions[] | undefined => (m.conditions && m.conditions.length === samples.length ? [...m.conditions] : undefined);
+    for (const r of rows) {
+      db.recordUnit(run.id, { key: r.kernel.key, op: `${KERNEL_OP_PREFIX}${r.kernel.kind}`, config: r.kernel.config, layers: r.layers }, r.samplesMs, summarize(r.samplesMs), conditionsOf(r.samplesMs));
+    }
+    const e2e = summarize(m.endToEnd.samplesMs);
+    db.recordEndToEnd(run.id, [...m.endToEnd.samplesMs], e2e, m.endToEnd.conditions);
+    db.completeRun(run.id);
+    progress({ phase: 'done', done: 1, total: 1 });
+    const layers: ProfiledLayer[] = rows.map((r) => {
+      const s = summarize(r.samplesMs);
+      return { name: r.layers[0]!, op: r.kernel.kind, key: r.kernel.key, median_ms: s.median_ms, ci_ms: [s.ci_low_ms, s.ci_high_ms], n: s.n };
+    });
+    // Every kernel instance the network ran, repeated kernels each counted.
+    const sum = m.samplesMs.reduce((a, s) => a + (s.length ? median(s) : 0), 0);
+    return {
+      device: target.deviceKey,
+      device_fingerprint: device.fingerprint_hash,
+      workload,
+      run_id: run.id,
+      resumed_units: 0,
+      measured_units: rows.length,
+      remeasured_units: [],
+      warnings,
+      settings,
+      layers,
+      end_to_end: { median_ms: e2e.median_ms, ci_ms: [e2e.ci_low_ms, e2e.ci_high_ms] as const, n: e2e.n, wall_median_ms: m.endToEnd.wallMedianMs ?? e2e.median_ms },
+      sum_of_layers_ms: sum,
+      sum_gap_pct: ((sum - e2e.median_ms) / e2e.median_ms) * 100,
+      wall_s: (performance.now() - started) / 1000,
+      device_s: m.deviceMs / 1000,
+    };
+  } catch (e) {
+    db.failRun(run.id, e instanceof Error ? e.message : String(e));
+    throw e;
+  } finally {
+    await target.close?.();
+  }
+}

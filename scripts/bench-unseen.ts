@@ -1,0 +1,186 @@
+/**
+ * `npm run bench -- --only unseen`: latency of networks the bench has never run, predicted
+ * and then measured. From an empty DB, `fit --device D` with its defaults; then for every
+ * network of the evaluation set (scripts/eval-set/: torchvision families and random CNNs
+ * exported by PyTorch, none of them written by the bench's own sampler) `predict`, and only
+ * then `profile` it, twice, for the truth and its run-to-run spread. Prints each network's
+ * error against the measured end-to-end median in the fit's machine state and as taken,
+ * for the kernel models and the analytic baseline, and the fit's wall time and rows/min.
+ *
+ * The set is made by scripts/eval-set/*.py (Debian's python3-torch) into --eval-dir (default
+ * ~/.labbench/eval-set); without it and without PyTorch the bench says so and skips.
+ * `--set dev` uses the development set instead (random CNNs of seed 1000), which design
+ * choices may look at; the evaluation set is measured once, for the note.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalLabService } from '../app/lab-service.js';
+import { table } from '../app/cli/format.js';
+import type { FitSummary } from '../app/api/predict.js';
+
+export interface UnseenRow {
+  readonly network: string;
+  readonly family: string;
+  readonly macs_m: number;
+  readonly predicted_ms: number;
+  readonly analytic_ms: number;
+  /** Truth in the fit's machine state (median of the repeats), and as taken. */
+  readonly measured_ms: number;
+  readonly measured_raw_ms: number;
+  /** Spread of the repeats: (max - min) / median, percent. */
+  readonly spread_pct: number;
+  readonly error_pct: number;
+  readonly error_raw_pct: number;
+  readonly analytic_error_pct: number;
+}
+
+export interface UnseenBench {
+  readonly device: string;
+  readonly set: string;
+  readonly fit: Pick<FitSummary, 'training_rows' | 'types' | 'calibration' | 'sampling' | 'state'>;
+  readonly rows: readonly UnseenRow[];
+  readonly summary: {
+    readonly networks: number;
+    readonly within_10_pct: number;
+    readonly within_10_pct_as_taken: number;
+    readonly median_abs_error_pct: number;
+    readonly analytic_within_10_pct: number;
+    readonly analytic_median_abs_error_pct: number;
+    readonly median_spread_pct: number;
+    readonly profile_overhead: number;
+  };
+}
+
+interface ManifestEntry {
+  readonly name: string;
+  readonly family?: string;
+  readonly file: string;
+  readonly macs?: number;
+}
+
+const PYTHON = '/usr/bin/python3';
+
+/** The set's manifest entries, generating the set first where PyTorch is there to do it. */
+export function evalSet(dir: string, set: 'eval' | 'dev', log: (l: string) => void): ManifestEntry[] | undefined {
+  const manifest = join(dir, 'manifest.json');
+  if (!existsSync(manifest)) {
+    if (!existsSync(PYTHON)) return undefined;
+    const script = (name: string): string => join(import.meta.dirname, 'eval-set', name);
+    try {
+      log(`generating the ${set} set into ${dir} (PyTorch)...`);
+      if (set === 'eval') {
+        execFileSync(PYTHON, [script('torchvision_nets.py'), '--out', dir], { stdio: 'inherit' });
+        execFileSync(PYTHON, [script('random_cnns.py'), '--seed', '1', '--count', '12', '--out', dir], { stdio: 'inherit' });
+      } else {
+        execFileSync(PYTHON, [script('random_cnns.py'), '--seed', '1000', '--count', '8', '--out', dir], { stdio: 'inherit' });
+      }
+    } catch (e) {
+      log(`cannot generate the ${set} set: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { networks?: ManifestEntry[] } | ManifestEntry[];
+  const list = Array.isArray(parsed) ? parsed : (parsed.networks ?? []);
+  return list.filter((e) => existsSync(join(dir, e.file)));
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function benchUnseen(o: { device: string; set: 'eval' | 'dev'; dir: string; sample?: number; repeats: number; only?: readonly string[]; log: (l: string) => void }): Promise<UnseenBench | undefined> {
+  const entries = evalSet(o.dir, o.set, o.log)?.filter((e) => !o.only || o.only.includes(e.name));
+  if (!entries?.length) {
+    o.log(`unseen-network bench skipped: no ${o.set} set in ${o.dir} and no PyTorch to make one (${PYTHON})`);
+    return undefined;
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'labbench-unseen-'));
+  const svc = new LocalLabService(join(tmp, 'unseen.db'));
+  try {
+    o.log(`fitting ${o.device} from an empty DB with the defaults${o.sample !== undefined ? ` (--sample ${o.sample})` : ''}...`);
+    const fit = await svc.fit({ device: o.device, mode: 'kernels', ...(o.sample !== undefined ? { sample: o.sample } : {}) });
+    const predictions = [];
+    for (const e of entries) predictions.push(await svc.predict({ device: o.device, workload: join(o.dir, e.file) }));
+    const rows: UnseenRow[] = [];
+    let wall = 0;
+    let device = 0;
+    for (const [i, e] of entries.entries()) {
+      const p = predictions[i]!;
+      const ref: number[] = [];
+      const raw: number[] = [];
+      for (let k = 0; k < o.repeats; k++) {
+        const r = await svc.profile({ device: o.device, workload: join(o.dir, e.file), fresh: true });
+        raw.push(r.end_to_end!.median_ms);
+        ref.push(r.end_to_end!.reference_median_ms ?? r.end_to_end!.median_ms);
+        wall += r.wall_s;
+        device += r.device_s;
+      }
+      const measured = median(ref);
+      const measuredRaw = median(raw);
+      const row: UnseenRow = {
+        network: e.name,
+        family: e.family ?? 'random',
+        macs_m: (e.macs ?? NaN) / 1e6,
+        predicted_ms: p.total.runtime_ms,
+        analytic_ms: p.baseline.runtime_ms,
+        measured_ms: measured,
+        measured_raw_ms: measuredRaw,
+        spread_pct: ((Math.max(...ref) - Math.min(...ref)) / measured) * 100,
+        error_pct: ((p.total.runtime_ms - measured) / measured) * 100,
+        error_raw_pct: ((p.total.runtime_ms - measuredRaw) / measuredRaw) * 100,
+        analytic_error_pct: ((p.baseline.runtime_ms - measured) / measured) * 100,
+      };
+      rows.push(row);
+      o.log(`${e.name}: predicted ${row.predicted_ms.toFixed(2)} ms, measured ${measured.toFixed(2)} (as taken ${measuredRaw.toFixed(2)}), ${row.error_pct.toFixed(1)}%`);
+    }
+    const within = (xs: readonly number[]): number => xs.filter((x) => Math.abs(x) <= 10).length;
+    return {
+      device: o.device,
+      set: o.set,
+      fit: { training_rows: fit.training_rows, types: fit.types, ...(fit.calibration ? { calibration: fit.calibration } : {}), ...(fit.sampling ? { sampling: fit.sampling } : {}), ...(fit.state ? { state: fit.state } : {}) },
+      rows,
+      summary: {
+        networks: rows.length,
+        within_10_pct: within(rows.map((r) => r.error_pct)),
+        within_10_pct_as_taken: within(rows.map((r) => r.error_raw_pct)),
+        median_abs_error_pct: median(rows.map((r) => Math.abs(r.error_pct))),
+        analytic_within_10_pct: within(rows.map((r) => r.analytic_error_pct)),
+        analytic_median_abs_error_pct: median(rows.map((r) => Math.abs(r.analytic_error_pct))),
+        median_spread_pct: median(rows.map((r) => r.spread_pct)),
+        profile_overhead: device > 0 ? wall / device : NaN,
+      },
+    };
+  } finally {
+    svc.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function formatUnseen(b: UnseenBench): string {
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  const rows = [['NETWORK', 'FAMILY', 'MMACs', 'PREDICTED ms', 'MEASURED ms', 'AS TAKEN ms', 'SPREAD %', 'ERROR %', 'AS TAKEN %', 'ANALYTIC %']];
+  for (const r of b.rows) rows.push([r.network, r.family, f(r.macs_m), r.predicted_ms.toFixed(3), r.measured_ms.toFixed(3), r.measured_raw_ms.toFixed(3), f(r.spread_pct), f(r.error_pct), f(r.error_raw_pct), f(r.analytic_error_pct)]);
+  const s = b.summary;
+  const sm = b.fit.sampling;
+  return [
+    `\nnetworks never profiled before, ${b.set} set, on ${b.device} (fit from an empty DB with the defaults):`,
+    table(rows),
+    `kernel models: ${s.within_10_pct}/${s.networks} within 10% in the fit's machine state (${s.within_10_pct_as_taken}/${s.networks} against the medians as taken), median |error| ${f(s.median_abs_error_pct)}%`,
+    `analytic baseline: ${s.analytic_within_10_pct}/${s.networks} within 10%, median |error| ${f(s.analytic_median_abs_error_pct)}%`,
+    `truth's own spread between repeat profiles: median ${f(s.median_spread_pct)}%; profiling overhead (wall / device time) x${s.profile_overhead.toFixed(2)}`,
+    ...(sm ? [`fit: ${sm.networks} sample networks, ${sm.kernel_rows} kernel rows, ${sm.wall_s.toFixed(0)} s wall, ${sm.rows_per_min.toFixed(0)} rows/min of profiling`] : []),
+    `per kind CV RMSPE: ${b.fit.types.map((t) => `${t.type} ${f(t.cv_rmspe_pct)}%`).join(', ')}`,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const val = (k: string): string | undefined => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
+  const set = val('--set') === 'dev' ? 'dev' : 'eval';
+  const dir = val('--eval-dir') ?? join(homedir(), '.labbench', set === 'dev' ? 'dev-set' : 'eval-set');
+  const r = await benchUnseen({ device: val('--device') ?? 'local', set, dir, ...(val('--sample') ? { sample: Number(val('--sample')) } : {}), repeats: Number(val('--repeats') ?? 2), ...(val('--only') ? { only: val('--only')!.split(',') } : {}), log: (l) => process.stderr.write(`${l}\n`) });
+  if (r) process.stdout.write(args.includes('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${formatUnseen(r)}\n`);
+}
