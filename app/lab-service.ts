@@ -188,7 +188,7 @@ export class LocalLabService implements LabService {
     const run = await runKernelFit(
       {
         profile: async (workload) => {
-          const r = await this.profile({ device: req.device, workload, mode: 'kernels', runs: 10, maxRuns: 30, warmup: 3, maxSecondsPerUnit: 2 }, { ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+          const r = await this.profile({ device: req.device, workload, mode: 'kernels', runs: 10, maxRuns: 30, warmup: 3, maxSecondsPerUnit: 2, setupRatio: 0 }, { ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
           device ??= kernelDevice(db, req.device);
           return { units: r.measured_units, wall_s: r.wall_s };
         },

@@ -84,6 +84,11 @@ export class ProfilesDb {
     this.#ctx.db.close();
   }
 
+  /** Runs `fn` in one transaction (the writes inside become savepoints): all of it lands, or none. */
+  inTransaction<T>(fn: () => T): T {
+    return this.#guard('transaction', () => this.#ctx.db.transaction(fn).immediate());
+  }
+
   /** `PRAGMA user_version`: the number of the last migration applied. */
   schemaVersion(): number {
     return this.#guard('schemaVersion', () => schemaVersionOf(this.#ctx.db));

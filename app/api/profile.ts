@@ -11,6 +11,12 @@ export interface ProfileRequest {
    * alone, unfused (research mode; the default for layer samples and the NAS space's blocks).
    */
   readonly mode?: 'kernels' | 'layers';
+  /**
+   * Kernel mode on this host: measure for at least this many times the setup (artifact,
+   * session), so that setup stays a small part of the wall time (default 4; the fit's own
+   * sample networks use 0).
+   */
+  readonly setupRatio?: number;
   /** Input height = width; default the network's own. */
   readonly resolution?: number;
   readonly batch?: number;

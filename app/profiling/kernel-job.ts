@@ -76,12 +76,15 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
     }
     const rows = kernelRows(m);
     const conditionsOf = (samples: readonly number[]): SampleConditions[] | undefined => (m.conditions && m.conditions.length === samples.length ? [...m.conditions] : undefined);
-    for (const r of rows) {
-      db.recordUnit(run.id, { key: r.kernel.key, op: `${KERNEL_OP_PREFIX}${r.kernel.kind}`, config: r.kernel.config, layers: r.layers }, r.samplesMs, summarize(r.samplesMs), conditionsOf(r.samplesMs));
-    }
     const e2e = summarize(m.endToEnd.samplesMs);
-    db.recordEndToEnd(run.id, [...m.endToEnd.samplesMs], e2e, m.endToEnd.conditions);
-    db.completeRun(run.id);
+    // The network's kernels, its end to end and the run's completion land together, or not at all.
+    db.inTransaction(() => {
+      for (const r of rows) {
+        db.recordUnit(run.id, { key: r.kernel.key, op: `${KERNEL_OP_PREFIX}${r.kernel.kind}`, config: r.kernel.config, layers: r.layers }, r.samplesMs, summarize(r.samplesMs), conditionsOf(r.samplesMs));
+      }
+      db.recordEndToEnd(run.id, [...m.endToEnd.samplesMs], e2e, m.endToEnd.conditions);
+      db.completeRun(run.id);
+    });
     progress({ phase: 'done', done: 1, total: 1 });
     const layers: ProfiledLayer[] = rows.map((r) => {
       const s = summarize(r.samplesMs);

@@ -17,6 +17,7 @@ const profileRequest = z
     device,
     workload: z.string().min(1).max(300),
     mode: z.enum(['kernels', 'layers']).optional(),
+    setupRatio: z.number().min(0).optional(),
     resolution: int.optional(),
     batch: int.optional(),
     runs: int.optional(),

@@ -37,11 +37,17 @@ export interface MeasureOptions {
   /** Keep the graph ORT runs after its optimizations (`optimized` comes back): fused kernels, layout reorders. */
   readonly keepOptimized?: boolean;
   /**
-   * Also run the artifact in a second session without the profiler, alternating run by run
-   * with the profiled one (`plainMs` comes back, and the stop rule watches it): the
-   * deployed end-to-end time, taken in the same host states as the profiled kernels.
+   * After the profiled runs, end the profiler and run the same session as often again
+   * (`plainMs` comes back): the deployed end-to-end time, without the profiler's
+   * bookkeeping per node, right after the kernels were timed.
    */
   readonly paired?: boolean;
+  /** With `paired`: run until the device time is at least this many times the overhead so far (artifact, session, profile parsing). */
+  readonly setupRatio?: number;
+  /** Setup spent before this call (building the artifact), counted with the session's for `setupRatio`. */
+  readonly priorSetupMs?: number;
+  /** Canary readings at most this far apart, ms of measuring (default CANARY_EVERY_MS). */
+  readonly canaryEveryMs?: number;
   /** Called after each measured run with the count so far (progress for long measurements). */
   readonly onRun?: (runs: number) => void;
 }
@@ -61,8 +67,11 @@ export interface Measurement {
   readonly canaryMs?: readonly number[];
   /** With `keepOptimized`: the ONNX model ORT ran, as it wrote it after optimizing. */
   readonly optimized?: Uint8Array;
-  /** With `paired`: per measured run, `session.run()` of the session without the profiler (ms). */
+  /** With `paired`: per run after the profiler ended, `session.run()` (ms), and the canary around each. */
   readonly plainMs?: readonly number[];
+  readonly plainCanaryMs?: readonly number[];
+  /** Warm-up runs, ms (device time, not overhead). */
+  readonly warmupMs?: number;
 }
 
 /** Canary readings at most this far apart (ms of measuring): short runs share one, long runs get one each. */
@@ -162,17 +171,75 @@ export async function optimizedGraph(artifact: OnnxArtifact, o: SessionOptions):
   }
 }
 
+/** Canary readings beside a series of runs: short runs share one, each run gets the mean of the readings around it. */
+class CanaryTimer {
+  private readonly readings: number[] = [];
+  private readonly before: number[] = [];
+  private since = Infinity;
+
+  constructor(
+    private readonly probe: CanaryProbe | undefined,
+    private readonly every = CANARY_EVERY_MS,
+  ) {}
+
+  async beforeRun(): Promise<void> {
+    if (!this.probe) return;
+    if (this.since >= this.every) {
+      this.readings.push(await this.probe.run());
+      this.since = 0;
+    }
+    this.before.push(this.readings.length - 1);
+  }
+
+  afterRun(ms: number): void {
+    this.since += ms;
+  }
+
+  /** Per run, the canary around it; undefined without a probe. */
+  async finish(): Promise<number[] | undefined> {
+    if (!this.probe) return undefined;
+    this.readings.push(await this.probe.run());
+    return this.before.map((k) => (this.readings[k]! + this.readings[k + 1]!) / 2);
+  }
+}
+
+/**
+ * Runs `run` in growing batches until the stop rule holds: at least `minRuns`, the median's
+ * interval within `targetRelCi`, and `enough` (when given) satisfied; or a cap. Wall ms per run.
+ */
+async function timedRuns(run: () => Promise<unknown>, o: MeasureOptions, canary: CanaryTimer, enough?: (wallMs: readonly number[]) => boolean): Promise<number[]> {
+  const wallMs: number[] = [];
+  const start = performance.now();
+  let batch = o.minRuns;
+  for (;;) {
+    for (let i = 0; i < batch && wallMs.length < o.maxRuns; i++) {
+      checkAborted(o.signal);
+      await canary.beforeRun();
+      const s = performance.now();
+      await run();
+      const ms = performance.now() - s;
+      wallMs.push(ms);
+      canary.afterRun(ms);
+      o.onRun?.(wallMs.length);
+    }
+    const elapsed = performance.now() - start;
+    if (wallMs.length >= o.maxRuns || elapsed >= o.maxSeconds * 1000) return wallMs;
+    if (wallMs.length >= o.minRuns && relativeCiHalfWidth(wallMs) <= o.targetRelCi && (enough?.(wallMs) ?? true)) return wallMs;
+    // Grow batches so that a noisy layer converges in a few rounds without overshooting a quiet one.
+    batch = Math.max(o.minRuns, Math.ceil(wallMs.length * 0.5));
+  }
+}
+
 export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Promise<Measurement> {
   const ort = loadOrt();
   const dir = mkdtempSync(join(tmpdir(), 'labbench-ort-'));
   const t0 = performance.now();
   let session: Ort.InferenceSession | undefined;
-  let plain: Ort.InferenceSession | undefined;
   try {
     const optimizedPath = o.keepOptimized ? join(dir, 'optimized.onnx') : undefined;
     session = await createSession(artifact, o, 'the artifact', join(dir, 'profile'), optimizedPath);
+    const s = session;
     const optimized = optimizedPath ? new Uint8Array(readFileSync(optimizedPath)) : undefined;
-    if (o.paired) plain = await createSession(artifact, o, 'the artifact');
     const feeds: Record<string, Ort.Tensor> = {};
     let seed = 12345;
     for (const input of artifact.inputs) {
@@ -184,50 +251,17 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
       }
       feeds[input.name] = new ort.Tensor('float32', data, [...input.shape]);
     }
+    const w0 = performance.now();
     for (let i = 0; i < o.warmup; i++) {
       checkAborted(o.signal);
-      await session.run(feeds);
-      await plain?.run(feeds);
+      await s.run(feeds);
     }
+    const warmupMs = performance.now() - w0;
     const setupMs = performance.now() - t0;
-    const wallMs: number[] = [];
-    const plainMs: number[] = [];
-    // readings[k] is a canary time; runs from readingBefore[i] on share the pair (k, k + 1).
-    const readings: number[] = [];
-    const readingBefore: number[] = [];
-    let sinceReading = Infinity;
-    const start = performance.now();
-    let batch = o.minRuns;
-    for (;;) {
-      for (let i = 0; i < batch && wallMs.length < o.maxRuns; i++) {
-        checkAborted(o.signal);
-        if (o.canary && sinceReading >= CANARY_EVERY_MS) {
-          readings.push(await o.canary.run());
-          sinceReading = 0;
-        }
-        readingBefore.push(readings.length - 1);
-        const s = performance.now();
-        await session.run(feeds);
-        const ms = performance.now() - s;
-        wallMs.push(ms);
-        sinceReading += ms;
-        if (plain) {
-          const p = performance.now();
-          await plain.run(feeds);
-          plainMs.push(performance.now() - p);
-          sinceReading += plainMs[plainMs.length - 1]!;
-        }
-        o.onRun?.(wallMs.length);
-      }
-      const elapsed = (performance.now() - start) / 1000;
-      if (wallMs.length >= o.maxRuns || elapsed >= o.maxSeconds) break;
-      if (wallMs.length >= o.minRuns && relativeCiHalfWidth(plain ? plainMs : wallMs) <= o.targetRelCi) break;
-      // Grow batches so that a noisy layer converges in a few rounds without overshooting a quiet one.
-      batch = Math.max(o.minRuns, Math.ceil(wallMs.length * 0.5));
-    }
-    if (o.canary) readings.push(await o.canary.run());
-    const canaryMs = o.canary ? { canaryMs: readingBefore.map((k) => (readings[k]! + readings[k + 1]!) / 2) } : {};
-    session.endProfiling();
+    const canary = new CanaryTimer(o.canary, o.canaryEveryMs);
+    const wallMs = await timedRuns(() => s.run(feeds), o, canary);
+    const canaryMs = await canary.finish();
+    s.endProfiling();
     const file = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
     if (!file) throw new LabbenchError('RUNNER_FAILED', 'onnxruntime wrote no profile file');
     const all = parseOrtProfile(readFileSync(join(dir, file), 'utf8'), file);
@@ -235,19 +269,36 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
       throw new LabbenchError('PARSE_FAILED', `${file}: ${all.length} model_run events for ${o.warmup + wallMs.length} runs`);
     }
     const runs = all.slice(o.warmup);
+    // The same session without its profiler: the deployed end to end, right after. It runs
+    // until the device time is `setupRatio` times what the job has spent besides (artifact,
+    // session, profile parsing), so that the overhead stays a small part of the wall time.
+    let plain: { plainMs: number[]; plainCanaryMs?: number[] } | undefined;
+    if (o.paired) {
+      const after = new CanaryTimer(o.canary, o.canaryEveryMs);
+      const before = warmupMs + wallMs.reduce((a, b) => a + b, 0);
+      const enough = (ms: readonly number[]): boolean => {
+        const device = before + ms.reduce((a, b) => a + b, 0);
+        const overhead = performance.now() - t0 + (o.priorSetupMs ?? 0) - device;
+        return ms.length >= wallMs.length && device >= (o.setupRatio ?? 0) * overhead;
+      };
+      // The overhead rule may take it past maxSeconds, to twice that at most.
+      const plainMs = await timedRuns(() => s.run(feeds), { ...o, maxSeconds: 2 * o.maxSeconds, onRun: (n) => o.onRun?.(wallMs.length + n) }, after, enough);
+      const plainCanaryMs = await after.finish();
+      plain = { plainMs, ...(plainCanaryMs ? { plainCanaryMs } : {}) };
+    }
     return {
-      kernelMs: runs.map((r) => r.kernels.reduce((s, k) => s + k.durUs, 0) / 1000),
+      kernelMs: runs.map((r) => r.kernels.reduce((sum, k) => sum + k.durUs, 0) / 1000),
       modelRunMs: runs.map((r) => r.modelRunUs / 1000),
       wallMs,
       runs,
       setupMs,
-      ...canaryMs,
+      warmupMs,
+      ...(canaryMs ? { canaryMs } : {}),
       ...(optimized ? { optimized } : {}),
-      ...(plain ? { plainMs } : {}),
+      ...(plain ?? {}),
     };
   } finally {
     await session?.release().catch(() => undefined);
-    await plain?.release().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

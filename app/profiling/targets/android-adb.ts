@@ -27,6 +27,9 @@ import { relativeCiHalfWidth } from '../stats.js';
 import type { KernelMeasured, Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
 
 export const DEVICE_DIR = '/data/local/tmp/labbench';
+/** Kernel mode: runs per invocation grow until an invocation's overhead is at most 1/INVOKE_RATIO of its runs. */
+const INVOKE_RATIO = 8;
+const MAX_INNER_RUNS = 2000;
 export const DEFAULT_BENCHMARK_MODEL = '/data/local/tmp/benchmark_model';
 
 interface AndroidOptions {
@@ -198,7 +201,7 @@ export class AndroidTarget implements ProfilingTarget {
   }
 
   /** One benchmark_model invocation: the sum of op rows (ms), the whole-inference average, and the parsed profile. */
-  private async invoke(key: string, hooks: TargetHooks): Promise<{ opsMs: number; inferenceMs: number; profile: ReturnType<typeof parseBenchmarkOutput> }> {
+  private async invoke(key: string, hooks: TargetHooks, numRuns = this.o.innerRuns): Promise<{ opsMs: number; inferenceMs: number; profile: ReturnType<typeof parseBenchmarkOutput> }> {
     const art = this.artifacts.get(key);
     if (!art) throw new Error(`no artifact pushed for ${key}`);
     const argv = benchmarkArgv({
@@ -206,7 +209,7 @@ export class AndroidTarget implements ProfilingTarget {
       graph: art.path,
       threads: this.o.threads,
       warmupRuns: this.o.warmup,
-      numRuns: this.o.innerRuns,
+      numRuns,
       minSecs: 0,
       warmupMinSecs: 0,
       delegate: this.o.delegate,
@@ -294,9 +297,16 @@ export class AndroidTarget implements ProfilingTarget {
     const conditions: SampleConditions[] = [];
     const e2e: number[] = [];
     let deviceMs = 0;
+    let inner = this.o.innerRuns;
     while (e2e.length < this.o.maxRuns) {
+      const started = performance.now();
       conditions.push(await this.liveConditions());
-      const r = await this.invoke('__network__', hooks);
+      const r = await this.invoke('__network__', hooks, inner);
+      // What an invocation costs besides its runs (shell, model load, delegate, warm-up) is paid
+      // each time: later invocations run long enough for it to be an eighth of their time at most.
+      const overheadMs = Math.max(0, performance.now() - started - r.inferenceMs * inner);
+      const planned = inner;
+      inner = Math.min(MAX_INNER_RUNS, Math.max(this.o.innerRuns, Math.ceil((INVOKE_RATIO * overheadMs) / Math.max(r.inferenceMs, 1e-3))));
       const m = mapRowsToLayers(r.profile.rows, a.opLayers, names, { opOutputs: a.opOutputs, opAllOutputs: a.opAllOutputs, opInputs: a.opInputs, opKernelLayers: a.opKernelLayers, opTypes: a.opTypes, delegateInternal: r.profile.delegateInternal ?? [], weights });
       if (m.unattributed.length) throw new LabbenchError('PARSE_FAILED', `${this.deviceKey}: the profile of ${network.name} gives no time to ${m.unattributed.slice(0, 3).join(', ')}`);
       if (m.blocks.some((b) => !b.detailed && b.ops.length > 1)) {
@@ -308,7 +318,7 @@ export class AndroidTarget implements ProfilingTarget {
         k.samples.push(g.ms);
       }
       e2e.push(r.inferenceMs);
-      deviceMs += r.inferenceMs * this.o.innerRuns;
+      deviceMs += r.inferenceMs * planned;
       hooks.onRuns?.(e2e.length, Math.max(this.o.runs, e2e.length + 1));
       if (e2e.length >= this.o.runs && relativeCiHalfWidth(e2e) <= this.o.targetRelCi) break;
     }

@@ -23,6 +23,7 @@ export async function openTarget(req: ProfileRequest, mode: 'kernels' | 'layers'
       targetRelCi: req.targetRelCi ?? 0.02,
       maxSecondsPerUnit: req.maxSecondsPerUnit ?? 3,
       kernels: mode === 'kernels',
+      ...(req.setupRatio !== undefined ? { setupRatio: req.setupRatio } : {}),
     });
   }
   const { AndroidTarget } = await import('./android-adb.js');

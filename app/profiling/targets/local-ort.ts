@@ -28,6 +28,11 @@ export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number
   return Object.fromEntries([...perNode].map(([node, v]) => [node, median(v)]));
 }
 
+/** Kernel mode measures for at least this many times its setup (artifact, session, optimized graph). */
+const SETUP_RATIO = 6;
+/** Kernel mode normalizes a timing by its canary median, not run by run: fewer readings do. */
+const KERNEL_CANARY_EVERY_MS = 10;
+
 export interface LocalOrtOptions {
   readonly runs: number;
   readonly maxRuns: number;
@@ -38,6 +43,8 @@ export interface LocalOrtOptions {
   readonly maxSecondsPerUnit: number;
   /** Kernel mode: part of the device's identity, so kernel rows and layer rows never share a LUT. */
   readonly kernels?: boolean;
+  /** Kernel mode: measure at least this many times the setup (default SETUP_RATIO; 0 for quick samples). */
+  readonly setupRatio?: number;
 }
 
 export class LocalOrtTarget implements ProfilingTarget {
@@ -167,9 +174,10 @@ export class LocalOrtTarget implements ProfilingTarget {
    */
   async measureKernels(network: Network, hooks: TargetHooks): Promise<KernelMeasured> {
     this.warnIfBusy(hooks);
+    const built = performance.now();
     const artifact = buildOnnx(network);
     const o = await this.withCanary(this.measureOptions(hooks));
-    const profiled = await measureOnnx(artifact, { ...o, keepOptimized: true, paired: true, onRun: (n) => hooks.onRuns?.(n, Math.max(o.minRuns, n + 1)) });
+    const profiled = await measureOnnx(artifact, { ...o, keepOptimized: true, paired: true, setupRatio: this.opts.setupRatio ?? SETUP_RATIO, priorSetupMs: performance.now() - built, canaryEveryMs: KERNEL_CANARY_EVERY_MS, onRun: (n) => hooks.onRuns?.(n, Math.max(2 * o.minRuns, n + 1)) });
     const map = mapOrtKernels(network, readOrtNodes(profiled.optimized!));
     const samplesMs = map.kernels.map((_, i) => (map.nodeCount[i] ? profiled.runs.map(() => 0) : []));
     profiled.runs.forEach((r, run) => {
@@ -181,8 +189,10 @@ export class LocalOrtTarget implements ProfilingTarget {
     });
     const plain = profiled.plainMs!;
     const conditions = canaryConditions(profiled.canaryMs).conditions;
-    const endToEnd: Measured = { samplesMs: plain, deviceMs: plain.reduce((a, b) => a + b, 0), wallMedianMs: summarize(plain).median_ms, ...(conditions ? { conditions } : {}) };
-    return { kernels: map.kernels, samplesMs, ...(conditions ? { conditions } : {}), endToEnd, deviceMs: profiled.modelRunMs.reduce((a, b) => a + b, 0) + endToEnd.deviceMs };
+    const endToEnd: Measured = { samplesMs: plain, deviceMs: plain.reduce((a, b) => a + b, 0), wallMedianMs: summarize(plain).median_ms, ...canaryConditions(profiled.plainCanaryMs) };
+    // Device time: every run of the network, warm-up included; what else the job spends is overhead.
+    const deviceMs = (profiled.warmupMs ?? 0) + profiled.wallMs.reduce((a, b) => a + b, 0) + endToEnd.deviceMs;
+    return { kernels: map.kernels, samplesMs, ...(conditions ? { conditions } : {}), endToEnd, deviceMs };
   }
 
   async close(): Promise<void> {
