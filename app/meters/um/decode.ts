@@ -26,6 +26,9 @@ const MODELS: readonly ModelScale[] = [
   { model: 'um34c', id: 0x0d4c, voltsDiv: 100, ampsDiv: 1000 },
 ];
 
+/** The ids every UM frame starts with, big-endian at offset 0. */
+export const UM_MODEL_IDS: readonly number[] = MODELS.map((m) => m.id);
+
 export function umModelById(id: number): ModelScale | undefined {
   return MODELS.find((m) => m.id === id);
 }

@@ -28,3 +28,20 @@ test('a partial frame goes stale after staleMs and reset() discards stray bytes'
   assert.equal(f.reset(), 3);
   f.destroy();
 });
+
+test('the tail of an answer cut off (a port closed mid-frame, then opened again) is dropped before the next frame head', () => {
+  const f = new UmFraming({ heads: [0x0d4c] });
+  const out: Buffer[] = [];
+  const dropped: number[] = [];
+  f.on('data', (b: Buffer) => out.push(b));
+  f.on('resync', (n: number) => dropped.push(n));
+  const whole = Buffer.alloc(130, 7);
+  whole.writeUInt16BE(0x0d4c, 0);
+  // 40 bytes of an older frame, then two whole frames, in odd chunks.
+  const bytes = Buffer.concat([whole.subarray(90), whole, whole]);
+  for (let i = 0; i < bytes.length; i += 33) f.write(bytes.subarray(i, i + 33));
+  assert.equal(dropped.reduce((a, b) => a + b, 0), 40, 'exactly the old tail');
+  assert.equal(out.length, 2);
+  assert.ok(out.every((b) => b.readUInt16BE(0) === 0x0d4c && b.length === 130));
+  f.destroy();
+});

@@ -3,7 +3,8 @@
  * per frame, like serialport's parser-byte-length). Because the meter only speaks when asked,
  * the owner calls `reset()` before each request, which discards stray bytes, and a partial
  * frame whose first byte is older than `staleMs` is discarded with a `stale` event (a frame
- * cut short: Bluetooth dropouts, a garbled answer). Events: `stale` (bytes).
+ * cut short: Bluetooth dropouts, a garbled answer). Events: `stale` (bytes), `resync` (bytes
+ * dropped before a frame head).
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { hostNowMs } from '../clock.js';
@@ -13,6 +14,12 @@ export interface UmFramingOptions {
   readonly frameLength?: number;
   /** A partial frame older than this (ms since its first byte) is discarded. */
   readonly staleMs?: number;
+  /**
+   * What a frame starts with (the models' big-endian ids): bytes before one are the tail of
+   * an answer cut off (a port closed mid-frame and opened again) and are dropped, with a
+   * `resync` event, rather than shifting every frame after them.
+   */
+  readonly heads?: readonly number[];
 }
 
 export class UmFraming extends Transform {
@@ -21,11 +28,24 @@ export class UmFraming extends Transform {
   private timer: NodeJS.Timeout | undefined;
   private readonly frameLength: number;
   private readonly staleMs: number;
+  private readonly heads: ReadonlySet<number>;
 
   constructor(opts: UmFramingOptions = {}) {
     super({ readableObjectMode: true });
     this.frameLength = opts.frameLength ?? UM_FRAME_LENGTH;
     this.staleMs = opts.staleMs ?? 300;
+    this.heads = new Set(opts.heads ?? []);
+  }
+
+  /** Drops bytes before the first frame head, where the buffer does not start with one. */
+  private resync(): void {
+    if (this.heads.size === 0 || this.buf.length < 2 || this.heads.has(this.buf.readUInt16BE(0))) return;
+    let at = 1;
+    while (at + 1 < this.buf.length && !this.heads.has(this.buf.readUInt16BE(at))) at++;
+    // Keep a last byte that may begin a head.
+    const cut = at + 1 < this.buf.length ? at : this.buf.length - 1;
+    this.emit('resync', cut);
+    this.buf = this.buf.subarray(cut);
   }
 
   /** Bytes of the partial frame held now. */
@@ -36,10 +56,12 @@ export class UmFraming extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this.buf.length === 0) this.startPartial();
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.resync();
     while (this.buf.length >= this.frameLength) {
       this.push(Buffer.from(this.buf.subarray(0, this.frameLength)));
       this.buf = this.buf.subarray(this.frameLength);
       this.clearTimer();
+      this.resync();
       if (this.buf.length > 0) this.startPartial();
     }
     cb();

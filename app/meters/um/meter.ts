@@ -11,7 +11,7 @@
 import type { Duplex } from 'node:stream';
 import { hostNowMs } from '../clock.js';
 import { DuplexMeter, delay } from '../duplex-meter.js';
-import { UM_PLAUSIBILITY, UM_REQUEST, decodeUmFrame, type UmPlausibility } from './decode.js';
+import { UM_MODEL_IDS, UM_PLAUSIBILITY, UM_REQUEST, decodeUmFrame, type UmPlausibility } from './decode.js';
 import { UmFraming } from './framing.js';
 
 export interface UmMeterOptions {
@@ -41,8 +41,9 @@ export class UmMeter extends DuplexMeter {
     private readonly opts: UmMeterOptions = {},
   ) {
     super(port);
-    this.framing = new UmFraming({ staleMs: opts.staleMs ?? 300 });
+    this.framing = new UmFraming({ staleMs: opts.staleMs ?? 300, heads: UM_MODEL_IDS });
     this.framing.on('data', (frame: Buffer) => this.settle({ kind: 'frame', frame }));
+    this.framing.on('resync', () => this.drop('stray'));
     this.framing.on('stale', () => this.settle({ kind: 'stale' }));
     this.framing.on('error', () => undefined);
   }
