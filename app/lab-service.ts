@@ -111,13 +111,13 @@ export class LocalLabService implements LabService {
     validateRequest(req);
     const plan = planWorkload(req.workload, { resolution: req.resolution, batch: req.batch });
     // Layer samples and the NAS space's blocks are per-layer by nature; a network runs as deployed unless asked.
-    const mode = req.mode ?? (plan.endToEnd && req.workload !== 'spnas-space' && !req.meter ? 'kernels' : 'layers');
+    const mode = req.mode ?? (plan.endToEnd && req.workload !== 'spnas-space' ? 'kernels' : 'layers');
     if (mode === 'kernels' && !plan.endToEnd) throw new LabbenchError('BAD_INPUT', `${req.workload} is not a network: profile it with --per-layer`);
     const target = await openTarget(req, mode);
     const db = this.openDb();
     if (mode === 'kernels') {
       const source = /\.onnx$/i.test(req.workload) ? resolve(req.workload) : undefined;
-      const r = await runKernelJob(db, target, req, plan.endToEnd!, { workload: plan.workload, ...(source ? { source } : {}), resolution: req.resolution ?? null, batch: req.batch ?? 1 }, hooks);
+      const r = await runKernelJob(db, target, req, plan.endToEnd!, { workload: plan.workload, ...(source ? { source } : {}), resolution: req.resolution ?? null, batch: req.batch ?? 1, meter: req.meter }, hooks);
       return withReferenceState(db, r);
     }
     const job = {
@@ -185,10 +185,12 @@ export class LocalLabService implements LabService {
     const started = performance.now();
     const plan = { ...DEFAULT_KERNEL_FIT, ...(req.sample !== undefined ? { initial: req.sample } : {}), ...(req.rounds !== undefined ? { rounds: req.rounds } : {}), ...(req.perRound !== undefined ? { perRound: req.perRound } : {}) };
     let device: DeviceRecord | undefined = kernelDevice(db, req.device);
+    let metered = 0;
     const run = await runKernelFit(
       {
         profile: async (workload) => {
-          const r = await this.profile({ device: req.device, workload, mode: 'kernels', runs: 10, maxRuns: 30, warmup: 3, maxSecondsPerUnit: 2, setupRatio: 0 }, { ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+          const meter = req.meter && metered++ < (req.meterNetworks ?? 20) ? { meter: req.meter } : {};
+          const r = await this.profile({ device: req.device, workload, mode: 'kernels', runs: 10, maxRuns: 30, warmup: 3, maxSecondsPerUnit: 2, setupRatio: 0, ...meter }, { ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
           device ??= kernelDevice(db, req.device);
           return { units: r.measured_units, wall_s: r.wall_s };
         },
@@ -221,6 +223,7 @@ export class LocalLabService implements LabService {
       calibration: m.calibration,
       sampling: { networks: run.profiled.length, kernel_rows: rows, wall_s: wall, profiling_s: profilingS, rows_per_min: profilingS > 0 ? (rows / profilingS) * 60 : 0, rounds: run.rounds },
       ...(run.model.state ? { state: run.model.state } : {}),
+      ...(run.model.power ? { power: run.model.power } : {}),
       profiled: run.profiled,
     };
   }

@@ -150,8 +150,8 @@ export class ProfilesDb {
   }
 
   /** One transaction: the end-to-end samples and stats of the run, and per part its time inside the run where the device gave one. */
-  recordEndToEnd(runId: number, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[], inNetwork?: Readonly<Record<string, number>>): void {
-    this.#guard('recordEndToEnd', () => runs.recordEndToEnd(this.#ctx, runId, samplesMs, stats, conditions, inNetwork));
+  recordEndToEnd(runId: number, samplesMs: readonly number[], stats: LatencyStats, conditions?: readonly SampleConditionsInput[], inNetwork?: Readonly<Record<string, number>>, power?: UnitPower): void {
+    this.#guard('recordEndToEnd', () => runs.recordEndToEnd(this.#ctx, runId, samplesMs, stats, conditions, inNetwork, power));
   }
 
   completeRun(runId: number): void {

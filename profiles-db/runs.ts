@@ -31,6 +31,8 @@ export interface RunRecord {
   readonly end_to_end: LatencyStats | null;
   /** Per part (layer or block) name, its median ms inside the end-to-end run; null where the device gave no per-operator times. */
   readonly in_network: Readonly<Record<string, number>> | null;
+  /** Power of the whole network run (kernel mode with a meter); null without one. */
+  readonly end_to_end_power: UnitPower | null;
 }
 
 export interface NewRun {
@@ -71,12 +73,12 @@ interface RunRow {
   error: string | null;
 }
 /** A RunRow LEFT JOINed with run_end_to_end: its stats columns are null when absent. */
-type RunJoinRow = RunRow & { [K in keyof StatsRow]: StatsRow[K] | null } & { in_network: string | null };
+type RunJoinRow = RunRow & { [K in keyof StatsRow]: StatsRow[K] | null } & { in_network: string | null; e2e_power: string | null };
 
 const RUN_SELECT = `SELECT r.id, r.device_id, r.workload, r.settings, r.status, r.started_at, r.finished_at, r.error,
   ${STATS_COLUMNS.split(', ')
     .map((c) => `e.${c}`)
-    .join(', ')}, e.in_network
+    .join(', ')}, e.in_network, e.power AS e2e_power
   FROM runs r LEFT JOIN run_end_to_end e ON e.run_id = r.id`;
 
 function toRecord(row: RunJoinRow): RunRecord {
@@ -89,7 +91,9 @@ function toRecord(row: RunJoinRow): RunRecord {
   const settings = JSON.parse(row.settings) as Record<string, unknown>;
   // Written by recordEndToEnd from a Record<string, number> (the schema checks it is an object).
   const in_network = row.in_network === null ? null : (JSON.parse(row.in_network) as Record<string, number>);
-  return { id, device_id, workload, settings, status, started_at, finished_at, error, end_to_end, in_network };
+  // Written by recordEndToEnd from a UnitPower (the schema checks it is an object).
+  const end_to_end_power = row.e2e_power === null ? null : (JSON.parse(row.e2e_power) as UnitPower);
+  return { id, device_id, workload, settings, status, started_at, finished_at, error, end_to_end, in_network, end_to_end_power };
 }
 
 function settingsHash(settings: Readonly<Record<string, unknown>>): string {
@@ -255,6 +259,7 @@ export function recordEndToEnd(
   stats: LatencyStats,
   conditions?: readonly SampleConditionsInput[],
   inNetwork?: Readonly<Record<string, number>>,
+  power?: UnitPower,
 ): void {
   if (inNetwork && !Object.values(inNetwork).every((v) => Number.isFinite(v) && v >= 0)) throw new Error('recordEndToEnd: in-network times must be finite and >= 0');
   const tx = ctx.db.transaction(() => {
@@ -262,10 +267,10 @@ export function recordEndToEnd(
     insertSamples(ctx, runId, 'end_to_end', '', samplesMs, conditions);
     ctx.db
       .prepare(
-        `INSERT INTO run_end_to_end (run_id, ${STATS_COLUMNS}, recorded_at, in_network) VALUES (@run_id, ${STATS_PARAMS}, @now, @in_network)
-         ON CONFLICT (run_id) DO UPDATE SET ${STATS_FROM_EXCLUDED}, recorded_at = excluded.recorded_at, in_network = excluded.in_network`,
+        `INSERT INTO run_end_to_end (run_id, ${STATS_COLUMNS}, recorded_at, in_network, power) VALUES (@run_id, ${STATS_PARAMS}, @now, @in_network, @power)
+         ON CONFLICT (run_id) DO UPDATE SET ${STATS_FROM_EXCLUDED}, recorded_at = excluded.recorded_at, in_network = excluded.in_network, power = excluded.power`,
       )
-      .run({ ...pickStats(stats), run_id: runId, now: ctx.now(), in_network: inNetwork ? JSON.stringify(inNetwork) : null });
+      .run({ ...pickStats(stats), run_id: runId, now: ctx.now(), in_network: inNetwork ? JSON.stringify(inNetwork) : null, power: power ? canonicalJson(power) : null });
   });
   tx.immediate();
 }

@@ -39,7 +39,7 @@ test('report accuracy gives power (W) and energy (mJ) errors per layer type and 
   await service.connectPhone(serial);
   const meter = `${serial}:rails,poll=20`;
   const measured = new Map<string, ProfileResult>();
-  for (const workload of ['mnist-resnet', 'mnist-2conv']) measured.set(workload, await service.profile({ device: serial, workload, meter, ...PHONE_SETTINGS }));
+  for (const workload of ['mnist-resnet', 'mnist-2conv']) measured.set(workload, await service.profile({ device: serial, workload, meter, mode: 'layers', ...PHONE_SETTINGS }));
   for (const [w, p] of measured) assert.ok(p.energy_mj !== undefined, `${w}: every layer has power (${p.layers.filter((l) => l.power_missing).map((l) => `${l.name}: ${l.power_missing}`).join('; ')}; meter ${JSON.stringify(p.meter)})`);
 
   const env = { ANDROID_ADB_SERVER_PORT: String(server.port) };

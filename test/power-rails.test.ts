@@ -25,7 +25,7 @@ test('profile --meter SERIAL:rails stores per-layer power from the ODPM rails (o
   const { serial, dir } = await rig(t);
   const service = new LocalLabService(join(dir, 'r.db'));
   t.after(() => service.close());
-  const r = await service.profile({ device: serial, workload: 'resnet56', resolution: 16, meter: `${serial}:rails,poll=20`, ...PHONE_SETTINGS });
+  const r = await service.profile({ device: serial, workload: 'resnet56', resolution: 16, meter: `${serial}:rails,poll=20`, mode: 'layers', ...PHONE_SETTINGS });
   assert.equal(r.meter?.kind, 'rails');
   // Screen off, idle: SoC base 0.3 W plus four cores' leakage.
   assert.ok(r.meter.idle_w !== null && r.meter.idle_w > 0.3 && r.meter.idle_w < 0.5, `idle ${r.meter.idle_w} W`);

@@ -28,7 +28,7 @@ test('profile --meter PTY:um34c on the phone stores per-layer power and energy; 
   const { server, serial, hostPath, dir } = await rig(t, 'um34c');
   const env = { ANDROID_ADB_SERVER_PORT: String(server.port) };
   const db = join(dir, 'p.db');
-  const r = await labbenchAsyncRun(['profile', '--device', serial, '--workload', 'resnet56', '--resolution', '16', '--meter', `${hostPath}:um34c`, '--db', db, '--json', '--runs', '2', '--max-runs', '2', '--inner-runs', '3', '--warmup', '1', '--canary-every', '0'], env);
+  const r = await labbenchAsyncRun(['profile', '--device', serial, '--workload', 'resnet56', '--resolution', '16', '--meter', `${hostPath}:um34c`, '--per-layer', '--db', db, '--json', '--runs', '2', '--max-runs', '2', '--inner-runs', '3', '--warmup', '1', '--canary-every', '0'], env);
   assert.equal(r.status, 0, r.stderr);
   const p = JSON.parse(r.stdout) as ProfileResult;
   assert.ok(p.meter && p.meter.samples > 20, 'the meter delivered readings');
@@ -49,7 +49,7 @@ test('profile --meter PTY:um34c on the phone stores per-layer power and energy; 
 
 /** Conv layers' power from one profile run with a line meter. */
 async function convPower(service: LocalLabService, serial: string, meter: string, onProgress?: (p: ProfileProgress) => void): Promise<ProfileResult> {
-  return service.profile({ device: serial, workload: 'vgg13', meter, ...PHONE_SETTINGS }, onProgress ? { onProgress } : {});
+  return service.profile({ device: serial, workload: 'vgg13', meter, mode: 'layers', ...PHONE_SETTINGS }, onProgress ? { onProgress } : {});
 }
 
 test('with 10% garbled frames, powers match a clean run within the spread and the drops are counted', async (t) => {
@@ -58,7 +58,7 @@ test('with 10% garbled frames, powers match a clean run within the spread and th
   t.after(() => service.close());
   const clean = await convPower(service, serial, `${hostPath}:line`);
   meter.setGarbleRate(0.1);
-  const garbled = await service.profile({ device: serial, workload: 'vgg13', meter: `${hostPath}:line`, fresh: true, ...PHONE_SETTINGS });
+  const garbled = await service.profile({ device: serial, workload: 'vgg13', meter: `${hostPath}:line`, mode: 'layers', fresh: true, ...PHONE_SETTINGS });
   assert.ok(garbled.meter!.dropped > 0, 'garbled frames were dropped and counted');
   assert.equal(clean.meter!.dropped, 0);
   const byName = new Map(clean.layers.map((l) => [l.name, l]));
@@ -113,7 +113,7 @@ test('the phone as its own meter: battery current and voltage over adb give per-
   const { serial, dir } = await rig(t, 'line');
   const service = new LocalLabService(join(dir, 'b.db'));
   t.after(() => service.close());
-  const r = await service.profile({ device: serial, workload: 'resnet56', resolution: 16, meter: `${serial}:battery,poll=20`, ...PHONE_SETTINGS });
+  const r = await service.profile({ device: serial, workload: 'resnet56', resolution: 16, meter: `${serial}:battery,poll=20`, mode: 'layers', ...PHONE_SETTINGS });
   assert.equal(r.meter?.kind, 'battery');
   assert.ok(r.meter.idle_w !== null && r.meter.idle_w > 0.1);
   const convs = r.layers.filter((l) => l.op === 'conv' && l.power_w !== undefined);

@@ -15,6 +15,10 @@ export interface FitRequest {
    * sample networks profiled first (default 150).
    */
   readonly mode?: 'kernels' | 'layers';
+  /** Kernel mode: a power meter (`PORT:TYPE[,options]`): sample networks are metered whole too, and kernel powers are fitted. */
+  readonly meter?: string;
+  /** With `meter`: how many of the sample networks are metered (default 20; each costs an idle baseline and a loop). */
+  readonly meterNetworks?: number;
   /** Kernel mode: rounds of further sampling where the cross-validated error stays high (default 2), and networks per round (default 60). */
   readonly rounds?: number;
   readonly perRound?: number;
@@ -46,6 +50,8 @@ export interface FitSummary {
   readonly state?: MachineState;
   /** Kernel mode: measured end to end = scale x kernel sum + per_kernel_ms x kernels + offset_ms, from the fit's sample networks. */
   readonly calibration?: { readonly scale: number; readonly per_kernel_ms: number; readonly offset_ms: number; readonly networks: number; readonly rmspe_pct: number };
+  /** Kernel mode with metered networks: power per kernel kind (W) and the fit's error on its own networks. */
+  readonly power?: { readonly kinds: Readonly<Record<string, number>>; readonly networks: number; readonly rmspe_pct: number; readonly mean_w: number };
   /** Kernel mode: what the fit profiled, how long it took, and the kinds each adaptive round sampled more of. */
   readonly sampling?: {
     readonly networks: number;

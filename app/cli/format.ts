@@ -123,6 +123,7 @@ function formatKernelFit(r: FitSummary): string {
     table(rows),
     ...(c ? [`network = ${c.scale.toFixed(3)} x sum of kernels ${c.per_kernel_ms >= 0 ? '+' : '-'} ${(Math.abs(c.per_kernel_ms) * 1000).toFixed(2)} us x kernels + ${(c.offset_ms * 1000).toFixed(1)} us (from ${c.networks} sample networks, ${pct(c.rmspe_pct)} RMS)`] : []),
     `analytic baseline: ${r.analytic.peak_gflops.toFixed(2)} GFLOP/s, ${r.analytic.bandwidth_gbps.toFixed(2)} GB/s, ${r.analytic.overhead_ms.toFixed(4)} ms per kernel`,
+    ...(r.power ? [`power per kernel kind (from ${r.power.networks} metered networks, ${pct(r.power.rmspe_pct)} RMS): ${Object.entries(r.power.kinds).map(([k, w]) => `${k} ${w.toFixed(3)} W`).join(', ')}`] : []),
     ...(r.state ? [formatState(r.state)] : []),
   ].join('\n');
 }

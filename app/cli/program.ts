@@ -179,15 +179,17 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--rounds <n>', 'kernel mode: further sampling rounds where the cross-validated error stays high (default 2)', intArg('--rounds'))
     .option('--per-round <n>', 'kernel mode: sample networks per further round (default 60)', intArg('--per-round'))
     .option('--per-layer', 'NeuralPower on per-layer profiles instead of kernel models')
+    .option('--meter <port:type>', 'kernel mode: meter sample networks too, and fit the power of each kind of kernel')
+    .option('--meter-networks <n>', 'with --meter: how many sample networks to meter (default 20)', intArg('--meter-networks'))
     .option('--min-rows <n>', '--per-layer: profile the sample only when the LUT has fewer rows than this', intArg('--min-rows'))
-    .action(async (o: { device: string; holdout?: string; sample?: number; minRows?: number; rounds?: number; perRound?: number; perLayer?: boolean }, cmd: Command) => {
+    .action(async (o: { device: string; holdout?: string; sample?: number; minRows?: number; rounds?: number; perRound?: number; perLayer?: boolean; meter?: string; meterNetworks?: number }, cmd: Command) => {
       const bar = new ProgressBar();
       const r = await svc(cmd).fit(
         {
           device: o.device,
           ...(o.holdout ? { holdout: o.holdout.split(',').filter(Boolean) } : {}),
           ...(o.perLayer ? { mode: 'layers' as const } : {}),
-          ...pick(o, { sample: 'sample', minRows: 'minRows', rounds: 'rounds', perRound: 'perRound' }),
+          ...pick(o, { sample: 'sample', minRows: 'minRows', rounds: 'rounds', perRound: 'perRound', meter: 'meter', meterNetworks: 'meterNetworks' }),
         },
         { onProgress: (p) => bar.update(p), onWarning: (m) => io.stderr(`warning: ${m}\n`), ...(signal ? { signal } : {}) },
       );

@@ -9,7 +9,8 @@ import type { DeviceRecord } from '../api/lut.js';
 import type { MachineState } from '../api/predict.js';
 import type { ProfilesDb, RunRecord } from '../../profiles-db/profiles-db.js';
 import type { CanarySamples } from '../../profiles-db/runs.js';
-import type { KernelConfig } from '../workloads/kernels.js';
+import { KERNEL_KINDS, type KernelConfig, type KernelKind } from '../workloads/kernels.js';
+import { nnlsSmall } from './linalg.js';
 import { KERNEL_OP_PREFIX } from '../profiling/kernel-job.js';
 import { median } from '../profiling/stats.js';
 import { fitKernelModel, type CalibrationRun, type KernelFitOptions, type KernelModel, type KernelRow } from './kernel-model.js';
@@ -18,10 +19,26 @@ import { StateNormalizer } from './machine-state.js';
 export const KERNEL_MODEL_KIND = 'kernels';
 
 /** What `labbench fit` stores for a kernel-mode device. */
+/**
+ * Power of kernels, per kind, from networks a meter measured whole: a network's power above
+ * idle is the time-weighted mean of its kernels' powers, P = sum over kinds of share x
+ * power(kind), fitted by non-negative least squares on relative error. Energy of a network
+ * is then P x its predicted time, and a kernel's its kind's power x its time.
+ */
+export interface KernelPowerModel {
+  readonly kinds: Partial<Record<KernelKind, number>>;
+  readonly networks: number;
+  /** RMS relative error of the fit on its own networks, percent. */
+  readonly rmspe_pct: number;
+  /** Mean measured network power, W: the constant-power baseline. */
+  readonly mean_w: number;
+}
+
 export interface KernelDeviceModel {
   readonly format: 'labbench-kernel-device-model';
   readonly version: 1;
   readonly model: KernelModel;
+  readonly power?: KernelPowerModel;
   readonly state?: MachineState;
   readonly training: {
     readonly rows: number;
@@ -69,28 +86,36 @@ export interface KernelTrainingData {
   readonly rows: KernelRow[];
   readonly runs: CalibrationRun[];
   readonly workloads: Set<string>;
+  /** Networks a meter measured: their power above idle and each kernel kind's share of their kernel time. */
+  readonly powered: { readonly power_w: number; readonly shares: Partial<Record<KernelKind, number>> }[];
 }
 
 /** Kernel rows and calibration networks of the device's complete kernel-mode runs outside `holdout`, in the normalizer's state. */
 export function kernelTrainingData(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[], state: StateNormalizer): KernelTrainingData {
   const rows: KernelRow[] = [];
   const runs: CalibrationRun[] = [];
+  const powered: KernelTrainingData['powered'] = [];
   const workloads = new Set<string>();
   for (const run of db.listRuns(device.id)) {
     if (run.status !== 'complete' || !isKernelRun(run) || holdout.includes(run.workload)) continue;
     workloads.add(run.workload);
     let sum = 0;
     let count = 0;
+    const byKind: Partial<Record<KernelKind, number>> = {};
     for (const u of db.runUnits(run.id)) {
       if (!u.op.startsWith(KERNEL_OP_PREFIX)) continue;
+      const config = u.config as KernelConfig;
       const ms = state.unitMs(run.id, u.key, u.stats.median_ms);
-      rows.push({ config: u.config as KernelConfig, ms, group: run.id });
+      rows.push({ config, ms, group: run.id });
       sum += ms * u.layers.length;
       count += u.layers.length;
+      byKind[config.kind] = (byKind[config.kind] ?? 0) + ms * u.layers.length;
     }
     if (run.end_to_end && count > 0) runs.push({ endToEndMs: state.endToEndMs(run.id, run.end_to_end.median_ms), kernelSumMs: sum, kernels: count });
+    const p = run.end_to_end_power;
+    if (p && !('missing' in p) && p.power_w > 0 && sum > 0) powered.push({ power_w: p.power_w, shares: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, v / sum])) });
   }
-  return { rows, runs, workloads };
+  return { rows, runs, workloads, powered };
 }
 
 export function fitKernelDevice(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[], o: KernelFitOptions = {}): KernelDeviceModel {
@@ -101,10 +126,12 @@ export function fitKernelDevice(db: ProfilesDb, device: DeviceRecord, holdout: r
   if (data.rows.length === 0) throw new LabbenchError('BAD_INPUT', `${device.key}: no kernel-mode profiles to fit (profile networks without --per-layer, or let fit sample them)`);
   const model = fitKernelModel(data.rows, data.runs, o);
   const summary = state.summary();
+  const power = fitKernelPower(data.powered);
   return {
     format: 'labbench-kernel-device-model',
     version: 1,
     model,
+    ...(power ? { power } : {}),
     ...(summary ? { state: summary } : {}),
     training: { rows: data.rows.length, networks: data.runs.length, holdout: [...holdout], workloads: data.workloads.size, last_run_id: Math.max(0, ...db.listRuns(device.id).map((r) => r.id)) },
   };
@@ -113,4 +140,34 @@ export function fitKernelDevice(db: ProfilesDb, device: DeviceRecord, holdout: r
 /** The device's timings in the state its kernel model was fitted in. */
 export function kernelModelState(db: ProfilesDb, device: DeviceRecord, m: KernelDeviceModel): StateNormalizer {
   return StateNormalizer.fromDb(db, device.id, m.state?.reference_canary_ms, m.state?.exponent);
+}
+
+/** Fewest metered networks for a power model. */
+const MIN_POWERED = 3;
+
+export function fitKernelPower(powered: KernelTrainingData['powered']): KernelPowerModel | undefined {
+  if (powered.length < MIN_POWERED) return undefined;
+  const kinds = KERNEL_KINDS.filter((k) => powered.some((p) => (p.shares[k] ?? 0) > 0));
+  // Kinds that never hold more than a sliver of a network's time cannot be told apart: they share one power.
+  const major = kinds.filter((k) => powered.some((p) => (p.shares[k] ?? 0) > 0.05)).slice(0, 9);
+  const columns = (p: (typeof powered)[number]): number[] => [...major.map((k) => p.shares[k] ?? 0), kinds.filter((k) => !major.includes(k)).reduce((s, k) => s + (p.shares[k] ?? 0), 0)];
+  const { beta } = nnlsSmall(powered.map(columns), powered.map((p) => p.power_w), powered.map((p) => 1 / (p.power_w * p.power_w)));
+  const mean = powered.reduce((s, p) => s + p.power_w, 0) / powered.length;
+  // A kind the fit left at 0 (too little of it to tell) takes the mean power rather than none.
+  const rest = beta[major.length]! > 0 ? beta[major.length]! : mean;
+  const perKind: Partial<Record<KernelKind, number>> = Object.fromEntries(kinds.map((k) => [k, major.includes(k) ? beta[major.indexOf(k)]! || mean : rest]));
+  const predicted = powered.map((p) => kernelPowerW(perKind, p.shares, mean));
+  const rel = powered.map((p, i) => predicted[i]! / p.power_w - 1);
+  return { kinds: perKind, networks: powered.length, rmspe_pct: 100 * Math.sqrt(rel.reduce((s, e) => s + e * e, 0) / rel.length), mean_w: mean };
+}
+
+/** A network's power from its kernel kinds' shares of its time. */
+export function kernelPowerW(perKind: Partial<Record<KernelKind, number>>, shares: Partial<Record<KernelKind, number>>, fallback: number): number {
+  let p = 0;
+  let covered = 0;
+  for (const [k, share] of Object.entries(shares) as [KernelKind, number][]) {
+    p += share * (perKind[k] ?? fallback);
+    covered += share;
+  }
+  return covered > 0 ? p / covered : fallback;
 }

@@ -8,12 +8,12 @@ import type { DeviceRecord } from '../api/lut.js';
 import type { AccuracyResult } from '../api/predict.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { Network } from '../workloads/ir.js';
-import { kernelName } from '../workloads/kernels.js';
+import { kernelName, type KernelKind } from '../workloads/kernels.js';
 import { planWorkload } from '../workloads/plan.js';
 import { LabbenchError } from '../api/errors.js';
 import { KERNEL_SAMPLER_PREFIX } from './kernel-sampler.js';
 import { calibrated, parseKernelModel, predictKernel, rooflineMs } from './kernel-model.js';
-import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelTrainingData, type KernelDeviceModel } from './kernel-fit.js';
+import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelPowerW, kernelTrainingData, type KernelDeviceModel } from './kernel-fit.js';
 import { plannedKernels, type PlannedKernels } from './kernel-plan.js';
 import { networkTable } from './metrics.js';
 import { MODEL_KIND, type DevicePrediction } from './fit-device.js';
@@ -37,7 +37,17 @@ export function predictFromPlan(m: KernelDeviceModel, plan: PlannedKernels): Dev
     layers.push({ name: kernelName(k), op: k.kind, runtime_ms: ms, source: 'model', uncertainty_pct: m.model.kinds[k.kind]?.cv.rmspe_pct ?? NaN });
   });
   const total = calibrated(m.model.calibration, sum, count);
-  return { layers, sum_of_layers_ms: sum, gap_factor: sum > 0 ? total / sum : 1, total: { runtime_ms: total }, baseline_runtime_ms: baseline };
+  const power = m.power;
+  if (!power) return { layers, sum_of_layers_ms: sum, gap_factor: sum > 0 ? total / sum : 1, total: { runtime_ms: total }, baseline_runtime_ms: baseline };
+  // With a power model: each kernel at its kind's power; the network's power is their time-weighted mean.
+  const shares: Partial<Record<KernelKind, number>> = {};
+  for (const l of layers) shares[l.op as KernelKind] = (shares[l.op as KernelKind] ?? 0) + (sum > 0 ? l.runtime_ms / sum : 0);
+  const powerW = kernelPowerW(power.kinds, shares, power.mean_w);
+  const withPower = layers.map((l) => {
+    const w = power.kinds[l.op as KernelKind] ?? power.mean_w;
+    return { ...l, power_w: w, energy_mj: w * l.runtime_ms };
+  });
+  return { layers: withPower, sum_of_layers_ms: sum, gap_factor: sum > 0 ? total / sum : 1, total: { runtime_ms: total, power_w: powerW, energy_mj: powerW * total }, baseline_runtime_ms: baseline };
 }
 
 /** The network a run measured, rebuilt from its workload and settings. */
@@ -61,6 +71,8 @@ export async function kernelAccuracyReport(db: ProfilesDb, device: DeviceRecord,
   const holdout = m.training.holdout;
   const lastRun = m.training.last_run_id ?? Infinity;
   const rows = [];
+  const energy: { network: string; actual: number; predicted: Record<string, number> }[] = [];
+  const powerRows: { network: string; actual: number; predicted: Record<string, number> }[] = [];
   const seen = new Set<string>();
   for (const run of db.listRuns(device.id)) {
     if (run.status !== 'complete' || !isKernelRun(run) || !run.end_to_end || run.workload.startsWith(KERNEL_SAMPLER_PREFIX)) continue;
@@ -74,6 +86,11 @@ export async function kernelAccuracyReport(db: ProfilesDb, device: DeviceRecord,
     const raw = run.end_to_end.median_ms;
     const actual = state.endToEndMs(run.id, raw);
     rows.push({ network: label, actual, ...(actual !== raw ? { measured_raw: raw } : {}), predicted: { kernels: p.total.runtime_ms, analytic: p.baseline_runtime_ms } });
+    const pw = run.end_to_end_power;
+    if (m.power && pw && !('missing' in pw) && p.total.energy_mj !== undefined && p.total.power_w !== undefined) {
+      energy.push({ network: label, actual: pw.energy_mj, predicted: { kernels: p.total.energy_mj, 'constant-power': m.power.mean_w * p.total.runtime_ms } });
+      powerRows.push({ network: label, actual: pw.power_w, predicted: { kernels: p.total.power_w, 'constant-power': m.power.mean_w } });
+    }
   }
   const excluded = kernelTrainingData(db, device, [], state);
   const kept = kernelTrainingData(db, device, holdout, state);
@@ -82,6 +99,18 @@ export async function kernelAccuracyReport(db: ProfilesDb, device: DeviceRecord,
     layers_in_sample: false,
     networks: { ...networkTable(rows), held_out: [...holdout] },
     excluded: { workloads: holdout.length, kernel_rows: excluded.rows.length - kept.rows.length, calibration_networks: excluded.runs.length - kept.runs.length },
+    ...(m.power
+      ? {
+          power: {
+            baseline: { name: 'constant-power', power_w: m.power.mean_w, note: `the mean power of the ${m.power.networks} metered networks the fit saw, times the predicted time` },
+            layers_power_w: [],
+            layers_energy_mj: [],
+            layers_not_above_idle: 0,
+            networks_power_w: networkTable(powerRows),
+            networks_energy_mj: networkTable(energy),
+          },
+        }
+      : {}),
     ...(m.state ? { state: m.state } : {}),
   };
 }

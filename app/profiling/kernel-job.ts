@@ -15,8 +15,13 @@ import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { Network } from '../workloads/ir.js';
 import { kernelName, type Kernel } from '../workloads/kernels.js';
 import { median, summarize } from './stats.js';
+import { PowerSession } from './power-session.js';
+import type { UnitPower } from '../api/lut.js';
 import type { KernelMeasured, ProfilingTarget, SampleConditions, TargetHooks } from './target.js';
 import type { ProfileJobHooks } from './profile-job.js';
+
+/** The key a target knows the whole network's artifact by (android-adb.ts pushes it under it). */
+export const NETWORK_ARTIFACT = '__network__';
 
 /** The run unit of a kernel: op `kernel/<kind>`, so per-layer models never take it for a layer. */
 export const KERNEL_OP_PREFIX = 'kernel/';
@@ -28,6 +33,8 @@ export interface KernelJobSettings {
   readonly source?: string;
   readonly resolution: number | null;
   readonly batch: number;
+  /** A meter (`PORT:TYPE[,options]`): the network is looped as deployed and its power recorded. */
+  readonly meter?: string | undefined;
 }
 
 /** One LUT row per distinct kernel: samples run by run (the mean over its instances in that run), and one label per instance (its first layer). */
@@ -59,10 +66,17 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
   const settings = { ...target.settings, mode: 'kernels', resolution: job.resolution, batch: job.batch, ...(job.source ? { source: job.source } : {}) };
   const device = db.upsertDevice({ key: target.deviceKey, label: target.label, fingerprint: await target.fingerprint(), origin: 'measured' });
   const workload = job.workload;
+  let power: PowerSession | undefined;
   const run = (req.fresh ? undefined : db.findResumableRun(device.id, workload, settings)) ?? db.startRun({ deviceId: device.id, workload, settings });
   try {
     progress({ phase: 'units', done: 0, current: `${workload} (kernels, whole network)` });
     await target.prepare?.([], network, th);
+    if (job.meter) {
+      if (!target.runLoop) throw new LabbenchError('BAD_INPUT', `${target.deviceKey}: this device cannot loop a network for a meter`);
+      power = await PowerSession.open({ meter: job.meter });
+      progress({ phase: 'units', done: 0, current: `idle baseline on ${job.meter}` });
+      await power.measureIdleBefore();
+    }
     let m: KernelMeasured | undefined;
     while (!m) {
       try {
@@ -75,6 +89,15 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
       }
     }
     const rows = kernelRows(m);
+    const e2eMedian = summarize(m.endToEnd.samplesMs).median_ms;
+    let netPower: UnitPower | undefined;
+    if (power && target.runLoop) {
+      // The whole network as deployed, looped for the meter: its power above idle, and energy per inference.
+      const unit = { key: NETWORK_ARTIFACT, op: 'network', config: {}, network, layers: [] };
+      netPower = power.unitPower(await target.runLoop(unit, power.loopSeconds(), th), e2eMedian);
+      if ('missing' in netPower) th.onWarning?.(`${workload}: no power (${netPower.missing})`);
+      await power.measureIdleAfter();
+    }
     const conditionsOf = (samples: readonly number[]): SampleConditions[] | undefined => (m.conditions && m.conditions.length === samples.length ? [...m.conditions] : undefined);
     const e2e = summarize(m.endToEnd.samplesMs);
     // The network's kernels, its end to end and the run's completion land together, or not at all.
@@ -82,7 +105,7 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
       for (const r of rows) {
         db.recordUnit(run.id, { key: r.kernel.key, op: `${KERNEL_OP_PREFIX}${r.kernel.kind}`, config: r.kernel.config, layers: r.layers }, r.samplesMs, summarize(r.samplesMs), conditionsOf(r.samplesMs));
       }
-      db.recordEndToEnd(run.id, [...m.endToEnd.samplesMs], e2e, m.endToEnd.conditions);
+      db.recordEndToEnd(run.id, [...m.endToEnd.samplesMs], e2e, m.endToEnd.conditions, undefined, netPower);
       db.completeRun(run.id);
     });
     progress({ phase: 'done', done: 1, total: 1 });
@@ -106,6 +129,8 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
       end_to_end: { median_ms: e2e.median_ms, ci_ms: [e2e.ci_low_ms, e2e.ci_high_ms] as const, n: e2e.n, wall_median_ms: m.endToEnd.wallMedianMs ?? e2e.median_ms },
       sum_of_layers_ms: sum,
       sum_gap_pct: ((sum - e2e.median_ms) / e2e.median_ms) * 100,
+      ...(netPower && !('missing' in netPower) ? { energy_mj: netPower.energy_mj, power_w: netPower.power_w } : {}),
+      ...(power ? { meter: power.summary() } : {}),
       wall_s: (performance.now() - started) / 1000,
       device_s: m.deviceMs / 1000,
     };
@@ -113,6 +138,7 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
     db.failRun(run.id, e instanceof Error ? e.message : String(e));
     throw e;
   } finally {
+    await power?.close();
     await target.close?.();
   }
 }

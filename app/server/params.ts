@@ -40,7 +40,7 @@ const profileRequest = z
   .strict();
 
 const fitRequest = z
-  .object({ device, holdout: z.array(z.string().min(1)).optional(), sample: int.optional(), minRows: int.optional(), mode: z.enum(['kernels', 'layers']).optional(), rounds: int.optional(), perRound: int.optional() })
+  .object({ device, holdout: z.array(z.string().min(1)).optional(), sample: int.optional(), minRows: int.optional(), mode: z.enum(['kernels', 'layers']).optional(), rounds: int.optional(), perRound: int.optional(), meter: z.string().min(1).optional(), meterNetworks: int.optional() })
   .strict();
 
 // A device's LUT from the DB only: a UI names no file on the lab machine to read or write.

@@ -13,6 +13,7 @@ import { updateToSchemaVersion0040 } from './0040-unit-power.js';
 import { updateToSchemaVersion0050 } from './0050-search-runs.js';
 import { updateToSchemaVersion0060 } from './0060-in-network.js';
 import { updateToSchemaVersion0070 } from './0070-sample-canary.js';
+import { updateToSchemaVersion0080 } from './0080-network-power.js';
 
 interface Migration {
   readonly version: number;
@@ -29,6 +30,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 50, name: '0050-search-runs', up: updateToSchemaVersion0050 },
   { version: 60, name: '0060-in-network', up: updateToSchemaVersion0060 },
   { version: 70, name: '0070-sample-canary', up: updateToSchemaVersion0070 },
+  { version: 80, name: '0080-network-power', up: updateToSchemaVersion0080 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
