@@ -20,6 +20,14 @@ import { LocalLabService } from '../app/lab-service.js';
 import { table } from '../app/cli/format.js';
 import type { FitSummary } from '../app/api/predict.js';
 
+export interface EnergyRow {
+  readonly network: string;
+  readonly predicted_mj: number;
+  readonly measured_mj: number;
+  readonly error_pct: number;
+  readonly constant_power_error_pct: number;
+}
+
 export interface UnseenRow {
   readonly network: string;
   readonly family: string;
@@ -41,6 +49,8 @@ export interface UnseenBench {
   readonly set: string;
   readonly fit: Pick<FitSummary, 'training_rows' | 'types' | 'calibration' | 'sampling' | 'state'>;
   readonly rows: readonly UnseenRow[];
+  /** With a meter: network energy per inference (above idle), predicted against measured. */
+  readonly energy?: readonly EnergyRow[];
   readonly summary: {
     readonly networks: number;
     readonly within_10_pct: number;
@@ -91,7 +101,18 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export async function benchUnseen(o: { device: string; set: 'eval' | 'dev'; dir: string; sample?: number; repeats: number; only?: readonly string[]; log: (l: string) => void }): Promise<UnseenBench | undefined> {
+export async function benchUnseen(o: {
+  device: string;
+  set: 'eval' | 'dev';
+  dir: string;
+  sample?: number;
+  rounds?: number;
+  repeats: number;
+  only?: readonly string[];
+  /** A meter on the device: the fit meters some sample networks, every evaluation network is metered too. */
+  meter?: string;
+  log: (l: string) => void;
+}): Promise<UnseenBench | undefined> {
   const entries = evalSet(o.dir, o.set, o.log)?.filter((e) => !o.only || o.only.includes(e.name));
   if (!entries?.length) {
     o.log(`unseen-network bench skipped: no ${o.set} set in ${o.dir} and no PyTorch to make one (${PYTHON})`);
@@ -101,22 +122,33 @@ export async function benchUnseen(o: { device: string; set: 'eval' | 'dev'; dir:
   const svc = new LocalLabService(join(tmp, 'unseen.db'));
   try {
     o.log(`fitting ${o.device} from an empty DB with the defaults${o.sample !== undefined ? ` (--sample ${o.sample})` : ''}...`);
-    const fit = await svc.fit({ device: o.device, mode: 'kernels', ...(o.sample !== undefined ? { sample: o.sample } : {}) });
+    const fit = await svc.fit({ device: o.device, mode: 'kernels', ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.rounds !== undefined ? { rounds: o.rounds } : {}), ...(o.meter ? { meter: o.meter } : {}) });
     const predictions = [];
     for (const e of entries) predictions.push(await svc.predict({ device: o.device, workload: join(o.dir, e.file) }));
     const rows: UnseenRow[] = [];
+    const energy: EnergyRow[] = [];
     let wall = 0;
     let device = 0;
     for (const [i, e] of entries.entries()) {
       const p = predictions[i]!;
       const ref: number[] = [];
       const raw: number[] = [];
+      const joules: number[] = [];
       for (let k = 0; k < o.repeats; k++) {
-        const r = await svc.profile({ device: o.device, workload: join(o.dir, e.file), fresh: true });
+        // The meter on the first repeat only: its idle windows and loop are not profiling time.
+        const metered = o.meter && k === 0 ? { meter: o.meter } : {};
+        const r = await svc.profile({ device: o.device, workload: join(o.dir, e.file), fresh: true, ...metered });
         raw.push(r.end_to_end!.median_ms);
         ref.push(r.end_to_end!.reference_median_ms ?? r.end_to_end!.median_ms);
-        wall += r.wall_s;
-        device += r.device_s;
+        if (r.energy_mj !== undefined) joules.push(r.energy_mj);
+        if (!o.meter || k > 0 || o.repeats === 1) {
+          wall += r.wall_s;
+          device += r.device_s;
+        }
+      }
+      if (joules.length && p.total.energy_mj !== undefined && fit.power) {
+        const measuredMj = joules[0]!;
+        energy.push({ network: e.name, predicted_mj: p.total.energy_mj, measured_mj: measuredMj, error_pct: (p.total.energy_mj / measuredMj - 1) * 100, constant_power_error_pct: ((fit.power.mean_w * p.total.runtime_ms) / measuredMj - 1) * 100 });
       }
       const measured = median(ref);
       const measuredRaw = median(raw);
@@ -142,6 +174,7 @@ export async function benchUnseen(o: { device: string; set: 'eval' | 'dev'; dir:
       set: o.set,
       fit: { training_rows: fit.training_rows, types: fit.types, ...(fit.calibration ? { calibration: fit.calibration } : {}), ...(fit.sampling ? { sampling: fit.sampling } : {}), ...(fit.state ? { state: fit.state } : {}) },
       rows,
+      ...(energy.length ? { energy } : {}),
       summary: {
         networks: rows.length,
         within_10_pct: within(rows.map((r) => r.error_pct)),
@@ -172,8 +205,46 @@ export function formatUnseen(b: UnseenBench): string {
     `analytic baseline: ${s.analytic_within_10_pct}/${s.networks} within 10%, median |error| ${f(s.analytic_median_abs_error_pct)}%`,
     `truth's own spread between repeat profiles: median ${f(s.median_spread_pct)}%; profiling overhead (wall / device time) x${s.profile_overhead.toFixed(2)}`,
     ...(sm ? [`fit: ${sm.networks} sample networks, ${sm.kernel_rows} kernel rows, ${sm.wall_s.toFixed(0)} s wall, ${sm.rows_per_min.toFixed(0)} rows/min of profiling`] : []),
+    ...(b.energy?.length
+      ? [
+          `network energy per inference (above idle), metered whole: ${b.energy.filter((r) => Math.abs(r.error_pct) <= 10).length}/${b.energy.length} within 10% (constant power x predicted time: ${b.energy.filter((r) => Math.abs(r.constant_power_error_pct) <= 10).length}/${b.energy.length})`,
+          table([['NETWORK', 'PREDICTED mJ', 'MEASURED mJ', 'ERROR %', 'CONSTANT-POWER %'], ...b.energy.map((r) => [r.network, r.predicted_mj.toFixed(3), r.measured_mj.toFixed(3), f(r.error_pct), f(r.constant_power_error_pct)])]),
+        ]
+      : []),
     `per kind CV RMSPE: ${b.fit.types.map((t) => `${t.type} ${f(t.cv_rmspe_pct)}%`).join(', ')}`,
   ].join('\n');
+}
+
+/**
+ * The same on the emulated phone: a Pixel 2 (a performance model no design choice here looked
+ * at) behind the real adb server, XNNPACK by default, with an emulated UM34C USB meter reading
+ * the phone's own power draw. `timeScale` 1 keeps the meter's windows real.
+ */
+export async function benchUnseenPhone(o: { set: 'eval' | 'dev'; dir: string; sample?: number; rounds?: number; repeats: number; only?: readonly string[]; timeScale: number; log: (l: string) => void }): Promise<UnseenBench | undefined> {
+  const { startAdbServer } = await import('../test/adb-server.js');
+  const { EmulatedPhone } = await import('../test/peers/adb-phone/index.js');
+  const { MeterEmulator } = await import('../test/peers/meters/meter-emulator.js');
+  const server = await startAdbServer();
+  const phone = new EmulatedPhone({ model: 'Pixel 2', seed: 29, timeScale: o.timeScale, screenOn: false, charging: false, benchmarkFlavor: 'modern' });
+  const meter = new MeterEmulator({ type: 'um34c', seed: 29, load: () => phone.physics.powerW() });
+  const saved = process.env.ANDROID_ADB_SERVER_PORT;
+  process.env.ANDROID_ADB_SERVER_PORT = String(server.port);
+  try {
+    const serial = `127.0.0.1:${await phone.start()}`;
+    const { hostPath } = await meter.start();
+    const tmp = mkdtempSync(join(tmpdir(), 'labbench-unseen-join-'));
+    const joiner = new LocalLabService(join(tmp, 'join.db'));
+    await joiner.connectPhone(serial);
+    joiner.close();
+    rmSync(tmp, { recursive: true, force: true });
+    return await benchUnseen({ ...o, device: serial, meter: `${hostPath}:um34c` });
+  } finally {
+    if (saved === undefined) delete process.env.ANDROID_ADB_SERVER_PORT;
+    else process.env.ANDROID_ADB_SERVER_PORT = saved;
+    await meter.stop();
+    await phone.stop();
+    await server.stop();
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -181,6 +252,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const val = (k: string): string | undefined => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
   const set = val('--set') === 'dev' ? 'dev' : 'eval';
   const dir = val('--eval-dir') ?? join(homedir(), '.labbench', set === 'dev' ? 'dev-set' : 'eval-set');
-  const r = await benchUnseen({ device: val('--device') ?? 'local', set, dir, ...(val('--sample') ? { sample: Number(val('--sample')) } : {}), repeats: Number(val('--repeats') ?? 2), ...(val('--only') ? { only: val('--only')!.split(',') } : {}), log: (l) => process.stderr.write(`${l}\n`) });
+  const common = { set, dir, ...(val('--sample') ? { sample: Number(val('--sample')) } : {}), ...(val('--rounds') ? { rounds: Number(val('--rounds')) } : {}), repeats: Number(val('--repeats') ?? 2), ...(val('--only') ? { only: val('--only')!.split(',') } : {}), log: (l: string) => void process.stderr.write(`${l}\n`) } as const;
+  const r = val('--device') === 'phone' ? await benchUnseenPhone({ ...common, timeScale: Number(val('--time-scale') ?? 1) }) : await benchUnseen({ ...common, device: val('--device') ?? 'local' });
   if (r) process.stdout.write(args.includes('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${formatUnseen(r)}\n`);
 }

@@ -22,6 +22,13 @@
  * ours beside the seed's, with each network's accuracy-energy Pareto front (about 30 min;
  * `--mnist-3hidden` adds the 36.8M-parameter net on a subset). Skipped with `--no-mnist-table`.
  * `--keep` keeps the profiling DB and prints its path.
+ *
+ * `unseen` and `unseen-phone` (scripts/bench-unseen.ts): kernel models fitted from an empty
+ * DB with the defaults, then every network of the evaluation set (scripts/eval-set/, made by
+ * PyTorch) predicted, then profiled for the truth: the share within 10% and the median error,
+ * for the kernel models and the analytic baseline, the truth's own spread, the fit's wall
+ * time and rows/min; on the emulated phone also network energy against an emulated UM34C.
+ * `--eval-dir=DIR` (default ~/.labbench/eval-set); `--no-unseen` skips both.
  */
 import { benchNas, benchNasOnDevice, formatNasBench, formatNasOnDeviceBench } from './bench-nas.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +44,8 @@ import { ortVersion } from '../native-runners/onnxruntime/runner.js';
 import { benchLegr, formatLegrBench } from './bench-legr.js';
 import { benchTrain, formatTrainBench } from './bench-train.js';
 import { benchMnistTable, formatMnistTable } from './bench-mnist-table.js';
+import { benchUnseen, benchUnseenPhone, formatUnseen } from './bench-unseen.js';
+import { homedir } from 'node:os';
 
 interface Case {
   readonly workload: string;
@@ -121,10 +130,15 @@ const legr = args.includes('--no-legr') || (only && !only.includes('legr')) ? un
 const nas = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNas(quick);
 const nasLocal = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNasOnDevice(quick);
 const train = args.includes('--no-train') || (only && !only.includes('train')) ? undefined : await benchTrain(quick, (l) => void (json || process.stderr.write(`${l}\n`)));
+// Networks never profiled before (scripts/eval-set/): kernel models from an empty DB, on this CPU and on the emulated phone.
+const unseenDir = args.find((a) => a.startsWith('--eval-dir='))?.slice('--eval-dir='.length) ?? join(homedir(), '.labbench', 'eval-set');
+const logLine = (l: string): void => void (json || process.stderr.write(`${l}\n`));
+const unseen = args.includes('--no-unseen') || (only && !only.includes('unseen')) ? undefined : await benchUnseen({ device: 'local', set: 'eval', dir: unseenDir, repeats: 2, log: logLine });
+const unseenPhone = args.includes('--no-unseen') || args.includes('--no-phone') || (only && !only.includes('unseen-phone')) ? undefined : await benchUnseenPhone({ set: 'eval', dir: unseenDir, repeats: 1, timeScale: 1, log: logLine });
 const mnistTable = args.includes('--no-mnist-table') || (only && !only.includes('mnist-table')) ? undefined : await benchMnistTable(quick, args.includes('--mnist-3hidden'), (l) => void (json || process.stderr.write(`${l}\n`)));
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, leave_one_out: leaveOneOut, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, leave_one_out: leaveOneOut, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable, unseen, unseen_phone: unseenPhone };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -152,6 +166,8 @@ if (json) {
   if (nasLocal) process.stdout.write(`${formatNasOnDeviceBench(nasLocal)}\n`);
   if (train) process.stdout.write(`${formatTrainBench(train)}\n`);
   if (mnistTable) process.stdout.write(`${formatMnistTable(mnistTable)}\n`);
+  if (unseen) process.stdout.write(`${formatUnseen(unseen)}\n`);
+  if (unseenPhone) process.stdout.write(`${formatUnseen(unseenPhone)}\n`);
   if (phone) {
     process.stdout.write(
       `\nemulated phone, spnas-space (${phone.units} units): wall ${phone.wall_s.toFixed(1)} s for ${phone.device_s.toFixed(1)} s of phone-reported device time: overhead x${phone.overhead_ratio.toFixed(2)}\n`,
