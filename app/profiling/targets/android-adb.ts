@@ -15,7 +15,7 @@ import type { Network } from '../../workloads/ir.js';
 import type { ProfileUnit } from '../../workloads/units.js';
 import { buildTflite, type TfliteArtifact } from '../../../native-runners/android-tflite/tflite-writer.js';
 import { layerFlops, mapRowsToLayers } from '../../../native-runners/android-tflite/map-rows.js';
-import { groupKind, groupVariant } from '../../../native-runners/android-tflite/kernel-groups.js';
+import { groupKind, groupVariant, plannedGroups } from '../../../native-runners/android-tflite/kernel-groups.js';
 import { analyzeNetwork } from '../../workloads/analyze.js';
 import { layerKernel, type Kernel } from '../../workloads/kernels.js';
 import { benchmarkArgv } from '../../../native-runners/android-tflite/argv.js';
@@ -293,6 +293,7 @@ export class AndroidTarget implements ProfilingTarget {
     const analysis = analyzeNetwork(network);
     const names = analysis.layers.map((l) => l.layer.name);
     const weights = layerFlops(network);
+    const groups = plannedGroups(a);
     const kernels = new Map<string, { kernel: Kernel; samples: number[] }>();
     const conditions: SampleConditions[] = [];
     const e2e: number[] = [];
@@ -312,10 +313,13 @@ export class AndroidTarget implements ProfilingTarget {
       if (m.blocks.some((b) => !b.detailed && b.ops.length > 1)) {
         throw new LabbenchError('RUNNER_FAILED', `${this.deviceKey}: its benchmark_model times each ${this.o.delegate} partition as a whole, not node by node (TFLite 2.10 and later do); kernel mode needs per-node times: push a newer benchmark_model with --benchmark-binary, or profile --per-layer`);
       }
-      for (const g of m.groups) {
+      // The kernels a prediction plans (one per operator, a fused clamp with its producer), each timed by its operators' own rows.
+      for (const g of groups) {
         const sig = g.ops.join(',');
+        const head = m.opMs[g.ops[0]!];
+        if (head === undefined) throw new LabbenchError('PARSE_FAILED', `${this.deviceKey}: the profile of ${network.name} gives operator ${g.ops[0]} (${a.opTypes[g.ops[0]!]}) no time of its own`);
         const k = kernels.get(sig) ?? kernels.set(sig, { kernel: layerKernel(analysis, g.layers, groupVariant(a.opTypes, g.ops), groupKind(a.opTypes, g.ops)), samples: [] }).get(sig)!;
-        k.samples.push(g.ms);
+        k.samples.push(g.ops.reduce((t, i) => t + (m.opMs[i] ?? 0), 0));
       }
       e2e.push(r.inferenceMs);
       deviceMs += r.inferenceMs * planned;
