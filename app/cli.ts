@@ -16,3 +16,6 @@ process.on('SIGINT', () => {
 
 const status = await runCli(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }, controller.signal);
 process.exitCode = status;
+// Done: a socket or timer a device left open (an adb connection, a meter's poll) must not keep
+// the command alive. The grace period lets a large --json document drain into its pipe first.
+setTimeout(() => process.exit(status), 1000).unref();

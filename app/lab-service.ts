@@ -26,7 +26,7 @@ import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictRes
 import { SAMPLER_PREFIX, samplerPlan } from './predict/sampler.js';
 import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWorkload, trainingRows } from './predict/fit-device.js';
 import { MICROBENCH, microbenchPlan } from './predict/microbench.js';
-import { defaultCanaryEvery, openTarget } from './profiling/targets/index.js';
+import { defaultCanaryEvery, isLocalDevice, openTarget } from './profiling/targets/index.js';
 import { LabbenchError } from './api/errors.js';
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from './api/search.js';
 import { runPrune } from './prune/legr.js';
@@ -190,7 +190,9 @@ export class LocalLabService implements LabService {
       {
         profile: async (workload) => {
           const meter = req.meter && metered++ < (req.meterNetworks ?? 20) ? { meter: req.meter } : {};
-          const r = await this.profile({ device: req.device, workload, mode: 'kernels', runs: 10, maxRuns: 30, warmup: 3, maxSecondsPerUnit: 2, setupRatio: 0, ...meter }, { ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+          // A phone's invocations are steady and each costs a model load: fewer of them per sample network.
+          const runs = isLocalDevice(req.device) ? { runs: 10, maxRuns: 30 } : { runs: 3, maxRuns: 5 };
+          const r = await this.profile({ device: req.device, workload, mode: 'kernels', ...runs, warmup: 3, maxSecondsPerUnit: 2, setupRatio: 0, ...meter }, { ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
           device ??= kernelDevice(db, req.device);
           return { units: r.measured_units, wall_s: r.wall_s };
         },

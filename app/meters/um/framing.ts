@@ -15,9 +15,10 @@ export interface UmFramingOptions {
   /** A partial frame older than this (ms since its first byte) is discarded. */
   readonly staleMs?: number;
   /**
-   * What a frame starts with (the models' big-endian ids): bytes before one are the tail of
-   * an answer cut off (a port closed mid-frame and opened again) and are dropped, with a
-   * `resync` event, rather than shifting every frame after them.
+   * What a frame starts with (the models' big-endian ids): bytes before one, in a frame's
+   * worth of bytes that does not start with one, are the tail of an answer cut off (a port
+   * closed mid-frame and opened again), dropped with a `resync` event rather than shifting
+   * every frame after them.
    */
   readonly heads?: readonly number[];
 }
@@ -37,15 +38,20 @@ export class UmFraming extends Transform {
     this.heads = new Set(opts.heads ?? []);
   }
 
-  /** Drops bytes before the first frame head, where the buffer does not start with one. */
-  private resync(): void {
-    if (this.heads.size === 0 || this.buf.length < 2 || this.heads.has(this.buf.readUInt16BE(0))) return;
-    let at = 1;
-    while (at + 1 < this.buf.length && !this.heads.has(this.buf.readUInt16BE(at))) at++;
-    // Keep a last byte that may begin a head.
-    const cut = at + 1 < this.buf.length ? at : this.buf.length - 1;
-    this.emit('resync', cut);
-    this.buf = this.buf.subarray(cut);
+  /**
+   * Where a whole frame's worth of bytes does not start with a frame head but holds one
+   * further in, the bytes before it are the tail of an older answer: drops them and says
+   * so. A frame with no head anywhere (garbled) goes out as it is, for the decoder to drop.
+   */
+  private resync(): boolean {
+    if (this.heads.size === 0 || this.heads.has(this.buf.readUInt16BE(0))) return false;
+    for (let at = 1; at + 1 < this.buf.length; at++) {
+      if (!this.heads.has(this.buf.readUInt16BE(at))) continue;
+      this.emit('resync', at);
+      this.buf = this.buf.subarray(at);
+      return true;
+    }
+    return false;
   }
 
   /** Bytes of the partial frame held now. */
@@ -56,12 +62,11 @@ export class UmFraming extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this.buf.length === 0) this.startPartial();
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    this.resync();
     while (this.buf.length >= this.frameLength) {
+      if (this.resync()) continue;
       this.push(Buffer.from(this.buf.subarray(0, this.frameLength)));
       this.buf = this.buf.subarray(this.frameLength);
       this.clearTimer();
-      this.resync();
       if (this.buf.length > 0) this.startPartial();
     }
     cb();
