@@ -49,6 +49,8 @@ export interface UnseenBench {
   readonly set: string;
   readonly fit: Pick<FitSummary, 'training_rows' | 'types' | 'calibration' | 'sampling' | 'state'>;
   readonly rows: readonly UnseenRow[];
+  /** Networks that could not be predicted or profiled, and why (counted as misses). */
+  readonly failed?: readonly { network: string; error: string }[];
   /** With a meter: network energy per inference (above idle), predicted against measured. */
   readonly energy?: readonly EnergyRow[];
   readonly summary: {
@@ -123,21 +125,36 @@ export async function benchUnseen(o: {
   try {
     o.log(`fitting ${o.device} from an empty DB with the defaults${o.sample !== undefined ? ` (--sample ${o.sample})` : ''}...`);
     const fit = await svc.fit({ device: o.device, mode: 'kernels', ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.rounds !== undefined ? { rounds: o.rounds } : {}), ...(o.meter ? { meter: o.meter } : {}) });
-    const predictions = [];
-    for (const e of entries) predictions.push(await svc.predict({ device: o.device, workload: join(o.dir, e.file) }));
+    const predictions: (Awaited<ReturnType<LocalLabService['predict']>> | undefined)[] = [];
+    const failed: { network: string; error: string }[] = [];
+    for (const e of entries) {
+      try {
+        predictions.push(await svc.predict({ device: o.device, workload: join(o.dir, e.file) }));
+      } catch (err) {
+        predictions.push(undefined);
+        failed.push({ network: e.name, error: `predict: ${(err as Error).message}` });
+      }
+    }
     const rows: UnseenRow[] = [];
     const energy: EnergyRow[] = [];
     let wall = 0;
     let device = 0;
     for (const [i, e] of entries.entries()) {
-      const p = predictions[i]!;
+      const p = predictions[i];
+      if (!p) continue;
       const ref: number[] = [];
       const raw: number[] = [];
       const joules: number[] = [];
       for (let k = 0; k < o.repeats; k++) {
         // The meter on the first repeat only: its idle windows and loop are not profiling time.
         const metered = o.meter && k === 0 ? { meter: o.meter } : {};
-        const r = await svc.profile({ device: o.device, workload: join(o.dir, e.file), fresh: true, ...metered });
+        let r;
+        try {
+          r = await svc.profile({ device: o.device, workload: join(o.dir, e.file), fresh: true, ...metered });
+        } catch (err) {
+          failed.push({ network: e.name, error: `profile: ${(err as Error).message}` });
+          break;
+        }
         raw.push(r.end_to_end!.median_ms);
         ref.push(r.end_to_end!.reference_median_ms ?? r.end_to_end!.median_ms);
         if (r.energy_mj !== undefined) joules.push(r.energy_mj);
@@ -150,6 +167,7 @@ export async function benchUnseen(o: {
         const measuredMj = joules[0]!;
         energy.push({ network: e.name, predicted_mj: p.total.energy_mj, measured_mj: measuredMj, error_pct: (p.total.energy_mj / measuredMj - 1) * 100, constant_power_error_pct: ((fit.power.mean_w * p.total.runtime_ms) / measuredMj - 1) * 100 });
       }
+      if (ref.length === 0) continue;
       const measured = median(ref);
       const measuredRaw = median(raw);
       const row: UnseenRow = {
@@ -174,9 +192,10 @@ export async function benchUnseen(o: {
       set: o.set,
       fit: { training_rows: fit.training_rows, types: fit.types, ...(fit.calibration ? { calibration: fit.calibration } : {}), ...(fit.sampling ? { sampling: fit.sampling } : {}), ...(fit.state ? { state: fit.state } : {}) },
       rows,
+      ...(failed.length ? { failed } : {}),
       ...(energy.length ? { energy } : {}),
       summary: {
-        networks: rows.length,
+        networks: rows.length + new Set(failed.map((x) => x.network)).size,
         within_10_pct: within(rows.map((r) => r.error_pct)),
         within_10_pct_as_taken: within(rows.map((r) => r.error_raw_pct)),
         median_abs_error_pct: median(rows.map((r) => Math.abs(r.error_pct))),
@@ -201,6 +220,7 @@ export function formatUnseen(b: UnseenBench): string {
   return [
     `\nnetworks never profiled before, ${b.set} set, on ${b.device} (fit from an empty DB with the defaults):`,
     table(rows),
+    ...(b.failed ?? []).map((x) => `FAILED ${x.network}: ${x.error}`),
     `kernel models: ${s.within_10_pct}/${s.networks} within 10% in the fit's machine state (${s.within_10_pct_as_taken}/${s.networks} against the medians as taken), median |error| ${f(s.median_abs_error_pct)}%`,
     `analytic baseline: ${s.analytic_within_10_pct}/${s.networks} within 10%, median |error| ${f(s.analytic_median_abs_error_pct)}%`,
     `truth's own spread between repeat profiles: median ${f(s.median_spread_pct)}%; profiling overhead (wall / device time) x${s.profile_overhead.toFixed(2)}`,

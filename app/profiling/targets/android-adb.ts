@@ -310,11 +310,16 @@ export class AndroidTarget implements ProfilingTarget {
       inner = Math.min(MAX_INNER_RUNS, Math.max(this.o.innerRuns, Math.ceil((INVOKE_RATIO * overheadMs) / Math.max(r.inferenceMs, 1e-3))));
       const m = mapRowsToLayers(r.profile.rows, a.opLayers, names, { opOutputs: a.opOutputs, opAllOutputs: a.opAllOutputs, opInputs: a.opInputs, opKernelLayers: a.opKernelLayers, opTypes: a.opTypes, delegateInternal: r.profile.delegateInternal ?? [], weights });
       if (m.unattributed.length) throw new LabbenchError('PARSE_FAILED', `${this.deviceKey}: the profile of ${network.name} gives no time to ${m.unattributed.slice(0, 3).join(', ')}`);
-      if (m.blocks.some((b) => !b.detailed && b.ops.length > 1)) {
+      const whole = m.blocks.filter((b) => !b.detailed && b.ops.length > 1);
+      if (whole.length && whole.length === m.blocks.length) {
         throw new LabbenchError('RUNNER_FAILED', `${this.deviceKey}: its benchmark_model times each ${this.o.delegate} partition as a whole, not node by node (TFLite 2.10 and later do); kernel mode needs per-node times: push a newer benchmark_model with --benchmark-binary, or profile --per-layer`);
       }
+      // A partition whose per-node rows could not be matched gives no kernel rows; the network's time still counts.
+      const untimed = new Set(whole.flatMap((b) => b.ops));
+      if (untimed.size && e2e.length === 0) hooks.onWarning?.(`${network.name}: ${whole.length} ${this.o.delegate} partition(s) timed only as a whole; their ${untimed.size} operators give no kernel rows`);
       // The kernels a prediction plans (one per operator, a fused clamp with its producer), each timed by its operators' own rows.
       for (const g of groups) {
+        if (g.ops.some((i) => untimed.has(i))) continue;
         const sig = g.ops.join(',');
         const head = m.opMs[g.ops[0]!];
         if (head === undefined) throw new LabbenchError('PARSE_FAILED', `${this.deviceKey}: the profile of ${network.name} gives operator ${g.ops[0]} (${a.opTypes[g.ops[0]!]}) no time of its own`);
