@@ -61,7 +61,8 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
       if (!warnings.includes(m)) warnings.push(m);
       hooks.onWarning?.(m);
     },
-    onRuns: (done, planned) => progress({ phase: 'units', done, total: planned + 1, current: `${req.workload}: ${done} runs` }),
+    // Steps: the artifact on the device (1), each run measured, the rows recorded (1).
+    onRuns: (done, planned) => progress({ phase: 'units', done: 1 + done, total: planned + 2, current: `${req.workload}: ${done} runs` }),
   };
   const settings = { ...target.settings, mode: 'kernels', resolution: job.resolution, batch: job.batch, ...(job.source ? { source: job.source } : {}) };
   const device = db.upsertDevice({ key: target.deviceKey, label: target.label, fingerprint: await target.fingerprint(), origin: 'measured' });
@@ -71,6 +72,7 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
   try {
     progress({ phase: 'units', done: 0, current: `${workload} (kernels, whole network)` });
     await target.prepare?.([], network, th);
+    progress({ phase: 'units', done: 1, total: 3, current: `${workload}: measuring` });
     if (job.meter) {
       if (!target.runLoop) throw new LabbenchError('BAD_INPUT', `${target.deviceKey}: this device cannot loop a network for a meter`);
       power = await PowerSession.open({ meter: job.meter });
