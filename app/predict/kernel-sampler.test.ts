@@ -21,6 +21,19 @@ test('sample networks are reproducible, valid and cover every kernel kind', () =
   for (const op of ['swish', 'hardswish', 'mul', 'slice', 'shuffle', 'concat', 'add', 'bn']) assert.ok(ops.has(op), `op ${op}`);
 });
 
+test('narrow convs at high resolution and ragged widths are drawn, as width multipliers ship them', () => {
+  let narrow = 0;
+  let ragged = 0;
+  for (let i = 0; i < 80; i++) {
+    const a = analyzeNetwork(kernelSampleNetwork(1, i));
+    const convs = a.layers.filter((l) => l.layer.op === 'conv' && l.outputShape.length === 3).map((l) => l.outputShape);
+    if (convs.some((o) => o[0]! <= 12 && o[1]! >= 48)) narrow++;
+    if (convs.some((o) => o[0]! % 8 !== 0)) ragged++;
+  }
+  assert.ok(narrow >= 20, `${narrow} of 80 networks have a conv of <= 12 channels at >= 48 px`);
+  assert.ok(ragged >= 40, `${ragged} of 80 networks have a conv whose width is not a multiple of 8`);
+});
+
 test('a focus block weighs the draw toward that block; names parse back, bad ones are refused', () => {
   const focused = Array.from({ length: 20 }, (_, i) => kernelSampleNetwork(1, i, 'shuffle')).filter((n) => n.layers.some((l) => l.op === 'shuffle')).length;
   assert.ok(focused >= 12, `${focused} of 20 focused networks have a shuffle`);

@@ -32,6 +32,7 @@ export const BLOCKS: readonly Block[] = ['plain', 'basic', 'bottleneck', 'mbconv
 const RESOLUTIONS = [32, 48, 56, 64, 96, 112, 128, 160, 192, 224] as const;
 const ACTS: readonly Act[] = ['relu', 'relu', 'relu6', 'hardswish', 'swish'];
 const MAX_WIDTH = 2048;
+const WIDTH_MULTIPLIERS = [0.25, 0.5, 0.75, 1, 1, 1.5] as const;
 
 class Draw {
   constructor(readonly r: () => number) {}
@@ -44,10 +45,10 @@ class Draw {
   chance(p: number): boolean {
     return this.r() < p;
   }
-  /** A width near `c` (at most MAX_WIDTH): mostly a multiple of 8, one time in eight ragged. */
+  /** A width near `c` (at most MAX_WIDTH): mostly a multiple of 8, one time in five ragged. */
   width(c: number): number {
     const w = Math.min(MAX_WIDTH, Math.max(4, Math.round(c * Math.exp((this.r() - 0.5) * 0.6))));
-    return this.chance(0.125) ? w : Math.max(8, Math.round(w / 8) * 8);
+    return this.chance(0.2) ? w : Math.max(8, Math.round(w / 8) * 8);
   }
   weighted<T extends string>(xs: readonly T[], w: Partial<Record<T, number>> | undefined): T {
     const ws = xs.map((x) => Math.max(0, w?.[x] ?? 1));
@@ -74,7 +75,10 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
     const bn = b.bn({ name: `${base}/bn` });
     return o2.act ? act(o2.act, base) : bn;
   };
-  let c = d.width(d.pick([16, 24, 32, 48, 64]));
+  // Families ship width multipliers (MobileNet 0.35-1.4, MNASNet 0.5, ShuffleNet 0.5): narrow
+  // convs at high resolution, where a runtime's channel blocks are part-empty, are deployed too.
+  const mult = d.pick(WIDTH_MULTIPLIERS);
+  let c = d.width(d.pick([16, 24, 32, 48, 64]) * mult);
   let side: number = res;
   const stemStride = res >= 96 ? 2 : d.pick([1, 2]);
   convBn(c, d.pick([3, 3, 5, 7]), 'stem', { stride: stemStride, act: d.pick(ACTS) });

@@ -118,12 +118,18 @@ function constantFeeds(artifact: OnnxArtifact): Record<string, Ort.Tensor> {
   return Object.fromEntries(artifact.inputs.map((i) => [i.name, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.25), [...i.shape])]));
 }
 
-export async function openCanary(artifact: OnnxArtifact, o: SessionOptions): Promise<CanaryProbe> {
+/**
+ * `warm`: each reading is the second of two back-to-back runs. The first run after another
+ * session's pays for what that session evicted (more after a network with large weights), so
+ * a single run tells the neighbour as much as the host (docs/decisions/0001).
+ */
+export async function openCanary(artifact: OnnxArtifact, o: SessionOptions, warm = false): Promise<CanaryProbe> {
   const session = await createSession(artifact, o, 'the canary');
   const feeds = constantFeeds(artifact);
   for (let i = 0; i < 5; i++) await session.run(feeds);
   return {
     async run() {
+      if (warm) await session.run(feeds);
       const s = performance.now();
       await session.run(feeds);
       return performance.now() - s;

@@ -31,7 +31,7 @@ export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number
 /** Kernel mode measures for at least this many times its setup (artifact, session, optimized graph). */
 const SETUP_RATIO = 6;
 /** Kernel mode normalizes a timing by its canary median, not run by run: fewer readings do. */
-const KERNEL_CANARY_EVERY_MS = 10;
+const KERNEL_CANARY_EVERY_MS = 15;
 
 export interface LocalOrtOptions {
   readonly runs: number;
@@ -81,7 +81,7 @@ export class LocalOrtTarget implements ProfilingTarget {
       target_rel_ci: opts.targetRelCi,
       max_seconds_per_unit: opts.maxSecondsPerUnit,
       end_to_end_slices: this.endToEndSlices,
-      state_canary: this.timesCanary,
+      state_canary: this.timesCanary && (opts.kernels ? 'warm' : true),
     };
   }
 
@@ -147,7 +147,7 @@ export class LocalOrtTarget implements ProfilingTarget {
   /** The canary, opened with the first measurement (none on a GPU, or when turned off). */
   private async withCanary(o: MeasureOptions): Promise<MeasureOptions> {
     if (!this.timesCanary) return o;
-    this.canary ??= openCanary(buildOnnx(canaryUnit(1).network), o);
+    this.canary ??= openCanary(buildOnnx(canaryUnit(1).network), o, this.opts.kernels === true);
     return { ...o, canary: await this.canary };
   }
 
