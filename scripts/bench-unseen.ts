@@ -9,7 +9,7 @@
  *
  * The set is made by scripts/eval-set/*.py (Debian's python3-torch) into --eval-dir (default
  * ~/.labbench/eval-set); without it and without PyTorch the bench says so and skips.
- * `--set dev` uses the development set instead (random CNNs of seed 1000), which design
+ * `--set dev` uses the development set instead (16 random CNNs of seed 1000), which design
  * choices may look at; the evaluation set is measured once, for the note.
  */
 import { execFileSync } from 'node:child_process';
@@ -84,9 +84,9 @@ export function evalSet(dir: string, set: 'eval' | 'dev', log: (l: string) => vo
       log(`generating the ${set} set into ${dir} (PyTorch)...`);
       if (set === 'eval') {
         execFileSync(PYTHON, [script('torchvision_nets.py'), '--out', dir], { stdio: 'inherit' });
-        execFileSync(PYTHON, [script('random_cnns.py'), '--seed', '1', '--count', '12', '--out', dir], { stdio: 'inherit' });
+        execFileSync(PYTHON, [script('random_cnns.py'), '--seed', '2', '--count', '12', '--out', dir], { stdio: 'inherit' });
       } else {
-        execFileSync(PYTHON, [script('random_cnns.py'), '--seed', '1000', '--count', '8', '--out', dir], { stdio: 'inherit' });
+        execFileSync(PYTHON, [script('random_cnns.py'), '--seed', '1000', '--count', '16', '--out', dir], { stdio: 'inherit' });
       }
     } catch (e) {
       log(`cannot generate the ${set} set: ${(e as Error).message}`);
