@@ -204,6 +204,43 @@ test('detailed rows of the same name in two partitions: printed once, shared eve
   close(w.perLayer.get('c')!, 0.09, 'c from its delegate row');
 });
 
+test('a partition whose node shares an index with a later partition\'s first-printed row takes its own earlier row (DenseNet on TF 2.16 style rows)', () => {
+  const b = new NetworkBuilder('three', [4, 8, 8]);
+  b.pwconv(4, { name: 'a' });
+  b.pwconv(4, { name: 'b' });
+  b.resize(2, 'nearest', { name: 'up1' });
+  b.pwconv(4, { name: 'c' });
+  b.pwconv(4, { name: 'd' });
+  b.resize(2, 'nearest', { name: 'up2' });
+  b.pwconv(4, { name: 'e' });
+  b.gap({ name: 'g' });
+  b.flatten({ name: 'fl' });
+  b.fc(10, { name: 'f' });
+  const three = b.build();
+  const a3 = buildTflite(three);
+  const rows = [
+    row('TfLiteXNNPackDelegate', '[b]:10', 0.1),
+    row('RESIZE_NEAREST_NEIGHBOR', '[up1]:2', 0.02),
+    row('TfLiteXNNPackDelegate', '[d]:11', 0.1),
+    row('RESIZE_NEAREST_NEIGHBOR', '[up2]:5', 0.02),
+    row('TfLiteXNNPackDelegate', '[f]:12', 0.1),
+  ];
+  // Rows are printed once per name, in the order first run: the second partition's node 1
+  // finds the third partition's "Global Average Pooling:1" next, and must not take it.
+  const internal = [
+    row('Convolution (NHWC, F32) GEMM', 'Delegate/Convolution (NHWC, F32) GEMM:0', 0.03, 3),
+    row('Convolution (NHWC, F32) GEMM', 'Delegate/Convolution (NHWC, F32) GEMM:1', 0.03, 2),
+    row('Global Average Pooling (NWC, F32)', 'Delegate/Global Average Pooling (NWC, F32):1', 0.01),
+    row('Copy (NC, X32)', 'Delegate/Copy (NC, X32):2', 0.01),
+    row('Fully Connected (NC, F32) GEMM', 'Delegate/Fully Connected (NC, F32) GEMM:3', 0.01),
+  ];
+  const m = mapRowsToLayers(rows, a3.opLayers, three.layers.map((l) => l.name), { opOutputs: a3.opOutputs, opInputs: a3.opInputs, opTypes: a3.opTypes, delegateInternal: internal });
+  assert.deepEqual(m.unmapped, []);
+  assert.deepEqual(m.blocks.filter((blk) => blk.ops.length > 1).map((blk) => blk.detailed), [true, true, true]);
+  close(m.perLayer.get('c')! + m.perLayer.get('d')!, 0.1, 'second partition');
+  close(m.perLayer.get('g')! + m.perLayer.get('fl')! + m.perLayer.get('f')! + m.perLayer.get('e')!, 0.1, 'third partition');
+});
+
 test('rows of another model stay unmapped; operators without rows are reported', () => {
   const rows = parseBenchmarkOutput(fixture('tflite-2.10_stdout_android-arm64_tiny-cpu1t_reconstructed.txt')).rows;
   const wrongName: BenchmarkRow = { ...rows[4]!, name: '[other]:4', tensorNames: ['other'], tensorName: 'other' };

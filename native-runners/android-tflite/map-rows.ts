@@ -238,13 +238,17 @@ function matchPartition(nodes: readonly XnnNode[], rows: readonly DetailedRow[],
   let namesFit = true;
   for (let j = 0; j < nodes.length; j++) {
     const node = nodes[j]!;
-    let r: DetailedRow | undefined = rows[c]?.index === j ? rows[c] : undefined;
-    if (r) c++;
-    else {
+    // The next row, unless its name does not fit and an earlier row of this index and name is
+    // free: a later partition's first-printed node (GAP:2) must not be taken for a conv:2.
+    const next = rows[c]?.index === j ? rows[c] : undefined;
+    let r: DetailedRow | undefined = next && fits(node, next) ? next : undefined;
+    if (!r) {
       const free = (x: DetailedRow): boolean => (uses.get(x) ?? 0) + (extra.get(x) ?? 0) < x.row.timesCalled;
       for (let k = c - 1; k >= 0 && !r; k--) if (rows[k]!.index === j && fits(node, rows[k]!) && free(rows[k]!)) r = rows[k];
+      r ??= next;
       if (!r) return undefined;
     }
+    if (r === next) c++;
     extra.set(r, (extra.get(r) ?? 0) + 1);
     namesFit &&= fits(node, r);
     picked.push(r);
