@@ -21,17 +21,21 @@ test('sample networks are reproducible, valid and cover every kernel kind', () =
   for (const op of ['swish', 'hardswish', 'mul', 'slice', 'shuffle', 'concat', 'add', 'bn']) assert.ok(ops.has(op), `op ${op}`);
 });
 
-test('narrow convs at high resolution and ragged widths are drawn, as width multipliers ship them', () => {
+test('narrow convs at high resolution, ragged widths and grouped convs are drawn, as width multipliers ship them', () => {
   let narrow = 0;
   let ragged = 0;
+  let grouped = 0;
   for (let i = 0; i < 80; i++) {
     const a = analyzeNetwork(kernelSampleNetwork(1, i));
+    if (unfusedKernels(a).some((k) => k.kind === 'gconv')) grouped++;
     const convs = a.layers.filter((l) => l.layer.op === 'conv' && l.outputShape.length === 3).map((l) => l.outputShape);
     if (convs.some((o) => o[0]! <= 12 && o[1]! >= 48)) narrow++;
     if (convs.some((o) => o[0]! % 8 !== 0)) ragged++;
   }
   assert.ok(narrow >= 20, `${narrow} of 80 networks have a conv of <= 12 channels at >= 48 px`);
   assert.ok(ragged >= 40, `${ragged} of 80 networks have a conv whose width is not a multiple of 8`);
+  // Grouped convs stay as common as narrow and ragged widths are: their widths are whole groups.
+  assert.ok(grouped >= 25, `${grouped} of 80 networks have a grouped conv`);
 });
 
 test('a focus block weighs the draw toward that block; names parse back, bad ones are refused', () => {

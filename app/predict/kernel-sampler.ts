@@ -134,9 +134,12 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
         return cout;
       }
       case 'bottleneck': {
-        const mid = d.width(cout / d.pick([2, 4]));
-        const gw = d.pick([0, 8, 16, 32]);
-        const groups = gw > 0 && mid % gw === 0 ? mid / gw : 1;
+        // Grouped (ResNeXt, RegNet): the width is a whole number of groups, so that narrow and
+        // ragged widths do not thin out the grouped convs.
+        const gw = d.pick([0, 8, 16, 24, 32, 48]);
+        const drawn = d.width(cout / d.pick([2, 4]));
+        const mid = gw > 0 ? Math.max(2, Math.round(drawn / gw)) * gw : drawn;
+        const groups = gw > 0 ? mid / gw : 1;
         convBn(mid, 1, `${base}/reduce`, { act: a });
         convBn(mid, 3, `${base}/conv`, { stride, groups, act: a });
         if (d.chance(0.3)) squeezeExcite(`${base}/se`, mid, 'sigmoid');
