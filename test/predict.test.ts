@@ -16,7 +16,9 @@ test('the first fit samples layers (once); predict mixes LUT hits and model; rep
   const pr = JSON.parse(prof.stdout) as { layers: { name: string; in_network_ms?: number }[]; end_to_end: { median_ms: number } };
   assert.ok(pr.layers.every((l) => Number.isFinite(l.in_network_ms) && l.in_network_ms! >= 0), JSON.stringify(pr.layers));
   const inPlace = pr.layers.reduce((a, l) => a + l.in_network_ms!, 0);
-  assert.ok(inPlace > 0.5 * pr.end_to_end.median_ms && inPlace <= 1.05 * pr.end_to_end.median_ms, `in place ${inPlace} ms of ${pr.end_to_end.median_ms} ms end to end`);
+  // In place and end to end come from different runs, at other moments, on a host whose speed drifts: a
+  // bound, not an equality (a layer counted twice would double the sum).
+  assert.ok(inPlace > 0.5 * pr.end_to_end.median_ms && inPlace <= 1.2 * pr.end_to_end.median_ms, `in place ${inPlace} ms of ${pr.end_to_end.median_ms} ms end to end`);
   assert.equal(labbench(['profile', '--device', 'local', '--workload', 'resnet56', '--db', db, '--per-layer', ...QUICK]).status, 0);
   const fit = labbench(['fit', '--device', 'local', '--db', db, '--sample', '40', '--holdout', 'resnet56', '--json']);
   assert.equal(fit.status, 0, fit.stderr);
