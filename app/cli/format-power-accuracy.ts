@@ -8,9 +8,8 @@ const num = (x: number | undefined): string => (x === undefined ? '-' : Math.abs
 
 function groups(title: string, unit: string, rows: readonly AccuracyGroup[]): string[] {
   if (rows.length === 0) return [];
-  const PREDICTORS = LAYER_PREDICTORS;
-  const out = [['LAYER TYPE', 'N', ...PREDICTORS.flatMap((p) => [`${p} RMSPE`, `${p} RMSE ${unit}`])]];
-  for (const g of rows) out.push([g.group, String(g.n), ...PREDICTORS.flatMap((p) => [pct(g.predictors[p]?.rmspe_pct), num(g.predictors[p]?.rmse)])]);
+  const out = [['LAYER TYPE', 'N', ...LAYER_PREDICTORS.flatMap((p) => [`${p} RMSPE`, `${p} RMSE ${unit}`])]];
+  for (const g of rows) out.push([g.group, String(g.n), ...LAYER_PREDICTORS.flatMap((p) => [pct(g.predictors[p]?.rmspe_pct), num(g.predictors[p]?.rmse)])]);
   return [title, table(out)];
 }
 

@@ -18,7 +18,6 @@ import { StateNormalizer } from './machine-state.js';
 
 export const KERNEL_MODEL_KIND = 'kernels';
 
-/** What `labbench fit` stores for a kernel-mode device. */
 /**
  * Power of kernels, per kind, from networks a meter measured whole: a network's power above
  * idle is the time-weighted mean of its kernels' powers, P = sum over kinds of share x
@@ -34,6 +33,7 @@ export interface KernelPowerModel {
   readonly mean_w: number;
 }
 
+/** What `labbench fit` stores for a kernel-mode device. */
 export interface KernelDeviceModel {
   readonly format: 'labbench-kernel-device-model';
   readonly version: 1;

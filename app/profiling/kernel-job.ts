@@ -17,11 +17,8 @@ import { kernelName, type Kernel } from '../workloads/kernels.js';
 import { median, summarize } from './stats.js';
 import { PowerSession } from './power-session.js';
 import type { UnitPower } from '../api/lut.js';
-import type { KernelMeasured, ProfilingTarget, SampleConditions, TargetHooks } from './target.js';
+import { NETWORK_ARTIFACT, type KernelMeasured, type ProfilingTarget, type SampleConditions, type TargetHooks } from './target.js';
 import type { ProfileJobHooks } from './profile-job.js';
-
-/** The key a target knows the whole network's artifact by (android-adb.ts pushes it under it). */
-export const NETWORK_ARTIFACT = '__network__';
 
 /** The run unit of a kernel: op `kernel/<kind>`, so per-layer models never take it for a layer. */
 export const KERNEL_OP_PREFIX = 'kernel/';
@@ -91,17 +88,16 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
       }
     }
     const rows = kernelRows(m);
-    const e2eMedian = summarize(m.endToEnd.samplesMs).median_ms;
+    const e2e = summarize(m.endToEnd.samplesMs);
     let netPower: UnitPower | undefined;
     if (power && target.runLoop) {
       // The whole network as deployed, looped for the meter: its power above idle, and energy per inference.
       const unit = { key: NETWORK_ARTIFACT, op: 'network', config: {}, network, layers: [] };
-      netPower = power.unitPower(await target.runLoop(unit, power.loopSeconds(), th), e2eMedian);
+      netPower = power.unitPower(await target.runLoop(unit, power.loopSeconds(), th), e2e.median_ms);
       if ('missing' in netPower) th.onWarning?.(`${workload}: no power (${netPower.missing})`);
       await power.measureIdleAfter();
     }
     const conditionsOf = (samples: readonly number[]): SampleConditions[] | undefined => (m.conditions && m.conditions.length === samples.length ? [...m.conditions] : undefined);
-    const e2e = summarize(m.endToEnd.samplesMs);
     // The network's kernels, its end to end and the run's completion land together, or not at all.
     db.inTransaction(() => {
       for (const r of rows) {

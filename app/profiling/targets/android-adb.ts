@@ -24,7 +24,7 @@ import { createAdbClient, listPhones, push, pushFile, redial, shell, tcpSerial, 
 import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
 import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
 import { relativeCiHalfWidth } from '../stats.js';
-import type { KernelMeasured, Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
+import { NETWORK_ARTIFACT, type KernelMeasured, type Measured, type ProfilingTarget, type SampleConditions, type TargetHooks } from '../target.js';
 
 export const DEVICE_DIR = '/data/local/tmp/labbench';
 /** Kernel mode: runs per invocation grow until an invocation's overhead is at most 1/INVOKE_RATIO of its runs. */
@@ -62,7 +62,7 @@ export class AndroidTarget implements ProfilingTarget {
   private zones: { name: string; path: string }[] = [];
   private props: Record<string, string> = {};
   private binary = DEFAULT_BENCHMARK_MODEL;
-  /** Artifacts by unit key (and `__network__`): device path and bytes, to re-push after a replug. */
+  /** Artifacts by unit key (and NETWORK_ARTIFACT): device path and bytes, to re-push after a replug. */
   private readonly artifacts = new Map<string, { path: string; bytes: Uint8Array }>();
   /** The whole network's artifact with its operator tables, to map profile rows to kernels. */
   private network: { net: Network; artifact: TfliteArtifact } | undefined;
@@ -168,12 +168,12 @@ export class AndroidTarget implements ProfilingTarget {
     const battery = parseDumpsysBattery((await shell(this.client, this.deviceKey, ['dumpsys', 'battery'])).stdout);
     const screen = parseScreenOn((await shell(this.client, this.deviceKey, ['dumpsys', 'power'])).stdout);
     this.warnAboutConditions(hooks, battery, screen);
-    const all: [string, Network][] = [...units.map((u) => [u.key, u.network] as [string, Network]), ...(endToEnd ? [['__network__', endToEnd] as [string, Network]] : [])];
+    const all: [string, Network][] = [...units.map((u) => [u.key, u.network] as [string, Network]), ...(endToEnd ? [[NETWORK_ARTIFACT, endToEnd] as [string, Network]] : [])];
     for (const [key, net] of all) {
       // File names from a hash: the device path never carries a user's naming.
       const name = createHash('sha256').update(key).digest('hex').slice(0, 16);
       const artifact = buildTflite(net, { fuse: this.o.kernels });
-      if (key === '__network__') this.network = { net, artifact };
+      if (key === NETWORK_ARTIFACT) this.network = { net, artifact };
       this.artifacts.set(key, { path: `${DEVICE_DIR}/${name}.tflite`, bytes: artifact.bytes });
     }
     hooks.onStatus?.(`pushing ${this.artifacts.size} artifacts to ${this.deviceKey}`);
@@ -278,7 +278,7 @@ export class AndroidTarget implements ProfilingTarget {
   }
 
   measureNetwork(_network: Network, hooks: TargetHooks): Promise<Measured> {
-    return this.sample('__network__', hooks, (r) => r.inferenceMs);
+    return this.sample(NETWORK_ARTIFACT, hooks, (r) => r.inferenceMs);
   }
 
   /**
@@ -302,7 +302,7 @@ export class AndroidTarget implements ProfilingTarget {
     while (e2e.length < this.o.maxRuns) {
       const started = performance.now();
       conditions.push(await this.liveConditions());
-      const r = await this.invoke('__network__', hooks, inner);
+      const r = await this.invoke(NETWORK_ARTIFACT, hooks, inner);
       // What an invocation costs besides its runs (shell, model load, delegate, warm-up) is paid
       // each time: later invocations run long enough for it to be an eighth of their time at most.
       const overheadMs = Math.max(0, performance.now() - started - r.inferenceMs * inner);
