@@ -242,3 +242,118 @@ test('benchmarkFailure: one line naming the cause, or undefined', () => {
   assert.equal(benchmarkFailure(fixture('tflite-2.10_stdout_android-arm64_tiny-cpu1t_reconstructed.txt'), ''), undefined, 'a good run has no failure');
   assert.equal(benchmarkFailure('', ''), undefined);
 });
+
+/**
+ * The corpus of real captures (fixtures/README.md names each source). For every full profile,
+ * the parsed rows must add up to the totals the capture prints itself: the `Timings
+ * (microseconds)` avg of the regular runs (the per-run sum of profiled times) and the sum of its
+ * "Summary by node type" table, within the rounding of the printed figures (3 decimals of a
+ * millisecond per row, 6 significant digits in `avg=`).
+ */
+const FULL_CAPTURES: readonly { file: string; rows: number; delegateRows?: string }[] = [
+  { file: 'tflite-2.8_stdout_qemu-riscv64_mobilenetv1-cpu4t_verbatim.txt', rows: 31 },
+  { file: 'tflite-2.4_stdout_xiaomi-mi11_yolov5s-fp32-nnapi-qti-gpu-fp16_verbatim.txt', rows: 11, delegateRows: 'TfLiteNnapiDelegate' },
+  { file: 'tflite-2.4_stdout_xiaomi-mi11_yolov5s-tflite-fp32-nnapi-qti-gpu-fp16_verbatim.txt', rows: 14, delegateRows: 'TfLiteNnapiDelegate' },
+  { file: 'litert-2025_stdout_android-sme2_fc-fp32-xnnpack-kleidiai-profiler_verbatim-excerpt.txt', rows: 5 },
+  { file: 'litert-2025_stdout_android-sme2_fc-fp32-xnnpack-profiler_verbatim-excerpt.txt', rows: 5 },
+];
+
+/** The capture's own "Summary by node type" total of the last profile printed (the regular runs), ms. */
+function printedSummaryTotalMs(text: string): { totalMs: number; rows: number } {
+  const lines = text.split('\n');
+  const start = lines.map((l) => l.includes('Summary by node type')).lastIndexOf(true);
+  assert.ok(start >= 0, 'the capture prints a summary by node type');
+  let totalMs = 0;
+  let rows = 0;
+  for (const l of lines.slice(start + 2)) {
+    const f = l.split('\t').map((x) => x.trim()).filter((x) => x !== '');
+    if (f.length !== 7) break;
+    totalMs += Number(f[2]);
+    rows++;
+  }
+  return { totalMs, rows };
+}
+
+for (const c of FULL_CAPTURES) {
+  test(`real capture ${c.file}: parses, and its rows add up to the totals it prints`, () => {
+    const text = fixture(c.file);
+    const p = parseBenchmarkOutput(text);
+    assert.equal(p.rows.length, c.rows);
+    const sumMs = p.rows.reduce((s, r) => s + rowMsPerRun(r), 0);
+    const overall = p.overall;
+    assert.ok(overall, 'the regular runs have a Timings line');
+    const tolUs = c.rows * 0.5 + overall.avgUs * 1e-5;
+    assert.ok(Math.abs(sumMs * 1000 - overall.avgUs) <= tolUs, `rows ${sumMs * 1000} us vs Timings avg ${overall.avgUs} us`);
+    const summary = printedSummaryTotalMs(text);
+    assert.ok(summary.rows > 0);
+    assert.ok(Math.abs(sumMs - summary.totalMs) <= 0.001 * (c.rows + summary.rows), `rows ${sumMs} ms vs summary ${summary.totalMs} ms`);
+    assert.equal(p.rows.at(-1)!.cdfPct, 100);
+    if (c.delegateRows) assert.ok(p.rows.some((r) => r.nodeType === c.delegateRows && r.kind === 'op'));
+    // Tabs turned into spaces on the way (a terminal, a web page) parse to the same rows.
+    assert.deepEqual(parseBenchmarkOutput(text.replace(/\t/g, '    ')).rows.map((r) => [r.nodeType, r.avgMs, r.timesCalled, r.name]), p.rows.map((r) => [r.nodeType, r.avgMs, r.timesCalled, r.name]));
+    // So do rows indented by more than one tab.
+    assert.deepEqual(parseBenchmarkOutput(text.replace(/^\t/gm, '\t\t\t')).rows.map((r) => r.avgMs), p.rows.map((r) => r.avgMs));
+  });
+}
+
+test('Xiaomi Mi 11, NNAPI on qti-gpu (TF 2.4, verbatim): partitions named after their outputs, CPU ops between them', () => {
+  const p = parseBenchmarkOutput(fixture('tflite-2.4_stdout_xiaomi-mi11_yolov5s-fp32-nnapi-qti-gpu-fp16_verbatim.txt'));
+  const nnapi = p.rows.filter((r) => r.nodeType === 'TfLiteNnapiDelegate');
+  assert.deepEqual(nnapi.map((r) => r.nodeIndex), [231, 232, 233]);
+  assert.deepEqual(nnapi[0]!.tensorNames, ['model/tf.nn.silu_16/mul', 'model/tf.nn.silu_26/mul', 'model/tf.nn.silu_35/mul']);
+  assert.equal(nnapi[2]!.tensorName, 'Identity_2');
+  assert.equal(p.rows[0]!.startMs, 0.021, 'TF 2.4 still prints [start]');
+  assert.ok(!p.rows.some((r) => r.nodeType === 'ModifyGraphWithDelegate'), 'the initialization profile is skipped');
+  assert.deepEqual(p.overall, { count: 50, firstUs: 164033, currUs: 158560, minUs: 146535, maxUs: 166638, avgUs: 158715, stdUs: 2931 });
+  assert.equal(p.inference, undefined, 'the README quotes the profile only');
+});
+
+test('LiteRT benchmark_model --use_profiler (verbatim): a Run Order with no section header, LiteRT::Run rows, results block', () => {
+  const p = parseBenchmarkOutput(fixture('litert-2025_stdout_android-sme2_fc-fp32-xnnpack-kleidiai-profiler_verbatim-excerpt.txt'));
+  assert.deepEqual(
+    p.rows.map((r) => [r.nodeType, r.kind, r.timesCalled]),
+    [
+      ['LiteRT::Run[buffer registration]', 'other', 1],
+      ['AllocateTensors', 'other', 0],
+      ['Static Reshape (NC)', 'delegate-op', 1],
+      ['Fully Connected (NC, PF32) GEMM', 'delegate-op', 1],
+      ['LiteRT::Run[Buffer sync]', 'other', 1],
+    ],
+  );
+  assert.equal(rowMsPerRun(p.rows[1]!), 0, 'a row called 0 times per run costs nothing per run');
+  assert.equal(p.runs?.warmup?.count, 1055);
+  assert.equal(p.runs?.regular?.avgUs, 464.545);
+  // The results block is in ms to 2 decimals; the count= lines give the same to the microsecond.
+  assert.deepEqual(p.inference, { initUs: 4480, firstUs: 1033, warmupAvgUs: 465.319, inferenceAvgUs: 464.545 });
+  assert.equal(p.overall?.avgUs, 411.071);
+});
+
+test('NNAPI failures on a Xiaomi Mi 11 (TF 2.4, verbatim): the root-cause line, case-insensitively', () => {
+  const opFailed = fixture('tflite-2.4_stdout_xiaomi-mi11_yolov5s-int8-nnapi-qti-default-op-failed_verbatim.txt');
+  assert.equal(
+    benchmarkFailure(opFailed, ''),
+    'Failed to apply NNAPI delegate.: NN API returned error ANEURALNETWORKS_OP_FAILED at line 3779 while completing NNAPI compilation.',
+  );
+  assert.throws(() => parseBenchmarkOutput(opFailed), parseFailed(/benchmark_model reported: .*ANEURALNETWORKS_OP_FAILED at line 3779 while completing NNAPI compilation/));
+  const badData = fixture('tflite-2.4_stdout_xiaomi-mi11_yolov5s-int8-nnapi-qti-dsp-bad-data_verbatim.txt');
+  assert.equal(benchmarkFailure('', badData), 'Failed to apply NNAPI delegate.: NN API returned error ANEURALNETWORKS_BAD_DATA at line 1068 while adding operation.');
+  // The same lines through logcat (the benchmark APK) name the same cause.
+  const logcat = opFailed.split('\n').map((l) => `08-17 21:47:49.138 29423 29423 E tflite  : ${l}`).join('\n');
+  assert.match(benchmarkFailure(logcat, '') ?? '', /ANEURALNETWORKS_OP_FAILED at line 3779/);
+});
+
+test('CSV with commas in names written as tabs (current TFLite), from the Mi 11 table as stats_calculator.cc writes it', () => {
+  const stdout = parseBenchmarkOutput(fixture('tflite-2.4_stdout_xiaomi-mi11_yolov5s-fp32-nnapi-qti-gpu-fp16_verbatim.txt'));
+  // ProfileSummaryCSVFormatter: ", "-separated fields, the name's ',' replaced by '\t'.
+  const csv = [
+    'Operator-wise Profiling Info for Regular Benchmark Runs:',
+    '============================== Run Order ==============================',
+    'node type, start, first, avg_ms, %, cdf%, mem KB, times called, name',
+    ...stdout.rows.map((r) => [r.nodeType, r.startMs, r.firstMs, r.avgMs, `${r.pct}%`, `${r.cdfPct}%`, r.memKb, r.timesCalled, r.name.replace(/,/g, '\t')].join(', ')),
+    '',
+  ].join('\n');
+  assert.ok(csv.includes('[model/tf.nn.silu_16/mul\t model/tf.nn.silu_26/mul\t model/tf.nn.silu_35/mul]:231'));
+  const p = parseBenchmarkOutput(csv);
+  assert.equal(p.format, 'csv');
+  assert.deepEqual(p.rows.map((r) => [r.tensorNames, r.nodeIndex, r.avgMs]), stdout.rows.map((r) => [r.tensorNames, r.nodeIndex, r.avgMs]));
+});

@@ -7,7 +7,9 @@
  * into per-layer times.
  *
  * What counts: only the "Run Order" table under "Operator-wise Profiling Info for Regular
- * Benchmark Runs" (of the primary graph). The initialization profile printed before it
+ * Benchmark Runs" (of the primary graph), or, where no such header is printed (TFLite 1.x, and
+ * LiteRT's `benchmark_model --use_profiler=true`), the first Run Order table outside any
+ * "Profiling Info for ..." section. The initialization profile printed before it
  * ("Profiling Info for Benchmark Initialization", or any other "Profiling Info for ..."),
  * the "Top by Computation Time" / "Top by Memory Use" / "Summary by node type" tables, and
  * other subgraphs are skipped. A "Delegate internal:" table, printed by recent versions, is
@@ -92,13 +94,14 @@ const ANY_PROFILE_HEADER = /Profiling Info for /;
 const TITLE = /^=+\s+(.+?)\s+=+$/;
 
 /**
- * Prefixes a line may carry: TFLite's `INFO: `/`ERROR: ` log tags and Android logcat's
+ * Prefixes a line may carry: TFLite's `INFO: `/`ERROR: ` log tags, LiteRT's source location
+ * after them (`INFO: [./litert/tools/benchmark_litert_model.h:179] `), and Android logcat's
  * `05-31 10:31:13.023 21767 21767 I tflite  : ` (benchmark APK output read back by logcat).
  */
 function stripPrefix(line: string): string {
   return line
     .replace(/^\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+\s+[VDIWEF]\s+[^:]*?\s*:\s?/, '')
-    .replace(/^(?:INFO|WARNING|ERROR|VERBOSE): /, '');
+    .replace(/^(?:INFO|WARNING|ERROR|VERBOSE): (?:\[[^\]\s]+:\d+\] ?)?/, '');
 }
 
 function num(s: string): number {
@@ -111,7 +114,8 @@ function num(s: string): number {
 function parseName(name: string): Pick<BenchmarkRow, 'kind' | 'tensorNames' | 'tensorName' | 'nodeIndex'> {
   const op = /^\[(.*)\]:(\d+)$/.exec(name);
   if (op) {
-    const tensorNames = op[1]!.split(', ');
+    // ", " between names; the CSV of current TFLite writes each ',' of a name as a tab.
+    const tensorNames = op[1]!.split(/, |\t ?/);
     return { kind: 'op', tensorNames, tensorName: tensorNames.at(-1) ?? null, nodeIndex: Number(op[2]) };
   }
   if (/^Delegate\/.*:\d+$/.test(name)) return { kind: 'delegate-op', tensorNames: [], tensorName: null, nodeIndex: null };
@@ -134,9 +138,10 @@ function rowPattern({ csv, start }: Columns): RegExp {
 function parseRow(raw: string, cols: Columns, lineNo: number, fail: (what: string) => never): BenchmarkRow {
   let fields: string[] | undefined;
   if (!cols.csv && raw.includes('\t')) {
-    // The stdout table is tab-separated (every field, the first included, starts with \t).
+    // The stdout table is tab-separated (every field, the first included, starts with \t;
+    // a paste may indent the row with more tabs).
     const f = raw.split('\t').map((x) => x.trim());
-    if (f[0] === '') f.shift();
+    while (f.length > 0 && f[0] === '') f.shift();
     fields = f;
   } else {
     // CSV (", " separated, unquoted: names may hold ", " too), or a table whose tabs were
@@ -215,11 +220,20 @@ interface Tables {
   regularHeaderLine?: number;
   inference?: InferenceTimings;
   runCounts: TimingStats[];
+  /** LiteRT's "BENCHMARK RESULTS" block, ms as printed (2 decimals). */
+  liteRt: { initMs?: number; firstMs?: number; warmupAvgMs?: number; inferenceAvgMs?: number };
 }
+
+const LITERT_RESULTS: readonly [RegExp, keyof Tables['liteRt']][] = [
+  [/^Model initialization:\s*(\S+) ms/, 'initMs'],
+  [/^Warmup \(first\):\s*(\S+) ms/, 'firstMs'],
+  [/^Warmup \(avg\):\s*(\S+) ms/, 'warmupAvgMs'],
+  [/^Inference \(avg\):\s*(\S+) ms/, 'inferenceAvgMs'],
+];
 
 function scan(text: string, source: string): Tables {
   const lines = text.split(/\r?\n/);
-  const out: Tables = { rows: [], delegateInternal: [], runCounts: [] };
+  const out: Tables = { rows: [], delegateInternal: [], runCounts: [], liteRt: {} };
   let section: 'none' | 'other-profile' | 'regular' = 'none';
   let graph: 'primary' | 'subgraph' | 'delegate' = 'primary';
   let table: string | null = null;
@@ -242,10 +256,22 @@ function scan(text: string, source: string): Tables {
     }
     if (section !== 'regular') {
       if (section === 'none') {
-        if (t.startsWith('Inference timings in us:')) out.inference = parseInference(t) ?? out.inference;
+        if (TITLE.exec(t)?.[1] === 'Run Order' && out.rows.length === 0) {
+          // TFLite 1.x and LiteRT's --use_profiler print the regular runs' table with no header.
+          section = 'regular';
+          out.regularHeaderLine ??= lineNo;
+          graph = 'primary';
+          table = 'Run Order';
+          cols = null;
+        } else if (t.startsWith('Inference timings in us:')) out.inference = parseInference(t) ?? out.inference;
         else if (/^count=/.test(t)) {
           const s = parseTimingStats(t);
           if (s) out.runCounts.push(s);
+        } else {
+          for (const [re, key] of LITERT_RESULTS) {
+            const m = re.exec(t);
+            if (m && Number.isFinite(Number(m[1]))) out.liteRt[key] = Number(m[1]);
+          }
         }
       }
       return;
@@ -322,7 +348,7 @@ export function parseBenchmarkOutput(text: string, opts: { csv?: string; source?
     } else {
       where = lines.length;
       while (where > 1 && (lines[where - 1] ?? '').trim() === '') where--;
-      what = `no "Operator-wise ${REGULAR_HEADER}" section (is --enable_op_profiling=true set?)`;
+      what = `no "Operator-wise ${REGULAR_HEADER}" section (is --enable_op_profiling=true set, or LiteRT's --use_profiler=true?)`;
     }
     const failure = benchmarkFailure(profText, '');
     throw new LabbenchError(
@@ -333,7 +359,7 @@ export function parseBenchmarkOutput(text: string, opts: { csv?: string; source?
   const [warmup, regular] = main.runCounts;
   const runs = warmup || regular ? { ...(warmup ? { warmup } : {}), ...(regular ? { regular } : {}) } : undefined;
   const overall = prof.overall ?? (opts.csv !== undefined ? main.overall : undefined);
-  const inference = main.inference ?? prof.inference;
+  const inference = main.inference ?? prof.inference ?? liteRtInference(main.liteRt, runs);
   return {
     format: prof.format ?? 'stdout',
     rows: prof.rows,
@@ -341,6 +367,21 @@ export function parseBenchmarkOutput(text: string, opts: { csv?: string; source?
     ...(inference ? { inference } : {}),
     ...(runs ? { runs } : {}),
     ...(prof.delegateInternal.length ? { delegateInternal: prof.delegateInternal } : {}),
+  };
+}
+
+/**
+ * LiteRT prints no `Inference timings in us` line but a results block in ms to 2 decimals;
+ * the `count=` lines of the warmup and regular runs say the same to the microsecond, so they
+ * win where present.
+ */
+function liteRtInference(r: Tables['liteRt'], runs: BenchmarkProfile['runs']): InferenceTimings | undefined {
+  if (r.initMs === undefined || r.inferenceAvgMs === undefined) return undefined;
+  return {
+    initUs: r.initMs * 1000,
+    firstUs: runs?.warmup?.firstUs ?? (r.firstMs ?? Number.NaN) * 1000,
+    warmupAvgUs: runs?.warmup?.avgUs ?? (r.warmupAvgMs ?? Number.NaN) * 1000,
+    inferenceAvgUs: runs?.regular?.avgUs ?? r.inferenceAvgMs * 1000,
   };
 }
 
@@ -365,7 +406,8 @@ export function benchmarkFailure(stdout: string, stderr: string): string | undef
     for (let j = Math.max(0, i - 8); j < i; j++) {
       const d = lines[j]!;
       if (GENERIC.test(d)) continue;
-      if (/Could not open|not supported|Unsupported|failed|Failed|Error|Invalid|invalid|Didn't find|No such file/.test(d)) return oneLine(`${lines[i]!}: ${d}`);
+      // Case-insensitive: NNAPI's root cause reads "NN API returned error ANEURALNETWORKS_...".
+      if (/could not open|not supported|unsupported|failed|error|invalid|didn't find|no such file/i.test(d)) return oneLine(`${lines[i]!}: ${d}`);
     }
     return oneLine(lines[i]!);
   };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePowerStatsDump, RailsTracker, type RailEnergy } from './decode.js';
+import { readFileSync } from 'node:fs';
+import { parseIioEnergyValue, parsePowerStatsChannels, parsePowerStatsDump, RailsTracker, type RailEnergy } from './decode.js';
 
 // Laid out with the HAL's own format strings ("  %32s   %14.2f mWs", delta "  %32s   %14.2f mWs (%14.2f)",
 // HIDL "  %14s   %18s   %14.2f mWs") from hardware/google/pixel/powerstats; rail names as a Pixel 6
@@ -106,4 +107,50 @@ test('tracker: after forget() the next reading is only a reference (no interval 
   tr.forget();
   assert.deepEqual(tr.push(5000, rails(9e9, 0)), {});
   assert.deepEqual(tr.push(5500, rails(9e9 + 5e5, 0)).power!.rails, { BIG: 1, G3D: 0 });
+});
+
+const capture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+test('iio energy_value of a Pixel 6 (two ODPM chips, captured with the shell prompts around it)', () => {
+  const d = parseIioEnergyValue(capture('pixel6_iio-energy-value_two-chips_aosp-odpm-script.txt'));
+  assert.ok(d);
+  assert.equal(d.garbled, 0, 'prompt lines are not channel lines');
+  assert.deepEqual(d.blocks.map((b) => [b.t_ms, b.rails.length]), [[349894, 8], [359458, 8]]);
+  assert.equal(d.rails.length, 16);
+  assert.deepEqual(d.rails[3], { name: 'S2M_VDD_CPUCL2', subsystem: '', energy_uws: 30203502 });
+  assert.equal(d.rails.find((r) => r.name === 'S2S_VDD_G3D')?.energy_uws, 5315420);
+  assert.equal(d.rails.at(-1)!.name, 'VSYS_PWR_DISPLAY');
+});
+
+test('dumpsys powerstats channels label the iio rails; two iio reads make power', () => {
+  const channels = parsePowerStatsChannels(capture('pixel_dumpsys-powerstats-channels_androidx-powerrail-excerpt.txt'));
+  assert.deepEqual(channels.map((c) => [c.id, c.name, c.subsystem]), [
+    [0, 'S10M_VDD_TPU', 'TPU'],
+    [1, 'VSYS_PWR_MODEM', 'Modem'],
+    [2, 'VSYS_PWR_RFFE', 'Cellular'],
+    [3, 'S2M_VDD_CPUCL2', 'CPU(BIG)'],
+    [4, 'S3M_VDD_CPUCL1', 'CPU(MID)'],
+    [10, 'S9S_VDD_AOC', 'AOC'],
+  ]);
+  const subsystems = new Map(channels.map((c) => [c.name, c.subsystem]));
+  const text = capture('pixel6_iio-energy-value_two-chips_aosp-odpm-script.txt');
+  const first = parseIioEnergyValue(text, subsystems)!;
+  assert.equal(first.rails.find((r) => r.name === 'S2M_VDD_CPUCL2')?.subsystem, 'CPU(BIG)');
+  assert.equal(first.rails.find((r) => r.name === 'S2S_VDD_G3D')?.subsystem, '', 'a rail the channel list does not name');
+  // A second read 1 s later with the big cluster 2 J further on (written here, not captured).
+  const later = parseIioEnergyValue(text.replace('[S2M_VDD_CPUCL2], 30203502', '[S2M_VDD_CPUCL2], 32203502'), subsystems)!;
+  const tracker = new RailsTracker({ select: ['cpu(big)'] });
+  tracker.push(0, first.rails);
+  const { power } = tracker.push(1000, later.rails);
+  assert.ok(power);
+  assert.equal(power.watts, 2);
+  assert.equal(power.rails['S2S_VDD_G3D'], 0);
+});
+
+test('iio energy_value: garbled and missing lines', () => {
+  assert.equal(parseIioEnergyValue(''), undefined);
+  assert.equal(parseIioEnergyValue('cat: /sys/bus/iio/devices/iio:device*/energy_value: No such file or directory'), undefined);
+  const d = parseIioEnergyValue(['t=10', 'CH0(T=10)[A], 5', 'CH1(T=10)[B], x', 'CH2(T=10)[A], 6'].join('\n'));
+  assert.deepEqual(d, { rails: [{ name: 'A', subsystem: '', energy_uws: 5 }], blocks: [{ t_ms: 10, rails: [{ name: 'A', subsystem: '', energy_uws: 5 }] }], garbled: 2 });
+  assert.deepEqual(parsePowerStatsChannels('PowerStatsService dumpsys: available Channels\n'), []);
 });

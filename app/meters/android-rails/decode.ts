@@ -24,6 +24,10 @@
  *               Subsys                 Rail    Cumulative Energy
  *                  CPU      S4M_VDD_CPUCL0          98765.43 mWs
  *     ========== End of PowerStats HAL 1.0 rail energy data ==========
+ *
+ *   The kernel's ODPM driver (Pixel 6+), `/sys/bus/iio/devices/iio:device*\/energy_value`, and
+ *   the framework's channel list, `dumpsys powerstats`: parseIioEnergyValue and
+ *   parsePowerStatsChannels below (captures in fixtures/README.md).
  */
 
 export interface RailEnergy {
@@ -86,6 +90,81 @@ export function parsePowerStatsDump(text: string): RailsDump | undefined {
     return { hal: section.hal, rails, garbled };
   }
   return undefined;
+}
+
+const IIO_T = /^t=(\d+)$/;
+const IIO_ROW = /^CH(\d+)\(T=(\d+)\)\[([^\]\s]+)\],\s*(\d+)$/;
+
+/** One ODPM chip's `energy_value`: its `t=` line (ms since boot) and its channels. */
+export interface IioEnergyBlock {
+  readonly t_ms: number;
+  readonly rails: readonly RailEnergy[];
+}
+
+export interface IioEnergyDump {
+  /** Every rail of every block, in order; `subsystem` from `subsystems` when given, else ''. */
+  readonly rails: readonly RailEnergy[];
+  /** One block per `t=` line: a Pixel 6 has two ODPM chips (`iio:device0`, `iio:device1`). */
+  readonly blocks: readonly IioEnergyBlock[];
+  /** `CH` lines that did not parse (or repeated a rail), dropped. */
+  readonly garbled: number;
+}
+
+/**
+ * The ODPM's sysfs counters as `cat /sys/bus/iio/devices/iio:device*\/energy_value` prints
+ * them (Pixel 6 and later): per chip a `t=<ms since boot>` line, then one
+ * `CH<n>(T=<ms>)[<RAIL>], <uWs>` line per enabled channel, cumulative microwatt-seconds.
+ * Other lines (a shell prompt, an error) are skipped. Undefined when no channel line is there.
+ * `subsystems` (rail name to what it feeds, from `dumpsys powerstats` channels) labels the rails.
+ */
+export function parseIioEnergyValue(text: string, subsystems: ReadonlyMap<string, string> = new Map()): IioEnergyDump | undefined {
+  const blocks: { t_ms: number; rails: RailEnergy[] }[] = [];
+  const seen = new Set<string>();
+  let garbled = 0;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    const t = IIO_T.exec(line);
+    if (t) {
+      blocks.push({ t_ms: Number(t[1]), rails: [] });
+      continue;
+    }
+    if (!/^CH\d/.test(line)) continue;
+    const m = IIO_ROW.exec(line);
+    const energy = m ? Number(m[4]) : NaN;
+    if (!m || !Number.isSafeInteger(energy) || seen.has(m[3]!)) {
+      garbled++;
+      continue;
+    }
+    seen.add(m[3]!);
+    // A channel line before any `t=` (a cut read) still counts, stamped with its own T.
+    if (blocks.length === 0) blocks.push({ t_ms: Number(m[2]), rails: [] });
+    blocks.at(-1)!.rails.push({ name: m[3]!, subsystem: subsystems.get(m[3]!) ?? '', energy_uws: energy });
+  }
+  const rails = blocks.flatMap((b) => b.rails);
+  if (rails.length === 0) return undefined;
+  return { rails, blocks: blocks.filter((b) => b.rails.length > 0), garbled };
+}
+
+/** One channel of `dumpsys powerstats`: `ChannelId: 3, ChannelName: S2M_VDD_CPUCL2, ChannelSubsystem: CPU(BIG)`. */
+export interface PowerStatsChannel {
+  readonly id: number;
+  readonly name: string;
+  readonly subsystem: string;
+}
+
+const CHANNEL = /^ChannelId:\s*(\d+),\s*ChannelName:\s*([^,]+?),\s*ChannelSubsystem:\s*(.*?)\s*$/;
+
+/**
+ * The energy-meter channels the framework's `dumpsys powerstats` lists (Android 11+). It lists
+ * names and subsystems only, no energy: it says which rails exist and labels the iio readings.
+ */
+export function parsePowerStatsChannels(text: string): PowerStatsChannel[] {
+  const out = new Map<number, PowerStatsChannel>();
+  for (const raw of text.split(/\r?\n/)) {
+    const m = CHANNEL.exec(raw.trim());
+    if (m && !out.has(Number(m[1]))) out.set(Number(m[1]), { id: Number(m[1]), name: m[2]!, subsystem: m[3]! });
+  }
+  return [...out.values()].sort((a, b) => a.id - b.id);
 }
 
 /** Power from one interval between two good readings. */

@@ -1,6 +1,7 @@
 /**
  * A Pixel's power rails as a meter: the on-device power monitor's cumulative energy per rail,
- * read over adb from the PowerStats HAL dump (decode.ts has the formats) a few times a second,
+ * read over adb from the PowerStats HAL dump, or else from the ODPM driver's iio sysfs files
+ * (decode.ts has the formats), a few times a second,
  * differenced into watts per rail and their sum. Unlike the fuel gauge it sees the SoC's own
  * rails (CPU clusters, GPU, DDR, display...), not the battery, so it reads the same on USB
  * power as on battery. Bad dumps are dropped and counted (garbled rows, a missing rail, a
@@ -12,7 +13,7 @@ import { LabbenchError } from '../../api/errors.js';
 import { createAdbClient, shell, type AdbClient } from '../../devices/adb/adb-shell.js';
 import { hostNowMs } from '../clock.js';
 import { PolledMeter } from '../meter-base.js';
-import { parsePowerStatsDump, RailsTracker } from './decode.js';
+import { parseIioEnergyValue, parsePowerStatsChannels, parsePowerStatsDump, RailsTracker, type RailEnergy } from './decode.js';
 
 export const ANDROID_RAILS = 'rails';
 
@@ -21,6 +22,21 @@ export const POWER_STATS_COMMANDS = [
   ['dumpsys', 'android.hardware.power.stats.IPowerStats/default'],
   ['lshal', 'debug', 'android.hardware.power.stats@1.0::IPowerStats/default'],
 ] as const;
+
+/** Last resort: the ODPM driver's counters (Pixel 6+), all chips at once (a shell glob, so raw). */
+export const IIO_ENERGY_COMMAND = 'cat /sys/bus/iio/devices/iio:device*/energy_value';
+
+interface Reading {
+  readonly rails: readonly RailEnergy[];
+  readonly garbled: number;
+  readonly what: string;
+}
+
+interface Reader {
+  readonly argv: readonly string[];
+  readonly raw?: string;
+  parse(text: string): Reading | undefined;
+}
 
 export interface AndroidRailsSpec {
   readonly serial: string;
@@ -55,7 +71,7 @@ export class AndroidRailsMeter extends PolledMeter {
   readonly path: string;
   private readonly client: AdbClient;
   private readonly tracker: RailsTracker;
-  private command: readonly string[] | undefined;
+  private reader: Reader | undefined;
 
   constructor(readonly spec: AndroidRailsSpec) {
     super(spec.pollHz);
@@ -64,20 +80,42 @@ export class AndroidRailsMeter extends PolledMeter {
     this.tracker = new RailsTracker({ select: spec.only });
   }
 
-  /** Finds the command whose dump has an energy meter with rails; DEVICE_UNAVAILABLE when none has. */
+  private async readers(): Promise<Reader[]> {
+    const hal = POWER_STATS_COMMANDS.map((argv) => ({
+      argv,
+      parse: (text: string): Reading | undefined => {
+        const d = parsePowerStatsDump(text);
+        return d && { rails: d.rails, garbled: d.garbled, what: `PowerStats HAL ${d.hal}.0` };
+      },
+    }));
+    // The iio files name rails only; the framework's channel list says what each feeds.
+    const channels = parsePowerStatsChannels((await shell(this.client, this.spec.serial, ['dumpsys', 'powerstats'], { timeoutMs: 5000 })).stdout);
+    const subsystems = new Map(channels.map((c) => [c.name, c.subsystem]));
+    const iio: Reader = {
+      argv: ['cat'],
+      raw: IIO_ENERGY_COMMAND,
+      parse: (text) => {
+        const d = parseIioEnergyValue(text, subsystems);
+        return d && { rails: d.rails, garbled: d.garbled, what: `ODPM iio sysfs (${d.blocks.length} chips)` };
+      },
+    };
+    return [...hal, iio];
+  }
+
+  /** Finds the reader whose output has rails; DEVICE_UNAVAILABLE when none has. */
   private async detect(): Promise<void> {
     const tried: string[] = [];
-    for (const argv of POWER_STATS_COMMANDS) {
-      const r = await shell(this.client, this.spec.serial, argv, { timeoutMs: 5000 });
-      const dump = parsePowerStatsDump(r.stdout);
+    for (const reader of await this.readers()) {
+      const r = await shell(this.client, this.spec.serial, reader.argv, { timeoutMs: 5000, ...(reader.raw ? { raw: reader.raw } : {}) });
+      const dump = reader.parse(r.stdout);
       if (dump && dump.rails.length > 0) {
-        this.command = argv;
+        this.reader = reader;
         const chosen = dump.rails.filter((x) => this.tracker.selected(x));
         if (chosen.length === 0) throw new LabbenchError('BAD_INPUT', `${this.spec.serial}: no rail matches only=${this.spec.only.join('+')} (rails: ${dump.rails.map((x) => `${x.name}:${x.subsystem}`).join(', ')})`);
-        this.st.device = `PowerStats HAL ${dump.hal}.0, ${dump.rails.length} rails`;
+        this.st.device = `${dump.what}, ${dump.rails.length} rails`;
         return;
       }
-      tried.push(`'${argv.join(' ')}' ${dump ? 'lists no rails' : 'has no energy meter section'}`);
+      tried.push(`'${reader.raw ?? reader.argv.join(' ')}' ${dump ? 'lists no rails' : 'has no energy meter section'}`);
     }
     throw new LabbenchError('DEVICE_UNAVAILABLE', `${this.spec.serial}: no ODPM power rails (${tried.join('; ')}); this phone has no on-device power monitor: use SERIAL:battery or a USB meter`);
   }
@@ -86,11 +124,12 @@ export class AndroidRailsMeter extends PolledMeter {
     const t0 = hostNowMs();
     try {
       // A loaded phone (or host) can take a few seconds over adb: only then is the meter lost.
-      const r = await shell(this.client, this.spec.serial, this.command!, { timeoutMs: 5000 });
+      const reader = this.reader!;
+      const r = await shell(this.client, this.spec.serial, reader.argv, { timeoutMs: 5000, ...(reader.raw ? { raw: reader.raw } : {}) });
       const t = (t0 + hostNowMs()) / 2;
       // Energy spent during the outage is not the power of the next interval.
       if (this.recovered()) this.tracker.forget();
-      const dump = parsePowerStatsDump(r.stdout);
+      const dump = reader.parse(r.stdout);
       if (!dump) {
         this.drop('no-section');
         return;
