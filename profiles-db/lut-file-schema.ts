@@ -1,7 +1,10 @@
 /**
- * The zod schema of a LUT file, version 1 (LUT-FORMAT.md), and the one-line descriptions of
- * what a file got wrong. Objects are strict: a field version 1 does not define is an error,
- * because a reader cannot tell a typo from a field it should have understood.
+ * The zod schemas of a LUT file, versions 2 and 1 (LUT-FORMAT.md), and the one-line
+ * descriptions of what a file got wrong. Objects are strict: a field the version does not
+ * define is an error, because a reader cannot tell a typo from a field it should have
+ * understood. Version 2 adds the emulated mark (fingerprint, device, every entry), the
+ * device's `created_at` and an entry's `imported_at`; the mark is required, so a file
+ * cannot leave it out.
  */
 import { z } from 'zod';
 
@@ -12,57 +15,93 @@ export const CHECKSUM_PATTERN = /^sha256:[0-9a-f]{64}$/;
 /** Finite (zod 4 numbers reject Infinity) and non-negative. */
 const ms = z.number().nonnegative();
 
-const entry = z
-  .strictObject({
-    key: z.string().min(1),
-    op: z.string().min(1),
-    config: z.record(z.string(), z.unknown()),
-    n: z.number().int().min(1),
-    median_ms: ms,
-    ci_low_ms: ms,
-    ci_high_ms: ms,
-    mad_ms: ms,
-    min_ms: ms,
-    max_ms: ms,
-    measured_at: z.iso.datetime({ offset: true }),
-    power: z
-      .union([
-        z.strictObject({ power_w: z.number(), power_sem_w: z.number().nonnegative(), energy_mj: z.number(), samples: z.number().int().min(1), idle_w: z.number().nonnegative() }),
-        z.strictObject({ missing: z.string().min(1) }),
-      ])
-      .optional(),
-  })
-  .superRefine((e, ctx) => {
-    if (!(e.ci_low_ms <= e.median_ms && e.median_ms <= e.ci_high_ms)) {
-      ctx.addIssue({ code: 'custom', message: `the interval [${e.ci_low_ms}, ${e.ci_high_ms}] must contain median_ms ${e.median_ms}` });
-    }
-    if (!(e.min_ms <= e.median_ms && e.median_ms <= e.max_ms)) {
-      ctx.addIssue({ code: 'custom', message: `median_ms ${e.median_ms} must lie between min_ms ${e.min_ms} and max_ms ${e.max_ms}` });
-    }
-  });
+const entryShape = {
+  key: z.string().min(1),
+  op: z.string().min(1),
+  config: z.record(z.string(), z.unknown()),
+  n: z.number().int().min(1),
+  median_ms: ms,
+  ci_low_ms: ms,
+  ci_high_ms: ms,
+  mad_ms: ms,
+  min_ms: ms,
+  max_ms: ms,
+  measured_at: z.iso.datetime({ offset: true }),
+  power: z
+    .union([
+      z.strictObject({ power_w: z.number(), power_sem_w: z.number().nonnegative(), energy_mj: z.number(), samples: z.number().int().min(1), idle_w: z.number().nonnegative() }),
+      z.strictObject({ missing: z.string().min(1) }),
+    ])
+    .optional(),
+};
+
+function checkStats(e: { ci_low_ms: number; median_ms: number; ci_high_ms: number; min_ms: number; max_ms: number }, ctx: z.RefinementCtx): void {
+  if (!(e.ci_low_ms <= e.median_ms && e.median_ms <= e.ci_high_ms)) {
+    ctx.addIssue({ code: 'custom', message: `the interval [${e.ci_low_ms}, ${e.ci_high_ms}] must contain median_ms ${e.median_ms}` });
+  }
+  if (!(e.min_ms <= e.median_ms && e.median_ms <= e.max_ms)) {
+    ctx.addIssue({ code: 'custom', message: `median_ms ${e.median_ms} must lie between min_ms ${e.min_ms} and max_ms ${e.max_ms}` });
+  }
+}
+
+const entryV1 = z.strictObject(entryShape).superRefine(checkStats);
+const entryV2 = z
+  .strictObject({ ...entryShape, emulated: z.boolean(), imported_at: z.iso.datetime({ offset: true }).optional() })
+  .superRefine(checkStats);
 
 const fingerprintValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'expected a string, number, boolean or null' });
 
-export const lutFileSchema = z.strictObject({
+const KINDS = ['local-cpu', 'local-gpu', 'android', 'imported'] as const;
+
+function uniqueKeys(entries: readonly { key: string }[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const j = first.get(e.key);
+    if (j === undefined) first.set(e.key, i);
+    else ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate key ${JSON.stringify(e.key)} (also entries[${j}])` });
+  });
+}
+
+const common = {
   format: z.literal(FORMAT),
-  version: z.literal(1),
   exported_at: z.iso.datetime({ offset: true }),
   exported_by: z.string(),
+  provenance: z.record(z.string(), z.unknown()),
+  checksum: z.string().regex(CHECKSUM_PATTERN, { error: 'expected "sha256:" and 64 lowercase hex digits' }),
+};
+
+export const lutFileSchema = z
+  .strictObject({
+    ...common,
+    version: z.literal(2),
+    device: z.strictObject({
+      key: z.string().min(1),
+      label: z.string(),
+      fingerprint: z.object({ kind: z.enum(KINDS), emulated: z.boolean() }).catchall(fingerprintValue),
+      emulated: z.boolean(),
+      created_at: z.iso.datetime({ offset: true }),
+    }),
+    entries: z.array(entryV2).superRefine(uniqueKeys),
+  })
+  .superRefine((f, ctx) => {
+    // The mark is stated three times (fingerprint, device, entries): they must agree, so an edit of one shows.
+    if (f.device.emulated !== f.device.fingerprint.emulated) {
+      ctx.addIssue({ code: 'custom', path: ['device', 'emulated'], message: `is ${f.device.emulated} but device.fingerprint.emulated is ${f.device.fingerprint.emulated}` });
+    }
+    const i = f.entries.findIndex((e) => e.emulated !== f.device.emulated);
+    if (i >= 0) ctx.addIssue({ code: 'custom', path: ['entries', i, 'emulated'], message: `is ${f.entries[i]!.emulated} but the device's is ${f.device.emulated}` });
+  });
+
+/** Version 1 (no emulated mark, no device created_at): read and upgraded by lut-file.ts. */
+export const lutFileSchemaV1 = z.strictObject({
+  ...common,
+  version: z.literal(1),
   device: z.strictObject({
     key: z.string().min(1),
     label: z.string(),
-    fingerprint: z.object({ kind: z.enum(['local-cpu', 'local-gpu', 'android', 'imported']) }).catchall(fingerprintValue),
+    fingerprint: z.object({ kind: z.enum(KINDS) }).catchall(fingerprintValue),
   }),
-  provenance: z.record(z.string(), z.unknown()),
-  entries: z.array(entry).superRefine((entries, ctx) => {
-    const first = new Map<string, number>();
-    entries.forEach((e, i) => {
-      const j = first.get(e.key);
-      if (j === undefined) first.set(e.key, i);
-      else ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate key ${JSON.stringify(e.key)} (also entries[${j}])` });
-    });
-  }),
-  checksum: z.string().regex(CHECKSUM_PATTERN, { error: 'expected "sha256:" and 64 lowercase hex digits' }),
+  entries: z.array(entryV1).superRefine(uniqueKeys),
 });
 
 /** `entries[3].median_ms`, `device.fingerprint["os name"]`. */
@@ -101,7 +140,7 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${kindOf(issue.input)}`;
     case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (not in version 1 of the format)`;
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (not in this version of the format)`;
     default:
       return issue.message;
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabbenchError } from '../app/api/errors.js';
-import type { LutEntry } from '../app/api/lut.js';
+import type { LutRecord } from '../app/api/lut.js';
 import { EXPORTED_BY, exportLut, importLut, lutChecksum, lutToCsv, parseLutFile, sealLutFile, serializeLutFile, type LutFile } from './lut-file.js';
 import { openProfilesDb, type ProfilesDb } from './profiles-db.js';
 import { cpuFingerprint, dumpDb, SETTINGS, statsOf, tempDir, unit } from './test-fixtures/helpers.js';
@@ -46,7 +46,7 @@ test('export -> serialize -> parse -> import into a fresh DB gives the same LUT 
   const { db } = measuredDb('a.db');
   const file = exportLut(db, 'local', { now: EXPORT_TIME });
   assert.equal(file.format, 'labbench-lut');
-  assert.equal(file.version, 1);
+  assert.equal(file.version, 2);
   assert.equal(file.exported_at, '2025-03-01T12:00:00.000Z');
   assert.equal(file.exported_by, EXPORTED_BY);
   assert.match(file.exported_by, /^labbench \d+\.\d+\.\d+/);
@@ -70,15 +70,19 @@ test('export -> serialize -> parse -> import into a fresh DB gives the same LUT 
 
   const mine = db.lutView('local');
   const theirs = fresh.lutView('local');
-  assert.equal(JSON.stringify(theirs.entries), JSON.stringify(mine.entries), 'entries identical, byte for byte as JSON');
+  const importedAt = theirs.device.imported_at!;
+  assert.ok(importedAt, 'the device says when it was imported');
+  assert.equal(theirs.device.created_at, mine.device.created_at, 'and keeps when it was first measured');
+  const asImported = mine.entries.map((e) => ({ ...e, imported_at: importedAt }));
+  assert.equal(JSON.stringify(theirs.entries), JSON.stringify(asImported), 'entries identical, byte for byte as JSON, measured_at included, plus when they were imported');
   const pick = (d: typeof mine.device) => ({ key: d.key, label: d.label, fingerprint: d.fingerprint, fingerprint_hash: d.fingerprint_hash });
   assert.equal(JSON.stringify(pick(theirs.device)), JSON.stringify(pick(mine.device)));
-  assert.equal(theirs.device.origin, 'imported', 'what differs: origin, and the local id and created_at');
+  assert.equal(theirs.device.origin, 'imported', 'what differs: origin, imported_at and the local id');
   assert.deepEqual(result.device, theirs.device);
 
   // The imported LUT exports again with the same entries, and its provenance names the import.
   const again = exportLut(fresh, 'local', { now: EXPORT_TIME });
-  assert.deepEqual(again.entries, file.entries);
+  assert.deepEqual(again.entries, file.entries.map((e) => ({ ...e, imported_at: importedAt })));
   assert.deepEqual(
     (again.provenance.imports as { checksum: string }[]).map((i) => i.checksum),
     [file.checksum],
@@ -87,7 +91,10 @@ test('export -> serialize -> parse -> import into a fresh DB gives the same LUT 
   // Importing the same file again replaces what it imported before.
   const twice = importLut(fresh, parseLutFile(text, 'a.json'));
   assert.deepEqual([twice.inserted, twice.replaced, twice.kept_local], [0, 3, 0]);
-  assert.equal(JSON.stringify(fresh.lutView('local').entries), JSON.stringify(mine.entries));
+  const second = fresh.lutView('local');
+  assert.equal(second.device.imported_at, importedAt, 'the device keeps its first import time');
+  assert.equal(JSON.stringify(second.entries), JSON.stringify(mine.entries.map((e) => ({ ...e, imported_at: second.entries[0]!.imported_at }))));
+  assert.ok(second.entries[0]!.imported_at! >= importedAt, 'rows say when they were last imported');
   db.close();
   fresh.close();
 });
@@ -156,8 +163,8 @@ test('truncated files, invalid JSON and files of another kind are LUT_INVALID, i
   assert.throws(() => parseLutFile('{\n"format": nope\n}', 't.json'), lutInvalid(/^t\.json: not valid JSON \(Unexpected token/));
   assert.throws(() => parseLutFile('[1, 2]', 't.json'), lutInvalid(/^t\.json: not a labbench LUT file \(expected a JSON object\)$/));
   assert.throws(() => parseLutFile('{"a": 1}', 't.json'), lutInvalid(/format is missing, expected "labbench-lut"/));
-  assert.throws(() => parseLutFile(edited(file, (d) => (d.version = 2)), 't.json'), lutInvalid(/^t\.json: format version 2 is newer than this labbench reads \(up to 1\); upgrade labbench$/));
-  assert.throws(() => parseLutFile(edited(file, (d) => (d.version = 0), true), 't.json'), lutInvalid(/^t\.json: version: expected 1, got 0$/));
+  assert.throws(() => parseLutFile(edited(file, (d) => (d.version = 3)), 't.json'), lutInvalid(/^t\.json: format version 3 is newer than this labbench reads \(up to 2\); upgrade labbench$/));
+  assert.throws(() => parseLutFile(edited(file, (d) => (d.version = 0), true), 't.json'), lutInvalid(/^t\.json: version: expected 2, got 0$/));
   // A BOM (Windows editors) is fine.
   assert.deepEqual(parseLutFile(`\uFEFF${text}`, 't.json'), file);
 });
@@ -175,7 +182,7 @@ test('schema violations name the field: type, sign, n, interval order, unique ke
     [(d) => (d.entries[0]!.ci_high_ms = 1.3), /^t\.json: entries\[0\]: the interval \[1\.25, 1\.3\] must contain median_ms 1\.5$/],
     [(d) => (d.entries[2]!.key = d.entries[0]!.key), /^t\.json: entries\[2\]\.key: duplicate key ".*" \(also entries\[0\]\)$/],
     [(d) => (d.entries[0]!.measured_at = 'yesterday'), /^t\.json: entries\[0\]\.measured_at: expected an ISO-8601 date-time/],
-    [(d) => (d.entries[0]!.latency = 3), /^t\.json: entries\[0\]: unknown field "latency" \(not in version 1 of the format\)$/],
+    [(d) => (d.entries[0]!.latency = 3), /^t\.json: entries\[0\]: unknown field "latency" \(not in this version of the format\)$/],
     [(d) => ((d.device as { fingerprint: Record<string, unknown> }).fingerprint.cpu = { a: 1 }), /^t\.json: device\.fingerprint\.cpu: expected a string, number, boolean or null$/],
     [(d) => ((d as Record<string, unknown>).entries = 'none'), /^t\.json: entries: expected an array, got the string "none"$/],
   ];
@@ -215,7 +222,7 @@ test("importing device B's LUT leaves device A's rows byte-identical; local meas
   const entry = theirs.entries[0]!;
   const forA = sealLutFile({
     ...theirs,
-    device: { key: 'renamed-by-import', label: 'x', fingerprint: mineFp.fingerprint },
+    device: { ...theirs.device, key: 'renamed-by-import', label: 'x', fingerprint: mineFp.fingerprint },
     entries: [{ ...entry, key: unit(1).key, median_ms: 99, ci_high_ms: 99, max_ms: 99 }, { ...entry, key: 'new key' }],
   });
   const local = db.lutEntries(1).find((e) => e.key === unit(1).key);
@@ -279,18 +286,19 @@ test('CSV: header, one row per entry, fields with commas, quotes and line breaks
   const { db } = measuredDb('csv.db');
   const file = exportLut(db, 'local');
   db.close();
-  const odd: LutEntry = { ...file.entries[0]!, key: 'pool "max", k2\ns2', op: ' relu' };
+  const odd: LutRecord = { ...file.entries[0]!, key: 'pool "max", k2\ns2', op: ' relu' };
   const csv = lutToCsv({ entries: [...file.entries, odd] });
   const rows = readCsv(csv);
-  assert.deepEqual(rows[0], ['key', 'op', 'n', 'median_ms', 'ci_low_ms', 'ci_high_ms', 'mad_ms', 'min_ms', 'max_ms', 'measured_at', 'config']);
+  assert.deepEqual(rows[0], ['key', 'op', 'n', 'median_ms', 'ci_low_ms', 'ci_high_ms', 'mad_ms', 'min_ms', 'max_ms', 'measured_at', 'emulated', 'imported_at', 'config']);
   assert.equal(rows.length, file.entries.length + 2);
   const last = rows[rows.length - 1]!;
   assert.equal(last[0], 'pool "max", k2\ns2');
   assert.equal(last[1], ' relu');
-  assert.deepEqual(JSON.parse(last[10]!), odd.config);
+  assert.deepEqual(JSON.parse(last[12]!), odd.config);
+  assert.deepEqual(last.slice(10, 12), ['false', ''], 'not emulated, not imported');
   assert.ok(csv.includes('"pool ""max"", k2\ns2"," relu"'));
   const withNote = rows.find((r) => r[0] === unit(3).key)!;
-  assert.equal(JSON.parse(withNote[10]!).note, 'quote " comma , newline \n é');
+  assert.equal(JSON.parse(withNote[12]!).note, 'quote " comma , newline \n é');
   assert.deepEqual(rows[1]!.slice(2, 9), ['3', '1.5', '1.25', '1.75', '0.25', '1.25', '1.75']);
 });
 

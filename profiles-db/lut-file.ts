@@ -3,20 +3,24 @@
  * entries and a sha256 over the canonical form, so a teammate's bench can tell a LUT that
  * was edited or cut short from one that was exported. Export reads the DB; parse validates
  * a file's text and owns every LUT_INVALID message; import checks the file again and writes
- * it in one transaction.
+ * it in one transaction. An emulated device is marked in the file three times (fingerprint,
+ * device, every entry); a version 1 file, which had no mark, is upgraded and marked by what
+ * its fingerprint shows, and a file that says "real" over an emulator's build is refused.
  */
+import { emulatorBuild } from '../app/api/emulation.js';
 import { LabbenchError } from '../app/api/errors.js';
-import type { DeviceFingerprint, LutEntry } from '../app/api/lut.js';
+import type { DeviceFingerprint, LutRecord } from '../app/api/lut.js';
 import pkg from '../package.json' with { type: 'json' };
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import { CHECKSUM_PATTERN, describeIssue, formatPath, lutFileSchema } from './lut-file-schema.js';
+import { CHECKSUM_PATTERN, describeIssue, formatPath, lutFileSchema, lutFileSchemaV1 } from './lut-file-schema.js';
 import type { LutImportResult } from './lut-table.js';
+import { legacyEmulated } from './migrations/0090-provenance.js';
 import type { ProfilesDb } from './profiles-db.js';
 
 export { lutToCsv } from './lut-csv.js';
 
 export const LUT_FILE_FORMAT = 'labbench-lut';
-export const LUT_FILE_VERSION = 1;
+export const LUT_FILE_VERSION = 2;
 export const EXPORTED_BY = `labbench ${pkg.version}`;
 
 export interface LutFile {
@@ -24,11 +28,12 @@ export interface LutFile {
   readonly version: typeof LUT_FILE_VERSION;
   readonly exported_at: string;
   readonly exported_by: string;
-  readonly device: { readonly key: string; readonly label: string; readonly fingerprint: DeviceFingerprint };
+  /** `emulated` repeats the fingerprint's; `created_at`: when the device was first measured. */
+  readonly device: { readonly key: string; readonly label: string; readonly fingerprint: DeviceFingerprint; readonly emulated: boolean; readonly created_at: string };
   /** Free-form: the runs (workload, settings) and earlier imports the entries come from. */
   readonly provenance: Readonly<Record<string, unknown>>;
-  /** Sorted by key on export; keys are unique. */
-  readonly entries: readonly LutEntry[];
+  /** Sorted by key on export; keys are unique; each carries the device's emulated mark. */
+  readonly entries: readonly LutRecord[];
   /** `sha256:<hex>` of the canonical JSON of the file without this field. */
   readonly checksum: string;
 }
@@ -58,7 +63,7 @@ export function exportLut(db: ProfilesDb, deviceRef: string, options: { now?: Da
     version: LUT_FILE_VERSION,
     exported_at: (options.now ?? new Date()).toISOString(),
     exported_by: EXPORTED_BY,
-    device: { key: device.key, label: device.label, fingerprint: device.fingerprint },
+    device: { key: device.key, label: device.label, fingerprint: device.fingerprint, emulated: device.emulated, created_at: device.created_at },
     provenance: {
       fingerprint_hash: device.fingerprint_hash,
       runs: sources.runs,
@@ -110,16 +115,49 @@ export function validateLutDocument(doc: unknown, sourceName: string): LutFile {
   const claimed = (doc as { checksum?: unknown }).checksum;
   const actual = typeof claimed === 'string' && CHECKSUM_PATTERN.test(claimed) ? checksumOrUndefined(doc as LutFile) : undefined;
   if (actual !== undefined && actual !== claimed) throw invalid(sourceName, 'checksum mismatch: the file was changed after export');
-  const parsed = lutFileSchema.safeParse(doc, { reportInput: true });
-  if (!parsed.success) {
-    const [first, ...rest] = parsed.error.issues;
-    if (!first) throw invalid(sourceName, 'invalid');
-    const where = formatPath(first.path);
-    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-    throw invalid(sourceName, `${where ? `${where}: ` : ''}${describeIssue(first)}${more}`);
+  if (version === 1) {
+    const v1 = lutFileSchemaV1.safeParse(doc, { reportInput: true });
+    if (!v1.success) throw schemaError(sourceName, v1.error.issues);
+    return upgradeVersion1(v1.data);
   }
+  const parsed = lutFileSchema.safeParse(doc, { reportInput: true });
+  if (!parsed.success) throw schemaError(sourceName, parsed.error.issues);
   const file: LutFile = parsed.data;
+  const build = file.device.fingerprint.build;
+  const emulator = typeof build === 'string' ? emulatorBuild(build) : undefined;
+  if (emulator && !file.device.emulated) {
+    throw invalid(sourceName, `device.fingerprint: ${emulator}, but the file marks the device real (emulated: false); a LUT measured on an emulator is not imported as real hardware`);
+  }
   return file;
+}
+
+function schemaError(sourceName: string, issues: readonly Parameters<typeof describeIssue>[0][]): LabbenchError {
+  const [first, ...rest] = issues;
+  if (!first) return invalid(sourceName, 'invalid');
+  const where = formatPath(first.path);
+  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
+  return invalid(sourceName, `${where ? `${where}: ` : ''}${describeIssue(first)}${more}`);
+}
+
+type LutFileV1 = ReturnType<typeof lutFileSchemaV1.parse>;
+
+/**
+ * A version 1 file as version 2: marked emulated where its fingerprint shows it (migration
+ * 0090's rule), the device's created_at its earliest entry, and sealed again; the original
+ * checksum stays under `provenance.upgraded_from`.
+ */
+function upgradeVersion1(v1: LutFileV1): LutFile {
+  const emulated = legacyEmulated(v1.device.fingerprint, v1.device.key);
+  const times = v1.entries.map((e) => new Date(e.measured_at).toISOString()).sort();
+  return sealLutFile({
+    format: LUT_FILE_FORMAT,
+    version: LUT_FILE_VERSION,
+    exported_at: v1.exported_at,
+    exported_by: v1.exported_by,
+    device: { ...v1.device, fingerprint: { ...v1.device.fingerprint, emulated }, emulated, created_at: times[0] ?? v1.exported_at },
+    provenance: { ...v1.provenance, upgraded_from: { version: 1, checksum: v1.checksum } },
+    entries: v1.entries.map((e) => ({ ...e, emulated })),
+  });
 }
 
 function checksumOrUndefined(doc: LutFile): string | undefined {
@@ -137,14 +175,27 @@ function checksumOrUndefined(doc: LutFile): string | undefined {
  * form) first, since converters build LutFile objects without parseLutFile: a file with
  * duplicate keys or a stale checksum is LUT_INVALID rather than half-collapsed rows.
  */
-export function importLut(db: ProfilesDb, file: LutFile, sourceName = `LUT file for ${file.device.key}`): LutImportResult {
-  validateLutDocument(JSON.parse(JSON.stringify(file)) as unknown, sourceName);
-  return db.importLutEntries({
-    device: file.device,
-    entries: file.entries,
-    checksum: file.checksum,
-    exported_at: file.exported_at,
-    exported_by: file.exported_by,
-    provenance: file.provenance,
+export function importLut(db: ProfilesDb, file: LutFile, sourceName = `LUT file for ${file.device.key}`): LutFileImportResult {
+  const checked = validateLutDocument(JSON.parse(JSON.stringify(file)) as unknown, sourceName);
+  const { key, label, fingerprint, created_at } = checked.device;
+  const r = db.importLutEntries({
+    device: { key, label, fingerprint, created_at: new Date(created_at).toISOString() },
+    // Rows are marked by their device in the DB; `imported_at` is this import's.
+    entries: checked.entries.map(({ emulated: _e, imported_at: _i, ...e }) => e),
+    checksum: checked.checksum,
+    exported_at: checked.exported_at,
+    exported_by: checked.exported_by,
+    provenance: checked.provenance,
   });
+  const notes: string[] = [];
+  if (r.device.emulated) {
+    const build = typeof fingerprint.build === 'string' ? emulatorBuild(fingerprint.build) : undefined;
+    notes.push(`${r.device.key} is an emulated device (${build ?? 'the file marks it so'}): these rows are not measurements of real hardware`);
+  }
+  return { ...r, notes };
+}
+
+export interface LutFileImportResult extends LutImportResult {
+  /** What a user should know about the import (an emulated device), one sentence each. */
+  readonly notes: readonly string[];
 }

@@ -3,7 +3,7 @@
  * (from a LUT file). A local measurement always wins: recordUnit overwrites any row, an
  * import overwrites only rows it imported before. The file format lives in lut-file.ts.
  */
-import type { DeviceFingerprint, DeviceRecord, LutEntry, UnitPower } from '../app/api/lut.js';
+import type { DeviceFingerprint, DeviceRecord, LutEntry, LutRecord, UnitPower } from '../app/api/lut.js';
 import { canonicalJson } from './canonical-json.js';
 import type { DbContext } from './db-context.js';
 import { touchDevice, upsertDevice } from './devices.js';
@@ -15,12 +15,18 @@ interface LutRow extends StatsRow {
   config: string;
   measured_at: string;
   power: string | null;
+  emulated: 0 | 1;
+  imported_at: string | null;
 }
 
-/** The device's LUT, sorted by key. */
-export function lutEntries(ctx: DbContext, deviceId: number): LutEntry[] {
+/** The device's LUT, sorted by key; each row with its device's emulated mark (read from the device, so no writer can leave it out). */
+export function lutEntries(ctx: DbContext, deviceId: number): LutRecord[] {
   return ctx.db
-    .prepare<[number], LutRow>(`SELECT key, op, config, ${STATS_COLUMNS}, measured_at, power FROM lut WHERE device_id = ? ORDER BY key`)
+    .prepare<[number], LutRow>(
+      `SELECT l.key, l.op, l.config, ${STATS_COLUMNS.split(', ').map((c) => `l.${c}`).join(', ')}, l.measured_at, l.power, d.emulated, i.imported_at
+       FROM lut l JOIN devices d ON d.id = l.device_id LEFT JOIN imports i ON i.id = l.import_id
+       WHERE l.device_id = ? ORDER BY l.key`,
+    )
     .all(deviceId)
     .map((r) => ({
       key: r.key,
@@ -30,6 +36,8 @@ export function lutEntries(ctx: DbContext, deviceId: number): LutEntry[] {
       ...pickStats(r),
       measured_at: r.measured_at,
       ...(r.power === null ? {} : { power: JSON.parse(r.power) as UnitPower }),
+      emulated: r.emulated === 1,
+      ...(r.imported_at === null ? {} : { imported_at: r.imported_at }),
     }));
 }
 
@@ -61,7 +69,8 @@ export function lutSources(ctx: DbContext, deviceId: number): LutSources {
 
 /** A LUT as it arrives from a file (validated by the caller). */
 export interface LutImport {
-  readonly device: { readonly key: string; readonly label: string; readonly fingerprint: DeviceFingerprint };
+  /** `created_at`: when the device was first measured, as the file says. */
+  readonly device: { readonly key: string; readonly label: string; readonly fingerprint: DeviceFingerprint; readonly created_at: string };
   readonly entries: readonly LutEntry[];
   readonly checksum: string;
   readonly exported_at: string;
@@ -86,9 +95,10 @@ export interface LutImportResult {
  */
 export function importEntries(ctx: DbContext, imp: LutImport): LutImportResult {
   const tx = ctx.db.transaction((): LutImportResult => {
-    const device = upsertDevice(ctx, { ...imp.device, origin: 'imported' });
-    touchDevice(ctx, device.id);
     const now = ctx.now();
+    const { key, label, fingerprint, created_at } = imp.device;
+    const device = upsertDevice(ctx, { key, label, fingerprint, created_at, imported_at: now, origin: 'imported' });
+    touchDevice(ctx, device.id);
     const { id: importId } = ctx.db
       .prepare<[number, string, string, string, string, string], { id: number }>(
         `INSERT INTO imports (device_id, imported_at, checksum, exported_at, exported_by, provenance) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,

@@ -29,7 +29,7 @@ test('XNNPACK kernels are timed one by one, as planned from the artifact; fit an
   assert.ok(!r.layers.some((l) => l.name.endsWith('_bn') && l.op === 'eltwise'));
   assert.ok(Math.abs(r.sum_gap_pct!) < 15, `kernels sum to the inference time: ${r.sum_gap_pct}%`);
   const net = zooNetwork('mobilenetv2', { resolution: 64 });
-  const planned = plannedKernelsSync({ kind: 'android' }, net)!.kernels.map((k) => k.key).sort();
+  const planned = plannedKernelsSync({ kind: 'android', emulated: true }, net)!.kernels.map((k) => k.key).sort();
   assert.deepEqual([...new Set(planned)], r.layers.map((l) => l.key).sort(), 'the kernels a prediction plans are those the profile timed');
 
   const fit = await labbenchAsyncRun(['fit', '--device', serial, '--db', join(dir, 'k.db'), '--sample', '5', '--rounds', '0', '--json'], env);

@@ -25,6 +25,13 @@ export interface LatencyStats {
  */
 export interface DeviceFingerprint {
   readonly kind: 'local-cpu' | 'local-gpu' | 'android' | 'imported';
+  /**
+   * Not real hardware (the emulated phone, the Android Emulator): set where the fingerprint
+   * is made (app/devices/adb/emulation.ts for phones) and never dropped. The device's key,
+   * label, DB row, LUT rows and exports all derive their mark from it. Left out of the
+   * fingerprint hash when false, so real devices keep the identity they had before the field.
+   */
+  readonly emulated: boolean;
   readonly [field: string]: string | number | boolean | null | undefined;
 }
 
@@ -39,7 +46,12 @@ export interface DeviceRecord {
   readonly fingerprint_hash: string;
   /** `measured` for a device profiled by this bench, `imported` for one from a LUT file. */
   readonly origin: 'measured' | 'imported';
+  /** Emulated, not real hardware: the fingerprint's mark (a DB column generated from it). Key and label say so too. */
+  readonly emulated: boolean;
+  /** When the device was first measured: here, or for an imported device, on the bench that measured it. */
   readonly created_at: string;
+  /** When a LUT of it was first imported into this DB; null for a device only ever measured here. */
+  readonly imported_at: string | null;
 }
 
 /**
@@ -76,9 +88,17 @@ export interface LutEntry extends LatencyStats {
   readonly power?: UnitPower;
 }
 
+/** A LUT row as the DB keeps it and files carry it: the measurement and where it comes from. */
+export interface LutRecord extends LutEntry {
+  /** Measured on an emulated device: derived from the device's fingerprint, on every row so no consumer can miss it. */
+  readonly emulated: boolean;
+  /** When this bench imported the row from a LUT file; absent for a row measured here. `measured_at` stays the measurement's. */
+  readonly imported_at?: string;
+}
+
 export interface LutView {
   readonly device: DeviceRecord;
-  readonly entries: readonly LutEntry[];
+  readonly entries: readonly LutRecord[];
 }
 
 /** A device the DB keeps a LUT for, with its LUT's size (0 where a profile measured nothing yet). */

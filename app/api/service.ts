@@ -11,11 +11,14 @@ import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictRes
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from './search.js';
 
 export interface LutImportResult {
-  readonly device: { readonly key: string; readonly fingerprint_hash: string; readonly label: string };
+  /** `emulated`: the LUT was measured on an emulated device (its key and label say so too). */
+  readonly device: { readonly key: string; readonly fingerprint_hash: string; readonly label: string; readonly emulated: boolean };
   readonly inserted: number;
   readonly replaced: number;
   /** Rows this bench measured itself, which an import never overwrites. */
   readonly kept_local: number;
+  /** What a user must be told (the device is emulated, and how that is known), one sentence each. */
+  readonly notes: readonly string[];
 }
 
 export interface LabService {

@@ -16,6 +16,7 @@ test('nvidia-smi CSV rows become GPU devices', () => {
     memory_mb: 81559,
     driver: '550.54.15',
     profiling: 'needs onnxruntime-node CUDA provider',
+    emulated: false,
   });
   assert.equal(parseNvidiaSmi(out, true)[1]!.profiling, 'available');
   assert.deepEqual(parseNvidiaSmi('\n', true), []);
@@ -26,6 +27,8 @@ test('the local CPU and its fingerprint carry what makes timings comparable', ()
   assert.equal(cpu.cores, cpus().length);
   const fp = localFingerprint(cpu, { runtime: 'onnxruntime-node', runtimeVersion: '1.30.0', executionProvider: 'cpu', threads: 2, graphOptimization: 'all' });
   assert.equal(fp.kind, 'local-cpu');
+  assert.equal(fp.emulated, false, "this host's CPU is not emulated");
+  assert.equal(cpu.emulated, false);
   assert.equal(fp.threads, 2);
   assert.equal(fp.graph_optimization, 'all');
   assert.equal(fp.cpu_model, cpu.cpu_model);

@@ -25,6 +25,7 @@ export function describeLocalCpu(): LocalDeviceInfo {
     os: `${osType()} ${release()} ${arch()}`,
     memory_mb: Math.round(totalmem() / 2 ** 20),
     runners: ['onnxruntime'],
+    emulated: false,
   };
 }
 
@@ -40,6 +41,8 @@ export interface LocalRuntimeConfig {
 export function localFingerprint(cpu: LocalDeviceInfo, rt: LocalRuntimeConfig, gpu?: Pick<GpuDeviceInfo, 'name' | 'driver'>): DeviceFingerprint {
   return {
     kind: gpu ? 'local-gpu' : 'local-cpu',
+    // This host's own CPU or GPU: real hardware, whatever the host is.
+    emulated: false,
     cpu_model: cpu.cpu_model,
     cores: cpu.cores,
     os: cpu.os,
@@ -87,6 +90,7 @@ export function parseNvidiaSmi(stdout: string, cudaAvailable: boolean): GpuDevic
         memory_mb: Number(mem),
         driver: driver ?? 'unknown',
         profiling: cudaAvailable ? ('available' as const) : ('needs onnxruntime-node CUDA provider' as const),
+        emulated: false as const,
       };
     });
 }

@@ -6,7 +6,7 @@
  * and classifier; 0.7 ms for a skipped layer) become two more entries.
  */
 import { LabbenchError } from '../../app/api/errors.js';
-import type { LutEntry } from '../../app/api/lut.js';
+import type { LutRecord } from '../../app/api/lut.js';
 import { mbconvKey } from '../../app/workloads/spnas-keys.js';
 import { SPNAS_LAYERS, SPNAS_OPTIONS } from '../../app/workloads/zoo/spnas-space.js';
 import { sealLutFile, type LutFile } from '../lut-file.js';
@@ -21,9 +21,9 @@ export function looksLikeSpnasRuntimeModel(doc: unknown): doc is Record<string, 
   return typeof doc === 'object' && doc !== null && !Array.isArray(doc) && '0' in doc && typeof (doc as Record<string, unknown>)['0'] === 'object';
 }
 
-function published(key: string, op: string, config: Record<string, unknown>, ms: number): LutEntry {
-  // One published figure per row: an average of unknown count, so n = 1 and no spread.
-  return { key, op, config, n: 1, median_ms: ms, ci_low_ms: ms, ci_high_ms: ms, mad_ms: 0, min_ms: ms, max_ms: ms, measured_at: PUBLISHED_AT };
+function published(key: string, op: string, config: Record<string, unknown>, ms: number): LutRecord {
+  // One published figure per row: an average of unknown count, so n = 1 and no spread. Measured on a real Pixel 1.
+  return { key, op, config, n: 1, median_ms: ms, ci_low_ms: ms, ci_high_ms: ms, mad_ms: 0, min_ms: ms, max_ms: ms, measured_at: PUBLISHED_AT, emulated: false };
 }
 
 export function spnasRuntimeModelToLut(doc: Record<string, Record<string, unknown>>, sourceName: string, deviceKey: string): LutFile {
@@ -32,7 +32,7 @@ export function spnasRuntimeModelToLut(doc: Record<string, Record<string, unknow
   };
   const layerKeys = Object.keys(doc);
   if (layerKeys.length !== SPNAS_LAYERS.length) bad(`expected ${SPNAS_LAYERS.length} layers "0".."${SPNAS_LAYERS.length - 1}", found ${layerKeys.length}`);
-  const entries: LutEntry[] = [];
+  const entries: LutRecord[] = [];
   for (const layer of SPNAS_LAYERS) {
     const row = doc[String(layer.index)];
     if (typeof row !== 'object' || row === null) return bad(`layer "${layer.index}" is missing`);
@@ -49,7 +49,7 @@ export function spnasRuntimeModelToLut(doc: Record<string, Record<string, unknow
   entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return sealLutFile({
     format: 'labbench-lut',
-    version: 1,
+    version: 2,
     exported_at: PUBLISHED_AT,
     exported_by: `labbench import of ${sourceName}`,
     device: {
@@ -57,12 +57,16 @@ export function spnasRuntimeModelToLut(doc: Record<string, Record<string, unknow
       label: 'Google Pixel 1 (Single-Path NAS runtime model, TFLite)',
       fingerprint: {
         kind: 'android',
+        // Measured by the paper's authors on a real Pixel 1.
+        emulated: false,
         model: 'Pixel',
         device: 'sailfish',
         soc: 'Snapdragon 821',
         runtime: 'tflite',
         source: 'enyac-group/single-path-nas nas-search/pixel1_runtime_model.json',
       },
+      emulated: false,
+      created_at: PUBLISHED_AT,
     },
     provenance: {
       source: 'Single-Path NAS (Stamoulis et al., 2019), public runtime model of the Pixel 1',

@@ -57,7 +57,7 @@ export function statsOf(samples: readonly number[]): LatencyStats {
 }
 
 export function cpuFingerprint(extra: Record<string, string | number | boolean | null | undefined> = {}): DeviceFingerprint {
-  return { kind: 'local-cpu', cpu_model: 'Test CPU 3000', cores: 8, runtime: 'onnxruntime-node', runtime_version: '1.30.0', threads: 1, ...extra };
+  return { kind: 'local-cpu', emulated: false, cpu_model: 'Test CPU 3000', cores: 8, runtime: 'onnxruntime-node', runtime_version: '1.30.0', threads: 1, ...extra };
 }
 
 export const SETTINGS = { runs: 20, warmup: 5, threads: 1, graph_optimization: 'disabled', resolution: null } as const;

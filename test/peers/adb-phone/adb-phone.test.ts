@@ -104,7 +104,7 @@ describe('emulated phone through the real adb server', () => {
     }, 5000);
     assert.ok(devices.find((d) => d.id === phone.serial));
     const cli = await adb.cli('devices', '-l');
-    assert.match(cli.stdout, new RegExp(`${phone.serial.replace(/\./g, '\\.')}\\s+device product:sailfish model:Pixel device:sailfish`));
+    assert.match(cli.stdout, new RegExp(`${phone.serial.replace(/\./g, '\\.')}\\s+device product:sdk_labbench_sailfish model:Pixel device:sailfish`));
   });
 
   test('getprop and adbkit getProperties', async () => {

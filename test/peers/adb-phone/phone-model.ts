@@ -2,6 +2,9 @@
 // their frequency tables, per-core compute and bandwidth, GPU, battery. Two presets:
 // 'Pixel' (sailfish, Snapdragon 821: 2 Kryo "silver" @ 1.59 GHz + 2 "gold" @ 2.15 GHz)
 // and 'Pixel 2' (walleye, Snapdragon 835: 4 + 4). Numbers are plausible, not measured.
+// The build says it is an emulator, as the Android Emulator's images do: product
+// `sdk_labbench_<device>` and a userdebug / test-keys build (plus ro.labbench.emulated=1),
+// so nothing measured on it passes for a real Pixel (app/devices/adb/emulation.ts).
 
 export type Cluster = 'little' | 'big';
 
@@ -35,6 +38,7 @@ export interface GpuSpec {
 
 export interface PhoneSpec {
   model: string;
+  /** ro.product.name: `sdk_labbench_<device>`, an emulator image's name. */
   productName: string;
   device: string;
   board: string;
@@ -44,6 +48,7 @@ export interface PhoneSpec {
   release: string;
   sdk: number;
   buildId: string;
+  /** ro.build.fingerprint: brand/product/device:release/id/incremental:type/tags. */
   fingerprint: string;
   kernel: string;
   cores: CoreSpec[];
@@ -110,7 +115,7 @@ export function buildSpec(model: PhoneModelName = 'Pixel', layout?: CoreLayout):
   if (model === 'Pixel 2') {
     return {
       model: 'Pixel 2',
-      productName: 'walleye',
+      productName: 'sdk_labbench_walleye',
       device: 'walleye',
       board: 'msm8998',
       platform: 'msm8998',
@@ -119,7 +124,7 @@ export function buildSpec(model: PhoneModelName = 'Pixel', layout?: CoreLayout):
       release: '11',
       sdk: 30,
       buildId: 'RP1A.201005.004.A1',
-      fingerprint: 'google/walleye/walleye:11/RP1A.201005.004.A1/6934943:user/release-keys',
+      fingerprint: 'google/sdk_labbench_walleye/walleye:11/RP1A.201005.004.A1/6934943:userdebug/test-keys',
       kernel: '4.4.223-g6d8d3b9e6c1a',
       cores: makeCores(resolveLayout(layout ?? '4+4'), 4, '0x801', '0x800'),
       gpu: { name: 'Adreno (TM) 540', gflops: 60, bandwidthGBs: 14, powerW: 2.2, maxKHz: 710000 },
@@ -130,7 +135,7 @@ export function buildSpec(model: PhoneModelName = 'Pixel', layout?: CoreLayout):
   }
   return {
     model: 'Pixel',
-    productName: 'sailfish',
+    productName: 'sdk_labbench_sailfish',
     device: 'sailfish',
     board: 'msm8996',
     platform: 'msm8996',
@@ -139,7 +144,7 @@ export function buildSpec(model: PhoneModelName = 'Pixel', layout?: CoreLayout):
     release: '10',
     sdk: 29,
     buildId: 'QP1A.191005.007.A3',
-    fingerprint: 'google/sailfish/sailfish:10/QP1A.191005.007.A3/5972272:user/release-keys',
+    fingerprint: 'google/sdk_labbench_sailfish/sailfish:10/QP1A.191005.007.A3/5972272:userdebug/test-keys',
     kernel: '3.18.137-g72a7a64494e',
     cores: makeCores(resolveLayout(layout ?? '2+2'), 8, '0x211', '0x205'),
     gpu: { name: 'Adreno (TM) 530', gflops: 45, bandwidthGBs: 12, powerW: 2.0, maxKHz: 624000 },

@@ -49,8 +49,8 @@ export function buildProps(spec: PhoneSpec, serialNo: string): Map<string, strin
     ['ro.build.id', spec.buildId],
     ['ro.build.display.id', spec.buildId],
     ['ro.build.fingerprint', spec.fingerprint],
-    ['ro.build.type', 'user'],
-    ['ro.build.tags', 'release-keys'],
+    ['ro.build.type', 'userdebug'],
+    ['ro.build.tags', 'test-keys'],
     ['ro.build.characteristics', 'nosdcard'],
     ['ro.serialno', serialNo],
     ['ro.boot.serialno', serialNo],
@@ -62,6 +62,7 @@ export function buildProps(spec: PhoneSpec, serialNo: string): Map<string, strin
     ['ro.product.first_api_level', '25'],
     ['ro.vendor.qti.core_ctl_max_cpu', String(cores)],
     ['ro.opengles.version', '196610'],
+    // Read by the bench (app/devices/adb/emulation.ts): this phone is an emulator.
     ['ro.labbench.emulated', '1'],
     ['sys.boot_completed', '1'],
     ['dev.bootcomplete', '1'],
