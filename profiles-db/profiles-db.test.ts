@@ -23,7 +23,7 @@ test('a fresh file (in a folder that does not exist yet) is migrated to the late
   const db = openProfilesDb(path);
   assert.equal(db.path, path);
   assert.equal(db.schemaVersion(), LATEST_SCHEMA_VERSION);
-  assert.equal(LATEST_SCHEMA_VERSION, 80);
+  assert.equal(LATEST_SCHEMA_VERSION, 100);
   const d = db.upsertDevice({ key: 'local', label: 'CPU', fingerprint: cpuFingerprint(), origin: 'measured' });
   db.close();
 
@@ -76,7 +76,7 @@ test('a DB newer than the code gives DB_MIGRATION', () => {
   const raw = new Database(path);
   raw.pragma('user_version = 990');
   raw.close();
-  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(80\)/));
+  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(100\)/));
 });
 
 test('a folder where the file should be gives DB_FAILED', () => {
@@ -119,8 +119,8 @@ test('device identity is the fingerprint hash: same hash updates key and label, 
 test('resolveDevice: a shared key picks the device with the latest run; key@hashprefix picks one; unknown lists keys', () => {
   // A frozen clock: the order of use must not rely on timestamps.
   const db = openProfilesDb(join(tempDir(), 'resolve.db'), { now: () => new Date('2025-01-01T00:00:00Z') });
-  const one = db.upsertDevice({ key: 'pixel1', label: 'Pixel (Android 9)', fingerprint: { kind: 'android', model: 'Pixel', os: '9' }, origin: 'measured' });
-  const two = db.upsertDevice({ key: 'pixel1', label: 'Pixel (Android 10)', fingerprint: { kind: 'android', model: 'Pixel', os: '10' }, origin: 'measured' });
+  const one = db.upsertDevice({ key: 'pixel1', label: 'Pixel (Android 9)', fingerprint: { kind: 'android', emulated: false, model: 'Pixel', os: '9' }, origin: 'measured' });
+  const two = db.upsertDevice({ key: 'pixel1', label: 'Pixel (Android 10)', fingerprint: { kind: 'android', emulated: false, model: 'Pixel', os: '10' }, origin: 'measured' });
   db.upsertDevice({ key: 'local', label: 'CPU', fingerprint: cpuFingerprint(), origin: 'measured' });
   assert.equal(db.resolveDevice('pixel1').id, two.id, 'the newer row until a run says otherwise');
   db.startRun({ deviceId: one.id, workload: 'vgg16', settings: { ...SETTINGS } });

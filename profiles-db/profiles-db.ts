@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LabbenchError } from '../app/api/errors.js';
-import type { DeviceRecord, LatencyStats, LutEntry, LutView, UnitPower } from '../app/api/lut.js';
+import type { DeviceRecord, LatencyStats, LutRecord, LutView, UnitPower } from '../app/api/lut.js';
 import type { DbContext } from './db-context.js';
 import { getDevice, listDevices, resolveDevice, upsertDevice, type NewDevice } from './devices.js';
 import { importEntries, lutEntries, lutSources, type LutImport, type LutImportResult, type LutSources } from './lut-table.js';
@@ -20,13 +20,15 @@ import * as runs from './runs.js';
 import * as models from './models.js';
 import * as searchRuns from './search-runs.js';
 import type { SearchKind, SearchProgressPoint, SearchStatus } from '../app/api/search.js';
-import type { CanarySamples, NewRun, RunRecord, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
+import type { CanarySamples, NewRun, OpenedRun, RunRecord, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
+import { ownerAlive, type RunOwner } from './run-owner.js';
 
 export type { NewDevice } from './devices.js';
 export type { StoredModel } from './models.js';
 export type { StoredSearchRun } from './search-runs.js';
 export type { LutImport, LutImportResult, LutSources } from './lut-table.js';
-export type { CanarySamples, NewRun, RunRecord, RunStatus, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
+export type { CanarySamples, NewRun, OpenedRun, RunRecord, RunStatus, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
+export { newRunOwner, type RunOwner } from './run-owner.js';
 export { LATEST_SCHEMA_VERSION } from './migrations/migrate.js';
 
 export interface OpenOptions {
@@ -125,6 +127,19 @@ export class ProfilesDb {
     });
   }
 
+  /**
+   * The run a job measures, held by `owner` until completeRun or releaseRun: the resumable one
+   * (unless `fresh`) or a new one. RUN_IN_USE while another live job holds it; a dead one's is taken over.
+   */
+  openRun(run: NewRun, opts: { fresh: boolean; owner: RunOwner }): OpenedRun {
+    return this.#guard('openRun', () => runs.openRun(this.#ctx, run, { ...opts, alive: ownerAlive }));
+  }
+
+  /** Lets go of a run the job with `token` holds (no-op otherwise). */
+  releaseRun(runId: number, token: string): void {
+    this.#guard('releaseRun', () => runs.releaseRun(this.#ctx, runId, token));
+  }
+
   /** The latest incomplete run of the workload on the device with the same canonical settings. */
   findResumableRun(deviceId: number, workload: string, settings: Readonly<Record<string, unknown>>): RunRecord | undefined {
     return this.#guard('findResumableRun', () => runs.findResumableRun(this.#ctx, deviceId, workload, settings));
@@ -187,8 +202,8 @@ export class ProfilesDb {
 
   // LUT
 
-  /** Sorted by key. */
-  lutEntries(deviceId: number): LutEntry[] {
+  /** Sorted by key, each row with the device's emulated mark and, if imported, when. */
+  lutEntries(deviceId: number): LutRecord[] {
     return this.#guard('lutEntries', () => lutEntries(this.#ctx, deviceId));
   }
 

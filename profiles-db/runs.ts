@@ -7,11 +7,18 @@
  * only records the reason and keeps the run `incomplete`, because the next job with the
  * same settings should resume it rather than measure everything again. A killed process
  * needs no state change at all.
+ *
+ * One job at a time measures a run: openRun records the job as its owner, and a second job
+ * with the same device, workload and settings is refused (RUN_IN_USE) while the owner lives;
+ * an owner whose process is gone (killed) is taken over. completeRun and releaseRun let go.
  */
 import type { LatencyStats, UnitPower } from '../app/api/lut.js';
 import { canonicalHash, canonicalJson } from './canonical-json.js';
 import type { DbContext } from './db-context.js';
+import { hostname } from 'node:os';
 import { touchDevice } from './devices.js';
+import { LabbenchError } from '../app/api/errors.js';
+import type { RunOwner } from './run-owner.js';
 import { pickStats, STATS_COLUMNS, STATS_FROM_EXCLUDED, STATS_PARAMS, type StatsRow } from './stats-columns.js';
 
 export type RunStatus = 'incomplete' | 'complete';
@@ -33,6 +40,8 @@ export interface RunRecord {
   readonly in_network: Readonly<Record<string, number>> | null;
   /** Power of the whole network run (kernel mode with a meter); null without one. */
   readonly end_to_end_power: UnitPower | null;
+  /** The job measuring the run now (or killed while it did); null when none holds it. */
+  readonly owner: RunOwner | null;
 }
 
 export interface NewRun {
@@ -71,11 +80,12 @@ interface RunRow {
   started_at: string;
   finished_at: string | null;
   error: string | null;
+  owner: string | null;
 }
 /** A RunRow LEFT JOINed with run_end_to_end: its stats columns are null when absent. */
 type RunJoinRow = RunRow & { [K in keyof StatsRow]: StatsRow[K] | null } & { in_network: string | null; e2e_power: string | null };
 
-const RUN_SELECT = `SELECT r.id, r.device_id, r.workload, r.settings, r.status, r.started_at, r.finished_at, r.error,
+const RUN_SELECT = `SELECT r.id, r.device_id, r.workload, r.settings, r.status, r.started_at, r.finished_at, r.error, r.owner,
   ${STATS_COLUMNS.split(', ')
     .map((c) => `e.${c}`)
     .join(', ')}, e.in_network, e.power AS e2e_power
@@ -93,7 +103,9 @@ function toRecord(row: RunJoinRow): RunRecord {
   const in_network = row.in_network === null ? null : (JSON.parse(row.in_network) as Record<string, number>);
   // Written by recordEndToEnd from a UnitPower (the schema checks it is an object).
   const end_to_end_power = row.e2e_power === null ? null : (JSON.parse(row.e2e_power) as UnitPower);
-  return { id, device_id, workload, settings, status, started_at, finished_at, error, end_to_end, in_network, end_to_end_power };
+  // Written by openRun from a RunOwner (the schema checks it is an object).
+  const owner = row.owner === null ? null : (JSON.parse(row.owner) as RunOwner);
+  return { id, device_id, workload, settings, status, started_at, finished_at, error, end_to_end, in_network, end_to_end_power, owner };
 }
 
 function settingsHash(settings: Readonly<Record<string, unknown>>): string {
@@ -136,6 +148,52 @@ export function findResumableRun(ctx: DbContext, deviceId: number, workload: str
     )
     .get(deviceId, workload, settingsHash(settings));
   return row && toRecord(row);
+}
+
+export interface OpenedRun {
+  readonly run: RunRecord;
+  /** Whether an incomplete run was resumed rather than a new one started. */
+  readonly resumed: boolean;
+  /** The previous owner, whose process is gone, when the job took the run over from it. */
+  readonly tookOverFrom?: RunOwner;
+}
+
+/**
+ * In one transaction: the run to measure (the resumable one unless `fresh`, else a new one),
+ * owned by `owner` from now. A resumable run held by another owner that `alive` says still
+ * runs is refused with RUN_IN_USE, naming the run and that process; a dead owner's run is taken over.
+ */
+export function openRun(ctx: DbContext, run: NewRun, opts: { fresh: boolean; owner: RunOwner; alive: (o: RunOwner) => boolean }): OpenedRun {
+  const tx = ctx.db.transaction((): { id: number; resumed: boolean; tookOverFrom?: RunOwner } => {
+    const found = opts.fresh ? undefined : findResumableRun(ctx, run.deviceId, run.workload, run.settings);
+    const owner = canonicalJson({ ...opts.owner, since: ctx.now() });
+    if (!found) {
+      const { id } = startRun(ctx, run);
+      ctx.db.prepare<[string, number]>('UPDATE runs SET owner = ? WHERE id = ?').run(owner, id);
+      return { id, resumed: false };
+    }
+    const held = found.owner;
+    if (held && held.token !== opts.owner.token && opts.alive(held)) throw runInUse(ctx, found, held);
+    ctx.db.prepare<[string, number]>('UPDATE runs SET owner = ? WHERE id = ?').run(owner, found.id);
+    return { id: found.id, resumed: true, ...(held && held.token !== opts.owner.token ? { tookOverFrom: held } : {}) };
+  });
+  const r = tx.immediate();
+  return { run: getRun(ctx, r.id)!, resumed: r.resumed, ...(r.tookOverFrom ? { tookOverFrom: r.tookOverFrom } : {}) };
+}
+
+function runInUse(ctx: DbContext, run: RunRecord, held: RunOwner): LabbenchError {
+  const device = ctx.db.prepare<[number], { key: string }>('SELECT key FROM devices WHERE id = ?').get(run.device_id)?.key ?? `device ${run.device_id}`;
+  const remote = held.host !== hostname() ? ` It runs on another host, so it cannot be checked from here: if it is gone, start a new run with --fresh.` : '';
+  return new LabbenchError(
+    'RUN_IN_USE',
+    `run ${run.id} (${run.workload} on ${device}) is being measured by pid ${held.pid} on ${held.host} since ${held.since ?? run.started_at}; ` +
+      `a second profile of it would mix two measurements. Wait for that one to finish, or stop it (kill ${held.pid}) and run this again to resume the run.${remote}`,
+  );
+}
+
+/** Lets go of the run if `token`'s job holds it (a no-op otherwise). */
+export function releaseRun(ctx: DbContext, runId: number, token: string): void {
+  ctx.db.prepare<[number, string]>(`UPDATE runs SET owner = NULL WHERE id = ? AND json_extract(owner, '$.token') = ?`).run(runId, token);
 }
 
 /** Keys of the units recorded in the run (what a resumed job skips). */
@@ -278,7 +336,7 @@ export function recordEndToEnd(
 /** Marks the run complete (it is no longer resumable) and clears a recorded failure. No-op if already complete. */
 export function completeRun(ctx: DbContext, runId: number): void {
   const done = ctx.db
-    .prepare<[string, number]>(`UPDATE runs SET status = 'complete', finished_at = ?, error = NULL WHERE id = ? AND status = 'incomplete'`)
+    .prepare<[string, number]>(`UPDATE runs SET status = 'complete', finished_at = ?, error = NULL, owner = NULL WHERE id = ? AND status = 'incomplete'`)
     .run(ctx.now(), runId);
   if (done.changes === 0 && !getRun(ctx, runId)) throw new Error(`completeRun: no run ${runId}`);
 }

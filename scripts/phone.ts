@@ -7,6 +7,10 @@
 //
 //   npm run phone -- [--port N] [--time-scale X] [--seed N] [--model "Pixel 2"] [--rooted] [--power-file PATH]
 //                    [--benchmark-flavor classic|modern] [--no-benchmark-model] [--ambient C]
+//                    [--benchmark-hangs N] [--raw-shell-pipes]
+//
+// Faults for trying the bench's handling: `--benchmark-hangs N` makes the next N benchmark_model
+// runs hang until killed; `--raw-shell-pipes` makes a closed adb session leave them running.
 
 import { parseArgs } from 'node:util';
 import { EmulatedPhone } from '../test/peers/adb-phone/index.js';
@@ -38,6 +42,8 @@ async function main(): Promise<void> {
         'no-benchmark-model': { type: 'boolean' },
         ambient: { type: 'string' },
         'power-file': { type: 'string' },
+        'benchmark-hangs': { type: 'string' },
+        'raw-shell-pipes': { type: 'boolean' },
       },
       strict: true,
     }).values;
@@ -61,7 +67,11 @@ async function main(): Promise<void> {
     benchmarkFlavor: flavor,
     benchmarkModelInstalled: !args['no-benchmark-model'],
     ambientC: number(args.ambient, 'ambient', 25),
+    rawShellPipes: args['raw-shell-pipes'] ?? false,
   });
+  const hangs = number(args['benchmark-hangs'], 'benchmark-hangs', 0);
+  if (!(hangs >= 0)) fail('--benchmark-hangs must be >= 0');
+  phone.faults.benchmarkHangs = hangs;
   const phonePort = await phone.start(port);
   // For demos with an emulated meter: `npm run meter -- --type um34c --load-file PATH` reads
   // the phone's power draw from this file, so the meter sees the phone work.

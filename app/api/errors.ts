@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'LUT_NOT_FOUND'
   | 'DB_FAILED'
   | 'DB_MIGRATION'
+  /** Another live job measures the run (a second `profile` of the same device, workload and settings). */
+  | 'RUN_IN_USE'
   | 'CANCELED';
 
 const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

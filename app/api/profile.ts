@@ -51,6 +51,11 @@ export interface ProfileRequest {
   readonly benchmarkBinary?: string;
   /** Phones: how long to wait for an unplugged phone before giving up (default 600 s). */
   readonly unplugTimeoutS?: number;
+  /**
+   * Phones: a benchmark_model run that gives no result this long (plus 4x its expected run time
+   * once known) is taken as hung, killed on the phone and tried again, twice at most (default 120 s).
+   */
+  readonly hangTimeoutS?: number;
   /** A power meter, `PORT:TYPE[,options]` (e.g. `/dev/ttyUSB0:um34c`): power and energy per unit. */
   readonly meter?: string;
 }

@@ -19,6 +19,8 @@ import type { ProfileUnit } from '../workloads/units.js';
 import { canaryUnit } from './canary.js';
 import { median, summarize } from './stats.js';
 import { ownerOf } from './node-owner.js';
+import { claimRun, releaseRun } from './run-claim.js';
+import { newRunOwner } from '../../profiles-db/profiles-db.js';
 import type { Measured, ProfilingTarget, TargetHooks } from './target.js';
 
 export interface ProfileJobHooks {
@@ -121,8 +123,8 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
   const settings = { ...target.settings, resolution: job.resolution, batch: job.batch, canary_every: job.canaryEvery, canary_drift: job.canaryDrift };
   const plan = planWorkload(req.workload, { resolution: job.resolution ?? undefined, batch: job.batch });
   const device = db.upsertDevice({ key: target.deviceKey, label: target.label, fingerprint: await target.fingerprint(), origin: 'measured' });
-  const existing = req.fresh ? undefined : db.findResumableRun(device.id, plan.workload, settings);
-  const run = existing ?? db.startRun({ deviceId: device.id, workload: plan.workload, settings });
+  const owner = newRunOwner();
+  const run = await claimRun(db, target, { deviceId: device.id, workload: plan.workload, settings }, req.fresh === true, owner, th.onWarning);
   const kept = db.completedUnits(run.id);
   const todo = plan.units.filter((u) => !kept.has(u.key));
   const total = plan.units.length + (plan.endToEnd ? 1 : 0);
@@ -286,6 +288,7 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
     db.failRun(run.id, e instanceof Error ? e.message : String(e));
     throw e;
   } finally {
+    releaseRun(db, run.id, owner);
     await power?.close();
     await target.close?.();
   }

@@ -35,6 +35,7 @@ const profileRequest = z
     coolBelowC: pos.optional(),
     innerRuns: int.optional(),
     unplugTimeoutS: pos.optional(),
+    hangTimeoutS: pos.optional(),
     meter: z.string().min(1).optional(),
   })
   .strict();

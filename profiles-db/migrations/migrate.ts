@@ -14,6 +14,8 @@ import { updateToSchemaVersion0050 } from './0050-search-runs.js';
 import { updateToSchemaVersion0060 } from './0060-in-network.js';
 import { updateToSchemaVersion0070 } from './0070-sample-canary.js';
 import { updateToSchemaVersion0080 } from './0080-network-power.js';
+import { updateToSchemaVersion0090 } from './0090-provenance.js';
+import { updateToSchemaVersion0100 } from './0100-run-owner.js';
 
 interface Migration {
   readonly version: number;
@@ -31,6 +33,8 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 60, name: '0060-in-network', up: updateToSchemaVersion0060 },
   { version: 70, name: '0070-sample-canary', up: updateToSchemaVersion0070 },
   { version: 80, name: '0080-network-power', up: updateToSchemaVersion0080 },
+  { version: 90, name: '0090-provenance', up: updateToSchemaVersion0090 },
+  { version: 100, name: '0100-run-owner', up: updateToSchemaVersion0100 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

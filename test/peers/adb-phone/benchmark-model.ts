@@ -491,6 +491,14 @@ class BenchmarkRun {
 
     const phase = async (kind: 'warmup' | 'regular', minRuns: number, minSecs: number, maxSecs: number): Promise<Stat | null> => {
       this.info(`Running benchmark for at least ${minRuns} iterations and at least ${cppDefault(minSecs)} seconds but terminate if exceeding ${cppDefault(maxSecs)} seconds.`);
+      if (kind === 'warmup' && this.host.faults.benchmarkHangs > 0) {
+        // The fault: the first invoke deadlocks (no load, no output) until a signal ends the process.
+        this.host.faults.benchmarkHangs--;
+        this.releaseLoad?.();
+        this.releaseLoad = null;
+        await this.host.sleepSim(Number.POSITIVE_INFINITY, this.ctx.signal);
+        return null;
+      }
       const stat = new Stat();
       const delay = this.params.num('run_delay');
       let elapsedUs = 0;

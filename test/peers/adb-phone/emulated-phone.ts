@@ -8,7 +8,7 @@ import { DeviceServer, type DeviceStream } from './device-server.js';
 import { PhoneFs, SHELL_CRED } from './fs.js';
 import { runBenchmarkModel } from './benchmark-model.js';
 import { buildSpec, type CoreLayout, type PhoneModelName, type PhoneSpec } from './phone-model.js';
-import type { BenchmarkFlavor, PhoneHost, Proc, ProcInfo, ProcessTable } from './phone-host.js';
+import { ADBD_PID, type BenchmarkFlavor, type PhoneFaults, type PhoneHost, type Proc, type ProcInfo, type ProcessTable } from './phone-host.js';
 import { Rng } from './rng.js';
 import { SH, Shell, type Io, type ShellState } from './sh-exec.js';
 import { runShellService, type ShellHost } from './shell-service.js';
@@ -45,20 +45,26 @@ export interface EmulatedPhoneOptions {
   benchmarkFlavor?: BenchmarkFlavor;
   /** PowerStats HAL with ODPM rails: AIDL 2.0 (dumpsys, default), HIDL 1.0 (lshal debug), or none. */
   powerStats?: PowerStatsHal;
+  /**
+   * adbd runs `shell:` commands on plain pipes rather than a PTY in raw mode (default false):
+   * closing the session then signals nothing, and a program that neither reads nor writes
+   * runs on (adb/daemon/shell_service.cpp, StartSubprocess, says why adbd moved to a PTY).
+   */
+  rawShellPipes?: boolean;
 }
 
 class ProcTable implements ProcessTable {
   private next = 12000;
   private readonly procs = new Map<number, ProcInfo & { ctl: AbortController }>();
-  readonly shellPid = 4321;
 
-  spawn(name: string, cmdline: string, uid: number, parent: AbortSignal): Proc {
+  spawn(name: string, cmdline: string, uid: number, parent: AbortSignal, ppid: number): Proc {
     const pid = this.next++;
     const ctl = new AbortController();
     const onParent = (): void => ctl.abort();
     if (parent.aborted) ctl.abort();
     else parent.addEventListener('abort', onParent, { once: true });
-    this.procs.set(pid, { pid, name, cmdline, uid, ctl });
+    const sid = ppid === 0 ? pid : (this.procs.get(ppid)?.sid ?? pid);
+    this.procs.set(pid, { pid, ppid: ppid === 0 ? ADBD_PID : ppid, sid, name, cmdline, uid, ctl });
     return {
       pid,
       signal: ctl.signal,
@@ -69,8 +75,15 @@ class ProcTable implements ProcessTable {
     };
   }
 
+  exec(pid: number, name: string, cmdline: string): void {
+    const p = this.procs.get(pid);
+    if (!p) return;
+    p.name = name;
+    p.cmdline = cmdline;
+  }
+
   list(): ProcInfo[] {
-    return [...this.procs.values()].map(({ pid, name, cmdline, uid }) => ({ pid, name, cmdline, uid }));
+    return [...this.procs.values()].map(({ pid, ppid, sid, name, cmdline, uid }) => ({ pid, ppid, sid, name, cmdline, uid }));
   }
 
   kill(pid: number, signal: number): boolean {
@@ -102,6 +115,9 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
   readonly serialNo: string;
   /** The PowerStats HAL (ODPM rails); tests set `powerStats.glitches` or call `powerStats.reset()`. */
   readonly powerStats: PowerStatsHalEmulator;
+  /** Faults tests switch on (phone-host.ts): e.g. `faults.benchmarkHangs = 1`. */
+  readonly faults: PhoneFaults = { benchmarkHangs: 0 };
+  readonly rawShellPipes: boolean;
 
   private readonly phoneFs: PhoneFs;
   private readonly shell: Shell;
@@ -124,6 +140,7 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
     if (!(this.timeScale > 0)) throw new Error('timeScale must be > 0');
     this.benchmarkFlavor = opts.benchmarkFlavor ?? 'classic';
     this.charger = opts.charging ?? true;
+    this.rawShellPipes = opts.rawShellPipes ?? false;
     this.serialNo = opts.serialName ?? serialFromSeed(seed);
     this.bootEpochS = Date.now() / 1000 - this.bootUptimeS;
     this.physics = new PhonePhysics(
@@ -315,7 +332,10 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
       ['EXTERNAL_STORAGE', '/sdcard'],
       ...Object.entries(env),
     ]);
+    // adbd forks `sh -c LINE` in a session of its own (setsid), parented by adbd.
+    const session = this.procs.spawn('sh', `${SH} -c ${line}`, SHELL_CRED.uid, AbortSignal.any([signal, this.life.signal]), 0);
     const state: ShellState = {
+      pid: session.pid,
       vars,
       cwd: '/',
       cred: SHELL_CRED,
@@ -326,11 +346,14 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
       lastBgPid: 0,
       jobs: [],
     };
-    const both = AbortSignal.any([signal, this.life.signal]);
-    const status = await this.shell.run(line, state, io, both);
-    // adbd keeps the session open while a background job still writes to it.
-    for (const job of state.jobs) if (job.holdsSession) await job.done;
-    return status;
+    try {
+      const status = await this.shell.run(line, state, io, session.signal);
+      // adbd keeps the session open while a background job still writes to it.
+      for (const job of state.jobs) if (job.holdsSession) await job.done;
+      return status;
+    } finally {
+      session.exit();
+    }
   }
 
   // ---- adb services ----
@@ -359,11 +382,11 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
       const env: Record<string, string> = {};
       for (const a of args) if (a.startsWith('TERM=')) env.TERM = a.slice(5);
       const pty = args.includes('pty') || (!args.includes('raw') && command === '');
-      guard(runShellService(stream, this, { command, v2, pty, env }));
+      guard(runShellService(stream, this, { command, v2, pty, env, hangup: v2 || pty || !this.rawShellPipes }));
       return true;
     }
     if (name.startsWith('exec:')) {
-      guard(runShellService(stream, this, { command: name.slice(5), v2: false, pty: false, env: {} }));
+      guard(runShellService(stream, this, { command: name.slice(5), v2: false, pty: false, env: {}, hangup: !this.rawShellPipes }));
       return true;
     }
     if (name === 'sync:') {

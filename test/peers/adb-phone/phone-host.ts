@@ -18,19 +18,37 @@ export interface Proc {
   exit(): void;
 }
 
+/** adbd's pid: the parent of every adb shell session. */
+export const ADBD_PID = 612;
+
 export interface ProcInfo {
   pid: number;
+  ppid: number;
+  /** Session id: the pid of the session's leader (each adb shell session is one, as adbd's setsid() makes it). */
+  sid: number;
   name: string;
   cmdline: string;
   uid: number;
 }
 
 export interface ProcessTable {
-  readonly shellPid: number;
-  spawn(name: string, cmdline: string, uid: number, parent: AbortSignal): Proc;
+  /** A new process; `parent` ends it (its session hanging up, the cable pulled); `ppid` 0 starts a new session. */
+  spawn(name: string, cmdline: string, uid: number, parent: AbortSignal, ppid: number): Proc;
+  /** execve: the process keeps its pid and takes the new program's name and command line. */
+  exec(pid: number, name: string, cmdline: string): void;
   list(): ProcInfo[];
   /** Sends a signal; false when no such process. */
   kill(pid: number, signal: number): boolean;
+}
+
+/** Faults a test switches on by setting fields of `phone.faults`; each is off by default. */
+export interface PhoneFaults {
+  /**
+   * How many of the next benchmark_model invocations hang (Infinity: all): after model loading
+   * and the first "Running benchmark" line they make no progress and print nothing (a delegate
+   * deadlock) until a signal ends them.
+   */
+  benchmarkHangs: number;
 }
 
 export interface PhoneHost {
@@ -42,6 +60,7 @@ export interface PhoneHost {
   readonly timeScale: number;
   readonly benchmarkFlavor: BenchmarkFlavor;
   readonly procs: ProcessTable;
+  readonly faults: PhoneFaults;
   /** Aborted when the cable is pulled (everything running dies). */
   readonly lifeSignal: AbortSignal;
   /** Simulated seconds since boot. */

@@ -53,6 +53,10 @@ export interface Io {
 }
 
 export interface ShellState {
+  /** The process running this shell (`$$`). */
+  pid: number;
+  /** Set by the `exec` builtin: the program run next replaces this process (same pid). */
+  replacing?: boolean;
   vars: Map<string, string>;
   cwd: string;
   cred: Cred;
@@ -209,7 +213,7 @@ export class Shell {
   private startBackground(andor: AndOr, state: ShellState, io: Io): void {
     const child = cloneState(state);
     const detached = andor.first.commands.every((c) => redirectsBoth(c.redirs)) && andor.rest.every((r) => r.pipeline.commands.every((c) => redirectsBoth(c.redirs)));
-    const proc = this.host.procs.spawn('sh', `${SH} (background)`, state.cred.uid, this.host.lifeSignal);
+    const proc = this.host.procs.spawn('sh', `${SH} (background)`, state.cred.uid, this.host.lifeSignal, state.pid);
     state.lastBgPid = proc.pid;
     const job = this.execAndOr({ ...andor, background: false }, child, { ...io, stdin: EMPTY_INPUT }, proc.signal)
       .catch((e: unknown) => (e instanceof ExitSignal ? e.status : 1))
@@ -464,7 +468,11 @@ export class Shell {
         return 126;
       }
       if (/benchmark_model/.test(basename(path))) {
-        const proc = this.host.procs.spawn(basename(path), argv.join(' '), state.cred.uid, signal);
+        if (state.replacing) {
+          this.host.procs.exec(state.pid, basename(path), argv.join(' '));
+          return this.host.runBenchmark(argv, { state, io, signal });
+        }
+        const proc = this.host.procs.spawn(basename(path), argv.join(' '), state.cred.uid, signal, state.pid);
         try {
           return await this.host.runBenchmark(argv, { state, io, signal: proc.signal });
         } finally {
@@ -538,9 +546,12 @@ export class Shell {
         for (const j of jobs) st = await j.done;
         return st;
       }
-      case 'exec':
+      case 'exec': {
         if (args.length === 0) return 0;
-        throw new ExitSignal(await this.runArgv(args, state, io, signal, false));
+        const self = cloneState(state);
+        self.replacing = true;
+        throw new ExitSignal(await this.runArgv(args, self, io, signal, false));
+      }
       case 'read': {
         const data = (await readAll(io.stdin)).toString('utf8').split('\n')[0] ?? '';
         if (args[0]) state.vars.set(args[0], data);
@@ -579,7 +590,7 @@ export class Shell {
       case '?':
         return String(state.lastStatus);
       case '$':
-        return String(this.host.procs.shellPid);
+        return String(state.pid);
       case '#':
         return String(state.positional.length);
       case '!':

@@ -74,6 +74,8 @@ export interface ShellServiceOptions {
   v2: boolean;
   pty: boolean;
   env: Record<string, string>;
+  /** Closing the stream hangs up the command (SIGHUP through the PTY, or adbd's kill for v2); false: it runs on. */
+  hangup: boolean;
 }
 
 export async function runShellService(stream: DeviceStream, host: ShellHost, o: ShellServiceOptions): Promise<void> {
@@ -84,13 +86,14 @@ export async function runShellService(stream: DeviceStream, host: ShellHost, o: 
     stderr: new StreamOutput(stream, o.v2 ? (o.pty ? 1 : 2) : null, o.pty),
   };
   let status = 0;
+  const hup = o.hangup ? stream.signal : new AbortController().signal;
   if (o.command.trim() === '' && o.pty) {
     status = await interactive(stream, host, io, o);
   } else if (o.command.trim() === '') {
     const script = await readAllInput(io.stdin);
-    status = await host.runCommandLine(script, { ...io, stdin: { read: async () => null } }, stream.signal, o.env);
+    status = await host.runCommandLine(script, { ...io, stdin: { read: async () => null } }, hup, o.env);
   } else {
-    status = await host.runCommandLine(o.command, io, stream.signal, o.env);
+    status = await host.runCommandLine(o.command, io, hup, o.env);
   }
   if (stream.closed) return;
   if (o.v2) await stream.write(v2Packet(3, Buffer.from([status & 0xff]))).catch(() => undefined);

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { FsError, ROOT_CRED, basename, dirname, normalizePath, type FsNode } from './fs.js';
 import { cloneState, readAll, SH, type Applet, type AppletCtx } from './sh-exec.js';
+import { ADBD_PID, type ProcInfo } from './phone-host.js';
 
 const USERS: Record<number, string> = { 0: 'root', 1000: 'system', 1015: 'sdcard_rw', 2000: 'shell', 9997: 'everybody' };
 
@@ -643,7 +644,19 @@ const sh: Applet = async (ctx) => {
   if (args[0] === '-c') {
     state.argv0 = args[2] ?? SH;
     state.positional = args.slice(3);
-    return ctx.shell.run(args[1] ?? '', state, ctx.io, ctx.signal);
+    // A process of its own (`$$`), unless exec'd into the caller's.
+    if (state.replacing) {
+      ctx.host.procs.exec(state.pid, 'sh', ctx.argv.join(' '));
+      state.replacing = false;
+      return ctx.shell.run(args[1] ?? '', state, ctx.io, ctx.signal);
+    }
+    const proc = ctx.host.procs.spawn('sh', ctx.argv.join(' '), state.cred.uid, ctx.signal, state.pid);
+    state.pid = proc.pid;
+    try {
+      return await ctx.shell.run(args[1] ?? '', state, ctx.io, proc.signal);
+    } finally {
+      proc.exit();
+    }
   }
   if (args[0] !== undefined) {
     let src: string;
@@ -709,14 +722,78 @@ function hasher(algo: string): Applet {
   };
 }
 
+/** init and adbd: always there, so `ps -A` never lists only our own sessions. */
+const SYSTEM_PROCS: ProcInfo[] = [
+  { pid: 1, ppid: 0, sid: 0, name: 'init', cmdline: '/system/bin/init second_stage', uid: 0 },
+  { pid: ADBD_PID, ppid: 1, sid: ADBD_PID, name: 'adbd', cmdline: '/system/bin/adbd --root_seclabel=u:r:su:s0', uid: 2000 },
+];
+
+/** toybox ps's -o fields we know: header, width (negative: left-aligned), value. */
+const PS_FIELDS: Record<string, { width: number; value: (p: ProcInfo) => string }> = {
+  USER: { width: -12, value: (p) => USERS[p.uid] ?? String(p.uid) },
+  UID: { width: 5, value: (p) => String(p.uid) },
+  PID: { width: 5, value: (p) => String(p.pid) },
+  PPID: { width: 5, value: (p) => String(p.ppid) },
+  S: { width: 1, value: (p) => (p.pid === 1 || p.pid === ADBD_PID ? 'S' : 'R') },
+  NAME: { width: -27, value: (p) => p.name },
+  CMD: { width: -27, value: (p) => p.name },
+  ARGS: { width: -27, value: (p) => p.cmdline },
+  CMDLINE: { width: -27, value: (p) => p.cmdline },
+};
+const PS_DEFAULT = 'USER,PID,PPID,VSZ,RSS,WCHAN,ADDR,S,NAME';
+
+// toybox ps: without -A only the caller's session (Android 8+); -p picks pids; -o FIELD[=HEADER],...
 const ps: Applet = async (ctx) => {
-  const rows = ['USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME                       '];
-  rows.push(`shell        ${String(ctx.host.procs.shellPid).padStart(5)}   747   10820   3104 0                   0 S sh`);
-  for (const p of ctx.host.procs.list()) {
-    rows.push(`${(USERS[p.uid] ?? String(p.uid)).padEnd(12)} ${String(p.pid).padStart(5)} ${String(ctx.host.procs.shellPid).padStart(5)}   98304  24576 0                   0 R ${p.name}`);
+  const { flags, rest } = opts(ctx.argv.slice(1), 'opk');
+  if (rest.length) {
+    ctx.io.stderr.write(`ps: Unknown option '${rest[0] ?? ''}'\n`);
+    return 1;
   }
-  ctx.io.stdout.write(`${rows.join('\n')}\n`);
+  const self = ctx.host.procs.spawn('ps', ctx.argv.join(' '), ctx.state.cred.uid, ctx.signal, ctx.state.pid);
+  try {
+    return listProcs(ctx, flags);
+  } finally {
+    self.exit();
+  }
+};
+
+function listProcs(ctx: AppletCtx, flags: Map<string, string | true>): number {
+  const own = ctx.host.procs.list().find((p) => p.pid === ctx.state.pid);
+  let procs = [...SYSTEM_PROCS, ...ctx.host.procs.list()];
+  const pids = flags.get('p');
+  if (typeof pids === 'string') {
+    const want = new Set(pids.split(/[,\s]+/).filter(Boolean).map(Number));
+    procs = procs.filter((p) => want.has(p.pid));
+  } else if (!flags.has('A') && !flags.has('e')) {
+    procs = procs.filter((p) => own !== undefined && p.sid === own.sid);
+  }
+  const spec = typeof flags.get('o') === 'string' ? (flags.get('o') as string) : PS_DEFAULT;
+  const cols = spec.split(',').map((f) => {
+    const [name = '', header] = f.split('=');
+    const known = PS_FIELDS[name.toUpperCase()];
+    const fixed = { VSZ: '98304', RSS: '24576', WCHAN: '0', ADDR: '0' }[name.toUpperCase()];
+    return { header: header ?? name.toUpperCase(), width: known?.width ?? (fixed ? 7 : -8), value: known?.value ?? (() => fixed ?? '-') };
+  });
+  const cell = (text: string, width: number, last: boolean): string => (width < 0 ? (last ? text : text.padEnd(-width)) : text.padStart(width));
+  const row = (texts: string[]): string => texts.map((t, i) => cell(t, cols[i]!.width, i === cols.length - 1)).join(' ');
+  const lines = cols.every((c) => c.header === '') ? [] : [row(cols.map((c) => c.header))];
+  for (const p of procs) lines.push(row(cols.map((c) => c.value(p))));
+  if (lines.length) ctx.io.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+// toybox pidof: pids of processes by name (or argv[0]'s basename), newest first; 1 when none.
+const pidof: Applet = async (ctx) => {
+  const { flags, rest } = opts(ctx.argv.slice(1), 'o');
+  const omit = new Set(String(flags.get('o') ?? '').split(',').filter(Boolean).map(Number));
+  const hits = ctx.host.procs
+    .list()
+    .filter((p) => !omit.has(p.pid) && rest.some((n) => p.name === n || basename(p.cmdline.split(' ')[0] ?? '') === n))
+    .map((p) => p.pid)
+    .sort((a, b) => b - a);
+  const shown = flags.has('s') ? hits.slice(0, 1) : hits;
+  if (shown.length) ctx.io.stdout.write(`${shown.join(' ')}\n`);
+  return shown.length ? 0 : 1;
 };
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, KILL: 9, TERM: 15, STOP: 19, CONT: 18 };
@@ -835,7 +912,7 @@ export function buildApplets(): Map<string, Applet> {
     ['chmod', chmod], ['touch', touch], ['test', test], ['[', bracket], ['which', which], ['id', id], ['whoami', whoami],
     ['su', su], ['sleep', sleep], ['grep', grep], ['head', head], ['tail', tail], ['wc', wc], ['getprop', getprop],
     ['setprop', setprop], ['dumpsys', dumpsys], ['lshal', lshal], ['taskset', taskset], ['sh', sh], ['cp', cp], ['mv', mv],
-    ['md5sum', hasher('md5')], ['sha1sum', hasher('sha1')], ['sha256sum', hasher('sha256')], ['ps', ps], ['kill', kill],
+    ['md5sum', hasher('md5')], ['sha1sum', hasher('sha1')], ['sha256sum', hasher('sha256')], ['ps', ps], ['pidof', pidof], ['kill', kill],
     ['pkill', pkill], ['killall', pkill], ['uname', uname], ['nproc', nproc], ['date', date], ['input', input],
     ['true', ok], ['false', fail], ['sync', ok], ['stat', statApplet], ['env', env], ['nohup', nohup], ['logcat', logcat],
     ['pwd', async (ctx) => (ctx.io.stdout.write(`${ctx.state.cwd}\n`), 0)],
