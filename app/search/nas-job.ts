@@ -14,6 +14,7 @@ import type { LutEntry } from '../api/lut.js';
 import type { NasCandidate, NasProgress, NasRequest, NasResult, SearchProgressPoint } from '../api/search.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { readLutText } from '../../profiles-db/importers/read-lut-text.js';
+import { importSummary } from '../../profiles-db/importers/latency-yaml-lut.js';
 import { compileSpnasTable, SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
 import { spnasNetwork } from '../workloads/zoo/spnas-space.js';
 import { spnasWorkloadName } from '../workloads/plan.js';
@@ -54,6 +55,8 @@ interface LoadedLut {
 export function loadSpnasLut(db: ProfilesDb | undefined, req: Pick<NasRequest, 'device' | 'lutFile'>): LoadedLut {
   let entries: readonly LutEntry[];
   let label: string;
+  // A LUT that came from elsewhere (a public table) cannot be profiled to fill its gaps.
+  let foreign: string | undefined;
   if (req.lutFile) {
     let text: string;
     try {
@@ -61,18 +64,24 @@ export function loadSpnasLut(db: ProfilesDb | undefined, req: Pick<NasRequest, '
     } catch (e) {
       throw new LabbenchError('BAD_INPUT', `cannot read the LUT file ${req.lutFile}: ${(e as Error).message}`);
     }
-    entries = readLutText(text, req.lutFile).entries;
+    const file = readLutText(text, req.lutFile);
+    entries = file.entries;
     label = req.lutFile;
+    foreign = importSummary(file);
   } else if (req.device && db) {
     const view = db.lutView(req.device);
     entries = view.entries;
     label = view.device.label;
+    if (view.device.origin === 'imported') foreign = 'an imported LUT';
   } else {
     throw new LabbenchError('BAD_INPUT', 'nas needs --device ID (a device whose LUT has the spnas-space rows) or --lut FILE');
   }
   try {
     return { label, table: compileSpnasTable(entries) };
   } catch (e) {
+    if (e instanceof LabbenchError && e.code === 'LUT_NOT_FOUND' && foreign) {
+      throw new LabbenchError('LUT_NOT_FOUND', `${e.message} of ${label}: nas searches the Single-Path NAS space, which this table does not cover (${foreign})`);
+    }
     if (e instanceof LabbenchError && e.code === 'LUT_NOT_FOUND' && !req.lutFile) {
       throw new LabbenchError('LUT_NOT_FOUND', `${e.message} of ${label}: profile it first (labbench profile --device ${req.device} --workload spnas-space)`);
     }
