@@ -12,11 +12,13 @@ import type { LabService, LutImportResult } from './api/service.js';
 import { openProfilesDb, type ProfilesDb } from '../profiles-db/profiles-db.js';
 import { exportLut, importLut, lutToCsv, serializeLutFile } from '../profiles-db/lut-file.js';
 import { readLutText } from '../profiles-db/importers/read-lut-text.js';
+import { importSummary } from '../profiles-db/importers/latency-yaml-lut.js';
 import type { WorkloadPlan } from './workloads/units.js';
 import { describeLocalCpu, detectNvidiaGpus } from './devices/local-host.js';
 import type { PhoneDeviceInfo } from './api/devices.js';
 import { connectPhone, createAdbClient, listPhones } from './devices/adb/adb-shell.js';
 import { describePhone } from './devices/adb/phone-info.js';
+import { adbServerAddress, formatAdbServer, isLocalAdbServer, type AdbServerAddress } from './devices/adb/adb-server-address.js';
 import { listSerialPortsDetailed } from './meters/list-ports.js';
 import { readMeter } from './meters/read.js';
 import type { PowerSample } from './meters/meter.js';
@@ -38,6 +40,7 @@ import { runNas } from './search/nas-job.js';
 import { planWorkload } from './workloads/plan.js';
 import { runKernelJob } from './profiling/kernel-job.js';
 import type { DeviceRecord } from './api/lut.js';
+import { keyAnswersTo } from './api/emulation.js';
 import type { KernelKind } from './workloads/kernels.js';
 import { fitKernelDevice, isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelTrainingData, type KernelDeviceModel } from './predict/kernel-fit.js';
 import { DEFAULT_KERNEL_FIT, runKernelFit } from './predict/kernel-fit-job.js';
@@ -67,12 +70,14 @@ export class LocalLabService implements LabService {
     const { gpus, note } = await detectNvidiaGpus();
     const notes = note ? [note] : [];
     const phones: PhoneDeviceInfo[] = [];
-    const client = createAdbClient();
+    const server = adbServerAddress();
+    const via = viaServer(server);
+    const client = createAdbClient(server);
     try {
       for (const p of await listPhones(client)) {
         // An unplugged TCP phone stays in adb's list as `offline`: it is not a device to use.
-        if (p.type === 'device') phones.push(await describePhone(client, p.id, p.type));
-        else notes.push(`${p.id} is ${p.type}`);
+        if (p.type === 'device') phones.push({ ...(await describePhone(client, p.id, p.type)), ...via });
+        else notes.push(`${p.id} is ${p.type}${via.remote_adb ? ` (adb server ${via.adb_server})` : ''}`);
       }
     } catch (e) {
       notes.push(`no phones: ${(e as Error).message}`);
@@ -96,12 +101,13 @@ export class LocalLabService implements LabService {
   }
 
   async connectPhone(hostPort: string): Promise<PhoneDeviceInfo> {
-    const client = createAdbClient();
+    const server = adbServerAddress();
+    const client = createAdbClient(server);
     const serial = await connectPhone(client, hostPort);
     // adb answers "connected to" before the phone is listed as a device: give it a moment.
     for (let i = 0; i < 20; i++) {
       const p = (await listPhones(client)).find((d) => d.id === serial || d.id === hostPort);
-      if (p?.type === 'device') return describePhone(client, p.id, p.type);
+      if (p?.type === 'device') return { ...(await describePhone(client, p.id, p.type)), ...viaServer(server) };
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new LabbenchError('DEVICE_UNAVAILABLE', `${hostPort}: adb connected but the phone never became ready`);
@@ -140,7 +146,7 @@ export class LocalLabService implements LabService {
       profiled.push({ workload, units: r.measured_units, wall_s: r.wall_s });
     };
     const db = this.openDb();
-    const known = db.listDevices().some((d) => d.key === req.device);
+    const known = db.listDevices().some((d) => keyAnswersTo(d.key, req.device));
     const sample = req.sample ?? 150;
     // Coverage data even when network runs already fill the LUT: zoo layers alone cluster
     // where the zoo is, and a fit on them alone missed held-out networks on this CPU by
@@ -294,24 +300,32 @@ export class LocalLabService implements LabService {
   async lutImport(text: string, sourceName: string, opts: { deviceKey?: string } = {}): Promise<LutImportResult> {
     const file = readLutText(text, sourceName, opts);
     const r = importLut(this.openDb(), file);
+    // A converted table (e.g. an OFA YAML) says what of it was mapped where.
+    const summary = importSummary(file);
     return {
-      device: { key: r.device.key, fingerprint_hash: r.device.fingerprint_hash, label: r.device.label },
+      device: { key: r.device.key, fingerprint_hash: r.device.fingerprint_hash, label: r.device.label, emulated: r.device.emulated },
       inserted: r.inserted,
       replaced: r.replaced,
       kept_local: r.kept_local,
+      notes: [...(summary ? [summary] : []), ...r.notes],
     };
   }
 }
 
+/** Which adb server a phone is reached through, and whether it is another host's. */
+function viaServer(a: AdbServerAddress): { adb_server: string; remote_adb: boolean } {
+  return { adb_server: formatAdbServer(a), remote_adb: !isLocalAdbServer(a) };
+}
+
 /** The most recently used device under `key` whose runs are kernel-mode (fingerprint `profiling: kernels`). */
 function kernelDevice(db: ProfilesDb, key: string): DeviceRecord | undefined {
-  return db.listDevices().find((d) => d.key === key && d.fingerprint.profiling === 'kernels');
+  return db.listDevices().find((d) => keyAnswersTo(d.key, key) && d.fingerprint.profiling === 'kernels');
 }
 
 /** `layers` for a device that has only per-layer profiles (NeuralPower), `kernels` otherwise (a new device included). */
 function defaultFitMode(db: ProfilesDb, key: string): 'kernels' | 'layers' {
   if (kernelDevice(db, key)) return 'kernels';
-  return db.listDevices().some((d) => d.key === key) ? 'layers' : 'kernels';
+  return db.listDevices().some((d) => keyAnswersTo(d.key, key)) ? 'layers' : 'kernels';
 }
 
 /** Share of the kernel rows' measured time per kind: what an error in that kind costs a network. */

@@ -38,13 +38,14 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-export async function startAdbServer(): Promise<AdbServer> {
+/** `allInterfaces`: listen on every interface (`adb -a`), as a phone farm's server does for other hosts. */
+export async function startAdbServer(opts: { allInterfaces?: boolean } = {}): Promise<AdbServer> {
   const home = mkdtempSync(join(tmpdir(), 'labbench-adb-home-'));
   // Keep clear of 5555-5585, which a fresh server scans for emulators by itself.
   let port = await freePort();
   while (port >= 5555 && port <= 5585) port = await freePort();
   const env = { ...process.env, HOME: home, ANDROID_ADB_SERVER_PORT: String(port) };
-  const child: ChildProcess = spawn('adb', ['-P', String(port), 'server', 'nodaemon'], { env, stdio: 'ignore' });
+  const child: ChildProcess = spawn('adb', [...(opts.allInterfaces ? ['-a'] : []), '-P', String(port), 'server', 'nodaemon'], { env, stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
   while (!(await accepts(port))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`adb server did not start on port ${port}`);

@@ -73,7 +73,9 @@ test('profile cifar10-6conv: per-layer and end-to-end medians, kept in the LUT; 
   assert.equal(imp.status, 0, imp.stderr);
   assert.equal((JSON.parse(imp.stdout) as { inserted: number }).inserted, lut.entries.length);
   const show2 = JSON.parse(labbench(['lut', 'show', '--device', 'local', '--db', db2, '--json']).stdout) as LutJson;
-  assert.deepEqual(show2.entries, lut.entries);
+  const importedAt = (show2.device as { imported_at?: string }).imported_at;
+  assert.ok(importedAt, 'the imported device says when it was imported');
+  assert.deepEqual(show2.entries, lut.entries.map((e) => ({ ...e, imported_at: importedAt })), 'rows keep measured_at, and add when they were imported');
   for (const f of ['key', 'label', 'fingerprint', 'fingerprint_hash'] as const) assert.deepEqual(show2.device[f], lut.device[f]);
   assert.equal(show2.device.origin, 'imported');
 
@@ -98,7 +100,7 @@ test('profile cifar10-6conv: per-layer and end-to-end medians, kept in the LUT; 
   }
   assert.ok(before.equals(readFileSync(db2)), 'the DB file is unchanged');
   const after = JSON.parse(labbench(['lut', 'show', '--device', 'local', '--db', db2, '--json']).stdout) as LutJson;
-  assert.deepEqual(after.entries, lut.entries);
+  assert.deepEqual(after.entries, show2.entries);
 
   // CSV export for spreadsheets.
   const csv = join(dir, 'local.csv');
@@ -151,6 +153,16 @@ test('bad input exits 2 with a one-line reason', (t) => {
   assert.equal(labbench(['lut', 'show', '--device', 'nowhere', '--db', db]).status, 2);
   assert.equal(labbench(['lut', 'import', join(dir, 'missing.json'), '--db', db]).status, 2);
   assert.equal(labbench(['profile', '--device', 'local', '--workload', 'vgg13', '--runs', 'many', '--db', db]).status, 2);
+  // Several devices at once: refused before any job starts where they cannot run together.
+  const twice = labbench(['profile', '--device', 'local,local', '--workload', 'vgg13', '--db', db]);
+  assert.equal(twice.status, 2);
+  assert.match(twice.stderr, /names local twice/);
+  const oneMeter = labbench(['profile', '--device', 'local,127.0.0.1:5555', '--workload', 'vgg13', '--meter', '/dev/ttyUSB0:um34c', '--db', db]);
+  assert.equal(oneMeter.status, 2);
+  assert.match(oneMeter.stderr, /--meter measures one device/);
+  const badPort = labbench(['devices', '-P', '0', '--db', db]);
+  assert.equal(badPort.status, 2);
+  assert.match(badPort.stderr, /-P must be a port between 1 and 65535, got '0'/);
   const json = labbench(['lut', 'show', '--device', 'nowhere', '--db', db, '--json']);
   assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'DEVICE_NOT_FOUND');
   assert.ok(!existsSync(join(dir, 'missing.json')));

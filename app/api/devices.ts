@@ -11,6 +11,8 @@ export interface LocalDeviceInfo {
   readonly os: string;
   readonly memory_mb: number;
   readonly runners: readonly string[];
+  /** This host's own CPU: never emulated. */
+  readonly emulated: false;
 }
 
 export interface GpuDeviceInfo {
@@ -23,6 +25,8 @@ export interface GpuDeviceInfo {
   readonly driver: string;
   /** Whether ORT's CUDA execution provider is installed, without which the GPU cannot be profiled. */
   readonly profiling: 'available' | 'needs onnxruntime-node CUDA provider';
+  /** A GPU nvidia-smi reports on this host: never emulated. */
+  readonly emulated: false;
 }
 
 /** One cluster of identical cores (big.LITTLE phones have two or three). */
@@ -31,6 +35,8 @@ export interface CoreCluster {
   readonly cores: readonly number[];
   readonly min_khz: number;
   readonly max_khz: number;
+  /** The cores' design from `/proc/cpuinfo` (`Cortex-A55`, `Kryo 3xx Gold (Cortex-A75)`), when known. */
+  readonly core_type?: string;
 }
 
 export interface ThermalZone {
@@ -45,7 +51,22 @@ export interface PhoneDeviceInfo {
   readonly kind: 'android';
   /** adb's state: `device` when usable; `offline`, `unauthorized`... otherwise. */
   readonly state: string;
+  /**
+   * `host:port` of the adb server the phone is reached through (`ADB_SERVER_SOCKET`, `-H`/`-P`):
+   * this machine's (`localhost:5037`) or a phone farm's. `remote_adb` is true when that server
+   * is on another host, so the phone is too (or is joined to it with `adb connect`).
+   */
+  readonly adb_server?: string;
+  readonly remote_adb?: boolean;
+  /** Ends with ` (emulated)` for an emulator. */
   readonly label: string;
+  /**
+   * An emulator, not a phone (app/devices/adb/emulation.ts): what it measures is stored under
+   * the key `emulated:<id>`; `emulation` says what gave it away. False where the phone could
+   * not be read (offline, unauthorized): unknown is reported in `note`.
+   */
+  readonly emulated: boolean;
+  readonly emulation?: string;
   readonly model?: string;
   readonly manufacturer?: string;
   /** Board or platform (`msm8996`), the closest getprop gives to the SoC. */
@@ -55,8 +76,11 @@ export interface PhoneDeviceInfo {
   readonly abi?: string;
   readonly cores?: number;
   readonly clusters?: readonly CoreCluster[];
+  /** Charge, percent of full (`dumpsys battery`'s level over its scale); absent with no battery. */
   readonly battery_level?: number;
   readonly battery_temp_c?: number;
+  /** False for a board with no battery (`dumpsys battery` says `present: false`). */
+  readonly battery_present?: boolean;
   /** Plugged in and charging over USB (which distorts power readings). */
   readonly usb_charging?: boolean;
   readonly screen_on?: boolean;

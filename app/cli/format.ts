@@ -19,12 +19,13 @@ function describe(dev: DeviceInfo): string {
     case 'local-gpu':
       return `${dev.name}, ${dev.memory_mb} MiB, driver ${dev.driver}; profiling: ${dev.profiling}`;
     case 'android': {
-      if (dev.state !== 'device') return `${dev.state}${dev.note ? ` (${dev.note})` : ''}`;
-      const clusters = (dev.clusters ?? []).map((c) => `${c.cores.length}x${(c.max_khz / 1e6).toFixed(2)}GHz`).join('+');
+      const via = dev.remote_adb && dev.adb_server ? `via adb server ${dev.adb_server}; ` : '';
+      if (dev.state !== 'device') return `${via}${dev.state}${dev.note ? ` (${dev.note})` : ''}`;
+      const clusters = (dev.clusters ?? []).map((c) => `${c.cores.length}x${c.core_type ? `${c.core_type}@` : ''}${(c.max_khz / 1e6).toFixed(2)}GHz`).join('+');
       const hottest = dev.thermal?.length ? Math.max(...dev.thermal.map((z) => z.temp_c)) : undefined;
       return [
-        `${dev.label}, ${dev.soc ?? '?'}, Android ${dev.android_version ?? '?'}, ${dev.abi ?? '?'}, ${dev.cores ?? '?'} cores ${clusters}`,
-        `battery ${dev.battery_level ?? '?'}%${dev.usb_charging ? ' charging' : ''}, ${hottest === undefined ? '' : `${hottest.toFixed(1)} C, `}${dev.rooted ? 'rooted' : 'not rooted'}${dev.note ? `; ${dev.note}` : ''}`,
+        `${via}${dev.label}, ${dev.soc ?? '?'}, Android ${dev.android_version ?? '?'}, ${dev.abi ?? '?'}, ${dev.cores ?? '?'} cores ${clusters}`,
+        `${dev.battery_present === false ? 'no battery' : `battery ${dev.battery_level ?? '?'}%`}${dev.usb_charging ? ' charging' : ''}, ${hottest === undefined ? '' : `${hottest.toFixed(1)} C, `}${dev.rooted ? 'rooted' : 'not rooted'}${dev.note ? `; ${dev.note}` : ''}`,
       ].join('; ');
     }
   }
@@ -93,9 +94,10 @@ function spnasGrid(entries: readonly LutEntry[]): string | undefined {
 }
 
 export function formatLut(v: LutView): string {
-  const head = `${v.device.key}@${v.device.fingerprint_hash} ${v.device.label} (${v.device.origin}), ${v.entries.length} entries`;
+  const head = `${v.device.key}@${v.device.fingerprint_hash} ${v.device.label} (${v.device.origin}${v.device.imported_at ? `, imported ${v.device.imported_at}` : ''}), ${v.entries.length} entries${v.device.emulated ? '; EMULATED: not measurements of real hardware' : ''}`;
   const grid = spnasGrid(v.entries);
-  const rest = v.entries.filter((e) => !grid || e.op !== 'mbconv');
+  // Blocks outside the grid (an imported table's kernel-7 MBConvs) are listed as rows.
+  const rest = v.entries.filter((e) => !grid || !(e.op === 'mbconv' && typeof e.config.layer === 'number' && typeof e.config.option === 'number'));
   const withPower = rest.some((e) => e.power);
   const rows = [['KEY', 'MEDIAN ms', '95% CI ms', 'N', ...(withPower ? ['POWER W', 'ENERGY mJ'] : []), 'MEASURED']];
   for (const e of rest) {

@@ -14,6 +14,8 @@ import { formatQuantize, formatQuantizeSweep } from '../quantize/report.js';
 import type { QuantizeRequest } from '../api/search.js';
 import { watchPhones } from '../devices/adb/phone-watcher.js';
 import { createAdbClient } from '../devices/adb/adb-shell.js';
+import { adbServerAddress, adbServerSocket, formatAdbServer, isLocalAdbServer } from '../devices/adb/adb-server-address.js';
+import { exitStatus, failureLines, parseDeviceList, profileDevices, progressLines } from './profile-devices.js';
 import { formatAccuracy, formatDevices, formatFit, formatLut, formatNas, formatNasPoint, formatPrediction, formatProfile } from './format.js';
 import { formatPowerAccuracy } from './format-power-accuracy.js';
 
@@ -43,6 +45,8 @@ interface NasCliOptions {
 interface GlobalOpts {
   db?: string;
   json?: boolean;
+  adbHost?: string;
+  adbPort?: string;
 }
 
 function intArg(name: string) {
@@ -64,7 +68,10 @@ function numArg(name: string) {
 /** Runs one command line; resolves to the exit status instead of exiting, so tests can call it. */
 export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortSignal): Promise<number> {
   let json = argv.includes('--json');
+  /** A command that ends with a status of its own (several devices, some failed) sets it here. */
+  let status = 0;
   let service: LocalLabService | undefined;
+  const savedSocket = process.env.ADB_SERVER_SOCKET;
   const svc = (cmd: Command): LocalLabService => {
     const g = cmd.optsWithGlobals<GlobalOpts>();
     json = Boolean(g.json);
@@ -79,9 +86,19 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .description('A lab bench for hardware-aware ML: per-layer latency LUTs, prediction, NAS and pruning')
     .option('--db <path>', 'profiles DB (default $LABBENCH_DB or ~/.labbench/profiles.db)')
     .option('--json', 'print one JSON document on stdout')
+    .option('-H, --adb-host <host>', 'adb server host, as adb -H (default $ADB_SERVER_SOCKET, $ANDROID_ADB_SERVER_ADDRESS, localhost): a phone farm\'s server')
+    .option('-P, --adb-port <port>', 'adb server port, as adb -P (default $ANDROID_ADB_SERVER_PORT or 5037)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError(false);
+
+  // -H/-P name the adb server for everything this command does (phones, meters on phones, the
+  // server's watcher), as adb's own flags do: they override the environment, for this command only.
+  program.hook('preAction', (_program, action) => {
+    const g = action.optsWithGlobals<GlobalOpts>();
+    if (g.adbHost === undefined && g.adbPort === undefined) return;
+    process.env.ADB_SERVER_SOCKET = adbServerSocket(adbServerAddress(process.env, { ...(g.adbHost !== undefined ? { host: g.adbHost } : {}), ...(g.adbPort !== undefined ? { port: g.adbPort } : {}) }));
+  });
 
   const devices = program
     .command('devices')
@@ -93,9 +110,11 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
       if (!o.watch) return emit(cmd, list, formatDevices(list));
       // Watching streams JSON Lines: the list first, then one event a line.
       io.stdout(asJson ? `${JSON.stringify(list)}\n` : `${formatDevices(list)}\n`);
+      const server = adbServerAddress();
+      const remote = isLocalAdbServer(server) ? undefined : formatAdbServer(server);
       await new Promise<void>((resolve) => {
-        const stop = watchPhones(createAdbClient(), (c) => {
-          io.stdout(asJson ? `${JSON.stringify({ event: c.type, id: c.id, state: c.state, at: new Date().toISOString() })}\n` : `${c.type === 'added' ? '+' : '-'} ${c.id} (${c.state})\n`);
+        const stop = watchPhones(createAdbClient(server), (c) => {
+          io.stdout(asJson ? `${JSON.stringify({ event: c.type, id: c.id, state: c.state, at: new Date().toISOString(), ...(remote ? { adb_server: remote } : {}) })}\n` : `${c.type === 'added' ? '+' : '-'} ${c.id} (${c.state}${remote ? `, via adb server ${remote}` : ''})\n`);
         }, signal ? { signal } : {});
         signal?.addEventListener('abort', () => {
           stop();
@@ -115,7 +134,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
   program
     .command('profile')
     .description('run a network on a device as deployed and time every kernel in place (--per-layer: every layer alone, unfused), into the DB')
-    .requiredOption('--device <id>', "device id from 'labbench devices' (local, gpu0)")
+    .requiredOption('--device <ids>', "device id from 'labbench devices' (local, gpu0, an adb serial); several, comma-separated, profile at once, one job each")
     .requiredOption('--workload <name>', 'zoo network or NAS space (vgg16, cifar10-6conv, mobilenetv2, spnas-space, ...)')
     .option('--runs <n>', 'measured runs per unit, at least (default 20)', intArg('--runs'))
     .option('--max-runs <n>', 'measured runs per unit, at most (default 500)', intArg('--max-runs'))
@@ -137,15 +156,25 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .option('--benchmark-binary <path>', "phones: benchmark_model to push when the phone has none")
     .option('--meter <port:type>', 'power meter, e.g. /dev/ttyUSB0:um34c (um24c, um25c, um34c, ppk2, line): power and energy per layer')
     .option('--unplug-timeout <s>', 'phones: how long to wait for an unplugged phone (default 600)', numArg('--unplug-timeout'))
+    .option('--hang-timeout <s>', 'phones: a benchmark_model run with no result after this long (plus 4x its expected time) is killed on the phone and retried, twice at most (default 120)', numArg('--hang-timeout'))
     .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const ids = parseDeviceList(o.device as string);
+      const req = {
+        workload: o.workload as string,
+        ...(o.perLayer ? { mode: 'layers' as const } : {}),
+        ...pick(o, { runs: 'runs', maxRuns: 'maxRuns', warmup: 'warmup', threads: 'threads', resolution: 'resolution', batch: 'batch', targetCi: 'targetRelCi', maxSeconds: 'maxSecondsPerUnit', graphOpt: 'graphOptimization', fresh: 'fresh', canaryEvery: 'canaryEvery', canaryDrift: 'canaryDrift', delegate: 'delegate', cores: 'coreMask', coolBelow: 'coolBelowC', innerRuns: 'innerRuns', benchmarkBinary: 'benchmarkBinary', unplugTimeout: 'unplugTimeoutS', hangTimeout: 'hangTimeoutS', meter: 'meter' }),
+      };
+      if (ids.length > 1) {
+        // A rack: one job per device at once; the document lists every device's outcome.
+        const outcomes = await profileDevices(svc(cmd), ids, req, { onProgress: progressLines(io.stderr), onWarning: (d, m) => io.stderr(`warning: [${d}] ${m}\n`), ...(signal ? { signal } : {}) });
+        for (const line of failureLines(outcomes)) io.stderr(`${line}\n`);
+        emit(cmd, { profiles: outcomes }, outcomes.map((r) => (r.status === 'done' ? formatProfile(r.result) : `${r.device}: ${r.status}: ${r.error.message}`)).join('\n\n'));
+        status = exitStatus(outcomes);
+        return;
+      }
       const bar = new ProgressBar();
       const result = await svc(cmd).profile(
-        {
-          device: o.device as string,
-          workload: o.workload as string,
-          ...(o.perLayer ? { mode: 'layers' as const } : {}),
-          ...pick(o, { runs: 'runs', maxRuns: 'maxRuns', warmup: 'warmup', threads: 'threads', resolution: 'resolution', batch: 'batch', targetCi: 'targetRelCi', maxSeconds: 'maxSecondsPerUnit', graphOpt: 'graphOptimization', fresh: 'fresh', canaryEvery: 'canaryEvery', canaryDrift: 'canaryDrift', delegate: 'delegate', cores: 'coreMask', coolBelow: 'coolBelowC', innerRuns: 'innerRuns', benchmarkBinary: 'benchmarkBinary', unplugTimeout: 'unplugTimeoutS', meter: 'meter' }),
-        },
+        { ...req, device: ids[0]! },
         { onProgress: (p) => bar.update(p), onWarning: (m) => io.stderr(`warning: ${m}\n`), ...(signal ? { signal } : {}) },
       );
       emit(cmd, result, formatProfile(result));
@@ -224,7 +253,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     .command('nas')
     .description('Single-Path NAS against a device LUT: search a network that meets --target-ms, train it and baselines at the same latency')
     .option('--device <id>', 'a device whose LUT has the spnas-space rows')
-    .option('--lut <file>', 'a LUT file instead (e.g. the public Pixel 1 LUT)')
+    .option('--lut <file>', 'a LUT file instead (e.g. the public Pixel 1 LUT, or ProxylessNAS’s mobile_trim.yaml)')
     .requiredOption('--target-ms <ms>', 'latency target on the device, ms', numArg('--target-ms'))
     .requiredOption('--data <name>', 'training data: mnist or fashion-mnist')
     .option('--epochs <n>', 'search epochs (default 4)', intArg('--epochs'))
@@ -286,7 +315,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     });
   lut
     .command('import')
-    .description('import a LUT file (labbench JSON, or the Single-Path NAS authors’ runtime-model JSON)')
+    .description('import a LUT file (labbench JSON, the Single-Path NAS authors’ runtime-model JSON, or a Once-for-All / ProxylessNAS YAML latency table)')
     .argument('<file>')
     .option('--as <key>', 'device key for a file that does not name its device (default: from the file name)')
     .action(async (file: string, o: { as?: string }, cmd: Command) => {
@@ -297,7 +326,8 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
         throw new LabbenchError('BAD_INPUT', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
       const r = await svc(cmd).lutImport(text, basename(file), o.as ? { deviceKey: o.as } : {});
-      emit(cmd, r, `imported ${r.inserted + r.replaced} entries for ${r.device.key}@${r.device.fingerprint_hash} (${r.inserted} new, ${r.replaced} replaced, ${r.kept_local} local kept)`);
+      const notes = r.notes.map((n) => `\nnote: ${n}`).join('');
+      emit(cmd, r, `imported ${r.inserted + r.replaced} entries for ${r.device.key}@${r.device.fingerprint_hash} (${r.inserted} new, ${r.replaced} replaced, ${r.kept_local} local kept)${notes}`);
     });
 
   program
@@ -401,7 +431,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return status;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are not errors; everything else commander rejects is a usage error.
@@ -416,6 +446,8 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     return code;
   } finally {
     service?.close();
+    if (savedSocket === undefined) delete process.env.ADB_SERVER_SOCKET;
+    else process.env.ADB_SERVER_SOCKET = savedSocket;
   }
 }
 

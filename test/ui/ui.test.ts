@@ -23,6 +23,8 @@ import { chromiumMissing, launchChromium } from './browser.js';
 import { buildRenderer } from '../../app/server/renderer-build.js';
 import type { NasResult, PruneResult, QuantizeResult } from '../../app/api/search.js';
 import type { FitSummary } from '../../app/api/predict.js';
+import { plannedKernelsSync } from '../../app/predict/kernel-plan.js';
+import { zooNetwork } from '../../app/workloads/zoo/index.js';
 
 const ARTIFACTS = join(ROOT, 'test', 'ui', 'artifacts');
 const missing = chromiumMissing();
@@ -195,6 +197,7 @@ test('the phone appears on the Devices page when it joins, and the meter draws a
   await row.waitFor({ timeout: 15_000 });
   const text = await row.innerText();
   assert.match(text, /Pixel/);
+  assert.equal(await row.getByTestId('emulated-badge').innerText(), 'EMULATED', 'the emulated phone wears its badge');
   assert.match(text, /msm8996/);
   assert.match(text, /\d+ %/, 'battery level');
   assert.match(text, /°C/, 'battery temperature');
@@ -247,7 +250,60 @@ test('a profile job started from the UI shows progress, and its LUT appears', { 
   const rows = page.getByTestId('lut-table').locator('tbody tr');
   await rows.first().waitFor();
   assert.ok((await rows.count()) >= 5, 'the phone LUT lists the measured layers');
+  assert.equal(await page.getByTestId('emulated-badge').count(), 1, 'and says it was measured on an emulated device');
+  assert.match(value!, /^emulated:127\.0\.0\.1:\d+@/);
   assert.match(await page.getByTestId('lut-table').innerText(), /conv/);
+});
+
+test('two phones profiled at once from the Profile page: a job each, progress apart, each LUT complete', { skip: missing }, async (t) => {
+  const { page, serial, base, token } = rig!;
+  // A second phone joins the rack for this test only.
+  const phone2 = new EmulatedPhone({ seed: 22, timeScale: 0.02, screenOn: false, charging: false, benchmarkFlavor: 'modern' });
+  const serial2 = `127.0.0.1:${await phone2.start()}`;
+  t.after(() => phone2.stop());
+  const joiner = new LocalLabService(join(rig!.dir, 'join.db'));
+  await joiner.connectPhone(serial2);
+  joiner.close();
+  await page.goto(`${base}#/profile`);
+  const device = page.locator('select[name=device]');
+  await device.locator(`option[value="${serial2}"]`).waitFor({ state: 'attached', timeout: 10_000 });
+  await device.selectOption([serial, serial2]);
+  await page.locator('select[name=workload]').selectOption('cifar10-6conv');
+  // A resolution of its own, so the LUT rows checked below are this test's.
+  await page.locator('input[name=resolution]').fill('24');
+  await page.locator('input[name=runs]').fill('2');
+  await page.locator('input[name=inner-runs]').fill('3');
+  await page.getByRole('button', { name: 'Start profiling' }).click();
+  const row = (s: string) => page.getByTestId('job-list').locator(`li[data-device="${s}"]`).first();
+  await row(serial2).waitFor({ timeout: 10_000 });
+  let together = false;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const [s1, s2] = [await row(serial).getAttribute('data-status'), await row(serial2).getAttribute('data-status')];
+    if (s1 === 'running' && s2 === 'running') {
+      if (!together) await shot(page, 'profile-two-phones');
+      together = true;
+    }
+    if (s1 !== 'running' && s2 !== 'running') break;
+    if (Date.now() > deadline) throw new Error('the two jobs did not end in 120 s');
+    await page.waitForTimeout(150);
+  }
+  assert.ok(together, 'both jobs ran at the same time, each with its own row');
+  for (const s of [serial, serial2]) assert.equal(await row(s).getAttribute('data-status'), 'done', await page.getByTestId('job-list').innerText());
+  for (const s of [serial, serial2]) assert.equal(await row(s).getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+
+  const get = async <T,>(path: string): Promise<T> => (await (await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as T;
+  const jobs = await get<{ request: { device: string; resolution?: number }; status: string; started_at: string; result?: { layers: { key: string }[] } }[]>('api/jobs');
+  const planned = [...new Set(plannedKernelsSync({ kind: 'android', emulated: true }, zooNetwork('cifar10-6conv', { resolution: 24 }))!.kernels.map((k) => k.key))].sort();
+  for (const s of [serial, serial2]) {
+    const job = jobs.find((j) => j.request.device === s && j.request.resolution === 24)!;
+    assert.deepEqual(job.result!.layers.map((l) => l.key).sort(), planned, `${s}: every planned kernel timed`);
+    const lut = await get<{ device: { key: string }; entries: { key: string; measured_at: string }[] }>(`api/lut?device=${encodeURIComponent(s)}`);
+    assert.equal(lut.device.key, `emulated:${s}`, 'each phone its own LUT');
+    const fresh = lut.entries.filter((e) => e.measured_at >= job.started_at).map((e) => e.key).sort();
+    assert.deepEqual(fresh, planned, `${s}: its LUT has a row for every kernel`);
+  }
+  await shot(page, 'profile-two-phones-done');
 });
 
 test('importing a malformed LUT shows the error and changes nothing; a good one shows its heatmap', { skip: missing }, async () => {

@@ -1,6 +1,7 @@
 /**
  * The bench's one way into a phone: @devicefarmer/adbkit against an adb server (the user's
- * on 5037, or `ANDROID_ADB_SERVER_PORT`, as adb itself reads it). Commands go as argv
+ * on 5037, or the one `ADB_SERVER_SOCKET` / ANDROID_ADB_SERVER_ADDRESS / _PORT name, as adb
+ * itself reads them: adb-server-address.ts), on this host or another. Commands go as argv
  * arrays, quoted here once, never as strings built by callers. A phone that goes away
  * becomes DEVICE_UNAVAILABLE, which profiling jobs treat as a pause.
  */
@@ -8,6 +9,7 @@ import { Readable } from 'node:stream';
 import adbkit from '@devicefarmer/adbkit';
 import { LabbenchError } from '../../api/errors.js';
 import { shellQuote } from '../../../native-runners/android-tflite/argv.js';
+import { adbServerAddress, formatAdbServer, isLocalAdbServer, type AdbServerAddress } from './adb-server-address.js';
 
 // adbkit is CommonJS: ESM sees its exports object as the default import.
 const { Adb } = adbkit;
@@ -15,13 +17,21 @@ const { Adb } = adbkit;
 export type AdbClient = InstanceType<typeof adbkit.Client>;
 
 export function adbServerPort(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.ANDROID_ADB_SERVER_PORT);
-  return Number.isInteger(v) && v > 0 ? v : 5037;
+  return adbServerAddress(env).port;
 }
 
-export function createAdbClient(port = adbServerPort()): AdbClient {
-  return Adb.createClient({ host: '127.0.0.1', port });
+/** A client of the server this process is pointed at (or of a local server on `port`, for tests). */
+export function createAdbClient(server: number | AdbServerAddress = adbServerAddress()): AdbClient {
+  const a = typeof server === 'number' ? { host: '127.0.0.1', port: server } : server;
+  // adbkit starts `adb start-server` on this machine when the server refuses; adb does so only
+  // for a local server, so for another host's the program it would run is one that is not there.
+  const bin = isLocalAdbServer(a) ? {} : { bin: NO_LOCAL_SERVER_BIN };
+  // adb's default server listens on IPv4 loopback; `localhost` may resolve to ::1 first.
+  return Adb.createClient({ host: a.host === 'localhost' ? '127.0.0.1' : a.host, port: a.port, ...bin });
 }
+
+/** What adbkit is told to run to start a server that is another host's: nothing by that name exists. */
+const NO_LOCAL_SERVER_BIN = 'labbench-never-starts-a-remote-adb-server';
 
 const GONE = /not found|offline|ECONNRESET|EPIPE|closed|Premature|unauthorized|no devices|device still connecting/i;
 
@@ -29,8 +39,12 @@ const GONE = /not found|offline|ECONNRESET|EPIPE|closed|Premature|unauthorized|n
 export function adbError(serial: string, e: unknown): LabbenchError {
   if (e instanceof LabbenchError) return e;
   const msg = e instanceof Error ? e.message : String(e);
-  if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
-    return new LabbenchError('DEVICE_UNAVAILABLE', `no adb server answers on port ${adbServerPort()} (start one with 'adb start-server')`, { cause: e });
+  const errno = e as NodeJS.ErrnoException;
+  // Refused, then starting a local server failed (no `adb` here, or the server is another host's).
+  if (errno.code === 'ECONNREFUSED' || (errno.code === 'ENOENT' && errno.syscall?.startsWith('spawn'))) {
+    const a = adbServerAddress();
+    const hint = isLocalAdbServer(a) ? "start one with 'adb start-server'" : `from ${a.source}; is the server there listening on all interfaces ('adb -a')?`;
+    return new LabbenchError('DEVICE_UNAVAILABLE', `no adb server answers at ${formatAdbServer(a)} (${hint})`, { cause: e });
   }
   if (GONE.test(msg)) return new LabbenchError('DEVICE_UNAVAILABLE', `${serial}: phone unavailable (${msg})`, { cause: e });
   return new LabbenchError('RUNNER_FAILED', `${serial}: adb failed: ${msg}`, { cause: e });
@@ -39,34 +53,102 @@ export function adbError(serial: string, e: unknown): LabbenchError {
 export interface ShellResult {
   readonly stdout: string;
   readonly exitCode: number;
+  /** With `trackPid`: the pid the command ran as on the phone. */
+  readonly pid?: number;
 }
 
 const RC_MARK = '__LABBENCH_RC=';
+const PID_MARK = '__LABBENCH_PID=';
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * A command that gave no result in time while the phone stayed listed: it hangs on the phone.
+ * The session is closed; `output` is what it printed, `pid` its pid where `trackPid` asked for it.
+ */
+export class ShellTimeoutError extends LabbenchError {
+  override readonly name = 'ShellTimeoutError';
+  constructor(
+    serial: string,
+    what: string,
+    readonly timeoutMs: number,
+    readonly output: string,
+    readonly pid: number | undefined,
+  ) {
+    super('RUNNER_FAILED', `${serial}: no result from '${what}' within ${timeoutMs} ms`);
+  }
+}
+
+/** Splits the pid line (trackPid) off the output. */
+function takePid(out: string): { text: string; pid: number | undefined } {
+  const m = new RegExp(`^${PID_MARK}(\\d+)\\r?\\n`).exec(out);
+  return m ? { text: out.slice(m[0].length), pid: Number(m[1]) } : { text: out, pid: undefined };
+}
+
+async function listed(client: AdbClient, serial: string): Promise<boolean> {
+  return (await listPhones(client)).some((p) => p.id === serial && p.type === 'device');
+}
 
 /**
  * Runs an argv on the phone through `adb shell` and returns stdout and the exit status
- * (plain `shell:` carries none, so the command echoes it after a marker).
+ * (plain `shell:` carries none, so the command echoes it after a marker). `trackPid` runs it
+ * as `sh -c 'echo PID; exec ARGV'`, so that its pid is known before it can hang.
+ * Past `timeoutMs` the session is closed: a phone no longer listed is DEVICE_UNAVAILABLE, one
+ * still listed a ShellTimeoutError (the command hangs there; it may still run).
  */
-export async function shell(client: AdbClient, serial: string, argv: readonly string[], opts: { timeoutMs?: number; raw?: string } = {}): Promise<ShellResult> {
-  const line = `${opts.raw ?? shellQuote([...argv])} 2>&1; echo "${RC_MARK}$?"`;
+export async function shell(client: AdbClient, serial: string, argv: readonly string[], opts: { timeoutMs?: number; raw?: string; trackPid?: boolean } = {}): Promise<ShellResult> {
+  const command = opts.raw ?? shellQuote([...argv]);
+  const body = opts.trackPid ? shellQuote(['sh', '-c', `echo ${PID_MARK}$$; exec ${command}`]) : command;
+  const line = `${body} 2>&1; echo "${RC_MARK}$?"`;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const what = argv[0] ?? opts.raw ?? '';
+  const chunks: Buffer[] = [];
+  let stream: NodeJS.ReadWriteStream | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     const run = (async () => {
-      const stream = await client.getDevice(serial).shell(line);
-      const buf = await Adb.util.readAll(stream);
-      return buf.toString('utf8');
+      const s = (await client.getDevice(serial).shell(line)) as NodeJS.ReadWriteStream;
+      stream = s;
+      await new Promise<void>((resolve, reject) => {
+        s.on('data', (c: Buffer) => chunks.push(c));
+        s.on('end', () => resolve());
+        s.on('error', reject);
+      });
+      return Buffer.concat(chunks).toString('utf8');
     })();
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new LabbenchError('DEVICE_UNAVAILABLE', `${serial}: no answer to '${argv[0] ?? opts.raw}' within ${opts.timeoutMs} ms`)), opts.timeoutMs ?? 120_000);
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    const out = await Promise.race([run, timeout]);
+    const out = await Promise.race([run, timedOut]);
+    if (out === 'timeout') {
+      // Closing the session hangs up what runs on a PTY-backed adbd; a raw-pipe one leaves it running.
+      (stream as { destroy?: () => void } | undefined)?.destroy?.();
+      run.catch(() => undefined);
+      if (!(await listed(client, serial))) throw new LabbenchError('DEVICE_UNAVAILABLE', `${serial}: no result from '${what}' within ${timeoutMs} ms, and adb no longer lists the phone`);
+      const { text, pid } = takePid(Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n'));
+      throw new ShellTimeoutError(serial, what, timeoutMs, text, pid);
+    }
     const at = out.lastIndexOf(RC_MARK);
-    if (at < 0) throw new LabbenchError('DEVICE_UNAVAILABLE', `${serial}: the shell ended before '${argv[0] ?? ''}' finished (phone unplugged?)`);
-    return { stdout: out.slice(0, at).replace(/\r\n/g, '\n'), exitCode: Number(out.slice(at + RC_MARK.length).trim()) };
+    if (at < 0) throw new LabbenchError('DEVICE_UNAVAILABLE', `${serial}: the shell ended before '${what}' finished (phone unplugged?)`);
+    const { text, pid } = opts.trackPid ? takePid(out.slice(0, at)) : { text: out.slice(0, at), pid: undefined };
+    return { stdout: text.replace(/\r\n/g, '\n'), exitCode: Number(out.slice(at + RC_MARK.length).trim()), ...(pid === undefined ? {} : { pid }) };
   } catch (e) {
     throw adbError(serial, e);
   } finally {
     if (timer) clearTimeout(timer);
+  }
+}
+
+/**
+ * Ends a process on the phone by pid with SIGKILL (a hung one may ignore gentler signals)
+ * and waits up to `waitMs` for it to go; false when it is still there (stuck in the kernel).
+ */
+export async function killProcess(client: AdbClient, serial: string, pid: number, waitMs = 5000): Promise<boolean> {
+  await shell(client, serial, ['kill', '-9', String(pid)], { timeoutMs: 15_000 });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if ((await shell(client, serial, ['kill', '-0', String(pid)], { timeoutMs: 15_000 })).exitCode !== 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

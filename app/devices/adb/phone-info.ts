@@ -5,8 +5,10 @@
  * own small function.
  */
 import type { PhoneDeviceInfo, ThermalZone } from '../../api/devices.js';
+import { markedLabel } from '../../api/emulation.js';
 import { shell, adbError, type AdbClient } from './adb-shell.js';
-import { groupClusters, parseCpuList, parseDumpsysBattery, parseScreenOn, parseThermalTemp } from './phone-parsers.js';
+import { emulationFromProps } from './emulation.js';
+import { groupClusters, parseCpuinfo, parseCpuList, parseDumpsysBattery, parseScreenOn, parseThermalTemp } from './phone-parsers.js';
 
 const CPU = '/sys/devices/system/cpu';
 
@@ -52,7 +54,7 @@ export async function readLiveState(client: AdbClient, serial: string, cores: re
 }
 
 export async function describePhone(client: AdbClient, serial: string, state: string): Promise<PhoneDeviceInfo> {
-  if (state !== 'device') return { id: serial, kind: 'android', state, label: serial, note: `adb reports the phone as ${state}` };
+  if (state !== 'device') return { id: serial, kind: 'android', state, label: serial, emulated: false, note: `adb reports the phone as ${state}; whether it is emulated is unknown` };
   try {
     const props = (await client.getDevice(serial).getProperties()) as Record<string, string>;
     const cores = await listCores(client, serial);
@@ -61,18 +63,27 @@ export async function describePhone(client: AdbClient, serial: string, state: st
       serial,
       cores.flatMap((c) => [`${CPU}/cpu${c}/cpufreq/cpuinfo_min_freq`, `${CPU}/cpu${c}/cpufreq/cpuinfo_max_freq`]),
     );
-    const clusters = groupClusters(cores.map((core, i) => ({ core, min_khz: Number(freqs[2 * i] ?? 0), max_khz: Number(freqs[2 * i + 1] ?? 0) })));
+    const cpuinfo = await shell(client, serial, ['cat', '/proc/cpuinfo']);
+    const types = new Map<number, string>();
+    if (cpuinfo.exitCode === 0) for (const c of parseCpuinfo(cpuinfo.stdout)) if (c.type) types.set(c.core, c.type);
+    const clusters = groupClusters(
+      cores.map((core, i) => ({ core, min_khz: Number(freqs[2 * i] ?? 0), max_khz: Number(freqs[2 * i + 1] ?? 0) })),
+      types,
+    );
     const battery = parseDumpsysBattery((await shell(client, serial, ['dumpsys', 'battery'])).stdout);
     const screen = parseScreenOn((await shell(client, serial, ['dumpsys', 'power'])).stdout);
     const zones = await thermalZones(client, serial);
     const live = await readLiveState(client, serial, [], zones);
     const rooted = (await shell(client, serial, ['which', 'su'])).exitCode === 0;
     const model = props['ro.product.model'];
+    const emulation = emulationFromProps(props);
     const info: PhoneDeviceInfo = {
       id: serial,
       kind: 'android',
       state,
-      label: `${props['ro.product.manufacturer'] ?? ''} ${model ?? serial}`.trim(),
+      label: markedLabel(`${props['ro.product.manufacturer'] ?? ''} ${model ?? serial}`.trim(), emulation !== undefined),
+      emulated: emulation !== undefined,
+      ...(emulation ? { emulation } : {}),
       ...(model ? { model } : {}),
       ...(props['ro.product.manufacturer'] ? { manufacturer: props['ro.product.manufacturer'] } : {}),
       ...((props['ro.board.platform'] ?? props['ro.product.board']) ? { soc: props['ro.board.platform'] ?? props['ro.product.board']! } : {}),
@@ -83,6 +94,7 @@ export async function describePhone(client: AdbClient, serial: string, state: st
       clusters,
       ...(battery.level !== undefined ? { battery_level: battery.level } : {}),
       ...(battery.temp_c !== undefined ? { battery_temp_c: battery.temp_c } : {}),
+      ...(battery.present === false ? { battery_present: false } : {}),
       ...(battery.usb_powered !== undefined ? { usb_charging: battery.usb_powered && battery.status === 2 } : {}),
       ...(screen !== undefined ? { screen_on: screen } : {}),
       thermal: live.thermal,
@@ -91,6 +103,6 @@ export async function describePhone(client: AdbClient, serial: string, state: st
     return info;
   } catch (e) {
     const err = adbError(serial, e);
-    return { id: serial, kind: 'android', state, label: serial, note: err.message };
+    return { id: serial, kind: 'android', state, label: serial, emulated: false, note: `${err.message}; whether it is emulated is unknown` };
   }
 }

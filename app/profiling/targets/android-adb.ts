@@ -5,7 +5,9 @@
  * reports averages); samples repeat until the median's interval is tight or a cap is hit.
  * Before each unit the phone must cool below a threshold; temperatures and CPU frequencies
  * are recorded with every sample. A phone that goes away raises DEVICE_UNAVAILABLE, and
- * `waitForDevice` brings the job back when it returns (re-pushing what it lost).
+ * `waitForDevice` brings the job back when it returns (re-pushing what it lost). A run that
+ * hangs while the phone stays listed is killed there by pid and tried again, a few times at
+ * most, then fails the unit (runBenchmark).
  */
 import { createHash } from 'node:crypto';
 import { LabbenchError } from '../../api/errors.js';
@@ -20,8 +22,9 @@ import { analyzeNetwork } from '../../workloads/analyze.js';
 import { layerKernel, type Kernel } from '../../workloads/kernels.js';
 import { benchmarkArgv } from '../../../native-runners/android-tflite/argv.js';
 import { benchmarkFailure, parseBenchmarkOutput, rowMsPerRun } from '../../../native-runners/android-tflite/parse-benchmark.js';
-import { createAdbClient, listPhones, push, pushFile, redial, shell, tcpSerial, type AdbClient } from '../../devices/adb/adb-shell.js';
+import { createAdbClient, killProcess, listPhones, push, pushFile, redial, shell, ShellTimeoutError, tcpSerial, type AdbClient, type ShellResult } from '../../devices/adb/adb-shell.js';
 import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
+import { emulationFromProps } from '../../devices/adb/emulation.js';
 import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
 import { relativeCiHalfWidth } from '../stats.js';
 import { NETWORK_ARTIFACT, type KernelMeasured, type Measured, type ProfilingTarget, type SampleConditions, type TargetHooks } from '../target.js';
@@ -31,6 +34,10 @@ export const DEVICE_DIR = '/data/local/tmp/labbench';
 const INVOKE_RATIO = 8;
 const MAX_INNER_RUNS = 2000;
 export const DEFAULT_BENCHMARK_MODEL = '/data/local/tmp/benchmark_model';
+/** Tries of one benchmark_model invocation that hangs (each killed on the phone) before the unit fails. */
+export const MAX_HANG_TRIES = 3;
+/** A hung run is one still running after hangTimeoutS plus this many times its expected run time. */
+const HANG_MARGIN = 4;
 
 interface AndroidOptions {
   readonly runs: number;
@@ -44,6 +51,7 @@ interface AndroidOptions {
   readonly targetRelCi: number;
   readonly benchmarkBinary: string | undefined;
   readonly unplugTimeoutS: number;
+  readonly hangTimeoutS: number;
   readonly kernels: boolean;
 }
 
@@ -56,6 +64,12 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     }, { once: true });
   });
 
+/** A unit as a user knows it: its first layer, and its key where that says more. */
+function unitName(unit: ProfileUnit): string {
+  const first = unit.layers[0];
+  return first === undefined || first === unit.key ? unit.key : `${first} [${unit.key}]`;
+}
+
 export class AndroidTarget implements ProfilingTarget {
   readonly settings: Readonly<Record<string, unknown>>;
   private cores: number[] = [];
@@ -64,6 +78,8 @@ export class AndroidTarget implements ProfilingTarget {
   private binary = DEFAULT_BENCHMARK_MODEL;
   /** Artifacts by unit key (and NETWORK_ARTIFACT): device path and bytes, to re-push after a replug. */
   private readonly artifacts = new Map<string, { path: string; bytes: Uint8Array }>();
+  /** Per artifact key, the longest inference seen (ms): what a run of it should take. */
+  private readonly runMs = new Map<string, number>();
   /** The whole network's artifact with its operator tables, to map profile rows to kernels. */
   private network: { net: Network; artifact: TfliteArtifact } | undefined;
 
@@ -110,6 +126,7 @@ export class AndroidTarget implements ProfilingTarget {
       targetRelCi: req.targetRelCi ?? 0.02,
       benchmarkBinary: req.benchmarkBinary,
       unplugTimeoutS: req.unplugTimeoutS ?? 600,
+      hangTimeoutS: req.hangTimeoutS ?? 120,
       kernels: mode === 'kernels',
     });
     await t.readIdentity();
@@ -127,12 +144,16 @@ export class AndroidTarget implements ProfilingTarget {
     const p = this.props;
     return {
       kind: 'android',
+      emulated: emulationFromProps(p) !== undefined,
       model: p['ro.product.model'] ?? null,
       device: p['ro.product.device'] ?? null,
       soc: p['ro.board.platform'] ?? p['ro.product.board'] ?? null,
       android: p['ro.build.version.release'] ?? null,
       build: p['ro.build.fingerprint'] ?? null,
       abi: p['ro.product.cpu.abi'] ?? null,
+      // Which phone of a rack: two of one model and build are two devices, each its own runs and
+      // LUT. Hashed, so that an exported LUT does not carry the phone's serial number.
+      ...(p['ro.serialno'] ? { unit: createHash('sha256').update(p['ro.serialno']).digest('hex').slice(0, 12) } : {}),
       cores: this.cores.length,
       runtime: 'tflite benchmark_model',
       delegate: this.o.delegate,
@@ -200,8 +221,41 @@ export class AndroidTarget implements ProfilingTarget {
     }
   }
 
+  /**
+   * Runs benchmark_model with its pid known. A run with no result within its time while the
+   * phone stays listed is killed there by pid and tried again, MAX_HANG_TRIES times in all; then
+   * the unit fails, naming the phone, the unit and what the run printed last. A phone gone from
+   * adb's list is DEVICE_UNAVAILABLE (the job pauses) as before.
+   */
+  private async runBenchmark(argv: readonly string[], what: string, timeoutMs: number, hooks: TargetHooks): Promise<ShellResult> {
+    const phone = `${this.label} (${this.deviceKey})`;
+    const secs = `${Math.round(timeoutMs / 100) / 10} s`;
+    for (let tries = 1; ; tries++) {
+      if (hooks.signal?.aborted) throw new LabbenchError('CANCELED', 'cancelled');
+      try {
+        return await shell(this.client, this.deviceKey, argv, { timeoutMs, trackPid: true });
+      } catch (e) {
+        if (!(e instanceof ShellTimeoutError)) throw e;
+        const last = e.output.trim().split('\n').slice(-2).join(' | ') || '(nothing)';
+        if (e.pid === undefined || !(await killProcess(this.client, this.deviceKey, e.pid))) {
+          const why = e.pid === undefined ? 'it never printed its pid, so it could not be killed' : `pid ${e.pid} is still there after kill -9 (stuck in the kernel; reboot the phone)`;
+          throw new LabbenchError('RUNNER_FAILED', `${phone}: benchmark_model hung on ${what} (no result within ${secs}); ${why}; its last output: ${last}`);
+        }
+        if (tries >= MAX_HANG_TRIES) {
+          throw new LabbenchError('RUNNER_FAILED', `${phone}: benchmark_model hung on ${what} ${tries} times (no result within ${secs} each; each killed on the phone); its last output: ${last}`);
+        }
+        hooks.onWarning?.(`${phone}: benchmark_model hung on ${what} (no result within ${secs}); killed pid ${e.pid} on the phone, trying again (${tries + 1} of ${MAX_HANG_TRIES})`);
+      }
+    }
+  }
+
+  /** How long `runs` runs of an artifact may take before they count as hung. */
+  private hangTimeoutMs(key: string, runs: number): number {
+    return this.o.hangTimeoutS * 1000 + HANG_MARGIN * runs * (this.runMs.get(key) ?? 0);
+  }
+
   /** One benchmark_model invocation: the sum of op rows (ms), the whole-inference average, and the parsed profile. */
-  private async invoke(key: string, hooks: TargetHooks, numRuns = this.o.innerRuns): Promise<{ opsMs: number; inferenceMs: number; profile: ReturnType<typeof parseBenchmarkOutput> }> {
+  private async invoke(key: string, what: string, hooks: TargetHooks, numRuns = this.o.innerRuns): Promise<{ opsMs: number; inferenceMs: number; profile: ReturnType<typeof parseBenchmarkOutput> }> {
     const art = this.artifacts.get(key);
     if (!art) throw new Error(`no artifact pushed for ${key}`);
     const argv = benchmarkArgv({
@@ -215,10 +269,14 @@ export class AndroidTarget implements ProfilingTarget {
       delegate: this.o.delegate,
       ...(this.o.coreMask ? { coreMask: this.o.coreMask } : {}),
     });
-    if (hooks.signal?.aborted) throw new LabbenchError('CANCELED', 'cancelled');
-    const r = await shell(this.client, this.deviceKey, argv, { timeoutMs: 300_000 });
+    let r = await this.runBenchmark(argv, what, this.hangTimeoutMs(key, this.o.warmup + numRuns), hooks);
+    // A vanished file means the phone lost what was pushed (storage cleared): push it again, once.
+    if (r.exitCode !== 0 && (await shell(this.client, this.deviceKey, ['ls', art.path])).exitCode !== 0) {
+      hooks.onWarning?.(`${this.deviceKey}: ${art.path} was gone from the phone; pushed it again`);
+      await push(this.client, this.deviceKey, art.bytes, art.path);
+      r = await this.runBenchmark(argv, what, this.hangTimeoutMs(key, this.o.warmup + numRuns), hooks);
+    }
     if (r.exitCode !== 0) {
-      // A vanished file means the phone lost what was pushed (a reboot): push again and retry.
       const reason = benchmarkFailure(r.stdout, '') ?? r.stdout.trim().split('\n').slice(-1)[0] ?? `exit ${r.exitCode}`;
       throw new LabbenchError('RUNNER_FAILED', `${this.deviceKey}: benchmark_model failed: ${reason}`);
     }
@@ -227,16 +285,17 @@ export class AndroidTarget implements ProfilingTarget {
     const opsMs = parsed.rows.reduce((s, row) => s + rowMsPerRun(row), 0);
     // `Inference (avg)` is wall time per inference; the Timings line is the profiled ops' sum.
     const inferenceMs = parsed.inference ? parsed.inference.inferenceAvgUs / 1000 : parsed.overall ? parsed.overall.avgUs / 1000 : opsMs;
+    this.runMs.set(key, Math.max(this.runMs.get(key) ?? 0, inferenceMs));
     return { opsMs, inferenceMs, profile: parsed };
   }
 
-  private async sample(key: string, hooks: TargetHooks, pick: (x: { opsMs: number; inferenceMs: number }) => number): Promise<Measured> {
+  private async sample(key: string, what: string, hooks: TargetHooks, pick: (x: { opsMs: number; inferenceMs: number }) => number): Promise<Measured> {
     const samplesMs: number[] = [];
     const conditions: SampleConditions[] = [];
     let deviceMs = 0;
     while (samplesMs.length < this.o.maxRuns) {
       conditions.push(await this.liveConditions());
-      const r = await this.invoke(key, hooks);
+      const r = await this.invoke(key, what, hooks);
       samplesMs.push(pick(r));
       deviceMs += r.inferenceMs * this.o.innerRuns;
       if (samplesMs.length >= this.o.runs && relativeCiHalfWidth(samplesMs) <= this.o.targetRelCi) break;
@@ -258,9 +317,8 @@ export class AndroidTarget implements ProfilingTarget {
       delegate: this.o.delegate,
       ...(this.o.coreMask ? { coreMask: this.o.coreMask } : {}),
     });
-    if (hooks.signal?.aborted) throw new LabbenchError('CANCELED', 'cancelled');
     const t0 = performance.timeOrigin + performance.now();
-    const r = await shell(this.client, this.deviceKey, argv, { timeoutMs: (seconds + 120) * 1000 });
+    const r = await this.runBenchmark(argv, `${unitName(unit)} (a ${seconds} s loop for the meter)`, this.hangTimeoutMs(unit.key, 0) + seconds * 1000, hooks);
     const t1 = performance.timeOrigin + performance.now();
     if (r.exitCode !== 0) throw new LabbenchError('RUNNER_FAILED', `${this.deviceKey}: benchmark_model loop failed: ${benchmarkFailure(r.stdout, '') ?? `exit ${r.exitCode}`}`);
     const parsed = parseBenchmarkOutput(r.stdout, { source: `benchmark_model loop on ${this.deviceKey}` });
@@ -274,11 +332,11 @@ export class AndroidTarget implements ProfilingTarget {
   }
 
   measureUnit(unit: ProfileUnit, hooks: TargetHooks): Promise<Measured> {
-    return this.sample(unit.key, hooks, (r) => r.opsMs);
+    return this.sample(unit.key, `unit ${unitName(unit)}`, hooks, (r) => r.opsMs);
   }
 
-  measureNetwork(_network: Network, hooks: TargetHooks): Promise<Measured> {
-    return this.sample(NETWORK_ARTIFACT, hooks, (r) => r.inferenceMs);
+  measureNetwork(network: Network, hooks: TargetHooks): Promise<Measured> {
+    return this.sample(NETWORK_ARTIFACT, `${network.name} end to end`, hooks, (r) => r.inferenceMs);
   }
 
   /**
@@ -302,7 +360,7 @@ export class AndroidTarget implements ProfilingTarget {
     while (e2e.length < this.o.maxRuns) {
       const started = performance.now();
       conditions.push(await this.liveConditions());
-      const r = await this.invoke(NETWORK_ARTIFACT, hooks, inner);
+      const r = await this.invoke(NETWORK_ARTIFACT, `${network.name} (whole network, kernel mode)`, hooks, inner);
       // What an invocation costs besides its runs (shell, model load, delegate, warm-up) is paid
       // each time: later invocations run long enough for it to be an eighth of their time at most.
       const overheadMs = Math.max(0, performance.now() - started - r.inferenceMs * inner);
