@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeLayer } from '../workloads/analyze.js';
-import { analyticMs, fitAnalytic, fitAnalyticOverhead, predictAnalyticLayer, type CostSample } from './analytic.js';
+import { analyticMs, fitAnalytic, fitAnalyticLog, fitAnalyticOverhead, predictAnalyticLayer, type CostSample } from './analytic.js';
 import { mulberry32 } from './rng.js';
 
 const close = (a: number, b: number, tol: number): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1e-12, Math.abs(b)), `${a} vs ${b}`);
@@ -46,4 +46,24 @@ test('fits never go negative: overhead floored at 0, an unhelpful term gets an i
   assert.ok(fit.bandwidth > 1e15, `${fit.bandwidth}`);
   close(fit.peak_flops, 50e9, 1e-6);
   assert.ok(fit.overhead_ms >= 0 && fit.overhead_ms < 1e-9);
+});
+
+test('fitAnalyticLog recovers all three, and keeps them where a few kernels that count bytes but take no time carry the relative fit off', () => {
+  const data = costs(60);
+  const fit = fitAnalyticLog(data);
+  close(fit.peak_flops, truth.peak_flops, 1e-3);
+  close(fit.bandwidth, truth.bandwidth, 1e-3);
+  close(fit.overhead_ms, truth.overhead_ms, 1e-3);
+  // Reshapes a runtime elides: megabytes counted, a microsecond taken.
+  const elided = Array.from({ length: 5 }, (_, i) => ({ flops: 0, bytes: 1e6 * (i + 1), runtime_ms: 0.001 }));
+  const mixed = [...data, ...elided];
+  const rel = fitAnalytic(mixed);
+  const log = fitAnalyticLog(mixed);
+  const err = (p: typeof rel): number => {
+    const e = data.map((s) => Math.abs(Math.log(analyticMs(p, s.flops, s.bytes) / s.runtime_ms))).sort((a, b) => a - b);
+    return e[e.length >> 1]!;
+  };
+  // The relative fit lets the elided kernels set the scale; the log fit stays near the truth on the rest.
+  assert.ok(err(rel) > 0.5, `relative fit, median |log error| ${err(rel)}`);
+  assert.ok(err(log) < 0.5, `log fit, median |log error| ${err(log)}`);
 });

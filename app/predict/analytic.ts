@@ -100,6 +100,47 @@ export function fitAnalytic(samples: readonly LayerSample[] | readonly CostSampl
   return { peak_flops: a > 0 ? (1000 * sf) / a : Infinity, bandwidth: bb > 0 ? (1000 * sb) / bb : Infinity, overhead_ms: c };
 }
 
+/**
+ * The same three terms fitted on squared log error, sum log(estimate / measured)^2, by
+ * Gauss-Newton steps of non-negative least squares from the relative fit, centred. Relative
+ * error lets a few kernels that count many bytes but take no time (a reshape the runtime
+ * elides) drive every coefficient to 0; a log error bounds what each kernel can cost.
+ */
+export function fitAnalyticLog(samples: readonly LayerSample[] | readonly CostSample[], steps = 30): AnalyticParams {
+  const costs = checked(asCosts(samples));
+  const sf = costs.reduce((m, s) => Math.max(m, s.flops), 1);
+  const sb = costs.reduce((m, s) => Math.max(m, s.bytes), 1);
+  const x = costs.map((s) => [s.flops / sf, s.bytes / sb, 1]);
+  const t = costs.map((s) => s.runtime_ms);
+  const est = (beta: readonly number[]): number[] => x.map((r) => Math.max(r[0]! * beta[0]! + r[1]! * beta[1]! + r[2]! * beta[2]!, 1e-12));
+  const loss = (beta: readonly number[]): number => est(beta).reduce((s, a, i) => s + Math.log(a / t[i]!) ** 2, 0);
+  let beta = nnlsSmall(x, t, t.map((v) => 1 / (v * v))).beta;
+  // Centre the start: the median estimate equal to the median measurement.
+  const ratios = est(beta).map((a, i) => Math.log(t[i]! / a)).sort((p, q) => p - q);
+  const k = Math.exp(ratios[ratios.length >> 1]!);
+  beta = beta.map((b) => b * k);
+  if (beta.every((b) => b === 0)) beta = [0, 0, t[t.length >> 1]!];
+  let best = loss(beta);
+  for (let i = 0; i < steps; i++) {
+    const a = est(beta);
+    // Linearized: log A' ~ log A + (A' - A) / A, so A' is fitted to A (1 - log(A / T)) with weight 1 / A^2.
+    const next = nnlsSmall(x, a.map((v, j) => v * (1 - Math.log(v / t[j]!))), a.map((v) => 1 / (v * v))).beta;
+    let step = 1;
+    let cand = next;
+    let l = loss(cand);
+    while (l > best && step > 1 / 64) {
+      step /= 2;
+      cand = beta.map((b, j) => b + step * (next[j]! - b));
+      l = loss(cand);
+    }
+    if (l >= best * (1 - 1e-9)) break;
+    beta = cand;
+    best = l;
+  }
+  const [fa, fb, fc] = beta as [number, number, number];
+  return { peak_flops: fa > 0 ? (1000 * sf) / fa : Infinity, bandwidth: fb > 0 ? (1000 * sb) / fb : Infinity, overhead_ms: fc };
+}
+
 function asCosts(samples: readonly LayerSample[] | readonly CostSample[]): CostSample[] {
   return samples.map((s) => ('flops' in s ? s : costSamples([s])[0]!));
 }

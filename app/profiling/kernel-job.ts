@@ -14,9 +14,9 @@ import type { ProfileProgress, ProfileRequest, ProfileResult, ProfiledLayer } fr
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { Network } from '../workloads/ir.js';
 import { kernelName, type Kernel } from '../workloads/kernels.js';
-import { median, summarize } from './stats.js';
+import { summarize } from './stats.js';
 import { PowerSession } from './power-session.js';
-import type { UnitPower } from '../api/lut.js';
+import type { LatencyStats, UnitPower } from '../api/lut.js';
 import { NETWORK_ARTIFACT, type KernelMeasured, type ProfilingTarget, type SampleConditions, type TargetHooks } from './target.js';
 import type { ProfileJobHooks } from './profile-job.js';
 import { claimRun, releaseRun } from './run-claim.js';
@@ -36,8 +36,31 @@ export interface KernelJobSettings {
   readonly meter?: string | undefined;
 }
 
-/** One LUT row per distinct kernel: samples run by run (the mean over its instances in that run), and one label per instance (its first layer). */
-export function kernelRows(m: KernelMeasured): { kernel: Kernel; layers: string[]; samplesMs: number[] }[] {
+/** Fewest profiled runs for choosing quiet ones; with fewer, every run counts. */
+const MIN_RUNS_FOR_QUIET = 8;
+/** The share of profiled runs a kernel's summary is taken over, and the fewest runs. */
+const QUIET_SHARE = 0.25;
+const MIN_QUIET = 5;
+
+/**
+ * The profiled runs a kernel's time is summarized over: those whose kernel total is in the
+ * lowest quarter. A run another process interrupted is slow in every kernel it spans, and on
+ * a shared host that is often half of them; see docs/decisions/0001.
+ */
+export function quietRuns(samplesMs: readonly (readonly number[])[]): number[] {
+  const runs = Math.max(0, ...samplesMs.map((s) => s.length));
+  const all = Array.from({ length: runs }, (_, i) => i);
+  if (runs < MIN_RUNS_FOR_QUIET) return all;
+  const totals = all.map((r) => samplesMs.reduce((a, s) => a + (s[r] ?? 0), 0));
+  const cut = [...totals].sort((a, b) => a - b)[Math.max(MIN_QUIET, Math.ceil(QUIET_SHARE * runs)) - 1]!;
+  return all.filter((r) => totals[r]! <= cut);
+}
+
+/**
+ * One LUT row per distinct kernel: samples run by run (the mean over its instances in that
+ * run), one label per instance (its first layer), and the summary over the quiet runs.
+ */
+export function kernelRows(m: KernelMeasured): { kernel: Kernel; layers: string[]; samplesMs: number[]; summary: LatencyStats }[] {
   const byKey = new Map<string, { kernel: Kernel; layers: string[]; runs: number[][] }>();
   m.kernels.forEach((k, i) => {
     const samples = m.samplesMs[i]!;
@@ -46,7 +69,12 @@ export function kernelRows(m: KernelMeasured): { kernel: Kernel; layers: string[
     row.layers.push(kernelName(k));
     samples.forEach((s, run) => row.runs[run]?.push(s));
   });
-  return [...byKey.values()].map((r) => ({ kernel: r.kernel, layers: r.layers, samplesMs: r.runs.map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length) }));
+  const quiet = quietRuns(m.samplesMs);
+  return [...byKey.values()].map((r) => {
+    const samplesMs = r.runs.map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
+    const kept = quiet.filter((i) => i < samplesMs.length).map((i) => samplesMs[i]!);
+    return { kernel: r.kernel, layers: r.layers, samplesMs, summary: summarize(kept.length ? kept : samplesMs) };
+  });
 }
 
 export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req: ProfileRequest, network: Network, job: KernelJobSettings, hooks: ProfileJobHooks = {}): Promise<ProfileResult> {
@@ -104,18 +132,18 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
     // The network's kernels, its end to end and the run's completion land together, or not at all.
     db.inTransaction(() => {
       for (const r of rows) {
-        db.recordUnit(run.id, { key: r.kernel.key, op: `${KERNEL_OP_PREFIX}${r.kernel.kind}`, config: r.kernel.config, layers: r.layers }, r.samplesMs, summarize(r.samplesMs), conditionsOf(r.samplesMs));
+        db.recordUnit(run.id, { key: r.kernel.key, op: `${KERNEL_OP_PREFIX}${r.kernel.kind}`, config: r.kernel.config, layers: r.layers }, r.samplesMs, r.summary, conditionsOf(r.samplesMs));
       }
       db.recordEndToEnd(run.id, [...m.endToEnd.samplesMs], e2e, m.endToEnd.conditions, undefined, netPower);
       db.completeRun(run.id);
     });
     progress({ phase: 'done', done: 1, total: 1 });
     const layers: ProfiledLayer[] = rows.map((r) => {
-      const s = summarize(r.samplesMs);
+      const s = r.summary;
       return { name: r.layers[0]!, op: r.kernel.kind, key: r.kernel.key, median_ms: s.median_ms, ci_ms: [s.ci_low_ms, s.ci_high_ms], n: s.n };
     });
     // Every kernel instance the network ran, repeated kernels each counted.
-    const sum = m.samplesMs.reduce((a, s) => a + (s.length ? median(s) : 0), 0);
+    const sum = rows.reduce((a, r) => a + r.summary.median_ms * r.layers.length, 0);
     return {
       device: target.deviceKey,
       device_fingerprint: device.fingerprint_hash,
