@@ -27,7 +27,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something listens on the loopback port. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const c = connect(port, '127.0.0.1');
     c.once('connect', () => {

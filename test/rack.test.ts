@@ -11,8 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmulatedPhone } from './peers/adb-phone/index.js';
-import { connect } from 'node:net';
-import { freePort, startAdbServer, type AdbServer } from './adb-server.js';
+import { accepts, freePort, startAdbServer, type AdbServer } from './adb-server.js';
 import { labbenchAsyncRun } from './cli-helpers.js';
 import { LocalLabService } from '../app/lab-service.js';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
@@ -25,17 +24,6 @@ import type { DeviceOutcome } from '../app/cli/profile-devices.js';
 function outsideAddress(): string {
   for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return '127.0.0.1';
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
 }
 
 interface Rack {
