@@ -51,6 +51,31 @@ export function sealLutFile(body: LutFileBody): LutFile {
   return { ...body, checksum: lutChecksum(body) };
 }
 
+/**
+ * A converter's file for a table that its authors measured on a real phone: the device is
+ * marked real wherever the file carries the mark, and, with no measurement times given, the
+ * publication date stands for when it was measured and exported. Entries are sorted by key.
+ */
+export function publishedPhoneLut(o: {
+  readonly key: string;
+  readonly label: string;
+  readonly fingerprint: Readonly<Record<string, string>>;
+  readonly publishedAt: string;
+  readonly sourceName: string;
+  readonly provenance: Readonly<Record<string, unknown>>;
+  readonly entries: readonly LutRecord[];
+}): LutFile {
+  return sealLutFile({
+    format: LUT_FILE_FORMAT,
+    version: LUT_FILE_VERSION,
+    exported_at: o.publishedAt,
+    exported_by: `labbench import of ${o.sourceName}`,
+    device: { key: o.key, label: o.label, fingerprint: { kind: 'android', emulated: false, ...o.fingerprint }, emulated: false, created_at: o.publishedAt },
+    provenance: o.provenance,
+    entries: [...o.entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+  });
+}
+
 /** The device `deviceRef` names and its whole LUT. LUT_NOT_FOUND when the device has no entries. */
 export function exportLut(db: ProfilesDb, deviceRef: string, options: { now?: Date } = {}): LutFile {
   const { device, entries } = db.lutView(deviceRef);

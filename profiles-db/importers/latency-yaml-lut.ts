@@ -8,7 +8,7 @@
  * identifies (fixtures/README.md), and `--as` renames the device.
  */
 import type { LutRecord } from '../../app/api/lut.js';
-import { sealLutFile, type LutFile } from '../lut-file.js';
+import { publishedPhoneLut, type LutFile } from '../lut-file.js';
 import { irRecord, mapRow, tableFormat, type MappedRow, type TableFormat } from './latency-yaml-blocks.js';
 import { readLatencyYaml } from './read-latency-yaml.js';
 import { spnasRowsFromBlocks } from './spnas-from-blocks.js';
@@ -58,23 +58,16 @@ export function latencyYamlToLut(text: string, sourceName: string, deviceKey?: s
   const spnas = spnasRowsFromBlocks(mapped, at);
   const kept = mapped.filter((r) => !spnas.used.has(r));
   const entries: LutRecord[] = [...(spnas.rows ?? []), ...kept.map((r) => irRecord(r, at))];
-  entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const stem = mapped.find((r) => r.kind === 'stem');
   const resolution = stem && 'out' in stem ? stem.input[1] : null;
   const summary = describe(deviceKey ?? pub.key, format, mapped, spnas, kept);
-  return sealLutFile({
-    format: 'labbench-lut',
-    version: 2,
-    exported_at: at,
-    exported_by: `labbench import of ${sourceName}`,
-    device: {
-      key: deviceKey ?? pub.key,
-      label: pub.label,
-      // Measured by the authors on real phones.
-      fingerprint: { kind: 'android', emulated: false, ...pub.fingerprint },
-      emulated: false,
-      created_at: at,
-    },
+  // Measured by the authors on real phones.
+  return publishedPhoneLut({
+    key: deviceKey ?? pub.key,
+    label: pub.label,
+    fingerprint: pub.fingerprint,
+    publishedAt: at,
+    sourceName,
     provenance: {
       source: pub.source,
       format: format === 'ofa-mbv3' ? 'once-for-all latency table (YAML)' : 'proxylessnas latency table (YAML)',

@@ -9,7 +9,7 @@ import { LabbenchError } from '../../app/api/errors.js';
 import type { LutRecord } from '../../app/api/lut.js';
 import { mbconvKey } from '../../app/workloads/spnas-keys.js';
 import { SPNAS_LAYERS, SPNAS_OPTIONS } from '../../app/workloads/zoo/spnas-space.js';
-import { sealLutFile, type LutFile } from '../lut-file.js';
+import { publishedPhoneLut, type LutFile } from '../lut-file.js';
 
 /** arXiv 1904.02877 (5 April 2019): the table publishes no per-row measurement times. */
 const PUBLISHED_AT = '2019-04-05T00:00:00.000Z';
@@ -46,28 +46,13 @@ export function spnasRuntimeModelToLut(doc: Record<string, Record<string, unknow
   }
   entries.push(published('spnas-fixed in=3x224x224', 'network', { part: 'stem+head+classifier', input: [3, 224, 224], batch: 1 }, FIXED_MS));
   entries.push(published('spnas-skip', 'skip', { part: 'skipped layer' }, SKIP_MS));
-  entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return sealLutFile({
-    format: 'labbench-lut',
-    version: 2,
-    exported_at: PUBLISHED_AT,
-    exported_by: `labbench import of ${sourceName}`,
-    device: {
-      key: deviceKey,
-      label: 'Google Pixel 1 (Single-Path NAS runtime model, TFLite)',
-      fingerprint: {
-        kind: 'android',
-        // Measured by the paper's authors on a real Pixel 1.
-        emulated: false,
-        model: 'Pixel',
-        device: 'sailfish',
-        soc: 'Snapdragon 821',
-        runtime: 'tflite',
-        source: 'enyac-group/single-path-nas nas-search/pixel1_runtime_model.json',
-      },
-      emulated: false,
-      created_at: PUBLISHED_AT,
-    },
+  // Measured by the paper's authors on a real Pixel 1.
+  return publishedPhoneLut({
+    key: deviceKey,
+    label: 'Google Pixel 1 (Single-Path NAS runtime model, TFLite)',
+    fingerprint: { model: 'Pixel', device: 'sailfish', soc: 'Snapdragon 821', runtime: 'tflite', source: 'enyac-group/single-path-nas nas-search/pixel1_runtime_model.json' },
+    publishedAt: PUBLISHED_AT,
+    sourceName,
     provenance: {
       source: 'Single-Path NAS (Stamoulis et al., 2019), public runtime model of the Pixel 1',
       workload: 'spnas-space',
