@@ -8,10 +8,10 @@ import type { Network } from '../workloads/ir.js';
 import type { ProfileUnit } from '../workloads/units.js';
 import type { Kernel } from '../workloads/kernels.js';
 
-/** Conditions on the device when a sample was taken: how throttling shows afterwards. */
 /** The unit key a target knows the whole network's artifact by (kernel mode, end-to-end runs, meter loops). */
 export const NETWORK_ARTIFACT = '__network__';
 
+/** Conditions on the device when a sample was taken: how throttling shows afterwards. */
 export interface SampleConditions {
   /** Hottest thermal zone, in degrees C. */
   readonly temperature_c?: number;

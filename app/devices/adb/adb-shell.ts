@@ -16,10 +16,6 @@ const { Adb } = adbkit;
 
 export type AdbClient = InstanceType<typeof adbkit.Client>;
 
-export function adbServerPort(env: NodeJS.ProcessEnv = process.env): number {
-  return adbServerAddress(env).port;
-}
-
 /** A client of the server this process is pointed at (or of a local server on `port`, for tests). */
 export function createAdbClient(server: number | AdbServerAddress = adbServerAddress()): AdbClient {
   const a = typeof server === 'number' ? { host: '127.0.0.1', port: server } : server;
