@@ -33,7 +33,12 @@ export function keyAnswersTo(storedKey: string, typed: string): boolean {
  */
 export function emulatorBuild(build: string): string | undefined {
   const product = build.split('/')[1] ?? '';
-  return /^(google_)?sdk($|_)/.test(product) ? `its build ${build} is an emulator image (product ${product})` : undefined;
+  return isEmulatorProduct(product) ? `its build ${build} is an emulator image (product ${product})` : undefined;
+}
+
+/** Whether a product name (`ro.product.name`, or a build fingerprint's second field) is an emulator image's. */
+export function isEmulatorProduct(product: string): boolean {
+  return /^(google_)?sdk($|_)/.test(product);
 }
 
 /**

@@ -9,7 +9,7 @@
  * Not evidence: `ro.build.characteristics` (a real Galaxy S8 says `phone,emulator`), and a
  * userdebug or test-keys build (engineering phones and custom ROMs). See fixtures/README.md.
  */
-import { emulatorBuild } from '../../api/emulation.js';
+import { emulatorBuild, isEmulatorProduct } from '../../api/emulation.js';
 
 /** Why these properties are an emulator's, or undefined for real hardware as far as they tell. */
 export function emulationFromProps(props: Readonly<Record<string, string | undefined>>): string | undefined {
@@ -20,7 +20,7 @@ export function emulationFromProps(props: Readonly<Record<string, string | undef
     if (v === 'goldfish' || v === 'ranchu') return `${k}=${v} (an Android Emulator board)`;
   }
   const product = props['ro.product.name'];
-  if (product !== undefined && /^(google_)?sdk($|_)/.test(product)) return `ro.product.name=${product} (an emulator image)`;
+  if (product !== undefined && isEmulatorProduct(product)) return `ro.product.name=${product} (an emulator image)`;
   const build = props['ro.build.fingerprint'];
   return build === undefined ? undefined : emulatorBuild(build);
 }
