@@ -19,8 +19,7 @@ import { PowerSession } from './power-session.js';
 import type { LatencyStats, UnitPower } from '../api/lut.js';
 import { NETWORK_ARTIFACT, type KernelMeasured, type ProfilingTarget, type SampleConditions, type TargetHooks } from './target.js';
 import type { ProfileJobHooks } from './profile-job.js';
-import { claimRun, releaseRun } from './run-claim.js';
-import { newRunOwner } from '../../profiles-db/profiles-db.js';
+import { claimRun } from './run-claim.js';
 
 /** The run unit of a kernel: op `kernel/<kind>`, so per-layer models never take it for a layer. */
 export const KERNEL_OP_PREFIX = 'kernel/';
@@ -95,8 +94,8 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
   const device = db.upsertDevice({ key: target.deviceKey, label: target.label, fingerprint: await target.fingerprint(), origin: 'measured' });
   const workload = job.workload;
   let power: PowerSession | undefined;
-  const owner = newRunOwner();
-  const run = await claimRun(db, target, { deviceId: device.id, workload, settings }, req.fresh === true, owner, th.onWarning);
+  const claim = await claimRun(db, target, { deviceId: device.id, workload, settings }, req.fresh === true, th.onWarning);
+  const run = claim.run;
   try {
     progress({ phase: 'units', done: 0, current: `${workload} (kernels, whole network)` });
     await target.prepare?.([], network, th);
@@ -167,7 +166,7 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
     db.failRun(run.id, e instanceof Error ? e.message : String(e));
     throw e;
   } finally {
-    releaseRun(db, run.id, owner);
+    claim.release();
     await power?.close();
     await target.close?.();
   }

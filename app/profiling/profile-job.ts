@@ -19,8 +19,7 @@ import type { ProfileUnit } from '../workloads/units.js';
 import { canaryUnit } from './canary.js';
 import { median, summarize } from './stats.js';
 import { ownerOf } from './node-owner.js';
-import { claimRun, releaseRun } from './run-claim.js';
-import { newRunOwner } from '../../profiles-db/profiles-db.js';
+import { claimRun } from './run-claim.js';
 import type { Measured, ProfilingTarget, TargetHooks } from './target.js';
 
 export interface ProfileJobHooks {
@@ -123,8 +122,8 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
   const settings = { ...target.settings, resolution: job.resolution, batch: job.batch, canary_every: job.canaryEvery, canary_drift: job.canaryDrift };
   const plan = planWorkload(req.workload, { resolution: job.resolution ?? undefined, batch: job.batch });
   const device = db.upsertDevice({ key: target.deviceKey, label: target.label, fingerprint: await target.fingerprint(), origin: 'measured' });
-  const owner = newRunOwner();
-  const run = await claimRun(db, target, { deviceId: device.id, workload: plan.workload, settings }, req.fresh === true, owner, th.onWarning);
+  const claim = await claimRun(db, target, { deviceId: device.id, workload: plan.workload, settings }, req.fresh === true, th.onWarning);
+  const run = claim.run;
   const kept = db.completedUnits(run.id);
   const todo = plan.units.filter((u) => !kept.has(u.key));
   const total = plan.units.length + (plan.endToEnd ? 1 : 0);
@@ -288,7 +287,7 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
     db.failRun(run.id, e instanceof Error ? e.message : String(e));
     throw e;
   } finally {
-    releaseRun(db, run.id, owner);
+    claim.release();
     await power?.close();
     await target.close?.();
   }

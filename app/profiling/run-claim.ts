@@ -3,10 +3,17 @@
  * the same device, workload and settings is refused (RUN_IN_USE) rather than writing into the
  * run beside it; a run left by a killed job is taken over, with a warning.
  */
-import type { NewRun, ProfilesDb, RunOwner, RunRecord } from '../../profiles-db/profiles-db.js';
+import { newRunOwner, type NewRun, type ProfilesDb, type RunRecord } from '../../profiles-db/profiles-db.js';
 import type { ProfilingTarget } from './target.js';
 
-export async function claimRun(db: ProfilesDb, target: ProfilingTarget, run: NewRun, fresh: boolean, owner: RunOwner, onWarning?: (m: string) => void): Promise<RunRecord> {
+export interface ClaimedRun {
+  readonly run: RunRecord;
+  /** Lets go of the run (the job's `finally`); a failure is left alone: the next job takes a dead owner's run over. */
+  release(): void;
+}
+
+export async function claimRun(db: ProfilesDb, target: ProfilingTarget, run: NewRun, fresh: boolean, onWarning?: (m: string) => void): Promise<ClaimedRun> {
+  const owner = newRunOwner();
   let opened;
   try {
     opened = db.openRun(run, { fresh, owner });
@@ -17,14 +24,15 @@ export async function claimRun(db: ProfilesDb, target: ProfilingTarget, run: New
   }
   const was = opened.tookOverFrom;
   if (was) onWarning?.(`run ${opened.run.id} was held by pid ${was.pid} on ${was.host}, which is gone (killed?); resuming it`);
-  return opened.run;
-}
-
-/** Lets go of the run; a failure is left alone (the next job takes a dead owner's run over). */
-export function releaseRun(db: ProfilesDb, runId: number, owner: RunOwner): void {
-  try {
-    db.releaseRun(runId, owner.token);
-  } catch {
-    // The DB failed: the job's own error says so.
-  }
+  const id = opened.run.id;
+  return {
+    run: opened.run,
+    release: () => {
+      try {
+        db.releaseRun(id, owner.token);
+      } catch {
+        // The DB failed: the job's own error says so.
+      }
+    },
+  };
 }
