@@ -7,7 +7,7 @@ import type { DeviceFingerprint, DeviceRecord, LutEntry, LutRecord, UnitPower } 
 import { canonicalJson } from './canonical-json.js';
 import type { DbContext } from './db-context.js';
 import { touchDevice, upsertDevice } from './devices.js';
-import { pickStats, STATS_COLUMNS, STATS_FROM_EXCLUDED, STATS_PARAMS, type StatsRow } from './stats-columns.js';
+import { pickStats, STATS_COLUMNS, statsColumnsOf, STATS_FROM_EXCLUDED, STATS_PARAMS, type StatsRow } from './stats-columns.js';
 
 interface LutRow extends StatsRow {
   key: string;
@@ -23,7 +23,7 @@ interface LutRow extends StatsRow {
 export function lutEntries(ctx: DbContext, deviceId: number): LutRecord[] {
   return ctx.db
     .prepare<[number], LutRow>(
-      `SELECT l.key, l.op, l.config, ${STATS_COLUMNS.split(', ').map((c) => `l.${c}`).join(', ')}, l.measured_at, l.power, d.emulated, i.imported_at
+      `SELECT l.key, l.op, l.config, ${statsColumnsOf('l')}, l.measured_at, l.power, d.emulated, i.imported_at
        FROM lut l JOIN devices d ON d.id = l.device_id LEFT JOIN imports i ON i.id = l.import_id
        WHERE l.device_id = ? ORDER BY l.key`,
     )

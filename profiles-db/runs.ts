@@ -19,7 +19,7 @@ import { hostname } from 'node:os';
 import { touchDevice } from './devices.js';
 import { LabbenchError } from '../app/api/errors.js';
 import type { RunOwner } from './run-owner.js';
-import { pickStats, STATS_COLUMNS, STATS_FROM_EXCLUDED, STATS_PARAMS, type StatsRow } from './stats-columns.js';
+import { pickStats, STATS_COLUMNS, statsColumnsOf, STATS_FROM_EXCLUDED, STATS_PARAMS, type StatsRow } from './stats-columns.js';
 
 export type RunStatus = 'incomplete' | 'complete';
 
@@ -86,9 +86,7 @@ interface RunRow {
 type RunJoinRow = RunRow & { [K in keyof StatsRow]: StatsRow[K] | null } & { in_network: string | null; e2e_power: string | null };
 
 const RUN_SELECT = `SELECT r.id, r.device_id, r.workload, r.settings, r.status, r.started_at, r.finished_at, r.error, r.owner,
-  ${STATS_COLUMNS.split(', ')
-    .map((c) => `e.${c}`)
-    .join(', ')}, e.in_network, e.power AS e2e_power
+  ${statsColumnsOf('e')}, e.in_network, e.power AS e2e_power
   FROM runs r LEFT JOIN run_end_to_end e ON e.run_id = r.id`;
 
 function toRecord(row: RunJoinRow): RunRecord {

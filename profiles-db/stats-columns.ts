@@ -9,6 +9,13 @@ export const STATS_FROM_EXCLUDED = STATS_COLUMNS.split(', ')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
 
+/** STATS_COLUMNS qualified by a table alias, for a SELECT over a join (`l.n, l.median_ms, ...`). */
+export function statsColumnsOf(alias: string): string {
+  return STATS_COLUMNS.split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+}
+
 /** The shape of those columns in a result row. */
 export type StatsRow = LatencyStats;
 
