@@ -89,15 +89,20 @@ export function fitAnalyticOverhead(samples: readonly LayerSample[] | readonly C
  */
 export function fitAnalytic(samples: readonly LayerSample[] | readonly CostSample[]): AnalyticParams {
   const costs = checked(asCosts(samples));
-  // Columns scaled to O(1) so the normal equations are well conditioned.
-  const sf = costs.reduce((m, s) => Math.max(m, s.flops), 1);
-  const sb = costs.reduce((m, s) => Math.max(m, s.bytes), 1);
-  const x = costs.map((s) => [s.flops / sf, s.bytes / sb, 1]);
+  const d = design(costs);
   const y = costs.map((s) => s.runtime_ms);
   const w = costs.map((s) => 1 / (s.runtime_ms * s.runtime_ms));
-  const { beta } = nnlsSmall(x, y, w);
-  const [a, bb, c] = beta as [number, number, number];
-  return { peak_flops: a > 0 ? (1000 * sf) / a : Infinity, bandwidth: bb > 0 ? (1000 * sb) / bb : Infinity, overhead_ms: c };
+  return d.params(nnlsSmall(d.x, y, w).beta);
+}
+
+/** The columns [flops, bytes, 1], scaled to O(1) so the normal equations are well conditioned, and their coefficients back as parameters. */
+function design(costs: readonly CostSample[]): { x: number[][]; params: (beta: readonly number[]) => AnalyticParams } {
+  const sf = costs.reduce((m, s) => Math.max(m, s.flops), 1);
+  const sb = costs.reduce((m, s) => Math.max(m, s.bytes), 1);
+  return {
+    x: costs.map((s) => [s.flops / sf, s.bytes / sb, 1]),
+    params: ([a, b, c]) => ({ peak_flops: a! > 0 ? (1000 * sf) / a! : Infinity, bandwidth: b! > 0 ? (1000 * sb) / b! : Infinity, overhead_ms: c! }),
+  };
 }
 
 /**
@@ -108,9 +113,7 @@ export function fitAnalytic(samples: readonly LayerSample[] | readonly CostSampl
  */
 export function fitAnalyticLog(samples: readonly LayerSample[] | readonly CostSample[], steps = 30): AnalyticParams {
   const costs = checked(asCosts(samples));
-  const sf = costs.reduce((m, s) => Math.max(m, s.flops), 1);
-  const sb = costs.reduce((m, s) => Math.max(m, s.bytes), 1);
-  const x = costs.map((s) => [s.flops / sf, s.bytes / sb, 1]);
+  const { x, params } = design(costs);
   const t = costs.map((s) => s.runtime_ms);
   const est = (beta: readonly number[]): number[] => x.map((r) => Math.max(r[0]! * beta[0]! + r[1]! * beta[1]! + r[2]! * beta[2]!, 1e-12));
   const loss = (beta: readonly number[]): number => est(beta).reduce((s, a, i) => s + Math.log(a / t[i]!) ** 2, 0);
@@ -137,8 +140,7 @@ export function fitAnalyticLog(samples: readonly LayerSample[] | readonly CostSa
     beta = cand;
     best = l;
   }
-  const [fa, fb, fc] = beta as [number, number, number];
-  return { peak_flops: fa > 0 ? (1000 * sf) / fa : Infinity, bandwidth: fb > 0 ? (1000 * sb) / fb : Infinity, overhead_ms: fc };
+  return params(beta);
 }
 
 function asCosts(samples: readonly LayerSample[] | readonly CostSample[]): CostSample[] {
