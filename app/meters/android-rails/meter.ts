@@ -35,6 +35,8 @@ interface Reading {
 interface Reader {
   readonly argv: readonly string[];
   readonly raw?: string;
+  /** What the reader needs read first, once, when detection gets to it. */
+  before?(): Promise<void>;
   parse(text: string): Reading | undefined;
 }
 
@@ -80,7 +82,7 @@ export class AndroidRailsMeter extends PolledMeter {
     this.tracker = new RailsTracker({ select: spec.only });
   }
 
-  private async readers(): Promise<Reader[]> {
+  private readers(): Reader[] {
     const hal = POWER_STATS_COMMANDS.map((argv) => ({
       argv,
       parse: (text: string): Reading | undefined => {
@@ -88,12 +90,14 @@ export class AndroidRailsMeter extends PolledMeter {
         return d && { rails: d.rails, garbled: d.garbled, what: `PowerStats HAL ${d.hal}.0` };
       },
     }));
-    // The iio files name rails only; the framework's channel list says what each feeds.
-    const channels = parsePowerStatsChannels((await shell(this.client, this.spec.serial, ['dumpsys', 'powerstats'], { timeoutMs: 5000 })).stdout);
-    const subsystems = new Map(channels.map((c) => [c.name, c.subsystem]));
+    const subsystems = new Map<string, string>();
     const iio: Reader = {
       argv: ['cat'],
       raw: IIO_ENERGY_COMMAND,
+      // The iio files name rails only; the framework's channel list says what each feeds (read only when no HAL dump had rails).
+      before: async () => {
+        for (const c of parsePowerStatsChannels((await shell(this.client, this.spec.serial, ['dumpsys', 'powerstats'], { timeoutMs: 5000 })).stdout)) subsystems.set(c.name, c.subsystem);
+      },
       parse: (text) => {
         const d = parseIioEnergyValue(text, subsystems);
         return d && { rails: d.rails, garbled: d.garbled, what: `ODPM iio sysfs (${d.blocks.length} chips)` };
@@ -105,7 +109,8 @@ export class AndroidRailsMeter extends PolledMeter {
   /** Finds the reader whose output has rails; DEVICE_UNAVAILABLE when none has. */
   private async detect(): Promise<void> {
     const tried: string[] = [];
-    for (const reader of await this.readers()) {
+    for (const reader of this.readers()) {
+      await reader.before?.();
       const r = await shell(this.client, this.spec.serial, reader.argv, { timeoutMs: 5000, ...(reader.raw ? { raw: reader.raw } : {}) });
       const dump = reader.parse(r.stdout);
       if (dump && dump.rails.length > 0) {
