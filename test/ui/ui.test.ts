@@ -220,6 +220,15 @@ test('a profile job started from the UI shows progress, and its LUT appears', { 
   await page.locator('input[name=resolution]').fill('16');
   await page.locator('input[name=runs]').fill('2');
   await page.locator('input[name=inner-runs]').fill('3');
+  // Every state the page renders is recorded in the page itself: a short job can run between two polls from here.
+  await page.evaluate(`(() => {
+    const seen = (window.progressSeen = []);
+    new MutationObserver(() => {
+      const bar = document.querySelector('[data-testid=job-progress]');
+      const status = document.querySelector('[data-testid=job-status]');
+      if (bar && status) seen.push([status.textContent.trim().toLowerCase(), Number(bar.getAttribute('aria-valuenow'))]);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  })()`);
   await page.getByRole('button', { name: 'Start profiling' }).click();
   const bar = page.getByTestId('job-progress');
   // Progress shows while it runs: the bar moves before the job is done.
@@ -238,7 +247,9 @@ test('a profile job started from the UI shows progress, and its LUT appears', { 
     await page.waitForTimeout(150);
   }
   assert.equal((await page.getByTestId('job-status').innerText()).toLowerCase(), 'done', await page.locator('.job').innerText());
-  assert.ok(seenMidway, 'the progress bar moved while the job ran');
+  const rendered = (await page.evaluate('window.progressSeen')) as [string, number][];
+  seenMidway ||= rendered.some(([status, now]) => status === 'running' && now > 0 && now < 100);
+  assert.ok(seenMidway, `the progress bar moved while the job ran: ${JSON.stringify(rendered.slice(0, 40))}`);
   await page.getByTestId('job-result').waitFor();
   await shot(page, 'profile');
 
@@ -265,6 +276,8 @@ test('two phones profiled at once from the Profile page: a job each, progress ap
   await joiner.connectPhone(serial2);
   joiner.close();
   await page.goto(`${base}#/profile`);
+  // The page lists devices when it loads: load it anew, whichever page an earlier test left open.
+  await page.reload();
   const device = page.locator('select[name=device]');
   await device.locator(`option[value="${serial2}"]`).waitFor({ state: 'attached', timeout: 10_000 });
   await device.selectOption([serial, serial2]);
