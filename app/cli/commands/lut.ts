@@ -1,0 +1,50 @@
+/** `lut show|export|import`: lookup tables. */
+import { Option, type Command } from 'commander';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { basename } from 'node:path';
+import { LabbenchError } from '../../api/errors.js';
+import { formatLut } from '../format.js';
+import { type CliContext } from '../context.js';
+
+export function registerLut(program: Command, ctx: CliContext): void {
+  const { svc, emit } = ctx;
+  const lut = program.command('lut').description('lookup tables: show, export, import');
+  lut
+    .command('show')
+    .description("a device's LUT")
+    .requiredOption('--device <ref>', 'device key (local, pixel1) or key@fingerprint')
+    .action(async (o: { device: string }, cmd: Command) => {
+      const view = await svc(cmd).lutShow(o.device);
+      emit(cmd, view, formatLut(view));
+    });
+  lut
+    .command('export')
+    .description("write a device's LUT to a file (versioned JSON with a checksum, or CSV)")
+    .requiredOption('--device <ref>', 'device key or key@fingerprint')
+    .requiredOption('--out <file>', 'file to write')
+    .addOption(new Option('--format <fmt>', 'file format').choices(['json', 'csv']).default('json'))
+    .action(async (o: { device: string; out: string; format: 'json' | 'csv' }, cmd: Command) => {
+      const text = await svc(cmd).lutExport(o.device, o.format);
+      // Written beside the target and renamed, so a crash never leaves half a file under its name.
+      const tmp = `${o.out}.partial-${process.pid}`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, o.out);
+      emit(cmd, { device: o.device, out: o.out, format: o.format, bytes: Buffer.byteLength(text) }, `wrote ${o.out}`);
+    });
+  lut
+    .command('import')
+    .description('import a LUT file (labbench JSON, the Single-Path NAS authors’ runtime-model JSON, or a Once-for-All / ProxylessNAS YAML latency table)')
+    .argument('<file>')
+    .option('--as <key>', 'device key for a file that does not name its device (default: from the file name)')
+    .action(async (file: string, o: { as?: string }, cmd: Command) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new LabbenchError('BAD_INPUT', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      const r = await svc(cmd).lutImport(text, basename(file), o.as ? { deviceKey: o.as } : {});
+      const notes = r.notes.map((n) => `\nnote: ${n}`).join('');
+      emit(cmd, r, `imported ${r.inserted + r.replaced} entries for ${r.device.key}@${r.device.fingerprint_hash} (${r.inserted} new, ${r.replaced} replaced, ${r.kept_local} local kept)${notes}`);
+    });
+}
