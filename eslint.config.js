@@ -3,6 +3,25 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of the flow, first to last: workloads -> artifacts -> runners -> DB -> predictors ->
+ * optimizers -> service -> CLI/server/UI. `files` are a layer's sources, `imports` the import
+ * paths that reach it (relative paths, matched as .gitignore patterns).
+ */
+const LAYERS = [
+  { name: 'the base (app/api, app/util)', files: ['app/api/**/*.ts', 'app/util/**/*.ts'], imports: [] },
+  { name: 'workloads and artifacts (app/workloads)', files: ['app/workloads/**/*.ts'], imports: ['**/workloads/**'] },
+  { name: 'devices (app/devices)', files: ['app/devices/**/*.ts'], imports: ['**/devices/**'] },
+  { name: 'runners and meters (native-runners, app/meters)', files: ['native-runners/**/*.ts', 'app/meters/**/*.ts'], imports: ['**/native-runners/**', '**/meters/**'] },
+  { name: 'the DB (profiles-db)', files: ['profiles-db/**/*.ts'], imports: ['**/profiles-db/**'] },
+  { name: 'profiling jobs (app/profiling)', files: ['app/profiling/**/*.ts'], imports: ['**/profiling/**'] },
+  { name: 'predictors (app/predict)', files: ['app/predict/**/*.ts'], imports: ['**/predict/**'] },
+  { name: 'training (app/train)', files: ['app/train/**/*.ts'], imports: ['**/train/**'] },
+  { name: 'optimizers (app/search, app/prune, app/quantize)', files: ['app/search/**/*.ts', 'app/prune/**/*.ts', 'app/quantize/**/*.ts', 'app/search-run.ts'], imports: ['**/search/**', '**/prune/**', '**/quantize/**', '**/search-run.js'] },
+  { name: 'the service (app/lab-service.ts)', files: ['app/lab-service.ts'], imports: ['**/lab-service.js'] },
+  { name: 'the front doors (app/cli, app/server, app/ipc, Electron)', files: ['app/cli/**/*.ts', 'app/server/**/*.ts', 'app/ipc/**/*.ts', 'app/main.ts', 'app/preload.ts'], imports: ['**/cli/**', '**/server/**', '**/ipc/**', '**/main.js', '**/preload.js'] },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'renderer/dist/**', '.scratch/**'] },
   js.configs.recommended,
@@ -14,6 +33,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The one-way flow (README, "Layout"): a layer imports from its own layer and those before it.
+  ...LAYERS.map((layer, i) => ({
+    files: layer.files,
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: LAYERS.slice(i + 1).map((later) => ({ group: later.imports, message: `${layer.name} comes before ${later.name} in the flow (README, "Layout"): it may not import from it.` })) }],
+    },
+  })),
   {
     files: ['app/api/**/*.ts'],
     rules: {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeLayer } from '../workloads/analyze.js';
 import { analyticMs, fitAnalytic, fitAnalyticLog, fitAnalyticOverhead, predictAnalyticLayer, type CostSample } from './analytic.js';
-import { mulberry32 } from './rng.js';
+import { mulberry32 } from '../util/rng.js';
 
 const close = (a: number, b: number, tol: number): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1e-12, Math.abs(b)), `${a} vs ${b}`);
 

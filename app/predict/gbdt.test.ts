@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compactTree, fitGbdt, predictGbdt } from './gbdt.js';
-import { mulberry32 } from './rng.js';
+import { mulberry32 } from '../util/rng.js';
 
 test('learns a step and an interaction to within the noise, and never extrapolates past the targets', () => {
   const r = mulberry32(3);

@@ -7,7 +7,7 @@
  * Exact greedy splits on presorted features, shrinkage, row subsampling per tree (seeded),
  * and a minimum leaf size. The model is plain JSON.
  */
-import { mulberry32 } from './rng.js';
+import { mulberry32 } from '../util/rng.js';
 
 export interface GbdtOptions {
   readonly trees?: number;

@@ -7,7 +7,7 @@
  */
 import type { KernelKind } from '../workloads/kernels.js';
 import { LabbenchError } from '../api/errors.js';
-import { type Block, KERNEL_SAMPLER_PREFIX } from './kernel-sampler.js';
+import { type Block, KERNEL_SAMPLER_PREFIX } from '../workloads/samples/kernel-sampler.js';
 import type { KernelDeviceModel } from './kernel-fit.js';
 
 /** Blocks of the sampler whose networks hold many kernels of a kind. */

@@ -12,7 +12,7 @@ import type { CanarySamples } from '../../profiles-db/runs.js';
 import { KERNEL_KINDS, type KernelConfig, type KernelKind } from '../workloads/kernels.js';
 import { nnlsSmall } from './linalg.js';
 import { KERNEL_OP_PREFIX } from '../profiling/kernel-job.js';
-import { median } from '../profiling/stats.js';
+import { median } from '../util/stats.js';
 import { fitKernelModel, type CalibrationRun, type KernelFitOptions, type KernelModel, type KernelRow } from './kernel-model.js';
 import { StateNormalizer } from './machine-state.js';
 

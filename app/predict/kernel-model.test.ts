@@ -4,7 +4,7 @@
 // the one the samples were drawn with.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelSampleNetwork } from './kernel-sampler.js';
+import { kernelSampleNetwork } from '../workloads/samples/kernel-sampler.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { unfusedKernels, type KernelConfig } from '../workloads/kernels.js';
 import { fitCalibration, fitKernelModel, predictKernel, type KernelRow } from './kernel-model.js';

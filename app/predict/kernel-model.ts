@@ -17,7 +17,7 @@ import { fitAnalytic, fitAnalyticLog, type AnalyticParams } from './analytic.js'
 import { fitGbdt, predictGbdt, type GbdtModel, type GbdtOptions } from './gbdt.js';
 import { KERNEL_FEATURES, kernelFeatureVector } from './kernel-features.js';
 import { nnlsSmall } from './linalg.js';
-import { permutation, mulberry32 } from './rng.js';
+import { permutation, mulberry32 } from '../util/rng.js';
 
 /** The analytic estimate in a JSON-safe form: ms = ms_per_flop x FLOPs + ms_per_byte x bytes + overhead_ms. */
 export interface KernelRoofline {

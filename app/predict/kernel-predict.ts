@@ -11,7 +11,7 @@ import type { Network } from '../workloads/ir.js';
 import { kernelName, type KernelKind } from '../workloads/kernels.js';
 import { planWorkload } from '../workloads/plan.js';
 import { LabbenchError } from '../api/errors.js';
-import { KERNEL_SAMPLER_PREFIX } from './kernel-sampler.js';
+import { KERNEL_SAMPLER_PREFIX } from '../workloads/samples/kernel-sampler.js';
 import { calibrated, parseKernelModel, predictKernel, rooflineMs } from './kernel-model.js';
 import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelPowerW, kernelTrainingData, type KernelDeviceModel } from './kernel-fit.js';
 import { plannedKernels, type PlannedKernels } from './kernel-plan.js';

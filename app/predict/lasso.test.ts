@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Moments, lambdaGrid, lambdaMax, lassoPath, lassoSolve } from './lasso.js';
-import { gaussian, mulberry32 } from './rng.js';
+import { gaussian, mulberry32 } from '../util/rng.js';
 
 test('orthonormal columns: the lasso is soft-thresholding of X\'y', () => {
   // Columns e1-ish: 4 rows, weights 1, centered orthogonal columns with variance 1:

@@ -11,7 +11,7 @@
 import type { LutEntry } from '../api/lut.js';
 import type { MachineState } from '../api/predict.js';
 import type { CanarySamples, ProfilesDb } from '../../profiles-db/profiles-db.js';
-import { median } from '../profiling/stats.js';
+import { median } from '../util/stats.js';
 
 /** A unit's (or an end-to-end run's) samples summarized against their canary. */
 interface StateRow {

@@ -10,7 +10,7 @@ import { fitAnalytic, fitAnalyticOverhead, predictAnalyticLayer, predictAnalytic
 import { layerTypeOf } from './features.js';
 import { accuracyTable, networkTable, type AccuracyRow } from './metrics.js';
 import { fitNeuralPower, parseNeuralPowerModel, predictLayer, predictNetwork } from './neuralpower.js';
-import { mulberry32, pick } from './rng.js';
+import { mulberry32, pick } from '../util/rng.js';
 import { HIDDEN_DEVICE, measure, randomLayer, trueLatencyMs, truePowerW } from './testing/roofline-device.js';
 
 const u = mulberry32(42);

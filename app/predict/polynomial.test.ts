@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitPolynomial, monomialName, monomials, predictPolynomial, type BaseFeature, type PolynomialData } from './polynomial.js';
 import { rmspe } from './metrics.js';
-import { gaussian, mulberry32 } from './rng.js';
+import { gaussian, mulberry32 } from '../util/rng.js';
 
 const binomial = (n: number, k: number): number => (k === 0 ? 1 : (binomial(n, k - 1) * (n - k + 1)) / k);
 

@@ -33,7 +33,7 @@
  * (neuralpower.ts).
  */
 import { Moments, lambdaGrid, lambdaMax, lassoPath, type LassoOptions } from './lasso.js';
-import { mulberry32, permutation } from './rng.js';
+import { mulberry32, permutation } from '../util/rng.js';
 
 export type Family = 'log' | 'log-ratio' | 'relative' | 'linear';
 export const FAMILIES: readonly Family[] = ['log', 'log-ratio', 'relative', 'linear'];

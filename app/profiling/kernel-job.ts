@@ -14,7 +14,7 @@ import type { ProfileProgress, ProfileRequest, ProfileResult, ProfiledLayer } fr
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { Network } from '../workloads/ir.js';
 import { kernelName, type Kernel } from '../workloads/kernels.js';
-import { summarize } from './stats.js';
+import { summarize } from '../util/stats.js';
 import { PowerSession } from './power-session.js';
 import type { LatencyStats, UnitPower } from '../api/lut.js';
 import { NETWORK_ARTIFACT, type KernelMeasured, type ProfilingTarget, type SampleConditions, type TargetHooks } from './target.js';

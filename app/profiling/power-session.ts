@@ -11,6 +11,7 @@ import type { MeterSummary } from '../api/profile.js';
 import { averagePower, idleBaseline, loopLengthFor, netPower, type IdleBaseline, type PowerAverage } from '../meters/align.js';
 import { hostNowMs } from '../meters/clock.js';
 import { openAnyMeter, type PowerMeter, type PowerSample } from '../meters/meter.js';
+import { sleep } from '../util/sleep.js';
 
 export interface PowerSettings {
   /** Meter spec, `PORT:TYPE[,options]`. */
@@ -22,7 +23,6 @@ export interface PowerSettings {
 }
 
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class PowerSession {
   private readonly samples: PowerSample[] = [];

@@ -17,8 +17,8 @@ import type { Network } from '../workloads/ir.js';
 import { planWorkload } from '../workloads/plan.js';
 import type { ProfileUnit } from '../workloads/units.js';
 import { canaryUnit } from './canary.js';
-import { median, summarize } from './stats.js';
-import { ownerOf } from './node-owner.js';
+import { median, summarize } from '../util/stats.js';
+import { ownerOf } from '../../native-runners/onnxruntime/node-owner.js';
 import { claimRun } from './run-claim.js';
 import type { Measured, ProfilingTarget, TargetHooks } from './target.js';
 

@@ -7,7 +7,7 @@
 import { LabbenchError } from '../api/errors.js';
 import { SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
 import { SPNAS_LAYERS, SPNAS_OPTIONS, type SpnasChoice } from '../workloads/zoo/spnas-space.js';
-import { mulberry32 } from '../predict/rng.js';
+import { mulberry32 } from '../util/rng.js';
 
 export type Architecture = readonly number[];
 

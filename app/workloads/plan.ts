@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
 import { importOnnx } from './onnx-import.js';
-import { parseSamplerWorkload, samplerPlan } from '../predict/sampler.js';
-import { MICROBENCH, microbenchPlan } from '../predict/microbench.js';
-import { kernelSampleNetwork, parseKernelSample } from '../predict/kernel-sampler.js';
+import { parseSamplerWorkload, samplerPlan } from './samples/sampler.js';
+import { MICROBENCH, microbenchPlan } from './samples/microbench.js';
+import { kernelSampleNetwork, parseKernelSample } from './samples/kernel-sampler.js';
 
 /** One network of the NAS space by its choices, as `labbench nas` reports it: `spnas:k3e3,k5e6,skip,...` (22 choices). */
 export const SPNAS_ARCH_PREFIX = 'spnas:';

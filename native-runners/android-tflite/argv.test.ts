@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { benchmarkArgv, normalizeCoreMask, shellQuote } from './argv.js';
+import { benchmarkArgv, normalizeCoreMask } from './argv.js';
+import { shellQuote } from '../../app/devices/adb/shell-quote.js';
 
 const base = { binary: '/data/local/tmp/benchmark_model', graph: '/data/local/tmp/labbench/m.tflite', threads: 4, warmupRuns: 5, numRuns: 50 } as const;
 
@@ -52,15 +53,6 @@ test('argv: bad options are BAD_INPUT', () => {
   assert.throws(() => benchmarkArgv({ ...base, delegate: 'cpu', graph: '' }), bad);
   assert.throws(() => benchmarkArgv({ ...base, delegate: 'tpu' as 'cpu' }), bad);
   assert.equal(normalizeCoreMask(' 0x0F '), '0f');
-});
-
-test('shellQuote: safe words bare, everything else single-quoted', () => {
-  assert.equal(shellQuote(['taskset', 'f0', '/data/local/tmp/benchmark_model', '--graph=/a/b.tflite', 'x,y+z@1%']), 'taskset f0 /data/local/tmp/benchmark_model --graph=/a/b.tflite x,y+z@1%');
-  assert.equal(shellQuote(['a b']), "'a b'");
-  assert.equal(shellQuote(["it's"]), `'it'\\''s'`);
-  assert.equal(shellQuote(['']), "''");
-  assert.equal(shellQuote(['A=b', 'A=b']), "'A=b' A=b", 'a first word with = would be an assignment');
-  assert.throws(() => shellQuote(['a\0b']), { code: 'BAD_INPUT' });
 });
 
 const HOSTILE = [

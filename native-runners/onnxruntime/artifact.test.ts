@@ -13,7 +13,7 @@ import { ZOO_NAMES, zooNetwork } from '../../app/workloads/zoo/index.js';
 import { layerPlan } from '../../app/workloads/units.js';
 import { NetworkBuilder } from '../../app/workloads/builder.js';
 import { NETWORK_INPUT, type Network } from '../../app/workloads/ir.js';
-import { ownerOf } from '../../app/profiling/node-owner.js';
+import { ownerOf } from './node-owner.js';
 import { buildOnnx } from './artifact.js';
 import { loadOrt, measureOnnx } from './runner.js';
 

@@ -16,7 +16,7 @@ import onnxProto from 'onnx-proto';
 import { analyzeNetwork, outputLayers } from '../../app/workloads/analyze.js';
 import { NETWORK_INPUT, type Network, type Shape } from '../../app/workloads/ir.js';
 import { layerKernel, reorderKernel, type Kernel } from '../../app/workloads/kernels.js';
-import { ownerOf } from '../../app/profiling/node-owner.js';
+import { ownerOf } from './node-owner.js';
 
 export interface OrtNode {
   readonly name: string;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { kernelMsPerRun, parseOrtProfile } from './parse-profile.js';
-import { ownerOf } from '../../app/profiling/node-owner.js';
+import { ownerOf } from './node-owner.js';
 import { LabbenchError } from '../../app/api/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import { LabbenchError } from '../../app/api/errors.js';
-import { relativeCiHalfWidth } from '../../app/profiling/stats.js';
+import { relativeCiHalfWidth } from '../../app/util/stats.js';
 import { parseOrtProfile, type ProfiledRun } from './parse-profile.js';
 import type { OnnxArtifact } from './artifact.js';
 

@@ -8,7 +8,7 @@
 import { Readable } from 'node:stream';
 import adbkit from '@devicefarmer/adbkit';
 import { LabbenchError } from '../../api/errors.js';
-import { shellQuote } from '../../../native-runners/android-tflite/argv.js';
+import { shellQuote } from './shell-quote.js';
 import { adbServerAddress, formatAdbServer, isLocalAdbServer, type AdbServerAddress } from './adb-server-address.js';
 
 // adbkit is CommonJS: ESM sees its exports object as the default import.

@@ -11,7 +11,8 @@
 import type { Duplex } from 'node:stream';
 import { LabbenchError } from '../../api/errors.js';
 import { DeviceClock, hostNowMs } from '../clock.js';
-import { DuplexMeter, delay } from '../duplex-meter.js';
+import { DuplexMeter } from '../duplex-meter.js';
+import { delay } from '../../util/sleep.js';
 import { PPK2_CMD, PPK2_MODE, PPK2_SAMPLE_RATE_HZ, parsePpk2Meta, type Ppk2Meta } from './decode.js';
 import { Ppk2Framing, type Ppk2Chunk } from './framing.js';
 import { Ppk2SampleStream, type Ppk2Window } from './sample-stream.js';

@@ -10,7 +10,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { hostNowMs } from '../clock.js';
-import { DuplexMeter, delay } from '../duplex-meter.js';
+import { DuplexMeter } from '../duplex-meter.js';
+import { delay } from '../../util/sleep.js';
 import { UM_MODEL_IDS, UM_PLAUSIBILITY, UM_REQUEST, decodeUmFrame, type UmPlausibility } from './decode.js';
 import { UmFraming } from './framing.js';
 

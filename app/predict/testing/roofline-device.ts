@@ -10,7 +10,7 @@ import { analyzeLayer, type AnalyzedLayer } from '../../workloads/analyze.js';
 import type { Layer, Shape } from '../../workloads/ir.js';
 import { layerConfig } from '../../workloads/units.js';
 import { layerFeatures, type LayerSample } from '../features.js';
-import { gaussian, pick } from '../rng.js';
+import { gaussian, pick } from '../../util/rng.js';
 
 export interface DeviceSpec {
   /** FLOP/s at full efficiency. */

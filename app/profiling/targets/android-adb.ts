@@ -26,7 +26,8 @@ import { createAdbClient, killProcess, listPhones, push, pushFile, redial, shell
 import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
 import { emulationFromProps } from '../../devices/adb/emulation.js';
 import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
-import { relativeCiHalfWidth } from '../stats.js';
+import { relativeCiHalfWidth } from '../../util/stats.js';
+import { sleep } from '../../util/sleep.js';
 import { NETWORK_ARTIFACT, type KernelMeasured, type Measured, type ProfilingTarget, type SampleConditions, type TargetHooks } from '../target.js';
 
 export const DEVICE_DIR = '/data/local/tmp/labbench';
@@ -34,6 +35,8 @@ export const DEVICE_DIR = '/data/local/tmp/labbench';
 const INVOKE_RATIO = 8;
 const MAX_INNER_RUNS = 2000;
 export const DEFAULT_BENCHMARK_MODEL = '/data/local/tmp/benchmark_model';
+/** The hottest thermal zone must be below this before each unit (`--cool-below`), degC. */
+export const DEFAULT_COOL_BELOW_C = 45;
 /** Tries of one benchmark_model invocation that hangs (each killed on the phone) before the unit fails. */
 export const MAX_HANG_TRIES = 3;
 /** A hung run is one still running after hangTimeoutS plus this many times its expected run time. */
@@ -54,15 +57,6 @@ interface AndroidOptions {
   readonly hangTimeoutS: number;
   readonly kernels: boolean;
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new LabbenchError('CANCELED', 'cancelled'));
-    }, { once: true });
-  });
 
 /** A unit as a user knows it: its first layer, and its key where that says more. */
 function unitName(unit: ProfileUnit): string {
@@ -122,7 +116,7 @@ export class AndroidTarget implements ProfilingTarget {
       threads: req.threads ?? 1,
       delegate: req.delegate ?? (mode === 'kernels' ? 'xnnpack' : 'cpu'),
       coreMask: req.coreMask,
-      coolBelowC: req.coolBelowC ?? 45,
+      coolBelowC: req.coolBelowC ?? DEFAULT_COOL_BELOW_C,
       targetRelCi: req.targetRelCi ?? 0.02,
       benchmarkBinary: req.benchmarkBinary,
       unplugTimeoutS: req.unplugTimeoutS ?? 600,

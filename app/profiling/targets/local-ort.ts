@@ -11,7 +11,7 @@ import { buildOnnx } from '../../../native-runners/onnxruntime/artifact.js';
 import { loopOnnx, measureOnnx, openCanary, ortVersion, type CanaryProbe, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
 import type { ProfiledRun } from '../../../native-runners/onnxruntime/parse-profile.js';
 import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../devices/local-host.js';
-import { median, summarize } from '../stats.js';
+import { median, summarize } from '../../util/stats.js';
 import { canaryUnit } from '../canary.js';
 import type { KernelMeasured, Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
 import { mapOrtKernels, readOrtNodes } from '../../../native-runners/onnxruntime/kernel-map.js';

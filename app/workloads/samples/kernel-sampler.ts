@@ -10,11 +10,11 @@
  * `kernel-sample:SEED:I` names network I of seed SEED. Evaluation networks come from other
  * generators (scripts/eval-set/), never from this one.
  */
-import { analyzeNetwork } from '../workloads/analyze.js';
-import { NetworkBuilder } from '../workloads/builder.js';
-import type { Network } from '../workloads/ir.js';
-import { InvalidWorkloadError, LabbenchError } from '../api/errors.js';
-import { mulberry32 } from './rng.js';
+import { analyzeNetwork } from '../analyze.js';
+import { NetworkBuilder } from '../builder.js';
+import type { Network } from '../ir.js';
+import { InvalidWorkloadError, LabbenchError } from '../../api/errors.js';
+import { mulberry32 } from '../../util/rng.js';
 
 export const KERNEL_SAMPLER_PREFIX = 'kernel-sample';
 

@@ -5,10 +5,11 @@
  * workload (`layer-sample` plans), so their rows land in the device's LUT like others.
  * MACs are capped so that one draw stays cheap on a small CPU or a phone.
  */
-import { analyzeLayer } from '../workloads/analyze.js';
-import { NETWORK_INPUT, type Layer, type LayerSpec, type Network, type Shape } from '../workloads/ir.js';
-import { layerPlan, type ProfileUnit, type WorkloadPlan } from '../workloads/units.js';
-import { LabbenchError } from '../api/errors.js';
+import { analyzeLayer } from '../analyze.js';
+import { NETWORK_INPUT, type Layer, type LayerSpec, type Network, type Shape } from '../ir.js';
+import { layerPlan, type ProfileUnit, type WorkloadPlan } from '../units.js';
+import { LabbenchError } from '../../api/errors.js';
+import { mulberry32 } from '../../util/rng.js';
 
 export const SAMPLER_PREFIX = 'layer-sample';
 
@@ -19,16 +20,7 @@ export interface SamplerOptions {
   readonly maxMacs?: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number): (() => number) => mulberry32(seed >>> 0 || 1);
 
 const logUniformInt = (r: () => number, lo: number, hi: number): number => Math.round(Math.exp(Math.log(lo) + r() * (Math.log(hi) - Math.log(lo))));
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

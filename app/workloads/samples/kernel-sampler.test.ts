@@ -2,10 +2,10 @@
 // the MAC cap, and together covering every kind of kernel today's networks are made of.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeNetwork } from '../workloads/analyze.js';
-import { unfusedKernels } from '../workloads/kernels.js';
+import { analyzeNetwork } from '../analyze.js';
+import { unfusedKernels } from '../kernels.js';
 import { kernelSampleNetwork, parseKernelSample } from './kernel-sampler.js';
-import { planWorkload } from '../workloads/plan.js';
+import { planWorkload } from '../plan.js';
 
 test('sample networks are reproducible, valid and cover every kernel kind', () => {
   assert.deepEqual(kernelSampleNetwork(4, 17), kernelSampleNetwork(4, 17));

@@ -3,8 +3,8 @@
  * compute peak, a ReLU over a large map the memory bandwidth. Profiled as a workload like
  * any other, so phones and this host measure them the same way.
  */
-import { NetworkBuilder } from '../workloads/builder.js';
-import { layerPlan, type WorkloadPlan } from '../workloads/units.js';
+import { NetworkBuilder } from '../builder.js';
+import { layerPlan, type WorkloadPlan } from '../units.js';
 
 export const MICROBENCH = 'microbench';
 
