@@ -21,6 +21,7 @@ import { describePhone } from './devices/adb/phone-info.js';
 import { adbServerAddress, formatAdbServer, isLocalAdbServer, type AdbServerAddress } from './devices/adb/adb-server-address.js';
 import { listSerialPortsDetailed } from './meters/list-ports.js';
 import { readMeter } from './meters/read.js';
+import { METER_KINDS } from './meters/spec.js';
 import type { PowerSample } from './meters/meter.js';
 import type { MeterReading } from './api/meters.js';
 import { runProfileJob } from './profiling/profile-job.js';
@@ -91,7 +92,7 @@ export class LocalLabService implements LabService {
       ...(p.productId ? { productId: p.productId } : {}),
       ...(p.serialNumber ? { serialNumber: p.serialNumber } : {}),
     }));
-    return { devices: [describeLocalCpu(), ...gpus, ...phones], serial_ports, notes };
+    return { devices: [describeLocalCpu(), ...gpus, ...phones], serial_ports, serial_meter_kinds: METER_KINDS, notes };
   }
 
   /** Streams a meter's readings for `seconds` (`labbench meter read`). */

@@ -104,6 +104,8 @@ export interface SerialPortInfo {
 export interface DeviceList {
   readonly devices: readonly DeviceInfo[];
   readonly serial_ports: readonly SerialPortInfo[];
+  /** The meter kinds a serial port can be read as (`PORT:TYPE`), from the meters' registry. */
+  readonly serial_meter_kinds: readonly string[];
   /** Why a kind of device is missing (no nvidia-smi, ...), so an empty list explains itself. */
   readonly notes: readonly string[];
 }

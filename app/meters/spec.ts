@@ -3,7 +3,7 @@
  * `MeterSpec`. PORT is a path (`/dev/ttyUSB0`, `/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0`)
  * or a Windows name (`COM3`); the spec splits on the LAST colon, so colons inside PORT are fine.
  *
- *   TYPE    um24c | um25c | um34c | ppk2 | line
+ *   TYPE    a serial kind of app/meters/index.ts: um24c | um25c | um34c | ppk2 | line
  *   all     baud=N            serial speed (UM 9600; PPK2 115200, any works on USB CDC; line 115200)
  *           silence=MS        no reading for this long reports the meter silent (UM 1500, PPK2 500, line 1000)
  *           reconnect=0|1     reopen the port after it goes away (default 1)
@@ -20,76 +20,37 @@
  * `/dev/ttyACM1:line,cols=ms+mv+ma,baud=921600`.
  */
 import { LabbenchError } from '../api/errors.js';
-import { DEFAULT_LINE_LAYOUT, parseLineColumns, type LineColumn } from './line/decode.js';
+import { SERIAL_METERS, SOURCE_METERS } from './index.js';
+import type { CommonSpec, SerialMeterDescriptor, SourceMeterDescriptor } from './kind.js';
 
-export type MeterKind = 'um24c' | 'um25c' | 'um34c' | 'ppk2' | 'line';
-export const METER_KINDS: readonly MeterKind[] = ['um24c', 'um25c', 'um34c', 'ppk2', 'line'];
+export type { UmSpec } from './um/kind.js';
+export type { Ppk2Spec } from './ppk2/kind.js';
+export type { LineSpec } from './line/kind.js';
 
-/**
- * Meters that are no serial port, each with its own spec parser in its folder:
- *   SERIAL:battery[,poll=HZ]              a phone's fuel gauge over adb (android-battery/)
- *   SERIAL:rails[,poll=HZ][,only=W+W]     a Pixel's ODPM power rails over adb (android-rails/)
- *   GPU:nvidia-smi[,ms=N]                 a local NVIDIA GPU's power.draw (nvidia-smi/); GPU is
- *                                         an index (0, gpu0), UUID or PCI bus id, as `nvidia-smi -i` takes
- */
-export type SourceMeterKind = 'battery' | 'rails' | 'nvidia-smi';
-export const SOURCE_METER_KINDS: readonly SourceMeterKind[] = ['battery', 'rails', 'nvidia-smi'];
+/** A serial meter's parsed spec: the union of what each kind's `parse` returns. */
+export type MeterSpec = ReturnType<(typeof SERIAL_METERS)[number]['parse']>;
+export type MeterKind = MeterSpec['kind'];
+export const METER_KINDS: readonly MeterKind[] = SERIAL_METERS.flatMap((d) => d.kinds);
 
-/** The source kind a spec names (TYPE after the last colon), or undefined for a serial meter's spec. */
-export function sourceMeterKind(spec: string): SourceMeterKind | undefined {
+/** Meters that are no serial port, each with its own spec (see `SOURCE_METERS`' usage lines). */
+export type SourceMeterKind = (typeof SOURCE_METERS)[number]['kinds'][number];
+export const SOURCE_METER_KINDS: readonly SourceMeterKind[] = SOURCE_METERS.flatMap((d) => d.kinds);
+
+/** The serial kind's descriptor. */
+export function serialMeterKind(kind: MeterKind): SerialMeterDescriptor<MeterKind, MeterSpec> {
+  return SERIAL_METERS.find((d) => (d.kinds as readonly string[]).includes(kind)) as unknown as SerialMeterDescriptor<MeterKind, MeterSpec>;
+}
+
+/** The source kind's descriptor a spec names (TYPE after the last colon), or undefined for a serial meter's spec. */
+export function sourceMeterDescriptor(spec: string): SourceMeterDescriptor<SourceMeterKind> | undefined {
   const type = (spec.slice(spec.lastIndexOf(':') + 1).split(',')[0] ?? '').trim().toLowerCase();
-  return SOURCE_METER_KINDS.find((k) => k === type);
+  return SOURCE_METERS.find((d) => d.kinds[0] === type) as SourceMeterDescriptor<SourceMeterKind> | undefined;
 }
 
-interface CommonSpec {
-  readonly path: string;
-  readonly baudRate: number;
-  /** No reading for this long (ms) makes the meter `silent` and reports an error. */
-  readonly silenceMs: number;
-  /** Reopen the port after it goes away. */
-  readonly reconnect: boolean;
+/** The source kind a spec names, or undefined for a serial meter's spec. */
+export function sourceMeterKind(spec: string): SourceMeterKind | undefined {
+  return sourceMeterDescriptor(spec)?.kinds[0];
 }
-
-export interface UmSpec extends CommonSpec {
-  readonly kind: 'um24c' | 'um25c' | 'um34c';
-  /** Cap on requests per second; undefined: as fast as the meter answers. */
-  readonly pollHz?: number;
-}
-
-export interface Ppk2Spec extends CommonSpec {
-  readonly kind: 'ppk2';
-  /** Supply voltage of the device under test, V: ampere-meter mode measures no voltage. */
-  readonly volts: number;
-  /** Output sample rate, Hz, averaged from the 100 kHz stream. */
-  readonly rateHz: number;
-  readonly spikeFilter: boolean;
-}
-
-export interface LineSpec extends CommonSpec {
-  readonly kind: 'line';
-  readonly layout: string;
-  readonly columns: readonly LineColumn[];
-  /** Fixed supply voltage for layouts without a voltage column. */
-  readonly volts?: number;
-}
-
-export type MeterSpec = UmSpec | Ppk2Spec | LineSpec;
-
-const DEFAULTS: Record<MeterKind, { baudRate: number; silenceMs: number }> = {
-  um24c: { baudRate: 9600, silenceMs: 1500 },
-  um25c: { baudRate: 9600, silenceMs: 1500 },
-  um34c: { baudRate: 9600, silenceMs: 1500 },
-  ppk2: { baudRate: 115200, silenceMs: 500 },
-  line: { baudRate: 115200, silenceMs: 1000 },
-};
-
-const KEYS: Record<MeterKind, readonly string[]> = {
-  um24c: ['baud', 'silence', 'reconnect', 'poll'],
-  um25c: ['baud', 'silence', 'reconnect', 'poll'],
-  um34c: ['baud', 'silence', 'reconnect', 'poll'],
-  ppk2: ['baud', 'silence', 'reconnect', 'v', 'rate', 'spike'],
-  line: ['baud', 'silence', 'reconnect', 'cols', 'v'],
-};
 
 function bad(spec: string, why: string): LabbenchError {
   return new LabbenchError(
@@ -112,6 +73,8 @@ function flag(spec: string, key: string, value: string): boolean {
   throw bad(spec, `${key}=${value} is not 0 or 1`);
 }
 
+const COMMON_KEYS = ['baud', 'silence', 'reconnect'];
+
 export function parseMeterSpec(spec: string): MeterSpec {
   const colon = spec.lastIndexOf(':');
   if (colon <= 0) throw bad(spec, 'no PORT:TYPE');
@@ -120,6 +83,8 @@ export function parseMeterSpec(spec: string): MeterSpec {
   const kind = typePart.trim().toLowerCase() as MeterKind;
   if (!METER_KINDS.includes(kind)) throw bad(spec, `unknown meter type '${typePart}'`);
   if (path === '') throw bad(spec, 'empty PORT');
+  const d = serialMeterKind(kind);
+  const keys = [...COMMON_KEYS, ...d.keys];
 
   const opts = new Map<string, string>();
   for (const part of optionParts) {
@@ -128,73 +93,33 @@ export function parseMeterSpec(spec: string): MeterSpec {
     const key = part.slice(0, eq).trim().toLowerCase();
     const value = part.slice(eq + 1).trim();
     const canonical = key === 'volts' ? 'v' : key;
-    if (!KEYS[kind].includes(canonical)) throw bad(spec, `${kind} takes ${KEYS[kind].join(', ')}, not '${key}'`);
+    if (!keys.includes(canonical)) throw bad(spec, `${kind} takes ${keys.join(', ')}, not '${key}'`);
     if (opts.has(canonical)) throw bad(spec, `'${key}' given twice`);
     opts.set(canonical, value);
   }
-  const get = (k: string): string | undefined => opts.get(k);
-
-  const baudRaw = get('baud');
-  const silenceRaw = get('silence');
-  const reconnectRaw = get('reconnect');
+  const baudRaw = opts.get('baud');
+  const silenceRaw = opts.get('silence');
+  const reconnectRaw = opts.get('reconnect');
   const common: CommonSpec = {
     path,
-    baudRate: baudRaw !== undefined ? num(spec, 'baud', baudRaw, 50, 16_000_000) : DEFAULTS[kind].baudRate,
-    silenceMs: silenceRaw !== undefined ? num(spec, 'silence', silenceRaw, 50, 600_000) : DEFAULTS[kind].silenceMs,
+    baudRate: baudRaw !== undefined ? num(spec, 'baud', baudRaw, 50, 16_000_000) : d.defaults.baudRate,
+    silenceMs: silenceRaw !== undefined ? num(spec, 'silence', silenceRaw, 50, 600_000) : d.defaults.silenceMs,
     reconnect: reconnectRaw !== undefined ? flag(spec, 'reconnect', reconnectRaw) : true,
   };
-
-  switch (kind) {
-    case 'um24c':
-    case 'um25c':
-    case 'um34c': {
-      const poll = get('poll');
-      return { ...common, kind, ...(poll !== undefined ? { pollHz: num(spec, 'poll', poll, 0.01, 50) } : {}) };
-    }
-    case 'ppk2': {
-      const v = get('v');
-      const rate = get('rate');
-      const spike = get('spike');
-      return {
-        ...common,
-        kind,
-        // The PPK2 measures up to 5 V in ampere-meter mode.
-        volts: v !== undefined ? num(spec, 'v', v, 0.8, 5.5) : 5.0,
-        rateHz: rate !== undefined ? num(spec, 'rate', rate, 1, 100_000) : 1000,
-        spikeFilter: spike !== undefined ? flag(spec, 'spike', spike) : true,
-      };
-    }
-    case 'line': {
-      const v = get('v');
-      const volts = v !== undefined ? num(spec, 'v', v, 0, 60) : undefined;
-      const layout = get('cols') ?? DEFAULT_LINE_LAYOUT;
-      let columns: LineColumn[];
-      try {
-        columns = parseLineColumns(layout, volts !== undefined);
-      } catch (err) {
-        throw bad(spec, err instanceof Error ? err.message : String(err));
-      }
-      return { ...common, kind, layout, columns, ...(volts !== undefined ? { volts } : {}) };
-    }
-  }
+  return d.parse(kind, common, {
+    get: (k) => opts.get(k),
+    num: (k, v, min, max) => num(spec, k, v, min, max),
+    flag: (k, v) => flag(spec, k, v),
+    bad: (why) => bad(spec, why),
+  });
 }
 
 /** The spec back as text (canonical option order; defaults left out). */
 export function formatMeterSpec(spec: MeterSpec): string {
-  const d = DEFAULTS[spec.kind];
+  const d = serialMeterKind(spec.kind);
   const opts: string[] = [];
-  if (spec.baudRate !== d.baudRate) opts.push(`baud=${spec.baudRate}`);
-  if (spec.silenceMs !== d.silenceMs) opts.push(`silence=${spec.silenceMs}`);
+  if (spec.baudRate !== d.defaults.baudRate) opts.push(`baud=${spec.baudRate}`);
+  if (spec.silenceMs !== d.defaults.silenceMs) opts.push(`silence=${spec.silenceMs}`);
   if (!spec.reconnect) opts.push('reconnect=0');
-  if (spec.kind === 'ppk2') {
-    if (spec.volts !== 5.0) opts.push(`v=${spec.volts}`);
-    if (spec.rateHz !== 1000) opts.push(`rate=${spec.rateHz}`);
-    if (!spec.spikeFilter) opts.push('spike=0');
-  } else if (spec.kind === 'line') {
-    if (spec.layout !== DEFAULT_LINE_LAYOUT) opts.push(`cols=${spec.layout}`);
-    if (spec.volts !== undefined) opts.push(`v=${spec.volts}`);
-  } else if (spec.pollHz !== undefined) {
-    opts.push(`poll=${spec.pollHz}`);
-  }
-  return [`${spec.path}:${spec.kind}`, ...opts].join(',');
+  return [`${spec.path}:${spec.kind}`, ...opts, ...d.format(spec)].join(',');
 }

@@ -4,6 +4,7 @@ import { ProgressBar } from '../progress-bar.js';
 import { formatProfile } from '../format.js';
 import { exitStatus, failureLines, parseDeviceList, profileDevices, progressLines } from '../profile-devices.js';
 import { intArg, numArg, pick, type CliContext } from '../context.js';
+import { METER_KINDS, SOURCE_METER_KINDS } from '../../meters/spec.js';
 
 export function registerProfile(program: Command, ctx: CliContext): void {
   const { svc, emit, io, signal } = ctx;
@@ -30,7 +31,7 @@ export function registerProfile(program: Command, ctx: CliContext): void {
     .option('--cool-below <celsius>', 'phones: wait before each unit until the hottest zone is below this (default 45)', numArg('--cool-below'))
     .option('--inner-runs <n>', 'phones: benchmark_model runs per sample (default 10)', intArg('--inner-runs'))
     .option('--benchmark-binary <path>', "phones: benchmark_model to push when the phone has none")
-    .option('--meter <port:type>', 'power meter, e.g. /dev/ttyUSB0:um34c (um24c, um25c, um34c, ppk2, line): power and energy per layer')
+    .option('--meter <port:type>', `power meter, e.g. /dev/ttyUSB0:um34c (${[...METER_KINDS, ...SOURCE_METER_KINDS].join(', ')}): power and energy per layer`)
     .option('--unplug-timeout <s>', 'phones: how long to wait for an unplugged phone (default 600)', numArg('--unplug-timeout'))
     .option('--hang-timeout <s>', 'phones: a benchmark_model run with no result after this long (plus 4x its expected time) is killed on the phone and retried, twice at most (default 120)', numArg('--hang-timeout'))
     .action(async (o: Record<string, unknown>, cmd: Command) => {
