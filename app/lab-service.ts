@@ -29,7 +29,7 @@ import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictRes
 import { SAMPLER_PREFIX, samplerPlan } from './workloads/samples/sampler.js';
 import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWorkload, trainingRows } from './predict/fit-device.js';
 import { MICROBENCH, microbenchPlan } from './workloads/samples/microbench.js';
-import { defaultCanaryEvery, isLocalDevice, openTarget } from './profiling/targets/index.js';
+import { defaultCanaryEvery, isLocalDevice, openTarget } from '../native-runners/index.js';
 import { LabbenchError } from './api/errors.js';
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from './api/search.js';
 import { runPrune } from './prune/legr.js';

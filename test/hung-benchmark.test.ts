@@ -12,7 +12,7 @@ import { LabbenchError } from '../app/api/errors.js';
 import { LocalLabService } from '../app/lab-service.js';
 import type { ProfileRequest } from '../app/api/profile.js';
 import { createAdbClient, shell } from '../app/devices/adb/adb-shell.js';
-import { DEVICE_DIR, MAX_HANG_TRIES } from '../app/profiling/targets/android-adb.js';
+import { DEVICE_DIR, MAX_HANG_TRIES } from '../native-runners/android-tflite/target.js';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { ROOT_CRED } from './peers/adb-phone/fs.js';
 import { startPhoneRig } from './phone-rig.js';

@@ -7,7 +7,7 @@
 import { LabbenchError, exitCodeFor, serializeError, type SerializedError } from '../api/errors.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult } from '../api/profile.js';
 import type { LabService } from '../api/service.js';
-import { isLocalDevice } from '../profiling/targets/index.js';
+import { isLocalDevice } from '../../native-runners/index.js';
 import { renderBar } from './progress-bar.js';
 
 export type DeviceOutcome = { readonly device: string; readonly status: 'done'; readonly result: ProfileResult } | { readonly device: string; readonly status: 'failed' | 'canceled'; readonly error: SerializedError; readonly exit: number };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openProfilesDb } from '../../profiles-db/profiles-db.js';
 import { cpuFingerprint, tempDir } from '../../profiles-db/test-fixtures/helpers.js';
 import { pooled, runProfileJob } from './profile-job.js';
-import type { Measured, ProfilingTarget } from './target.js';
+import type { Measured, ProfilingTarget } from '../../native-runners/target.js';
 
 /** A device that answers from a script and logs what it was asked, in order. */
 class ScriptedTarget implements ProfilingTarget {

@@ -17,7 +17,7 @@ import { kernelName, type Kernel } from '../workloads/kernels.js';
 import { summarize } from '../util/stats.js';
 import { PowerSession } from './power-session.js';
 import type { LatencyStats, UnitPower } from '../api/lut.js';
-import { NETWORK_ARTIFACT, type KernelMeasured, type ProfilingTarget, type SampleConditions, type TargetHooks } from './target.js';
+import { NETWORK_ARTIFACT, type KernelMeasured, type ProfilingTarget, type SampleConditions, type TargetHooks } from '../../native-runners/target.js';
 import type { ProfileJobHooks } from './profile-job.js';
 import { claimRun } from './run-claim.js';
 

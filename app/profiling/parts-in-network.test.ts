@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { innerLayersInNetwork, partsInNetwork } from './profile-job.js';
-import { nodeMedians } from './targets/local-ort.js';
+import { nodeMedians } from '../../native-runners/onnxruntime/target.js';
 
 test('a part owns the node of its name and its `name/...` nodes; the longest name wins', () => {
   const parts = [{ name: 'conv1' }, { name: 'L0-k3e6' }, { name: 'fc' }, { name: 'fc/extra' }];

@@ -16,11 +16,11 @@ import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { Network } from '../workloads/ir.js';
 import { planWorkload } from '../workloads/plan.js';
 import type { ProfileUnit } from '../workloads/units.js';
-import { canaryUnit } from './canary.js';
+import { canaryUnit } from '../../native-runners/canary.js';
 import { median, summarize } from '../util/stats.js';
 import { ownerOf } from '../../native-runners/onnxruntime/node-owner.js';
 import { claimRun } from './run-claim.js';
-import type { Measured, ProfilingTarget, TargetHooks } from './target.js';
+import type { Measured, ProfilingTarget, TargetHooks } from '../../native-runners/target.js';
 
 export interface ProfileJobHooks {
   readonly onProgress?: (p: ProfileProgress) => void;

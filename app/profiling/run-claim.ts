@@ -4,7 +4,7 @@
  * run beside it; a run left by a killed job is taken over, with a warning.
  */
 import { newRunOwner, type NewRun, type ProfilesDb, type RunRecord } from '../../profiles-db/profiles-db.js';
-import type { ProfilingTarget } from './target.js';
+import type { ProfilingTarget } from '../../native-runners/target.js';
 
 export interface ClaimedRun {
   readonly run: RunRecord;

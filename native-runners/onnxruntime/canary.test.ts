@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetworkBuilder } from '../../app/workloads/builder.js';
 import { layerPlan } from '../../app/workloads/units.js';
-import { canaryUnit } from '../../app/profiling/canary.js';
+import { canaryUnit } from '../canary.js';
 import { buildOnnx } from './artifact.js';
 import { measureOnnx, openCanary, type CanaryProbe, type MeasureOptions } from './runner.js';
 

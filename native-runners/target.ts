@@ -3,10 +3,11 @@
  * whole networks. The job owns the loop, the DB, resume, canaries and pauses; a target owns
  * how one thing is run on its device (ORT in process, benchmark_model over ADB, ...).
  */
-import type { DeviceFingerprint } from '../api/lut.js';
-import type { Network } from '../workloads/ir.js';
-import type { ProfileUnit } from '../workloads/units.js';
-import type { Kernel } from '../workloads/kernels.js';
+import type { ProfileRequest } from '../app/api/profile.js';
+import type { DeviceFingerprint } from '../app/api/lut.js';
+import type { Network } from '../app/workloads/ir.js';
+import type { ProfileUnit } from '../app/workloads/units.js';
+import type { Kernel } from '../app/workloads/kernels.js';
 
 /** The unit key a target knows the whole network's artifact by (kernel mode, end-to-end runs, meter loops). */
 export const NETWORK_ARTIFACT = '__network__';
@@ -89,4 +90,20 @@ export interface ProfilingTarget {
   /** Resolves once the device is back after a DEVICE_UNAVAILABLE error; rejects on timeout or abort. */
   waitForDevice?(hooks: TargetHooks): Promise<void>;
   close?(): Promise<void>;
+}
+
+/**
+ * A runner as the bench knows it: one folder in native-runners/ exporting one descriptor,
+ * listed once in native-runners/index.ts. The first listed runner that accepts a device id
+ * profiles it.
+ */
+export interface RunnerDescriptor {
+  readonly name: string;
+  /** One line for help texts. */
+  readonly summary: string;
+  accepts(device: string): boolean;
+  /** Units between canary layers when the request names none (0: no canary). */
+  readonly canaryEvery: number;
+  /** `mode` decides defaults: deployed settings for kernels, unfused single layers otherwise. */
+  open(req: ProfileRequest, mode: 'kernels' | 'layers'): Promise<ProfilingTarget>;
 }

@@ -10,24 +10,24 @@
  * most, then fails the unit (runBenchmark).
  */
 import { createHash } from 'node:crypto';
-import { LabbenchError } from '../../api/errors.js';
-import type { DeviceFingerprint } from '../../api/lut.js';
-import type { ProfileRequest } from '../../api/profile.js';
-import type { Network } from '../../workloads/ir.js';
-import type { ProfileUnit } from '../../workloads/units.js';
-import { buildTflite, type TfliteArtifact } from '../../../native-runners/android-tflite/tflite-writer.js';
-import { layerFlops, mapRowsToLayers } from '../../../native-runners/android-tflite/map-rows.js';
-import { groupKind, groupVariant, plannedGroups } from '../../../native-runners/android-tflite/kernel-groups.js';
-import { analyzeNetwork } from '../../workloads/analyze.js';
-import { layerKernel, type Kernel } from '../../workloads/kernels.js';
-import { benchmarkArgv } from '../../../native-runners/android-tflite/argv.js';
-import { benchmarkFailure, parseBenchmarkOutput, rowMsPerRun } from '../../../native-runners/android-tflite/parse-benchmark.js';
-import { createAdbClient, killProcess, listPhones, push, pushFile, redial, shell, ShellTimeoutError, tcpSerial, type AdbClient, type ShellResult } from '../../devices/adb/adb-shell.js';
-import { listCores, readLiveState, thermalZones } from '../../devices/adb/phone-info.js';
-import { emulationFromProps } from '../../devices/adb/emulation.js';
-import { parseDumpsysBattery, parseScreenOn } from '../../devices/adb/phone-parsers.js';
-import { relativeCiHalfWidth } from '../../util/stats.js';
-import { sleep } from '../../util/sleep.js';
+import { LabbenchError } from '../../app/api/errors.js';
+import type { DeviceFingerprint } from '../../app/api/lut.js';
+import type { ProfileRequest } from '../../app/api/profile.js';
+import type { Network } from '../../app/workloads/ir.js';
+import type { ProfileUnit } from '../../app/workloads/units.js';
+import { buildTflite, type TfliteArtifact } from './tflite-writer.js';
+import { layerFlops, mapRowsToLayers } from './map-rows.js';
+import { groupKind, groupVariant, plannedGroups } from './kernel-groups.js';
+import { analyzeNetwork } from '../../app/workloads/analyze.js';
+import { layerKernel, type Kernel } from '../../app/workloads/kernels.js';
+import { benchmarkArgv } from './argv.js';
+import { benchmarkFailure, parseBenchmarkOutput, rowMsPerRun } from './parse-benchmark.js';
+import { createAdbClient, killProcess, listPhones, push, pushFile, redial, shell, ShellTimeoutError, tcpSerial, type AdbClient, type ShellResult } from '../../app/devices/adb/adb-shell.js';
+import { listCores, readLiveState, thermalZones } from '../../app/devices/adb/phone-info.js';
+import { emulationFromProps } from '../../app/devices/adb/emulation.js';
+import { parseDumpsysBattery, parseScreenOn } from '../../app/devices/adb/phone-parsers.js';
+import { relativeCiHalfWidth } from '../../app/util/stats.js';
+import { sleep } from '../../app/util/sleep.js';
 import { NETWORK_ARTIFACT, type KernelMeasured, type Measured, type ProfilingTarget, type SampleConditions, type TargetHooks } from '../target.js';
 
 export const DEVICE_DIR = '/data/local/tmp/labbench';

@@ -3,18 +3,18 @@
  * on the CPU or (where ORT's CUDA provider is installed) an NVIDIA GPU.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { LabbenchError } from '../../api/errors.js';
-import type { DeviceFingerprint } from '../../api/lut.js';
-import type { Network } from '../../workloads/ir.js';
-import type { ProfileUnit } from '../../workloads/units.js';
-import { buildOnnx } from '../../../native-runners/onnxruntime/artifact.js';
-import { loopOnnx, measureOnnx, openCanary, ortVersion, type CanaryProbe, type GraphOptimization, type MeasureOptions } from '../../../native-runners/onnxruntime/runner.js';
-import type { ProfiledRun } from '../../../native-runners/onnxruntime/parse-profile.js';
-import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../devices/local-host.js';
-import { median, summarize } from '../../util/stats.js';
+import { LabbenchError } from '../../app/api/errors.js';
+import type { DeviceFingerprint } from '../../app/api/lut.js';
+import type { Network } from '../../app/workloads/ir.js';
+import type { ProfileUnit } from '../../app/workloads/units.js';
+import { buildOnnx } from './artifact.js';
+import { loopOnnx, measureOnnx, openCanary, ortVersion, type CanaryProbe, type GraphOptimization, type MeasureOptions } from './runner.js';
+import type { ProfiledRun } from './parse-profile.js';
+import { cudaProviderPresent, describeLocalCpu, detectNvidiaGpus, localFingerprint } from '../../app/devices/local-host.js';
+import { median, summarize } from '../../app/util/stats.js';
 import { canaryUnit } from '../canary.js';
 import type { KernelMeasured, Measured, ProfilingTarget, SampleConditions, TargetHooks } from '../target.js';
-import { mapOrtKernels, readOrtNodes } from '../../../native-runners/onnxruntime/kernel-map.js';
+import { mapOrtKernels, readOrtNodes } from './kernel-map.js';
 
 /** Per node, the median over runs of its kernel time in that run (a node may launch several kernels). */
 export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number> {

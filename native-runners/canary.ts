@@ -1,5 +1,5 @@
-import { NetworkBuilder } from '../workloads/builder.js';
-import { layerPlan, type ProfileUnit } from '../workloads/units.js';
+import { NetworkBuilder } from '../app/workloads/builder.js';
+import { layerPlan, type ProfileUnit } from '../app/workloads/units.js';
 
 /**
  * A small fixed conv: cheap, compute-bound, so throttling shows in it first. Phones measure
