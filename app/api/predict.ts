@@ -35,13 +35,13 @@ export interface FitSummary {
   readonly analytic: { readonly peak_gflops: number; readonly bandwidth_gbps: number; readonly overhead_ms: number };
   readonly gap_factor: number;
   readonly gap_runs: number;
-  /** The gap learned per op from networks timed per operator in place (see fit-device.ts InNetworkGap); absent when none was. */
+  /** The gap learned per op from networks timed per operator in place (see predict/in-place-gap.ts InNetworkGap); absent when none was. */
   readonly gap_in_network?: {
     readonly ops: Readonly<Record<string, { readonly factor: number; readonly parts: number }>>;
     readonly default_factor: number;
     readonly residual: number;
     readonly runs: number;
-    /** Extra in-place time of weights that stay cached when a layer runs alone but are evicted inside its network (fit-device.ts EvictedWeights). */
+    /** Extra in-place time of weights that stay cached when a layer runs alone but are evicted inside its network (predict/in-place-gap.ts EvictedWeights). */
     readonly evicted?: { readonly cache_bytes: number; readonly ms_per_byte: number; readonly parts: number; readonly form?: 'floor' };
   };
   /** Profiling done first (sampler, micro-benchmark), with its wall time. */

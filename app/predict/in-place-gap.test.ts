@@ -1,7 +1,7 @@
 // The in-place gap: per-op factors, and weights that stay cached alone but are evicted inside a network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evictedBytes, fitInPlace, inPlaceMs, type GapRow } from './fit-device.js';
+import { evictedBytes, fitInPlace, inPlaceMs, type GapRow } from './in-place-gap.js';
 
 const MB = 2 ** 20;
 

@@ -16,7 +16,8 @@ import { calibrated, parseKernelModel, predictKernel, rooflineMs } from './kerne
 import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelPowerW, kernelTrainingData, type KernelDeviceModel } from './kernel-fit.js';
 import { plannedKernels, type PlannedKernels } from './kernel-plan.js';
 import { networkTable } from './metrics.js';
-import { MODEL_KIND, type DevicePrediction } from './fit-device.js';
+import { MODEL_KIND } from './fit-device.js';
+import type { DevicePrediction } from './device-predict.js';
 
 export async function predictKernelNetwork(device: DeviceRecord, m: KernelDeviceModel, network: Network): Promise<DevicePrediction> {
   return predictFromPlan(m, await plannedKernels(device.fingerprint, network));

@@ -1,8 +1,8 @@
 /**
  * Timings of one device brought to one machine state. A host's speed changes while it is
- * profiled: this VM switches between a fast and a slow state every few hundred ms and drifts
- * by +-15% over minutes, so a network profiled at minute 2 and the sampler's layers at minute
- * 8 can meet machines 20% apart, and a model fitted on the one misses the other by as much.
+ * profiled, so a network profiled at one minute and the sampler's layers at another can meet
+ * different machines, and a model fitted on the one misses the other by as much
+ * (docs/decisions/0010-canary-beside-every-run.md).
  * Where samples carry the canary's time beside them (CanaryProbe), a timing in the reference
  * state is the median over its samples of (sample / its canary), times the reference canary
  * time: the median of every unit's canary median over the device's profiles. Samples without
@@ -26,10 +26,9 @@ interface StateRow {
 const rowKey = (runId: number, kind: 'unit' | 'end_to_end', key: string): string => `${runId}\u0000${kind}\u0000${key}`;
 
 /**
- * Canary readings this far from the reference (either way) say nothing about the machine:
- * in one bench profile the canary read 4.2-4.8 ms (against 0.44 typical) through most of a
- * 16 us flatten layer's runs, whose own samples stayed at 14-25 us. States seen here span
- * 0.72-1.24x of the reference (10th-90th percentile).
+ * Canary readings this far from the reference (either way) say nothing about the machine: a
+ * canary can be disturbed by what does not slow the sample beside it
+ * (docs/decisions/0011-canary-band.md).
  */
 const CANARY_BAND = 2;
 

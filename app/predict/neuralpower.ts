@@ -35,9 +35,7 @@ export interface NeuralPowerOptions extends PolynomialFitOptions {
    * Runtime models per type, each selected by CV on its own fold assignment (seeds seed,
    * seed + 1, ...); a layer's runtime is their geometric mean. Default 5. Why: which of
    * several near-equal candidates CV picks depends on the folds, and they part ways on
-   * layers unlike the training rows. On this CPU's LUT, held out networks' predictions moved
-   * by up to 20 points with the fold seed alone (vgg16: -13 % to +8 %); the mean of five
-   * moved by under 10 (vgg16: +2 % and +3 % for two sets of seeds).
+   * layers unlike the training rows (docs/decisions/0012-neuralpower-ensemble.md).
    */
   readonly ensemble?: number;
 }
@@ -66,9 +64,9 @@ export interface TypeModel {
    * fastest training row, a stand-in for the fixed cost of launching any layer), the
    * smallest and largest measured runtime / B. A prediction is kept within
    * [lo / RATIO_MARGIN, hi * RATIO_MARGIN] x B. Why: a layer outside the sampled space meets
-   * a polynomial extrapolated past where it was fitted (overfeat's 113 M-weight classifier,
-   * held out, came out at 190x its measured time), while a device does not leave the band
-   * of efficiency it showed on hundreds of layers by that much.
+   * a polynomial extrapolated past where it was fitted, while a device does not leave the
+   * band of efficiency it showed on hundreds of layers by that much
+   * (docs/decisions/0013-neuralpower-efficiency-band.md).
    */
   readonly bound?: {
     readonly floor_ms: number;
@@ -78,8 +76,8 @@ export interface TypeModel {
      * Beyond the largest training row (B > largest_ms) the polynomial is not used: the
      * layer runs at the median runtime / B of the three largest rows. Big layers run in the
      * device's asymptotic regime (compute- or memory-bound), and a polynomial of degree 2-3
-     * in log space grows past it quickly (held out, overfeat's 2 G-MAC conv5 came out at 4x
-     * its measured time even within the band).
+     * in log space grows past it quickly, even within the band
+     * (docs/decisions/0013-neuralpower-efficiency-band.md).
      */
     readonly largest_ms?: number;
     readonly largest_ratio?: number;

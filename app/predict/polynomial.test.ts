@@ -2,7 +2,8 @@
 // the generating degree, and irrelevant features get no terms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitPolynomial, monomialName, monomials, predictPolynomial, type BaseFeature, type PolynomialData } from './polynomial.js';
+import { fitPolynomial, predictPolynomial, type BaseFeature, type PolynomialData } from './polynomial.js';
+import { monomialName, monomials } from './polynomial-design.js';
 import { rmspe } from './metrics.js';
 import { gaussian, mulberry32 } from '../util/rng.js';
 

@@ -2,11 +2,8 @@
  * Transposed matrix products for tfjs 4.22's wasm backend, where a dense layer's backward pass
  * spends its time. tfjs's MatMul gradient asks for dx = dy @ W^T (transposeB) and
  * dW = x^T @ dy (transposeA); wasm's BatchMatMul with either flag set skips XNNPACK's fast
- * path. Timed here (one thread, batch 100, 4096x4096 weights): dW with the transposeA flag
- * ~16x slower per output element than the explicit form (0.6 s for 1024x1024 against 17 ms;
- * ~37 s projected and reported at 4096), dx with the transposeB flag 3.2 s, a plain
- * product 0.3 s. A hand-written JS outer-product loop reached only 0.4-0.8 GFLOP/s, well
- * below XNNPACK's 7-11.
+ * path, by far (docs/decisions/0016-wasm-matmul-without-flags.md); a hand-written JS loop is
+ * slower still.
  *
  * So this wraps wasm's BatchMatMul: a product without flags goes to the original kernel as
  * it is; a flagged one is rewritten as an unflagged product over explicitly transposed
@@ -20,7 +17,7 @@
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { KernelScope } from './wasm-gradients.js';
+import { KernelScope } from './wasm-kernel-scope.js';
 import { nativeProduct } from './wasm-native-matmul.js';
 
 

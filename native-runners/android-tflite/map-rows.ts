@@ -12,18 +12,11 @@
  *   outputs and at graph inputs (with `opInputs`); without `opInputs`, it takes the operators
  *   without their own row after the previous partition's last operator, up to its own last
  *   one (exact for chains, an approximation for branching graphs).
- * - XNNPACK's detailed rows (`Delegate/<xnn op>:<n>`, TF 2.10+; in the main table or in a
- *   "Delegate internal:" table) time each XNNPACK node; n counts nodes within a partition.
- *   Partitions run in operator order, and within one, XNNPACK has a node per operator in
- *   operator order, except what it fuses: a RELU/RELU6 whose producer (a conv, fc, pool,
- *   add, mul, sub) in the partition is its only reader joins that node, and (in XNNPACK
- *   builds that do it) a PAD read only by a conv joins the conv's node. Rows of the same name
- *   in two partitions are printed once, `times called` counting both; their time is shared
- *   evenly. Each partition's nodes are matched to the rows in order (names checked against
- *   the operator types where `opTypes` is given): a partition that matches gets each node's
- *   own time (scaled to its delegate row when there is one, which also holds the delegate's
- *   own overhead); one that does not is timed as a whole. Without delegate rows, partitions
- *   are the runs of operators without a row of their own.
+ * - XNNPACK's detailed rows (`Delegate/<xnn op>:<n>`, TF 2.10+) time each XNNPACK node of a
+ *   partition (map-rows-xnnpack.ts matches them to the operators): a partition that matches
+ *   gets each node's own time (scaled to its delegate row when there is one, which also
+ *   holds the delegate's own overhead); one that does not is timed as a whole. Without
+ *   delegate rows, partitions are the runs of operators without a row of their own.
  *
  * Times are then given to groups: the smallest sets of layers whose summed time the profile
  * gives exactly (operators timed together, joined with the other operators of their layers:
@@ -36,8 +29,9 @@
  */
 import { analyzeNetwork } from '../../app/workloads/analyze.js';
 import type { Network } from '../../app/workloads/ir.js';
+import { mainOf, timeDetailed, type Graph, type TimingUnit } from './map-rows-xnnpack.js';
 import { rowMsPerRun, type BenchmarkRow } from './parse-benchmark.js';
-import { HELPER_SUFFIXES } from './tflite-writer.js';
+import { HELPER_SUFFIXES } from './tflite-emit.js';
 
 export interface DelegateBlock {
   /** The delegate row, or undefined for XNNPACK detailed rows without one. */
@@ -122,225 +116,31 @@ function producers(opLayers: readonly string[], opts: MapRowsOptions): Map<strin
   return m;
 }
 
-// ---- XNNPACK's detailed rows ----
-
-/** Operators whose clamp XNNPACK fuses (xnn_subgraph_fusion: the producer takes the output range). */
-const CLAMP_PRODUCERS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'SUB', 'MUL', 'DIV', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'TRANSPOSE_CONV']);
-const CLAMPS = new Set(['RELU', 'RELU6', 'RELU_N1_TO_1']);
-
-/** XNNPACK operator names each TFLite operator becomes (names vary across XNNPACK versions). */
-const XNN_NAMES: Readonly<Record<string, RegExp>> = {
-  CONV_2D: /^Convolution\b/,
-  DEPTHWISE_CONV_2D: /^Convolution\b/,
-  FULLY_CONNECTED: /^Fully Connected\b/,
-  ADD: /^Add\b/,
-  SUB: /^Subtract\b/,
-  MUL: /^Multiply\b/,
-  MAX_POOL_2D: /^Max Pooling\b/,
-  AVERAGE_POOL_2D: /^(?:Global )?Average Pooling\b/,
-  MEAN: /^(?:Global Average Pooling|Mean)\b/,
-  SOFTMAX: /^Soft[Mm]ax\b/,
-  LOGISTIC: /^Sigmoid\b/,
-  HARD_SWISH: /^Hard ?Swish\b/,
-  RELU: /^Clamp\b/,
-  RELU6: /^Clamp\b/,
-  PAD: /^Constant Pad\b/,
-  RESHAPE: /^Copy\b/,
-  TRANSPOSE: /^Transpose\b/,
-  SLICE: /^Slice\b/,
-  STRIDED_SLICE: /^Slice\b/,
-  SPLIT: /^(?:Copy|Slice|Split|Even Split)\b/,
-  CONCATENATION: /^(?:Concatenat|Copy)/,
-  RESIZE_BILINEAR: /^Resize Bilinear\b/,
-};
-
-interface XnnNode {
-  /** The operator the node is named after. */
-  readonly main: number;
-  /** It and the operators fused into it, ascending. */
+/** A delegate partition: its row (absent for runs of operators inferred from detailed rows), per-run ms, operators. */
+interface Partition {
+  readonly row?: BenchmarkRow;
+  readonly ms?: number;
   readonly ops: number[];
 }
 
-interface DetailedRow {
-  readonly row: BenchmarkRow;
-  readonly name: string;
-  readonly index: number;
+/** The rows sorted by what they time. */
+interface SortedRows {
+  /** Per-run ms of each operator that has a row of its own. */
+  readonly opMs: number[];
+  readonly ownRow: boolean[];
+  readonly unmapped: BenchmarkRow[];
+  /** Delegate rows and the operators that write their output tensors. */
+  readonly delegateRows: { row: BenchmarkRow; ends: number[] }[];
+  /** XNNPACK's detailed rows, from the main table and the "Delegate internal:" one. */
+  readonly internalRows: BenchmarkRow[];
 }
 
-interface Graph {
-  readonly producer: ReadonlyMap<string, number>;
-  readonly readers: ReadonlyMap<string, number>;
-  readonly opInputs?: readonly (readonly string[])[];
-  readonly opTypes?: readonly string[];
-  readonly outputsOf: (i: number) => readonly string[];
-}
-
-/** The XNNPACK nodes of a partition's operators, in order, with clamps (and, if `fusePad`, PADs) fused. */
-function xnnNodes(ops: readonly number[], g: Graph, fusePad: boolean): XnnNode[] {
-  const inside = new Set(ops);
-  const nodeOf = new Map<number, XnnNode>();
-  const nodes: XnnNode[] = [];
-  const type = (i: number): string | undefined => g.opTypes?.[i];
-  /** The single in-partition producer whose output only operator i reads. */
-  const soleSource = (i: number): number | undefined => {
-    const ins = g.opInputs?.[i] ?? [];
-    if (ins.length !== 1) return undefined;
-    const p = g.producer.get(ins[0]!);
-    return p !== undefined && inside.has(p) && g.readers.get(ins[0]!) === 1 && g.outputsOf(p).length === 1 ? p : undefined;
-  };
-  const padOf = new Map<number, number>();
-  if (fusePad) {
-    for (const i of ops) {
-      const t = type(i);
-      const p = t === 'CONV_2D' || t === 'DEPTHWISE_CONV_2D' ? soleSource(i) : undefined;
-      if (p !== undefined && type(p) === 'PAD') padOf.set(p, i);
-    }
-  }
-  for (const i of ops) {
-    if (padOf.has(i)) continue;
-    const p = CLAMPS.has(type(i) ?? '') ? soleSource(i) : undefined;
-    const into = p !== undefined && CLAMP_PRODUCERS.has(type(p) ?? '') ? nodeOf.get(p) : undefined;
-    if (into) {
-      into.ops.push(i);
-      nodeOf.set(i, into);
-      continue;
-    }
-    const node: XnnNode = { main: i, ops: [i] };
-    for (const [pad, conv] of padOf) if (conv === i) node.ops.unshift(pad);
-    nodeOf.set(i, node);
-    nodes.push(node);
-  }
-  return nodes;
-}
-
-interface Matched {
-  /** Per node: the row that times it. */
-  readonly rows: DetailedRow[];
-  readonly namesFit: boolean;
-  /** Index of the first row after this partition's. */
-  readonly next: number;
-}
-
-/**
- * Matches a partition's nodes to the detailed rows from `cursor` on: node j takes the next row
- * when its index is j, else the latest earlier row of index j and a fitting name (the row
- * printed once for nodes of the same name in several partitions); undefined when neither is there.
- */
-function matchPartition(nodes: readonly XnnNode[], rows: readonly DetailedRow[], cursor: number, uses: ReadonlyMap<DetailedRow, number>, g: Graph): Matched | undefined {
-  const fits = (node: XnnNode, r: DetailedRow): boolean => {
-    const t = g.opTypes?.[node.main];
-    const re = t === undefined ? undefined : XNN_NAMES[t];
-    return re === undefined || re.test(r.name);
-  };
-  const picked: DetailedRow[] = [];
-  const extra = new Map<DetailedRow, number>();
-  let c = cursor;
-  let namesFit = true;
-  for (let j = 0; j < nodes.length; j++) {
-    const node = nodes[j]!;
-    // The next row, unless its name does not fit and an earlier row of this index and name is
-    // free: a later partition's first-printed node (GAP:2) must not be taken for a conv:2.
-    const next = rows[c]?.index === j ? rows[c] : undefined;
-    let r: DetailedRow | undefined = next && fits(node, next) ? next : undefined;
-    if (!r) {
-      const free = (x: DetailedRow): boolean => (uses.get(x) ?? 0) + (extra.get(x) ?? 0) < x.row.timesCalled;
-      for (let k = c - 1; k >= 0 && !r; k--) if (rows[k]!.index === j && fits(node, rows[k]!) && free(rows[k]!)) r = rows[k];
-      r ??= next;
-      if (!r) return undefined;
-    }
-    if (r === next) c++;
-    extra.set(r, (extra.get(r) ?? 0) + 1);
-    namesFit &&= fits(node, r);
-    picked.push(r);
-  }
-  return { rows: picked, namesFit, next: c };
-}
-
-interface TimingUnit {
-  readonly ops: readonly number[];
-  readonly ms: number;
-  /** The operators are timed apart from the rest of their partition. */
-  readonly own: boolean;
-}
-
-/**
- * Times each partition's XNNPACK nodes from the detailed rows; undefined when the rows do
- * not follow the partitions (another model, or an XNNPACK that splits operators otherwise).
- */
-function timeDetailed(
-  partitions: readonly { ops: readonly number[]; ms?: number }[],
-  detailed: readonly BenchmarkRow[],
-  g: Graph,
-): { units: TimingUnit[][]; totals: number[]; fit: boolean[] } | undefined {
-  const rows: DetailedRow[] = [];
-  for (const row of detailed) {
-    const m = /^Delegate\/(.*):(\d+)$/.exec(row.name);
-    if (!m) return undefined;
-    rows.push({ row, name: m[1]!, index: Number(m[2]) });
-  }
-  const uses = new Map<DetailedRow, number>();
-  const matched: { nodes: XnnNode[]; m: Matched }[] = [];
-  let cursor = 0;
-  for (const p of partitions) {
-    let best: { nodes: XnnNode[]; m: Matched } | undefined;
-    for (const fusePad of [false, true]) {
-      const nodes = xnnNodes(p.ops, g, fusePad);
-      const m = matchPartition(nodes, rows, cursor, uses, g);
-      if (m && (!best || (m.namesFit && !best.m.namesFit))) best = { nodes, m };
-      if (best?.m.namesFit) break;
-    }
-    if (!best) return undefined;
-    for (const r of best.m.rows) uses.set(r, (uses.get(r) ?? 0) + 1);
-    matched.push(best);
-    cursor = best.m.next;
-  }
-  if (cursor !== rows.length) return undefined;
-  // A row stands for every node it was matched to: its per-run time is shared evenly.
-  const nodeMs = (r: DetailedRow): number => rowMsPerRun(r.row) / (uses.get(r) ?? 1);
-  const units: TimingUnit[][] = [];
-  const totals: number[] = [];
-  const fit: boolean[] = [];
-  matched.forEach(({ nodes, m }, k) => {
-    const times = m.rows.map(nodeMs);
-    const sum = times.reduce((s, v) => s + v, 0);
-    const given = partitions[k]!.ms;
-    const total = given ?? sum;
-    totals.push(total);
-    fit.push(m.namesFit);
-    if (!m.namesFit) {
-      units.push([{ ops: [...partitions[k]!.ops], ms: total, own: false }]);
-      return;
-    }
-    const scale = given !== undefined && sum > 0 ? given / sum : 1;
-    units.push(nodes.map((n, j) => ({ ops: n.ops, ms: times[j]! * scale, own: true })));
-  });
-  return { units, totals, fit };
-}
-
-// ---- the mapping ----
-
-export function mapRowsToLayers(
-  rows: readonly BenchmarkRow[],
-  opLayers: readonly string[],
-  layerNames: readonly string[],
-  opts: MapRowsOptions = {},
-): RowMapping {
-  const known = new Set(layerNames);
-  const nOps = opLayers.length;
-  const kernel = (i: number): readonly string[] => opts.opKernelLayers?.[i] ?? [opLayers[i]!];
-  for (let i = 0; i < nOps; i++) for (const l of [opLayers[i]!, ...kernel(i)]) if (!known.has(l)) throw new Error(`mapRowsToLayers: operator layer ${l} is not among the layer names`);
-  const producer = producers(opLayers, opts);
-  const outputsOf = (i: number): readonly string[] => opts.opAllOutputs?.[i] ?? (opts.opOutputs ? [opts.opOutputs[i]!] : []);
-  const readers = new Map<string, number>();
-  for (const ins of opts.opInputs ?? []) for (const t of ins) readers.set(t, (readers.get(t) ?? 0) + 1);
-  const graph: Graph = { producer, readers, outputsOf, ...(opts.opInputs ? { opInputs: opts.opInputs } : {}), ...(opts.opTypes ? { opTypes: opts.opTypes } : {}) };
-
+function sortRows(rows: readonly BenchmarkRow[], nOps: number, producer: ReadonlyMap<string, number>, opts: MapRowsOptions): SortedRows {
   const opMs = new Array<number>(nOps).fill(0);
   const ownRow = new Array<boolean>(nOps).fill(false);
   const unmapped: BenchmarkRow[] = [];
   const delegateRows: { row: BenchmarkRow; ends: number[] }[] = [];
   const internalRows: BenchmarkRow[] = [...rows.filter((r) => r.kind === 'delegate-op'), ...(opts.delegateInternal ?? [])];
-
   for (const row of rows) {
     if (row.kind === 'delegate-op') continue;
     if (row.kind !== 'op' || row.nodeIndex === null) {
@@ -359,44 +159,51 @@ export function mapRowsToLayers(
     if (ends.length === 0 || ends.some((e) => e === undefined)) unmapped.push(row);
     else delegateRows.push({ row, ends: ends as number[] });
   }
+  return { opMs, ownRow, unmapped, delegateRows, internalRows };
+}
 
+/**
+ * The operators of each delegate row: walked back through the graph from its output tensors
+ * (with `opInputs`), else those after the previous partition's last operator up to its own.
+ * Without delegate rows but with detailed rows: the runs of operators without a row of their own.
+ */
+function findPartitions(sorted: SortedRows, nOps: number, producer: ReadonlyMap<string, number>, opInputs: MapRowsOptions['opInputs']): Partition[] {
+  const { ownRow, delegateRows } = sorted;
   const claimed = new Array<number>(nOps).fill(-1);
-  const partitions: { row?: BenchmarkRow; ms?: number; ops: number[] }[] = [];
-  if (delegateRows.length > 0) {
-    if (opts.opInputs) {
-      const boundary = new Set(delegateRows.flatMap((d) => d.row.tensorNames));
-      delegateRows.forEach((d, k) => {
-        const own = new Set(d.row.tensorNames);
-        const stack = [...d.ends];
-        const ops: number[] = [];
-        while (stack.length) {
-          const i = stack.pop()!;
-          if (ownRow[i] || claimed[i]! >= 0) continue;
-          claimed[i] = k;
-          ops.push(i);
-          for (const t of opts.opInputs![i] ?? []) {
-            const p = producer.get(t);
-            if (p === undefined || (boundary.has(t) && !own.has(t))) continue;
-            stack.push(p);
-          }
+  const partitions: Partition[] = [];
+  if (delegateRows.length > 0 && opInputs) {
+    const boundary = new Set(delegateRows.flatMap((d) => d.row.tensorNames));
+    delegateRows.forEach((d, k) => {
+      const own = new Set(d.row.tensorNames);
+      const stack = [...d.ends];
+      const ops: number[] = [];
+      while (stack.length) {
+        const i = stack.pop()!;
+        if (ownRow[i] || claimed[i]! >= 0) continue;
+        claimed[i] = k;
+        ops.push(i);
+        for (const t of opInputs[i] ?? []) {
+          const p = producer.get(t);
+          if (p === undefined || (boundary.has(t) && !own.has(t))) continue;
+          stack.push(p);
         }
-        partitions.push({ row: d.row, ms: rowMsPerRun(d.row), ops: ops.sort((a, b) => a - b) });
-      });
-    } else {
-      const order = delegateRows.map((d, k) => ({ ...d, k, end: Math.max(...d.ends) })).sort((a, b) => a.end - b.end);
-      let prev = -1;
-      for (const d of order) {
-        const ops: number[] = [];
-        for (let i = prev + 1; i <= d.end; i++) {
-          if (ownRow[i] || claimed[i]! >= 0) continue;
-          claimed[i] = d.k;
-          ops.push(i);
-        }
-        partitions.push({ row: d.row, ms: rowMsPerRun(d.row), ops });
-        prev = Math.max(prev, d.end);
       }
+      partitions.push({ row: d.row, ms: rowMsPerRun(d.row), ops: ops.sort((a, b) => a - b) });
+    });
+  } else if (delegateRows.length > 0) {
+    const order = delegateRows.map((d, k) => ({ ...d, k, end: Math.max(...d.ends) })).sort((a, b) => a.end - b.end);
+    let prev = -1;
+    for (const d of order) {
+      const ops: number[] = [];
+      for (let i = prev + 1; i <= d.end; i++) {
+        if (ownRow[i] || claimed[i]! >= 0) continue;
+        claimed[i] = d.k;
+        ops.push(i);
+      }
+      partitions.push({ row: d.row, ms: rowMsPerRun(d.row), ops });
+      prev = Math.max(prev, d.end);
     }
-  } else if (internalRows.length > 0) {
+  } else if (sorted.internalRows.length > 0) {
     // No delegate rows: the partitions are the runs of operators without a row of their own.
     let run: number[] = [];
     for (let i = 0; i <= nOps; i++) {
@@ -407,36 +214,14 @@ export function mapRowsToLayers(
       }
     }
   }
-  // Partitions in execution order (XNNPACK numbers nodes within each, in that order).
-  const live = partitions.filter((p) => p.ops.length > 0).sort((a, b) => a.ops[0]! - b.ops[0]!);
-  for (const p of partitions) if (p.ops.length === 0 && p.row) unmapped.push(p.row);
+  return partitions;
+}
 
-  let detailed: ReturnType<typeof timeDetailed>;
-  if (internalRows.length > 0) {
-    detailed = timeDetailed(live, internalRows, graph);
-    if (!detailed) {
-      if (delegateRows.length > 0) unmapped.push(...internalRows);
-      else {
-        // Rows that do not follow the partitions: pooled into one block over all of them.
-        const ops = live.flatMap((p) => p.ops).sort((a, b) => a - b);
-        live.splice(0, live.length, { ops, ms: internalRows.reduce((s, r) => s + rowMsPerRun(r), 0) });
-      }
-    }
-  }
-
-  // Timing units: operators with a row of their own, XNNPACK nodes, partitions timed whole.
-  const units: TimingUnit[] = [];
-  const blocks: DelegateBlock[] = [];
-  opMs.forEach((ms, i) => {
-    if (ownRow[i]) units.push({ ops: [i], ms, own: true });
-  });
-  live.forEach((p, k) => {
-    const pu = detailed?.units[k] ?? [{ ops: p.ops, ms: p.ms ?? 0, own: false }];
-    units.push(...pu);
-    blocks.push({ ...(p.row ? { row: p.row } : {}), ms: detailed?.totals[k] ?? p.ms ?? 0, ops: p.ops, layers: [], detailed: detailed?.fit[k] ?? false });
-  });
-
-  // Groups: operators timed together, joined with the other operators of their layers.
+/**
+ * Groups: operators timed together, joined with the other operators of their layers (union
+ * find over the operators), each with its layers in IR order; and which operators any unit covers.
+ */
+function groupUnits(units: readonly TimingUnit[], nOps: number, layersOf: (i: number) => readonly string[], layerNames: readonly string[]): { groups: LayerGroup[]; covered: boolean[] } {
   const parent = Array.from({ length: nOps }, (_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
   const join = (a: number, b: number): void => void (parent[find(a)] = find(b));
@@ -450,7 +235,7 @@ export function mapRowsToLayers(
   const firstOpOf = new Map<string, number>();
   for (let i = 0; i < nOps; i++) {
     if (!covered[i]) continue;
-    for (const l of [opLayers[i]!, ...kernel(i)]) {
+    for (const l of layersOf(i)) {
       const f = firstOpOf.get(l);
       if (f === undefined) firstOpOf.set(l, i);
       else join(i, f);
@@ -468,11 +253,15 @@ export function mapRowsToLayers(
   const groups: LayerGroup[] = [...byRoot.values()]
     .map((grp) => {
       const ops = [...new Set(grp.ops)].sort((a, b) => a - b);
-      const layers = [...new Set(ops.flatMap((i) => [opLayers[i]!, ...kernel(i)]))].sort((a, b) => rank.get(a)! - rank.get(b)!);
+      const layers = [...new Set(ops.flatMap(layersOf))].sort((a, b) => rank.get(a)! - rank.get(b)!);
       return { layers, ops, ms: grp.ms };
     })
     .sort((a, b) => a.ops[0]! - b.ops[0]!);
+  return { groups, covered };
+}
 
+/** Each group's time over its layers: whole to a lone layer, else by `weights` (or per operator), marked shared. */
+function splitGroups(groups: readonly LayerGroup[], layersOf: (i: number) => readonly string[], weights: MapRowsOptions['weights']): { layerMs: Map<string, number>; shared: Set<string> } {
   const layerMs = new Map<string, number>();
   const shared = new Set<string>();
   for (const grp of groups) {
@@ -481,20 +270,77 @@ export function mapRowsToLayers(
       continue;
     }
     const opsPerLayer = new Map<string, number>();
-    for (const i of grp.ops) for (const l of new Set([opLayers[i]!, ...kernel(i)])) opsPerLayer.set(l, (opsPerLayer.get(l) ?? 0) + 1);
-    let weight = (l: string): number => Math.max(opts.weights?.get(l) ?? 0, 0);
-    if (!opts.weights || grp.layers.reduce((s, l) => s + weight(l), 0) <= 0) weight = (l) => opsPerLayer.get(l)!;
+    for (const i of grp.ops) for (const l of new Set(layersOf(i))) opsPerLayer.set(l, (opsPerLayer.get(l) ?? 0) + 1);
+    let weight = (l: string): number => Math.max(weights?.get(l) ?? 0, 0);
+    if (!weights || grp.layers.reduce((s, l) => s + weight(l), 0) <= 0) weight = (l) => opsPerLayer.get(l)!;
     const total = grp.layers.reduce((s, l) => s + weight(l), 0);
     for (const l of grp.layers) {
       layerMs.set(l, total > 0 ? (grp.ms * weight(l)) / total : 0);
       shared.add(l);
     }
   }
+  return { layerMs, shared };
+}
 
+/** Timing units: operators with a row of their own, XNNPACK nodes, partitions timed whole; and a block per partition. */
+function timingUnits(sorted: SortedRows, live: readonly Partition[], detailed: ReturnType<typeof timeDetailed>): { units: TimingUnit[]; blocks: DelegateBlock[] } {
+  const units: TimingUnit[] = [];
+  const blocks: DelegateBlock[] = [];
+  sorted.opMs.forEach((ms, i) => {
+    if (sorted.ownRow[i]) units.push({ ops: [i], ms, own: true });
+  });
+  live.forEach((p, k) => {
+    const pu = detailed?.units[k] ?? [{ ops: p.ops, ms: p.ms ?? 0, own: false }];
+    units.push(...pu);
+    blocks.push({ ...(p.row ? { row: p.row } : {}), ms: detailed?.totals[k] ?? p.ms ?? 0, ops: p.ops, layers: [], detailed: detailed?.fit[k] ?? false });
+  });
+  return { units, blocks };
+}
+
+export function mapRowsToLayers(
+  rows: readonly BenchmarkRow[],
+  opLayers: readonly string[],
+  layerNames: readonly string[],
+  opts: MapRowsOptions = {},
+): RowMapping {
+  const known = new Set(layerNames);
+  const nOps = opLayers.length;
+  const kernel = (i: number): readonly string[] => opts.opKernelLayers?.[i] ?? [opLayers[i]!];
+  const layersOf = (i: number): readonly string[] => [opLayers[i]!, ...kernel(i)];
+  for (let i = 0; i < nOps; i++) for (const l of layersOf(i)) if (!known.has(l)) throw new Error(`mapRowsToLayers: operator layer ${l} is not among the layer names`);
+  const producer = producers(opLayers, opts);
+  const outputsOf = (i: number): readonly string[] => opts.opAllOutputs?.[i] ?? (opts.opOutputs ? [opts.opOutputs[i]!] : []);
+  const readers = new Map<string, number>();
+  for (const ins of opts.opInputs ?? []) for (const t of ins) readers.set(t, (readers.get(t) ?? 0) + 1);
+  const graph: Graph = { producer, readers, outputsOf, ...(opts.opInputs ? { opInputs: opts.opInputs } : {}), ...(opts.opTypes ? { opTypes: opts.opTypes } : {}) };
+
+  const sorted = sortRows(rows, nOps, producer, opts);
+  const { unmapped, delegateRows, internalRows } = sorted;
+  const partitions = findPartitions(sorted, nOps, producer, opts.opInputs);
+  // Partitions in execution order (XNNPACK numbers nodes within each, in that order).
+  const live = partitions.filter((p) => p.ops.length > 0).sort((a, b) => a.ops[0]! - b.ops[0]!);
+  for (const p of partitions) if (p.ops.length === 0 && p.row) unmapped.push(p.row);
+
+  let detailed: ReturnType<typeof timeDetailed>;
+  if (internalRows.length > 0) {
+    detailed = timeDetailed(live, internalRows, graph);
+    if (!detailed) {
+      if (delegateRows.length > 0) unmapped.push(...internalRows);
+      else {
+        // Rows that do not follow the partitions: pooled into one block over all of them.
+        const ops = live.flatMap((p) => p.ops).sort((a, b) => a - b);
+        live.splice(0, live.length, { ops, ms: internalRows.reduce((s, r) => s + rowMsPerRun(r), 0) });
+      }
+    }
+  }
+
+  const { units, blocks } = timingUnits(sorted, live, detailed);
+  const { groups, covered } = groupUnits(units, nOps, layersOf, layerNames);
+  const { layerMs, shared } = splitGroups(groups, layersOf, opts.weights);
   const ownMs = new Array<number | undefined>(nOps).fill(undefined);
   for (const u of units) {
     if (!u.own) continue;
-    const main = mainOf(u, opts);
+    const main = mainOf(u, opts.opTypes);
     for (const i of u.ops) ownMs[i] = i === main ? u.ms : 0;
   }
   const finishedBlocks = blocks.map((b) => ({ ...b, layers: layerNames.filter((l) => b.ops.some((i) => opLayers[i] === l || kernel(i).includes(l))) }));
@@ -502,10 +348,4 @@ export function mapRowsToLayers(
   const perLayer = new Map<string, number>();
   for (const l of layerNames) if (layerMs.has(l)) perLayer.set(l, layerMs.get(l)!);
   return { perLayer, shared, groups, opMs: ownMs, blocks: finishedBlocks, unmapped, unattributed };
-}
-
-/** The operator a unit's time is reported on: the one not fused into another (not a clamp or PAD). */
-function mainOf(u: TimingUnit, opts: MapRowsOptions): number {
-  if (u.ops.length === 1 || !opts.opTypes) return u.ops[0]!;
-  return u.ops.find((i) => !CLAMPS.has(opts.opTypes![i]!) && opts.opTypes![i] !== 'PAD') ?? u.ops[0]!;
 }

@@ -7,7 +7,7 @@
  */
 import { ByteBuffer } from 'flatbuffers';
 import { LabbenchError } from '../../app/api/errors.js';
-import { BuiltinOp, type BuiltinOpName } from './tflite-writer.js';
+import { BuiltinOp, type BuiltinOpName } from './tflite-schema.js';
 
 export interface TfliteTensorInfo {
   readonly name: string;

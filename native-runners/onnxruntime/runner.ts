@@ -79,11 +79,9 @@ const CANARY_EVERY_MS = 3;
 
 /**
  * A small fixed layer timed between the runs of what is measured. The host's speed changes
- * under a measurement (this VM switches between a fast and a slow state every few hundred
- * ms, and drifts by +-15% over minutes); the canary's time beside each run says which state
- * that run met, so that timings taken minutes apart can be brought to one state. Measured
- * here over 90 s of interleaved runs: mobilenetv2's 50-run window medians varied with a CV
- * of 12.9%, and 4.9% once each run was divided by its canary; vgg13's 6.3% and 4.2%.
+ * under a measurement; the canary's time beside each run says which state that run met, so
+ * that timings taken minutes apart can be brought to one state
+ * (docs/decisions/0010-canary-beside-every-run.md).
  */
 export interface CanaryProbe {
   /** One timed run of the canary, wall ms. */

@@ -51,13 +51,9 @@ export class LocalOrtTarget implements ProfilingTarget {
   readonly label: string;
   readonly settings: Readonly<Record<string, unknown>>;
   /**
-   * On this VM a quiet mobilenetv2's end-to-end median came out 24.1 ms in one run and 30.1
-   * in the next, each from ~1.5 s of runs (single runs spanned 21-36 ms in both), while its
-   * sum of layer medians stayed 26.7: the units span the whole job, one window does not.
-   * The host switches between a fast and a slow state every few hundred ms (runs of 22-24
-   * and of 31-33 ms). Over 4 idle minutes of back-to-back 50-run windows (median of all:
-   * 30.2 ms), the pooled median of k evenly spread windows fell within 26.9-31.3 ms 90% of
-   * the time for k = 4, and within 27.3-31.0 for k = 8 (1.5 s more per slice, per network).
+   * A network's end-to-end runs are taken in this many slices spread over its units: the
+   * units span the whole job and the host's state changes under it, one window does not
+   * (docs/decisions/0014-end-to-end-slices.md).
    */
   readonly endToEndSlices = 8;
   /** On the CPU, every sample carries the canary's time beside it (CanaryProbe), for fit-time normalization. */
@@ -133,9 +129,8 @@ export class LocalOrtTarget implements ProfilingTarget {
   /**
    * Timings taken while other processes compete for the cores are not this CPU's: a short
    * layer's median mostly dodges a time slice lost to another process, a whole network's
-   * does not (with two training jobs on this 2-core host, end-to-end medians came out 1.2-3x
-   * the sum of layers, against 0.9-1.3x when idle). The load average counts this process
-   * too, hence the one core of slack.
+   * does not (docs/decisions/0015-busy-host-warning.md). The load average counts this
+   * process too, hence the one core of slack.
    */
   private warnIfBusy(hooks: TargetHooks): void {
     if (this.executionProvider !== 'cpu') return;
