@@ -6,9 +6,15 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DeviceList } from './api/devices.js';
+import type { DoctorReport, DoctorRequest } from './api/doctor.js';
+import { runDoctor } from './doctor/index.js';
 import type { LutDeviceSummary, LutView } from './api/lut.js';
-import type { ProfileProgress, ProfileRequest, ProfileResult } from './api/profile.js';
-import type { LabService, LutImportResult } from './api/service.js';
+import type { ProfileProgress, ProfileRequest, ProfileResult, ProfileRunDetail, ProfileRunSummary } from './api/profile.js';
+import { listProfileRuns, profileRunDetail } from './profiling/past-runs.js';
+import type { LabService, LutImportResult, ModelImportResult } from './api/service.js';
+import type { CompareReport, CompareRequest, LutDiff, LutRef } from './api/compare.js';
+import { compareReport, lutDiff } from './compare/report-compare.js';
+import { exportModel, importedAccuracy, importModel, parseModelFile, serializeModelFile } from './predict/model-file.js';
 import { openProfilesDb, type ProfilesDb } from '../profiles-db/profiles-db.js';
 import { exportLut, importLut, lutToCsv, serializeLutFile } from '../profiles-db/lut-file.js';
 import { readLutText } from '../profiles-db/importers/read-lut-text.js';
@@ -99,6 +105,11 @@ export class LocalLabService implements LabService {
   async readMeter(spec: string, seconds: number, hooks: { onSample?: (s: PowerSample) => void; signal?: AbortSignal } = {}): Promise<MeterReading> {
     const r = await readMeter(spec, seconds, { ...hooks, keepSamples: false });
     return { meter: r.spec, kind: r.kind, path: r.path, seconds: r.seconds, n: r.n, mean_w: r.mean_w, sd_w: r.sd_w, rate_hz: r.rate_hz, dropped: r.stats.dropped, drop_reasons: r.stats.dropReasons, errors: r.errors.map((e) => e.message) };
+  }
+
+  /** `labbench doctor` and the Devices page's checks: nothing here needs the DB. */
+  async doctor(req: DoctorRequest = {}, hooks: { signal?: AbortSignal } = {}): Promise<DoctorReport> {
+    return runDoctor(req, hooks);
   }
 
   async connectPhone(hostPort: string): Promise<PhoneDeviceInfo> {

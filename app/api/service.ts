@@ -4,11 +4,13 @@
  * Values in and out are plain JSON (see the DTO modules beside this one).
  */
 import type { DeviceList, PhoneDeviceInfo } from './devices.js';
+import type { DoctorReport, DoctorRequest } from './doctor.js';
 import type { LutDeviceSummary, LutView } from './lut.js';
-import type { ProfileProgress, ProfileRequest, ProfileResult } from './profile.js';
+import type { CompareReport, CompareRequest, LutDiff, LutRef } from './compare.js';
+import type { ProfileProgress, ProfileRequest, ProfileResult, ProfileRunDetail, ProfileRunSummary } from './profile.js';
 import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './search.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
-import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from './search.js';
+import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressEvent } from './search.js';
 
 export interface LutImportResult {
   /** `emulated`: the LUT was measured on an emulated device (its key and label say so too). */
@@ -26,6 +28,8 @@ export interface LabService {
   listDevices(): Promise<DeviceList>;
   /** `adb connect HOST:PORT` (phone farms expose phones so); resolves once the phone is usable. */
   connectPhone(hostPort: string): Promise<PhoneDeviceInfo>;
+  /** Checks the rig (adb, phones, benchmark_model, serial ports, meters, runtimes); each problem with its fix. Changes nothing. */
+  doctor(req?: DoctorRequest, hooks?: { signal?: AbortSignal }): Promise<DoctorReport>;
   /** Profiles a workload on a device into the DB; resumes an interrupted run with the same settings. */
   profile(req: ProfileRequest, hooks?: { onProgress?: (p: ProfileProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<ProfileResult>;
   /** Fits NeuralPower (and the analytic baseline) for a device, profiling a layer sample first when its LUT is thin. */
@@ -42,6 +46,14 @@ export interface LabService {
   lutExport(device: string, format: 'json' | 'csv'): Promise<string>;
   /** Validates and imports a LUT file's text; nothing changes if any of it is invalid. */
   lutImport(text: string, sourceName: string): Promise<LutImportResult>;
+  /** Two LUTs (devices, or LUT files' text) key by key: ratio B/A of the medians with 95 % intervals, keys on one side only, geometric-mean summary. */
+  lutDiff(a: LutRef, b: LutRef): Promise<LutDiff>;
+  /** Two devices (or two runs, `run:ID`): the per-key diff, and per network the measured and the predicted ratio. */
+  reportCompare(req: CompareRequest): Promise<CompareReport>;
+  /** A model file's text: the model predict uses for the device, its fingerprint, training rows and accuracy report, checksummed. */
+  modelExport(device: string): Promise<string>;
+  /** Validates and imports a model file (one transaction); refuses another fingerprint under the file's key unless `force`. */
+  modelImport(text: string, sourceName: string, opts?: { force?: boolean; deviceKey?: string }): Promise<ModelImportResult>;
   /** Single-Path NAS against a device LUT (or a LUT file): search, train the found network, train baselines at the same latency. */
   nas(req: NasRequest, hooks?: { onProgress?: (p: NasProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<NasResult>;
   /** LeGR: learn one global filter ranking, cut it at every budget (FLOPs or predicted latency), baselines at the same budgets. */

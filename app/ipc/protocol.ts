@@ -5,9 +5,11 @@
  * around it. Pure types and data only: the renderer imports this file too.
  */
 import type { DeviceList, PhoneDeviceInfo } from '../api/devices.js';
+import type { DoctorReport, DoctorRequest } from '../api/doctor.js';
 import type { SerializedError } from '../api/errors.js';
 import type { LutDeviceSummary, LutView } from '../api/lut.js';
-import type { ProfileProgress, ProfileRequest, ProfileResult } from '../api/profile.js';
+import type { CompareReport, CompareRequest, LutDiff } from '../api/compare.js';
+import type { ProfileProgress, ProfileRequest, ProfileResult, ProfileRunDetail, ProfileRunSummary } from '../api/profile.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from '../api/predict.js';
 import type { LutImportResult } from '../api/service.js';
 import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from '../api/search.js';
@@ -61,6 +63,8 @@ export interface WorkloadInfo {
 export interface ApiMethods {
   'devices.list': { params: Record<string, never>; result: DeviceList };
   'devices.connect': { params: { hostPort: string }; result: PhoneDeviceInfo };
+  /** LabService.doctor: the rig's checks, each with its fix (a UI names no host file: no benchmarkBinary). */
+  'devices.doctor': { params: Omit<DoctorRequest, 'benchmarkBinary'>; result: DoctorReport };
   'workloads.list': { params: Record<string, never>; result: readonly WorkloadInfo[] };
   'jobs.list': { params: Record<string, never>; result: readonly JobInfo[] };
   'jobs.start': { params: JobStart; result: JobInfo };
@@ -89,6 +93,7 @@ export type ResultOf<M extends MethodName> = ApiMethods[M]['result'];
 export const ROUTES: { readonly [M in MethodName]: { readonly verb: 'GET' | 'POST'; readonly path: string } } = {
   'devices.list': { verb: 'GET', path: '/api/devices' },
   'devices.connect': { verb: 'POST', path: '/api/devices/connect' },
+  'devices.doctor': { verb: 'POST', path: '/api/devices/doctor' },
   'workloads.list': { verb: 'GET', path: '/api/workloads' },
   'jobs.list': { verb: 'GET', path: '/api/jobs' },
   'jobs.start': { verb: 'POST', path: '/api/jobs' },

@@ -36,6 +36,7 @@ export class LabBackend {
     this.#handlers = {
       'devices.list': () => service.listDevices(),
       'devices.connect': (p) => service.connectPhone(p.hostPort),
+      'devices.doctor': (p) => service.doctor(p),
       'workloads.list': () => ZOO_NAMES.map((name) => ({ name, description: ZOO[name].description, default_resolution: ZOO[name].defaultResolution })),
       'jobs.list': () => this.#jobs.list(),
       'jobs.start': (p) => this.#jobs.start(p),

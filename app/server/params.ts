@@ -65,6 +65,7 @@ const nasRequest = z
 const SCHEMAS: { readonly [M in MethodName]: z.ZodType } = {
   'devices.list': none,
   'devices.connect': z.object({ hostPort: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'HOST:PORT') }).strict(),
+  'devices.doctor': z.object({ meters: z.array(z.string().min(1).max(500)).max(16).optional(), coolBelowC: pos.optional(), meterSeconds: z.number().positive().max(30).optional() }).strict(),
   'workloads.list': none,
   'jobs.list': none,
   'jobs.start': z.discriminatedUnion('kind', [

@@ -15,5 +15,7 @@ import { registerLut } from './lut.js';
 import { registerServe } from './serve.js';
 import { registerPrune } from './prune.js';
 import { registerQuantize } from './quantize.js';
+import { registerDoctor } from './doctor.js';
+import { registerModel } from './model.js';
 
-export const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [registerDevices, registerProfile, registerMeter, registerFit, registerPredict, registerReport, registerNas, registerLut, registerServe, registerPrune, registerQuantize];
+export const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [registerDevices, registerDoctor, registerProfile, registerMeter, registerFit, registerPredict, registerReport, registerNas, registerLut, registerModel, registerServe, registerPrune, registerQuantize];

@@ -1,10 +1,13 @@
 // The device side of the ADB transport over TCP, as adbd speaks it to `adb connect`:
-// CNXN handshake (no AUTH), then streams multiplexed with OPEN / OKAY / WRTE / CLSE, one
+// CNXN handshake (no AUTH, or with `auth: 'never-accept'` an AUTH challenge whose key the
+// user never accepts, so the server lists the phone as `unauthorized`), then streams multiplexed with OPEN / OKAY / WRTE / CLSE, one
 // WRTE outstanding per direction. What a stream does is up to the `openService` callback
 // (shell, sync, ...); this module only moves bytes. Set ADB_PHONE_DEBUG=1 to trace messages.
 
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import {
+  A_AUTH,
   A_CLSE,
   A_CNXN,
   A_OKAY,
@@ -127,7 +130,18 @@ export interface DeviceServerOptions {
   banner: string;
   /** Starts a service on an opened stream; false means no such service (open fails). */
   openService: (stream: DeviceStream) => boolean;
+  /**
+   * 'none' (default): CNXN is answered at once, as by an adbd with `ro.adb.secure=0`.
+   * 'never-accept': adbd's challenge (AUTH TOKEN) for every signature, and the RSA prompt on the
+   * phone never accepted: the connection never comes online.
+   */
+  auth?: 'none' | 'never-accept';
 }
+
+/** AUTH's arg0 (adb/adb.h): a token to sign, its signature, the host's public key. */
+const AUTH_TOKEN = 1;
+const AUTH_SIGNATURE = 2;
+const AUTH_RSAPUBLICKEY = 3;
 
 /** One TCP connection from an adb server. */
 export class DeviceConnection {
@@ -187,6 +201,11 @@ export class DeviceConnection {
         // A new CNXN (re)starts the session: whatever was open is gone.
         this.dropStreams();
         this.maxPayload = Math.max(4096, Math.min(m.arg1 || MAX_PAYLOAD, MAX_PAYLOAD));
+        if (this.opts.auth === 'never-accept') {
+          this.online = false;
+          this.send(A_AUTH, AUTH_TOKEN, 0, randomBytes(20));
+          return;
+        }
         this.online = true;
         this.send(A_CNXN, A_VERSION, MAX_PAYLOAD, Buffer.from(this.opts.banner, 'utf8'));
         return;
@@ -225,8 +244,16 @@ export class DeviceConnection {
         s.markClosed();
         return;
       }
+      case A_AUTH: {
+        if (this.opts.auth !== 'never-accept') return;
+        // No signature verifies (no key is authorized): a fresh token, as adbd sends; the host's
+        // public key puts up the prompt, which nobody accepts.
+        if (m.arg0 === AUTH_SIGNATURE) this.send(A_AUTH, AUTH_TOKEN, 0, randomBytes(20));
+        else if (m.arg0 === AUTH_RSAPUBLICKEY && debug) process.stderr.write('[phone] RSA key prompt shown, never accepted\n');
+        return;
+      }
       default:
-        // AUTH, STLS, SYNC: not part of this device's dialect; ignored like an old adbd.
+        // STLS, SYNC: not part of this device's dialect; ignored like an old adbd.
         return;
     }
   }

@@ -51,6 +51,11 @@ export interface EmulatedPhoneOptions {
    * runs on (adb/daemon/shell_service.cpp, StartSubprocess, says why adbd moved to a PTY).
    */
   rawShellPipes?: boolean;
+  /**
+   * adbd demands AUTH and the RSA prompt is never accepted (default false): the adb server
+   * lists the phone as `unauthorized` and opens nothing on it.
+   */
+  unauthorized?: boolean;
 }
 
 class ProcTable implements ProcessTable {
@@ -118,6 +123,7 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
   /** Faults tests switch on (phone-host.ts): e.g. `faults.benchmarkHangs = 1`. */
   readonly faults: PhoneFaults = { benchmarkHangs: 0 };
   readonly rawShellPipes: boolean;
+  readonly unauthorized: boolean;
 
   private readonly phoneFs: PhoneFs;
   private readonly shell: Shell;
@@ -141,6 +147,7 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
     this.benchmarkFlavor = opts.benchmarkFlavor ?? 'classic';
     this.charger = opts.charging ?? true;
     this.rawShellPipes = opts.rawShellPipes ?? false;
+    this.unauthorized = opts.unauthorized ?? false;
     this.serialNo = opts.serialName ?? serialFromSeed(seed);
     this.bootEpochS = Date.now() / 1000 - this.bootUptimeS;
     this.physics = new PhonePhysics(
@@ -170,6 +177,7 @@ export class EmulatedPhone implements PhoneHost, ShellHost {
     const server = new DeviceServer({
       banner: `device::ro.product.name=${this.spec.productName};ro.product.model=${this.spec.model};ro.product.device=${this.spec.device};features=shell_v2,cmd,stat_v2`,
       openService: (stream) => this.openService(stream),
+      auth: this.unauthorized ? 'never-accept' : 'none',
     });
     this.listenPort = await server.listen(port);
     this.server = server;

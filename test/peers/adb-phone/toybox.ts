@@ -886,6 +886,43 @@ const statApplet: Applet = async (ctx) => {
   return status;
 };
 
+/**
+ * `od` as toybox has it, for reading a binary's header over `adb shell` (the output is text):
+ * `-A d|o|x|n` (address radix), `-t x1|o1|d1|u1` (one-byte units), `-N` count, `-j` skip,
+ * 16 bytes a line. Repeated lines are always printed (as with `-v`).
+ */
+const od: Applet = async (ctx) => {
+  const { flags, rest } = opts(ctx.argv.slice(1), 'AtNjw');
+  const radix = String(flags.get('A') ?? 'o');
+  const type = String(flags.get('t') ?? 'o1');
+  const unit = /^([xodu])1?$/.exec(type);
+  if (!'doxn'.includes(radix) || radix.length !== 1 || !unit) {
+    ctx.io.stderr.write(`od: unsupported here: -A ${radix} -t ${type}\n`);
+    return 1;
+  }
+  let data: Buffer;
+  try {
+    data = rest.length ? Buffer.concat(rest.map((f) => ctx.host.fs.read(normalizePath(f, ctx.state.cwd), ctx.state.cred))) : await readAll(ctx.io.stdin);
+  } catch (err) {
+    ctx.io.stderr.write(`od: ${rest.join(' ')}: ${errText(err)}\n`);
+    return 1;
+  }
+  const skip = Number(flags.get('j') ?? 0);
+  const count = flags.has('N') ? Number(flags.get('N')) : data.length;
+  const bytes = data.subarray(skip, skip + count);
+  const base = { x: 16, o: 8, d: 10, u: 10 }[unit[1] as 'x' | 'o' | 'd' | 'u'];
+  const width = { x: 2, o: 3, d: 4, u: 3 }[unit[1] as 'x' | 'o' | 'd' | 'u'];
+  const addr = (n: number): string => (radix === 'n' ? '' : n.toString({ d: 10, o: 8, x: 16 }[radix as 'd' | 'o' | 'x']).padStart(7, '0'));
+  let out = '';
+  for (let off = 0; off < bytes.length; off += 16) {
+    const row = [...bytes.subarray(off, off + 16)].map((b) => ` ${(unit[1] === 'd' && b > 127 ? b - 256 : b).toString(base).padStart(width, unit[1] === 'x' || unit[1] === 'o' ? '0' : ' ')}`);
+    out += `${addr(skip + off)}${row.join('')}\n`;
+  }
+  if (radix !== 'n') out += `${addr(skip + bytes.length)}\n`;
+  ctx.io.stdout.write(out);
+  return 0;
+};
+
 const env: Applet = async (ctx) => {
   if (ctx.argv.length > 1) return ctx.shell.runArgv(ctx.argv.slice(1), ctx.state, ctx.io, ctx.signal, false);
   ctx.io.stdout.write([...ctx.state.vars.entries()].map(([k, v]) => `${k}=${v}\n`).join(''));
@@ -914,7 +951,7 @@ export function buildApplets(): Map<string, Applet> {
     ['setprop', setprop], ['dumpsys', dumpsys], ['lshal', lshal], ['taskset', taskset], ['sh', sh], ['cp', cp], ['mv', mv],
     ['md5sum', hasher('md5')], ['sha1sum', hasher('sha1')], ['sha256sum', hasher('sha256')], ['ps', ps], ['pidof', pidof], ['kill', kill],
     ['pkill', pkill], ['killall', pkill], ['uname', uname], ['nproc', nproc], ['date', date], ['input', input],
-    ['true', ok], ['false', fail], ['sync', ok], ['stat', statApplet], ['env', env], ['nohup', nohup], ['logcat', logcat],
+    ['true', ok], ['false', fail], ['sync', ok], ['stat', statApplet], ['env', env], ['nohup', nohup], ['logcat', logcat], ['od', od],
     ['pwd', async (ctx) => (ctx.io.stdout.write(`${ctx.state.cwd}\n`), 0)],
     ['basename', async (ctx) => (ctx.io.stdout.write(`${basename(ctx.argv[1] ?? '')}\n`), 0)],
     ['dirname', async (ctx) => (ctx.io.stdout.write(`${dirname(ctx.argv[1] ?? '.')}\n`), 0)],

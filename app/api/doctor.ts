@@ -1,0 +1,34 @@
+/** `labbench doctor` and the Devices page's checks: what the rig is missing, and the fix for each. */
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface DoctorCheck {
+  /** The kind of check: `adb.server`, `phone.state`, `phone.benchmark_model`, `serial.access`, ... */
+  readonly id: string;
+  /** What was checked: a phone's serial (marked `emulated` where it is), a port's path, a package. */
+  readonly subject: string;
+  readonly status: CheckStatus;
+  /** Whether what it checks is needed for what the user asked for: a needed check that fails makes the exit status 1. */
+  readonly needed: boolean;
+  readonly detail: string;
+  /** What to do about a warning or a failure, with the exact commands. */
+  readonly fix?: string;
+}
+
+export interface DoctorRequest {
+  /** Meters to check: `PORT:TYPE[,...]` reads that kind; a bare `PORT` probes which kind's frames parse. */
+  readonly meters?: readonly string[];
+  /** A benchmark_model on this host that `profile --benchmark-binary` would push: its ABI is checked too. */
+  readonly benchmarkBinary?: string;
+  /** The temperature profiling waits for before each unit (`profile --cool-below`, default 45 C). */
+  readonly coolBelowC?: number;
+  /** How long a meter is read, per kind tried (default 1.2 s). */
+  readonly meterSeconds?: number;
+}
+
+export interface DoctorReport {
+  readonly checks: readonly DoctorCheck[];
+  /** False when a needed check failed (`labbench doctor` then exits 1). */
+  readonly ok: boolean;
+  readonly counts: Readonly<Record<CheckStatus, number>>;
+}
