@@ -265,6 +265,9 @@ export class LocalLabService implements LabService {
   async reportAccuracy(deviceRef: string): Promise<AccuracyResult> {
     const db = this.openDb();
     const device = db.resolveDevice(deviceRef);
+    // An imported model's runs are on the bench that exported it: its file's report stands.
+    const imported = importedAccuracy(db, device);
+    if (imported) return imported;
     const kernelModel = latestKernelModel(db, device);
     if (kernelModel) return { device: device.key, ...(await kernelAccuracyReport(db, device, kernelModel)) };
     const r = accuracyReport(db, device, loadDeviceModel(db, device));
@@ -307,6 +310,23 @@ export class LocalLabService implements LabService {
   async lutExport(device: string, format: 'json' | 'csv'): Promise<string> {
     const file = exportLut(this.openDb(), device);
     return format === 'csv' ? lutToCsv(file) : serializeLutFile(file);
+  }
+
+  async lutDiff(a: LutRef, b: LutRef): Promise<LutDiff> {
+    return lutDiff(this.openDb(), a, b);
+  }
+
+  async reportCompare(req: CompareRequest): Promise<CompareReport> {
+    return compareReport(this.openDb(), req, (r) => this.predict(r));
+  }
+
+  async modelExport(device: string): Promise<string> {
+    return serializeModelFile(exportModel(this.openDb(), device, await this.reportAccuracy(device)));
+  }
+
+  async modelImport(text: string, sourceName: string, opts: { force?: boolean; deviceKey?: string } = {}): Promise<ModelImportResult> {
+    const file = parseModelFile(text, sourceName);
+    return importModel(this.openDb(), file, { sourceName, ...(opts.force ? { force: true } : {}), ...(opts.deviceKey ? { as: opts.deviceKey } : {}) });
   }
 
   async lutImport(text: string, sourceName: string, opts: { deviceKey?: string } = {}): Promise<LutImportResult> {

@@ -19,6 +19,15 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/**
+ * The checksum of a sealed exchange file (a LUT file, a model file): `sha256:<hex>` of the
+ * canonical JSON of the document without its own `checksum` field.
+ */
+export function sealedChecksum(doc: object): string {
+  const { checksum: _ignored, ...rest } = doc as { checksum?: unknown };
+  return `sha256:${sha256Hex(canonicalJson(rest))}`;
+}
+
 /** First `length` hex digits of the sha256 of the value's canonical JSON. */
 export function canonicalHash(value: unknown, length = 16): string {
   return sha256Hex(canonicalJson(value)).slice(0, length);

@@ -53,6 +53,9 @@ const fingerprintValue = z.union([z.string(), z.number(), z.boolean(), z.null()]
 
 const KINDS = ['local-cpu', 'local-gpu', 'android', 'imported'] as const;
 
+/** A device fingerprint as files carry it (LUT files, model files): kind and emulated mark required, the rest free-form scalars. */
+export const deviceFingerprintSchema = z.object({ kind: z.enum(KINDS), emulated: z.boolean() }).catchall(fingerprintValue);
+
 function uniqueKeys(entries: readonly { key: string }[], ctx: z.RefinementCtx): void {
   const first = new Map<string, number>();
   entries.forEach((e, i) => {
@@ -77,7 +80,7 @@ export const lutFileSchema = z
     device: z.strictObject({
       key: z.string().min(1),
       label: z.string(),
-      fingerprint: z.object({ kind: z.enum(KINDS), emulated: z.boolean() }).catchall(fingerprintValue),
+      fingerprint: deviceFingerprintSchema,
       emulated: z.boolean(),
       created_at: z.iso.datetime({ offset: true }),
     }),

@@ -11,7 +11,7 @@ import { emulatorBuild } from '../app/api/emulation.js';
 import { LabbenchError } from '../app/api/errors.js';
 import type { DeviceFingerprint, LutRecord } from '../app/api/lut.js';
 import pkg from '../package.json' with { type: 'json' };
-import { canonicalJson, sha256Hex } from './canonical-json.js';
+import { sealedChecksum } from './canonical-json.js';
 import { CHECKSUM_PATTERN, describeIssue, formatPath, lutFileSchema, lutFileSchemaV1 } from './lut-file-schema.js';
 import type { LutImportResult } from './lut-table.js';
 import { legacyEmulated } from './migrations/0090-provenance.js';
@@ -42,8 +42,7 @@ export type LutFileBody = Omit<LutFile, 'checksum'>;
 
 /** The checksum of a file's body (a `checksum` field present in the argument is left out). */
 export function lutChecksum(body: LutFileBody | LutFile): string {
-  const { checksum: _ignored, ...rest } = body as LutFile;
-  return `sha256:${sha256Hex(canonicalJson(rest))}`;
+  return sealedChecksum(body);
 }
 
 /** Adds the checksum to a file's body: how an exporter or a converter finishes a file. */

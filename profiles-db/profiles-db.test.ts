@@ -23,7 +23,7 @@ test('a fresh file (in a folder that does not exist yet) is migrated to the late
   const db = openProfilesDb(path);
   assert.equal(db.path, path);
   assert.equal(db.schemaVersion(), LATEST_SCHEMA_VERSION);
-  assert.equal(LATEST_SCHEMA_VERSION, 100);
+  assert.equal(LATEST_SCHEMA_VERSION, 110);
   const d = db.upsertDevice({ key: 'local', label: 'CPU', fingerprint: cpuFingerprint(), origin: 'measured' });
   db.close();
 
@@ -76,7 +76,7 @@ test('a DB newer than the code gives DB_MIGRATION', () => {
   const raw = new Database(path);
   raw.pragma('user_version = 990');
   raw.close();
-  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(100\)/));
+  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(110\)/));
 });
 
 test('a folder where the file should be gives DB_FAILED', () => {

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { LabbenchError } from '../app/api/errors.js';
 import type { DeviceRecord, LatencyStats, LutRecord, LutView, UnitPower } from '../app/api/lut.js';
 import type { DbContext } from './db-context.js';
-import { getDevice, listDevices, resolveDevice, upsertDevice, type NewDevice } from './devices.js';
+import { getDevice, listDevices, resolveDevice, touchDevice, upsertDevice, type NewDevice } from './devices.js';
 import { importEntries, lutEntries, lutSources, type LutImport, type LutImportResult, type LutSources } from './lut-table.js';
 import { migrate, schemaVersionOf } from './migrations/migrate.js';
 import * as runs from './runs.js';
@@ -104,6 +104,11 @@ export class ProfilesDb {
   }
 
   /** Sorted by key, most recently used first within a key. */
+  /** Makes the device the most recently used of those sharing its key. */
+  touchDevice(deviceId: number): void {
+    this.#guard('touchDevice', () => touchDevice(this.#ctx, deviceId));
+  }
+
   listDevices(): DeviceRecord[] {
     return this.#guard('listDevices', () => listDevices(this.#ctx));
   }
@@ -236,9 +241,9 @@ export class ProfilesDb {
     }
   }
 
-  /** Saves a fitted model of a device (NeuralPower, ...). */
-  saveModel(deviceId: number, kind: string, model: Readonly<Record<string, unknown>>): models.StoredModel {
-    return this.#guard('saveModel', () => models.saveModel(this.#ctx, deviceId, kind, model));
+  /** Saves a fitted model of a device (NeuralPower, ...); `importedFrom`: the model file it came from. */
+  saveModel(deviceId: number, kind: string, model: Readonly<Record<string, unknown>>, importedFrom?: Readonly<Record<string, unknown>>): models.StoredModel {
+    return this.#guard('saveModel', () => models.saveModel(this.#ctx, deviceId, kind, model, importedFrom));
   }
 
   /** The device's newest model of that kind, if any. */

@@ -132,6 +132,8 @@ export interface AccuracyResult {
   readonly state?: MachineState;
   /** Kernel models: what the held-out workloads would have contributed and did not. */
   readonly excluded?: { readonly workloads: number; readonly kernel_rows: number; readonly calibration_networks: number };
+  /** The model came from a model file: this is the exporting bench's report, on its runs (`labbench model import`). */
+  readonly imported?: { readonly source: string; readonly checksum: string; readonly exported_by: string; readonly exported_at: string };
 }
 
 /** One group's RMSPE (percent) and RMSE (in the value's unit) per predictor. */

@@ -23,6 +23,17 @@ export interface LutImportResult {
   readonly notes: readonly string[];
 }
 
+export interface ModelImportResult {
+  /** The device the model predicts for: created from the file's fingerprint where this DB did not know it. */
+  readonly device: { readonly key: string; readonly fingerprint_hash: string; readonly label: string; readonly emulated: boolean };
+  readonly model_id: number;
+  readonly kind: 'kernels' | 'neuralpower';
+  /** Rows the model was fitted on, as the file lists them (kept with the model for audit and re-export). */
+  readonly training_rows: number;
+  readonly created_device: boolean;
+  readonly notes: readonly string[];
+}
+
 export interface LabService {
   /** This host's CPU and GPUs, and the phones the adb server sees. */
   listDevices(): Promise<DeviceList>;

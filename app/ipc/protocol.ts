@@ -74,6 +74,10 @@ export interface ApiMethods {
   'lut.show': { params: { device: string }; result: LutView };
   'lut.export': { params: { device: string; format: 'json' | 'csv' }; result: { text: string; filename: string } };
   'lut.import': { params: { text: string; sourceName: string }; result: LutImportResult };
+  /** LabService.lutDiff of two devices' LUTs: ratio B/A per key with its interval, keys on one side only, the summary. */
+  'lut.diff': { params: { a: string; b: string }; result: LutDiff };
+  /** LabService.reportCompare: two devices or two runs (`run:ID`), per key and per network. */
+  'report.compare': { params: CompareRequest; result: CompareReport };
   predict: { params: PredictRequest; result: PredictResult };
   /** An ONNX file the user dropped, base64 in JSON (files stay small: layer shapes, not weights, matter). */
   'predict.onnx': { params: { device: string; fileName: string; base64: string; modelOnly?: boolean }; result: PredictResult };
@@ -102,6 +106,8 @@ export const ROUTES: { readonly [M in MethodName]: { readonly verb: 'GET' | 'POS
   'lut.show': { verb: 'GET', path: '/api/lut' },
   'lut.export': { verb: 'GET', path: '/api/lut/export' },
   'lut.import': { verb: 'POST', path: '/api/lut/import' },
+  'lut.diff': { verb: 'GET', path: '/api/lut/diff' },
+  'report.compare': { verb: 'POST', path: '/api/report/compare' },
   predict: { verb: 'POST', path: '/api/predict' },
   'predict.onnx': { verb: 'POST', path: '/api/predict/onnx' },
   accuracy: { verb: 'GET', path: '/api/accuracy' },

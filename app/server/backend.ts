@@ -45,6 +45,8 @@ export class LabBackend {
       'lut.show': (p) => service.lutShow(p.device),
       'lut.export': async (p) => ({ text: await service.lutExport(p.device, p.format), filename: `${p.device.replace(/[^\w.@-]+/g, '_')}-lut.${p.format}` }),
       'lut.import': (p) => service.lutImport(p.text, basename(p.sourceName)),
+      'lut.diff': (p) => service.lutDiff(p.a, p.b),
+      'report.compare': (p) => service.reportCompare(p),
       predict: (p) => service.predict(p),
       'predict.onnx': (p) => this.#predictOnnx(p),
       accuracy: (p) => service.reportAccuracy(p.device),

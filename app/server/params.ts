@@ -79,6 +79,9 @@ const SCHEMAS: { readonly [M in MethodName]: z.ZodType } = {
   'lut.export': z.object({ device, format: z.enum(['json', 'csv']) }).strict(),
   // 64 MiB of text at most: a LUT of every layer of every zoo network is a few MB.
   'lut.import': z.object({ text: z.string().max(64 * 1024 * 1024), sourceName: z.string().min(1).max(300) }).strict(),
+  // Devices in the DB only: a UI names no file on the lab machine.
+  'lut.diff': z.object({ a: device, b: device }).strict(),
+  'report.compare': z.object({ a: device, b: device, workloads: z.array(z.string().min(1).max(300)).max(64).optional() }).strict(),
   predict: z
     .object({ device, workload: z.string().min(1).max(300), resolution: int.optional(), batch: int.optional(), modelOnly: z.boolean().optional() })
     .strict(),

@@ -16,6 +16,7 @@ import { updateToSchemaVersion0070 } from './0070-sample-canary.js';
 import { updateToSchemaVersion0080 } from './0080-network-power.js';
 import { updateToSchemaVersion0090 } from './0090-provenance.js';
 import { updateToSchemaVersion0100 } from './0100-run-owner.js';
+import { updateToSchemaVersion0110 } from './0110-model-provenance.js';
 
 interface Migration {
   readonly version: number;
@@ -35,6 +36,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 80, name: '0080-network-power', up: updateToSchemaVersion0080 },
   { version: 90, name: '0090-provenance', up: updateToSchemaVersion0090 },
   { version: 100, name: '0100-run-owner', up: updateToSchemaVersion0100 },
+  { version: 110, name: '0110-model-provenance', up: updateToSchemaVersion0110 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

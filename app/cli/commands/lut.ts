@@ -1,14 +1,26 @@
-/** `lut show|export|import`: lookup tables. */
+/** `lut show|export|import|diff`: lookup tables. */
 import { Option, type Command } from 'commander';
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LabbenchError } from '../../api/errors.js';
 import { formatLut } from '../format.js';
 import { type CliContext } from '../context.js';
+import { formatLutDiff } from '../format-compare.js';
+import type { LutRef } from '../../api/compare.js';
+
+/** An existing file is read as a LUT file; anything else names a device. */
+function lutRef(arg: string): LutRef {
+  if (!existsSync(arg)) return arg;
+  try {
+    return { name: basename(arg), text: readFileSync(arg, 'utf8') };
+  } catch (e) {
+    throw new LabbenchError('BAD_INPUT', `${arg}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
 
 export function registerLut(program: Command, ctx: CliContext): void {
   const { svc, emit } = ctx;
-  const lut = program.command('lut').description('lookup tables: show, export, import');
+  const lut = program.command('lut').description('lookup tables: show, export, import, diff');
   lut
     .command('show')
     .description("a device's LUT")
@@ -46,5 +58,16 @@ export function registerLut(program: Command, ctx: CliContext): void {
       const r = await svc(cmd).lutImport(text, basename(file), o.as ? { deviceKey: o.as } : {});
       const notes = r.notes.map((n) => `\nnote: ${n}`).join('');
       emit(cmd, r, `imported ${r.inserted + r.replaced} entries for ${r.device.key}@${r.device.fingerprint_hash} (${r.inserted} new, ${r.replaced} replaced, ${r.kept_local} local kept)${notes}`);
+    });
+  lut
+    .command('diff')
+    .description(
+      'compare two LUTs key by key: the ratio B/A of the medians with a 95% interval (log-normal propagation of each row’s stored interval of its median), keys only in A or only in B, and the geometric mean ratio with a t-interval over keys',
+    )
+    .argument('<a>', 'a device (key or key@fingerprint) or a LUT file (read, not imported)')
+    .argument('<b>', 'the same, for B')
+    .action(async (a: string, b: string, _o: unknown, cmd: Command) => {
+      const d = await svc(cmd).lutDiff(lutRef(a), lutRef(b));
+      emit(cmd, d, formatLutDiff(d));
     });
 }
