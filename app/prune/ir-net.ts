@@ -35,6 +35,9 @@ export type WeightArrays = Map<string, { readonly shape: readonly number[]; read
 /** A per-layer hook on a weight before use: quantization puts its quantizer here. */
 export type WeightTransform = (layer: string, weight: tf.Tensor) => tf.Tensor;
 
+/** A per-layer hook on a conv or fc layer's input: binarized activations put their sign here. */
+export type InputTransform = (layer: string, input: tf.Tensor) => tf.Tensor;
+
 const SUPPORTED = new Set(['conv', 'bn', 'relu', 'relu6', 'maxpool', 'avgpool', 'gap', 'fc', 'add', 'flatten', 'softmax']);
 
 /** Shapes of every named array the network needs, from shape inference. */
@@ -129,7 +132,7 @@ function logitsLayer(network: Network): string {
 }
 
 /** Runs the network on an NHWC batch; `training` uses batch statistics and updates the running ones. */
-export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, transform?: WeightTransform): tf.Tensor2D {
+export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, transform?: WeightTransform, inputTransform?: InputTransform): tf.Tensor2D {
   const values = new Map<string, tf.Tensor>([[NETWORK_INPUT, x]]);
   const stop = logitsLayer(net.network);
   const weight = (l: Layer): tf.Tensor => {
@@ -138,7 +141,7 @@ export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, tran
   };
   for (const l of net.network.layers) {
     const ins = l.inputs.map((n) => values.get(n)!);
-    const a = ins[0]!;
+    const a = inputTransform && (l.op === 'conv' || l.op === 'fc') ? inputTransform(l.name, ins[0]!) : ins[0]!;
     let y: tf.Tensor;
     switch (l.op) {
       case 'conv': {
@@ -210,10 +213,10 @@ export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, tran
 }
 
 /** The training engine's view of the network (optionally with quantized weights in the forward pass). */
-export function irNetModel(net: IrNet, opts: { transform?: WeightTransform; extraVariables?: readonly tf.Variable[]; extraLoss?: () => tf.Scalar; afterStep?: () => void } = {}): TrainableModel {
+export function irNetModel(net: IrNet, opts: { transform?: WeightTransform; inputTransform?: InputTransform; extraVariables?: readonly tf.Variable[]; extraLoss?: () => tf.Scalar; afterStep?: () => void } = {}): TrainableModel {
   return {
     variables: [...net.params.values(), ...(opts.extraVariables ?? [])],
-    forward: (x, training) => forwardIrNet(net, x, training, opts.transform),
+    forward: (x, training) => forwardIrNet(net, x, training, opts.transform, opts.inputTransform),
     ...(opts.extraLoss ? { extraLoss: opts.extraLoss } : {}),
     ...(opts.afterStep ? { afterStep: opts.afterStep } : {}),
   };

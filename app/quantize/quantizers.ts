@@ -14,8 +14,22 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { lightnnWasmInMemory, lightnnWasmInto } from './lightnn-wasm.js';
 import { tfjsWasmMemory } from '../train/wasm-bytes.js';
 
-export type Scheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect';
-export const SCHEMES: readonly Scheme[] = ['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect'];
+export type Scheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect' | 'binarynet' | 'xnor' | 'lightnn-2-bin' | 'lightnn-1-bin';
+export const SCHEMES: readonly Scheme[] = ['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect', 'binarynet', 'xnor', 'lightnn-2-bin', 'lightnn-1-bin'];
+
+/** The weights of a scheme (a -bin scheme and BinaryNet add binary activations to them; XNOR-Net's are alpha * sign). */
+export type WeightScheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect' | 'xnor';
+
+export function weightScheme(s: Scheme): WeightScheme {
+  if (s === 'binarynet') return 'binaryconnect';
+  if (s === 'lightnn-1-bin' || s === 'lightnn-2-bin') return s === 'lightnn-1-bin' ? 'lightnn-1' : 'lightnn-2';
+  return s;
+}
+
+/** Whether the scheme binarizes activations (every conv/fc input but the image). */
+export function binaryActivations(s: Scheme): boolean {
+  return s === 'binarynet' || s === 'xnor' || s.endsWith('-bin');
+}
 
 export interface ExponentRange {
   /** Smallest exponent: weights closer to 0 than to 2^minExp round to 0. */
