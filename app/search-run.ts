@@ -2,31 +2,61 @@
  * A search job's row in the profiles DB (NAS, pruning, quantization): opened before the work,
  * every progress point appended as it happens (the UI and `--json` readers replay it), and
  * closed as done with the result, canceled, or failed with the error, whatever the job threw.
+ * Between stored points, `tick` tells the listener where a phase stands without a DB write.
  */
 import { LabbenchError } from './api/errors.js';
-import type { SearchKind, SearchProgressPoint } from './api/search.js';
+import type { SearchKind, SearchProgressEvent, SearchProgressPoint } from './api/search.js';
 import type { ProfilesDb } from '../profiles-db/profiles-db.js';
+import type { TrainProgress } from './train/types.js';
 
 export interface SearchRunHandle {
   readonly id: number;
   /** Stores the point and passes it to the job's listener. */
   progress(point: SearchProgressPoint): void;
+  /** Passes a partial point (fractional `epoch`) to the listener only; `eta_s` where the caller knows it better. */
+  tick(point: SearchProgressPoint, eta_s?: number): void;
 }
 
 export interface SearchRunOptions {
-  readonly onProgress?: ((p: { run_id: number; point: SearchProgressPoint }) => void) | undefined;
+  readonly onProgress?: ((p: SearchProgressEvent) => void) | undefined;
+}
+
+/**
+ * Seconds left of each phase from its pace: the time since the phase's first point over the
+ * epochs (or steps) done since then.
+ */
+export function phaseClock(now: () => number = () => performance.now()): (point: SearchProgressPoint) => number | undefined {
+  const starts = new Map<string, { t: number; epoch: number }>();
+  return (point) => {
+    const start = starts.get(point.phase);
+    if (!start) {
+      starts.set(point.phase, { t: now(), epoch: point.epoch });
+      return undefined;
+    }
+    const moved = point.epoch - start.epoch;
+    if (!(moved > 0)) return undefined;
+    return Math.max(0, (((now() - start.t) / 1000) * (point.epochs - point.epoch)) / moved);
+  };
 }
 
 /** Runs `body` as one recorded search run; its result (plain JSON) is stored as the run's outcome. */
 export async function withSearchRun<T extends object>(db: ProfilesDb, kind: SearchKind, params: object, o: SearchRunOptions, body: (run: SearchRunHandle) => Promise<T>): Promise<T> {
   // Params and results cross JSON: a round trip drops undefined fields and class instances.
   const id = db.startSearchRun(kind, JSON.parse(JSON.stringify(params)) as Record<string, unknown>);
+  const eta = phaseClock();
+  const tell = (point: SearchProgressPoint, partial: boolean, given?: number): void => {
+    // Every point sets the phase's clock, so a stored point after ticks has its pace too.
+    const paced = eta(point);
+    const eta_s = given ?? paced;
+    o.onProgress?.({ run_id: id, point, ...(partial ? { partial } : {}), ...(eta_s !== undefined ? { eta_s } : {}) });
+  };
   const run: SearchRunHandle = {
     id,
     progress: (point) => {
       db.appendSearchProgress(id, point);
-      o.onProgress?.({ run_id: id, point });
+      tell(point, false);
     },
+    tick: (point, eta_s) => tell(point, true, eta_s),
   };
   try {
     const result = await body(run);
@@ -37,4 +67,9 @@ export async function withSearchRun<T extends object>(db: ProfilesDb, kind: Sear
     db.finishSearchRun(id, canceled ? 'canceled' : 'failed', { error: e instanceof Error ? e.message : String(e) });
     throw e;
   }
+}
+
+/** A training call's in-epoch progress as ticks of `phase`: `epoch` counts epochs done, fractional, as the stored points count whole ones. */
+export function trainTicks(run: SearchRunHandle, phase: string): (p: TrainProgress) => void {
+  return (p) => run.tick({ phase, epoch: p.done, epochs: p.epochs, loss: p.loss }, p.eta_s);
 }

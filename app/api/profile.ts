@@ -142,3 +142,50 @@ export interface MeterSummary {
   /** Units whose power is missing (the meter went silent or away). */
   readonly missing_units: number;
 }
+
+/** A profiling run the DB keeps: one workload on one device with one set of settings (`listProfileRuns`). */
+export interface ProfileRunSummary {
+  readonly run_id: number;
+  /** The device's key (`local`, a serial, `pixel1`), and `key@fingerprint_hash`, which names it exactly. */
+  readonly device: string;
+  readonly device_ref: string;
+  readonly device_label: string;
+  readonly emulated: boolean;
+  readonly workload: string;
+  /** `incomplete` until its last unit and end-to-end pass are in; a later job with its settings resumes it. */
+  readonly status: 'incomplete' | 'complete';
+  /** `kernels`: the network run whole, each kernel timed in place; `layers`: each layer alone. */
+  readonly mode: 'kernels' | 'layers';
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  /** The last failure, while the run is incomplete. */
+  readonly error: string | null;
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Units (LUT rows) recorded so far. */
+  readonly units: number;
+  readonly end_to_end?: { readonly median_ms: number; readonly ci_ms: readonly [number, number]; readonly n: number };
+}
+
+/** One recorded unit of a run: a LUT row as that run measured it. */
+export interface ProfileRunUnit {
+  readonly key: string;
+  readonly op: string;
+  /** The workload's layers (or kernels) this unit stands for. */
+  readonly layers: readonly string[];
+  readonly median_ms: number;
+  readonly ci_ms: readonly [number, number];
+  readonly n: number;
+  readonly recorded_at: string;
+  readonly power_w?: number;
+  readonly energy_mj?: number;
+  readonly power_missing?: string;
+}
+
+/** A past run reopened (`profileRun`): its summary and every unit it recorded, in recording order. */
+export interface ProfileRunDetail extends ProfileRunSummary {
+  readonly rows: readonly ProfileRunUnit[];
+  /** Sum of the units' medians, each counted once per layer it stands for. */
+  readonly sum_of_layers_ms: number;
+  /** Per part, its median inside the end-to-end run, where the device gave per-operator times. */
+  readonly in_network?: Readonly<Record<string, number>>;
+}

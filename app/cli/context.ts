@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { LabbenchError } from '../api/errors.js';
 import type { LocalLabService } from '../lab-service.js';
 import type { ProgressBar } from './progress-bar.js';
+import type { SearchProgressEvent } from '../api/search.js';
 
 export interface CliIo {
   readonly stdout: (s: string) => void;
@@ -51,11 +52,18 @@ export function dataArg(v: string): 'mnist' | 'fashion-mnist' {
   return v;
 }
 
-/** Progress of a search run (epochs of its phases) on a progress bar. */
+/**
+ * Progress of a search run (epochs of its phases, fractional inside an epoch, with the phase's
+ * ETA) on a progress bar. LeGR's candidates (hundreds, each stored) are lines from inside the
+ * evolution, as a log shows training inside an epoch: at most one per interval.
+ */
 export function searchHooks(bar: ProgressBar, signal?: AbortSignal) {
   return {
-    onProgress: (p: { point: { phase: string; epoch: number; epochs: number } }) =>
-      bar.update({ phase: p.point.epoch >= p.point.epochs && p.point.phase.startsWith('finetune') ? 'done' : 'units', done: p.point.epoch, total: p.point.epochs, current: p.point.phase }),
+    onProgress: (p: SearchProgressEvent) =>
+      bar.update(
+        { phase: !p.partial && p.point.epoch >= p.point.epochs && p.point.phase.startsWith('finetune') ? 'done' : 'units', done: p.point.epoch, total: p.point.epochs, current: p.point.phase, ...(p.eta_s !== undefined ? { eta_s: p.eta_s } : {}) },
+        { partial: p.partial === true || (p.point.phase === 'evolve' && p.point.epoch < p.point.epochs) },
+      ),
     ...(signal ? { signal } : {}),
   };
 }

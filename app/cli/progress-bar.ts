@@ -1,6 +1,8 @@
 /**
  * A progress bar on stderr (stdout stays clean for `--json`). On a terminal it redraws one
- * line; elsewhere (CI logs, a pipe) it prints a line per step, so logs stay readable.
+ * line; elsewhere (CI logs, a pipe) it prints a line per step, and a line from inside a step
+ * (`partial`: a training epoch under way) at most every `logEverySeconds`, so logs move
+ * without filling up.
  */
 import type { ProfileProgress } from '../api/profile.js';
 
@@ -13,19 +15,33 @@ export function formatDuration(s: number): string {
   return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
+/** `done` may be fractional (epochs of a training under way): two decimals then. */
 export function renderBar(p: ProfileProgress, width = 24): string {
   const frac = p.total ? Math.min(1, p.done / p.total) : 1;
   const filled = Math.round(frac * width);
   const eta = p.eta_s === undefined ? (p.phase === 'done' ? '' : ' eta --') : ` eta ${formatDuration(p.eta_s)}`;
   const cur = p.current ? ` ${p.current}` : '';
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total}${eta}${cur}`;
+  const done = Number.isInteger(p.done) ? String(p.done) : p.done.toFixed(2);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${p.total}${eta}${cur}`;
 }
 
 export class ProgressBar {
   private lastLen = 0;
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+  private lastLineAt = 0;
+  private partialSinceStep = false;
+  private readonly logEveryMs: number;
 
-  update(p: ProfileProgress): void {
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stderr,
+    opts: { readonly logEverySeconds?: number; readonly now?: () => number } = {},
+  ) {
+    this.logEveryMs = (opts.logEverySeconds ?? 10) * 1000;
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  private readonly now: () => number;
+
+  update(p: ProfileProgress, opts: { readonly partial?: boolean } = {}): void {
     const line = renderBar(p);
     if (this.out.isTTY) {
       const cols = this.out.columns || 100;
@@ -33,8 +49,17 @@ export class ProgressBar {
       this.out.write(`\r${shown}${' '.repeat(Math.max(0, this.lastLen - shown.length))}`);
       this.lastLen = shown.length;
       if (p.phase === 'done') this.out.write('\n');
-    } else {
-      this.out.write(`${line}\n`);
+      return;
     }
+    const now = this.now();
+    if (opts.partial) {
+      // The first line inside a step at once, then one every logEverySeconds.
+      if (this.partialSinceStep && now - this.lastLineAt < this.logEveryMs) return;
+      this.partialSinceStep = true;
+    } else {
+      this.partialSinceStep = false;
+    }
+    this.lastLineAt = now;
+    this.out.write(`${line}\n`);
   }
 }

@@ -6,7 +6,7 @@ import { engineInfo, initEngine } from './engine.js';
 import { loadDataset } from './data.js';
 import { mobileNetV2Proxy, smallCnn } from './nn.js';
 import { evaluate, scheduledRate, train } from './trainer.js';
-import type { Dataset } from './types.js';
+import type { Dataset, TrainProgress } from './types.js';
 
 describe('trainer on the wasm engine', () => {
   let mnist: Dataset;
@@ -67,6 +67,30 @@ describe('trainer on the wasm engine', () => {
       (e: unknown) => e instanceof LabbenchError && e.code === 'CANCELED',
     );
     assert.equal(batches, 3);
+  });
+
+  it('reports progress inside each epoch: every N batches, a fraction that only grows, and an ETA', async () => {
+    const small: Dataset = { ...mnist, train: { x: mnist.train.x.subarray(0, 160 * 784), y: mnist.train.y.subarray(0, 160), n: 160 }, val: { ...mnist.val, n: 0 } };
+    const seen: TrainProgress[] = [];
+    const epochEnds: number[] = [];
+    await train(smallCnn(7, small.shape, small.classes), small, {
+      epochs: 3, startEpoch: 1, batchSize: 8, seed: 1, progressEvery: { batches: 3, seconds: 60 },
+      onProgress: (p) => void seen.push(p),
+      onEpoch: () => void epochEnds.push(seen.length),
+    });
+    // 20 batches per epoch, a report every 3rd batch of the run: 6 in the first epoch run, 7 in the second, each before its epoch's end.
+    assert.deepEqual(epochEnds, [6, 13]);
+    assert.deepEqual(seen.slice(0, 6).map((p) => p.batch), [3, 6, 9, 12, 15, 18]);
+    assert.ok(seen.every((p, i) => i === 0 || p.fraction > seen[i - 1]!.fraction), `fractions: ${seen.map((p) => p.fraction).join(', ')}`);
+    assert.ok(seen.every((p) => p.fraction > 0 && p.fraction <= 1 && p.batches === 20 && p.epochs === 3));
+    assert.ok(Math.abs(seen[0]!.done - (1 + 3 / 20)) < 1e-12 && Math.abs(seen[0]!.fraction - 3 / 40) < 1e-12);
+    assert.ok(seen.every((p) => Number.isFinite(p.eta_s) && p.eta_s >= 0 && Number.isFinite(p.loss)), 'every report has an ETA and a loss');
+    assert.ok(seen[0]!.eta_s > seen.at(-1)!.eta_s, `the ETA falls as the run goes: ${seen.map((p) => p.eta_s.toFixed(2)).join(', ')}`);
+    // Seconds 0: every batch reports.
+    const every: TrainProgress[] = [];
+    await train(smallCnn(8, small.shape, small.classes), small, { epochs: 1, batchSize: 40, progressEvery: { seconds: 0 }, onProgress: (p) => void every.push(p) });
+    assert.deepEqual(every.map((p) => p.batch), [1, 2, 3, 4]);
+    await assert.rejects(train(smallCnn(9, small.shape, small.classes), small, { epochs: 1, progressEvery: { batches: 0 } }), (e: unknown) => e instanceof LabbenchError && e.code === 'BAD_INPUT');
   });
 
   it('learning-rate schedules: cosine and exponential run from the base rate to base * final', () => {

@@ -9,7 +9,7 @@ import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Tensor4D, Variable 
 import { LabbenchError } from '../api/errors.js';
 import { AdamWithRate, FusedAdam, fusedAdamWanted } from './fused-adam.js';
 import { Rng } from './rng.js';
-import type { Dataset, EpochReport, LrSchedule, Split, TrainableModel, TrainOptions, TrainResult } from './types.js';
+import type { Dataset, EpochReport, LrSchedule, Split, TrainableModel, TrainOptions, TrainProgress, TrainResult } from './types.js';
 
 /** Defaults that train the small nets here in one epoch; momentum 0.9 makes its step ~10x sgd's. */
 const DEFAULT_LR = { sgd: 0.1, momentum: 0.01, adam: 1e-3 } as const;
@@ -134,6 +134,28 @@ function squareShape(imageSize: number): [number, number, number] {
   throw new LabbenchError('BAD_INPUT', `cannot infer the image shape from ${imageSize} values per image: pass the data set's shape`);
 }
 
+/** Sends TrainProgress every N batches or S seconds, whichever comes first; the ETA from the pace since `t0`. */
+function progressTicker(opts: TrainOptions, startEpoch: number, epochs: number, t0: number): (epoch: number, batch: number, batches: number, loss: number) => void {
+  const onProgress = opts.onProgress;
+  if (!onProgress) return () => undefined;
+  const everyBatches = opts.progressEvery?.batches ?? 20;
+  const everyMs = (opts.progressEvery?.seconds ?? 2) * 1000;
+  let lastAt = t0;
+  let sinceLast = 0;
+  return (epoch, batch, batches, loss) => {
+    const now = performance.now();
+    sinceLast++;
+    if (sinceLast < everyBatches && now - lastAt < everyMs) return;
+    sinceLast = 0;
+    lastAt = now;
+    const done = epoch + batch / batches;
+    const fraction = (done - startEpoch) / Math.max(1, epochs - startEpoch);
+    const elapsed_s = (now - t0) / 1000;
+    const p: TrainProgress = { epoch, epochs, batch, batches, done, fraction, loss, elapsed_s, eta_s: (elapsed_s / fraction) * (1 - fraction) };
+    onProgress(p);
+  };
+}
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function train(model: TrainableModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
@@ -144,6 +166,10 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new LabbenchError('BAD_INPUT', `batchSize must be a positive integer (got ${batchSize})`);
   if (!(Number.isInteger(startEpoch) && startEpoch >= 0)) throw new LabbenchError('BAD_INPUT', `startEpoch must be a non-negative integer (got ${startEpoch})`);
   if (data.train.n === 0) throw new LabbenchError('BAD_INPUT', `${data.name}: the training split is empty`);
+  const every = opts.progressEvery;
+  if (every && !((every.batches === undefined || (Number.isInteger(every.batches) && every.batches >= 1)) && (every.seconds === undefined || every.seconds >= 0))) {
+    throw new LabbenchError('BAD_INPUT', `progressEvery needs a positive whole number of batches and seconds >= 0 (got ${JSON.stringify(every)})`);
+  }
   const schedule = opts.lrSchedule ?? 'constant';
   if (!SCHEDULES.includes(schedule)) throw new LabbenchError('BAD_INPUT', `unknown learning-rate schedule '${String(schedule)}' (expected ${SCHEDULES.join(', ')})`);
   const finalLr = opts.finalLearningRate ?? 0.01;
@@ -163,6 +189,7 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
   const signal = opts.signal;
   const reports: EpochReport[] = [];
   const t0 = performance.now();
+  const tick = progressTicker(opts, startEpoch, epochs, t0);
   try {
     for (let epoch = startEpoch; epoch < epochs; epoch++) {
       // One generator per epoch, seeded by (seed, epoch): a resumed run shuffles as the original did.
@@ -213,6 +240,7 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
         correct += hits;
         seen += to - from;
         opts.onBatch?.({ epoch, batch: b, batches, loss });
+        tick(epoch, b + 1, batches, lossSum / seen);
         // Lets an abort (a signal, SIGINT) arrive between batches.
         await yieldToEventLoop();
       }

@@ -84,6 +84,28 @@ export interface BatchReport {
   readonly loss: number;
 }
 
+/**
+ * Where a training call stands inside an epoch, for progress bars: sent every
+ * `progressEvery.batches` batches or `progressEvery.seconds`, whichever comes first.
+ */
+export interface TrainProgress {
+  /** The epoch under way, 0-based. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Batches finished in this epoch, out of `batches`. */
+  readonly batch: number;
+  readonly batches: number;
+  /** Epochs finished, fractional: epoch + batch / batches. */
+  readonly done: number;
+  /** Share of this call's work done (a resumed call counts from its startEpoch), in (0, 1]. */
+  readonly fraction: number;
+  /** Mean loss over the epoch's batches so far. */
+  readonly loss: number;
+  readonly elapsed_s: number;
+  /** Seconds left of this call, from its pace so far (the epochs' validation passes not counted). */
+  readonly eta_s: number;
+}
+
 export type LrSchedule = 'constant' | 'cosine' | 'exponential';
 
 export interface TrainOptions {
@@ -106,6 +128,9 @@ export interface TrainOptions {
   readonly startEpoch?: number;
   readonly signal?: AbortSignal;
   onBatch?(report: BatchReport): void;
+  /** In-epoch progress (default: every 20 batches or 2 s, whichever comes first). */
+  onProgress?(p: TrainProgress): void;
+  readonly progressEvery?: { readonly batches?: number; readonly seconds?: number };
   /** Awaited: a caller may checkpoint here. */
   onEpoch?(report: EpochReport): void | Promise<void>;
 }
