@@ -15,11 +15,12 @@ const LAYERS = [
   { name: 'runners and meters (native-runners, app/meters)', files: ['native-runners/**/*.ts', 'app/meters/**/*.ts'], imports: ['**/native-runners/**', '**/meters/**'] },
   { name: 'the DB (profiles-db)', files: ['profiles-db/**/*.ts'], imports: ['**/profiles-db/**'] },
   { name: 'profiling jobs (app/profiling)', files: ['app/profiling/**/*.ts'], imports: ['**/profiling/**'] },
-  { name: 'predictors (app/predict)', files: ['app/predict/**/*.ts'], imports: ['**/predict/**'] },
+  { name: 'predictors (app/predict, app/compare)', files: ['app/predict/**/*.ts', 'app/compare/**/*.ts'], imports: ['**/predict/**', '**/compare/**'] },
   { name: 'training (app/train)', files: ['app/train/**/*.ts'], imports: ['**/train/**'] },
   { name: 'optimizers (app/search, app/prune, app/quantize)', files: ['app/search/**/*.ts', 'app/prune/**/*.ts', 'app/quantize/**/*.ts', 'app/search-run.ts'], imports: ['**/search/**', '**/prune/**', '**/quantize/**', '**/search-run.js'] },
+  { name: 'the rig checks (app/doctor)', files: ['app/doctor/**/*.ts'], imports: ['**/doctor/**'] },
   { name: 'the service (app/lab-service.ts)', files: ['app/lab-service.ts'], imports: ['**/lab-service.js'] },
-  { name: 'the front doors (app/cli, app/server, app/ipc, Electron)', files: ['app/cli/**/*.ts', 'app/server/**/*.ts', 'app/ipc/**/*.ts', 'app/main.ts', 'app/preload.ts'], imports: ['**/cli/**', '**/server/**', '**/ipc/**', '**/main.js', '**/preload.js'] },
+  { name: 'the front doors (app/cli, app/server, app/ipc, app/reports, Electron)', files: ['app/cli/**/*.ts', 'app/server/**/*.ts', 'app/ipc/**/*.ts', 'app/reports/**/*.ts', 'app/main.ts', 'app/preload.ts'], imports: ['**/cli/**', '**/server/**', '**/ipc/**', '**/reports/**', '**/main.js', '**/preload.js'] },
 ];
 
 export default tseslint.config(

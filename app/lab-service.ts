@@ -37,7 +37,7 @@ import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWor
 import { MICROBENCH, microbenchPlan } from './workloads/samples/microbench.js';
 import { defaultCanaryEvery, isLocalDevice, openTarget } from '../native-runners/index.js';
 import { LabbenchError } from './api/errors.js';
-import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressPoint } from './api/search.js';
+import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressEvent } from './api/search.js';
 import { runPrune } from './prune/legr.js';
 import { deviceLatency } from './prune/latency.js';
 import { modelCacheDir } from './prune/trained.js';
@@ -278,17 +278,17 @@ export class LocalLabService implements LabService {
     return runNas(this.openDb(), req, hooks);
   }
 
-  async prune(req: PruneRequest, hooks: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal } = {}): Promise<PruneResult> {
+  async prune(req: PruneRequest, hooks: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal } = {}): Promise<PruneResult> {
     const db = this.openDb();
     const latency = req.device ? deviceLatency(db, req.device, (r, h) => this.profile(r, h)) : undefined;
     return runPrune(req, { db, cacheDir: modelCacheDir(this.dbPath), ...(latency ? { latency } : {}), ...hooks });
   }
 
-  async quantize(req: QuantizeRequest, hooks: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal } = {}): Promise<QuantizeResult> {
+  async quantize(req: QuantizeRequest, hooks: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal } = {}): Promise<QuantizeResult> {
     return runQuantize(req, { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
   }
 
-  async quantizeSweep(req: QuantizeSweepRequest, hooks: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal } = {}): Promise<QuantizeSweepResult> {
+  async quantizeSweep(req: QuantizeSweepRequest, hooks: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal } = {}): Promise<QuantizeSweepResult> {
     return runQuantizeSweep(req, { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
   }
 
@@ -296,6 +296,14 @@ export class LocalLabService implements LabService {
     return this.openDb()
       .listSearchRuns()
       .map(({ checkpoint: _checkpoint, ...run }) => run);
+  }
+
+  async listProfileRuns(): Promise<ProfileRunSummary[]> {
+    return listProfileRuns(this.openDb());
+  }
+
+  async profileRun(runId: number): Promise<ProfileRunDetail> {
+    return profileRunDetail(this.openDb(), runId);
   }
 
   async listLutDevices(): Promise<LutDeviceSummary[]> {

@@ -126,9 +126,9 @@ try {
 const predictionThroughput = benchPrediction();
 const meters = args.includes('--no-meters') || (only && !only.includes('meters')) ? undefined : await benchMeters();
 const phone = args.includes('--no-phone') || (only && !only.includes('phone')) ? undefined : await benchPhone(quick);
-const legr = args.includes('--no-legr') || (only && !only.includes('legr')) ? undefined : await benchLegr(quick);
-const nas = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNas(quick);
-const nasLocal = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNasOnDevice(quick);
+const legr = args.includes('--no-legr') || (only && !only.includes('legr')) ? undefined : await benchLegr(quick, args, (l) => void (json || process.stderr.write(`${l}\n`)));
+const nas = args.includes('--no-nas') || (only && !only.includes('nas')) ? undefined : await benchNas(quick, args, (l) => void (json || process.stderr.write(`${l}\n`)));
+const nasLocal = args.includes('--no-nas') || args.includes('--no-nas-local') || (only && !only.includes('nas')) ? undefined : await benchNasOnDevice(quick);
 const train = args.includes('--no-train') || (only && !only.includes('train')) ? undefined : await benchTrain(quick, (l) => void (json || process.stderr.write(`${l}\n`)));
 // Networks never profiled before (scripts/eval-set/): kernel models from an empty DB, on this CPU and on the emulated phone.
 const unseenDir = args.find((a) => a.startsWith('--eval-dir='))?.slice('--eval-dir='.length) ?? join(homedir(), '.labbench', 'eval-set');
@@ -138,7 +138,7 @@ const unseenPhone = args.includes('--no-unseen') || args.includes('--no-phone') 
 const mnistTable = args.includes('--no-mnist-table') || (only && !only.includes('mnist-table')) ? undefined : await benchMnistTable(quick, args.includes('--mnist-3hidden'), (l) => void (json || process.stderr.write(`${l}\n`)));
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, leave_one_out: leaveOneOut, legr: legr && { ranking_s: legr.ranking_s, evaluations: legr.evaluations, cut_s: legr.cut_s, results: legr.result.results, base: legr.result.base }, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable, unseen, unseen_phone: unseenPhone };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, leave_one_out: leaveOneOut, legr, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable, unseen, unseen_phone: unseenPhone };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {

@@ -8,6 +8,8 @@ import { channelGroups, pruneArrays, sliceAxis, zeroChannels, type KeepSets } fr
 import { createIrNet, disposeIrNet, forwardIrNet, irNetFromArrays, readArrays, type WeightArrays } from '../app/prune/ir-net.js';
 import { cutToBudget, globalRanking, identityTerms, keepAfter, layerNorms, uniformCut } from '../app/prune/ranking.js';
 import { evolve, mutate } from '../app/prune/evolution.js';
+import { trainSubset } from '../app/prune/trained.js';
+import { loadDataset } from '../app/train/data.js';
 import { Rng } from '../app/train/rng.js';
 import type { Network } from '../app/workloads/ir.js';
 import { createRequire } from 'node:module';
@@ -17,6 +19,7 @@ import { labbench, tempDir } from './cli-helpers.js';
 import type { PruneResult } from '../app/api/search.js';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { exportTrained } from '../app/prune/export.js';
+import { formatPrune } from '../app/prune/report.js';
 import { loadOrt } from '../native-runners/onnxruntime/runner.js';
 
 /** node-tflite by file (see tflite-writer.test.ts for why), typed with what is used here. */
@@ -148,6 +151,31 @@ test('regularized evolution improves the fitness of a toy objective', async () =
   // A child differs from its parent in about mutateFraction of the layers.
   const child = mutate({ alpha: Array(20).fill(1), kappa: Array(20).fill(0) }, new Rng(1), 0.1, 0.3);
   assert.equal(child.alpha.filter((a) => a !== 1).length, 2);
+  // Without a count, children follow the population until the time budget is spent: each
+  // evaluation takes 1/8 s of this clock, so 1 s holds the population of 4 and 4 children.
+  let clock = 0;
+  const slow = async (t: { alpha: readonly number[]; kappa: readonly number[] }) => {
+    clock += 0.125;
+    return fit(t);
+  };
+  const timed = await evolve(start, slow, { population: 4, sample: 2, seconds: 1, seed: 3, clock: () => clock });
+  assert.equal(timed.generations, 4);
+  assert.equal(timed.history.length, 8);
+  await assert.rejects(evolve(start, fit, { population: 4 }), /generations or a time budget/);
+});
+
+test('every LeGR candidate is fine-tuned on one seeded subset of the training images', () => {
+  const data = loadDataset('mnist', { limit: 600, seed: 1 });
+  const a = trainSubset(data, 100, 7);
+  const b = trainSubset(data, 100, 7);
+  const c = trainSubset(data, 100, 8);
+  assert.equal(a.train.n, 100);
+  assert.deepEqual(a.train.y, b.train.y);
+  assert.deepEqual(a.train.x, b.train.x);
+  assert.notDeepEqual(a.train.x, c.train.x);
+  // A random subset, not the first images: it spreads over the split and over the classes.
+  assert.notDeepEqual(a.train.x, data.train.x.subarray(0, a.train.x.length));
+  assert.ok(new Set(a.train.y).size >= 8);
 });
 
 for (const name of ['mnist-resnet', 'mnist-2conv']) {
@@ -189,7 +217,8 @@ for (const name of ['mnist-resnet', 'mnist-2conv']) {
 test('labbench prune --json: one ranking cut at two FLOPs budgets beside both baselines, exported smaller, stored as a search run', (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'p.db');
-  const args = ['prune', '--model', 'mnist-1hidden', '--budget', '0.4,0.7', '--data', 'mnist', '--limit', '300', '--epochs', '1', '--population', '2', '--generations', '1', '--fitness-images', '128', '--fitness-validation', '100', '--out', join(dir, 'out'), '--db', db, '--json'];
+  // 2 epochs of 1,800 images (56 steps) train the MLP well past what a constant output scores on these 333 test images.
+  const args = ['prune', '--model', 'mnist-1hidden', '--budget', '0.4,0.7', '--data', 'mnist', '--limit', '2000', '--epochs', '2', '--population', '2', '--generations', '1', '--fitness-images', '128', '--fitness-validation', '100', '--out', join(dir, 'out'), '--db', db, '--json'];
   const r = labbench(args);
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as PruneResult;
@@ -197,16 +226,32 @@ test('labbench prune --json: one ranking cut at two FLOPs budgets beside both ba
   for (const x of doc.results) {
     assert.ok(x.flops <= x.budget * doc.base.flops, `${x.method}@${x.budget}`);
     assert.ok(x.onnx_bytes < doc.base.onnx_bytes && x.tflite_bytes < doc.base.tflite_bytes);
-    assert.ok(statSync(x.artifacts!.onnx).size === x.onnx_bytes && x.accuracy >= 0 && x.accuracy <= 1);
+    assert.equal(statSync(x.artifacts!.onnx).size, x.onnx_bytes);
+    // Pruned to 40 % of its FLOPs and fine-tuned one epoch, the net still classifies (a broken cut or fine-tune falls to chance).
+    assert.ok(x.accuracy > 0.75, `${x.method}@${x.budget}: test accuracy ${x.accuracy}`);
   }
-  assert.equal(doc.evaluations, 3);
+  assert.ok(doc.base.accuracy > 0.8, `unpruned: test accuracy ${doc.base.accuracy}`);
+  // --generations fixes the count: no time budget; 2 + 1 candidates, all fine-tuned on the same 128 images.
+  assert.deepEqual([doc.evaluations, doc.generations, doc.population, doc.time_budget_s, doc.fitness_images], [3, 1, 2, undefined, 128]);
   const pdb = openProfilesDb(db);
   const run = pdb.listSearchRuns().find((x) => x.id === doc.run_id)!;
   pdb.close();
   assert.equal(run.kind, 'prune');
   assert.equal(run.status, 'done');
   assert.equal(run.progress.filter((p) => p.phase === 'evolve').length, 3);
+
+  // Without --generations the evolution runs children until its time budget is spent (the trained net is cached beside the DB).
+  const timed = labbench(['prune', '--model', 'mnist-1hidden', '--budget', '0.5', '--data', 'mnist', '--limit', '2000', '--epochs', '2', '--population', '2', '--time-budget', '2', '--fitness-images', '128', '--fitness-validation', '100', '--finetune-images', '256', '--no-baselines', '--db', db, '--json']);
+  assert.equal(timed.status, 0, timed.stderr);
+  const tdoc = JSON.parse(timed.stdout) as PruneResult;
+  assert.equal(tdoc.time_budget_s, 2);
+  assert.ok(tdoc.generations >= 1 && tdoc.evaluations === 2 + tdoc.generations, `${tdoc.generations} generations, ${tdoc.evaluations} evaluations`);
+  assert.ok(tdoc.ranking_seconds >= 2, `evolution stopped after ${tdoc.ranking_seconds} s of its 2 s`);
+  assert.match(formatPrune(tdoc), /population 2 \+ \d+ generations = \d+ candidates evaluated \(time budget 2 s\), each fine-tuned on the same 128 images/);
+  assert.match(formatPrune(doc), /population 2 \+ 1 generations = 3 candidates evaluated \(generations fixed\)/);
+
   // Bad budgets and a latency budget without a device are bad input (exit 2).
   assert.equal(labbench(['prune', '--model', 'mnist-1hidden', '--budget', '2', '--data', 'mnist', '--db', db]).status, 2);
+  assert.equal(labbench(['prune', '--model', 'mnist-1hidden', '--budget', '0.5', '--time-budget', '-1', '--data', 'mnist', '--db', db]).status, 2);
   assert.equal(labbench(['prune', '--model', 'mnist-1hidden', '--budget', '0.5', '--metric', 'latency', '--data', 'mnist', '--db', db]).status, 2);
 });

@@ -23,6 +23,20 @@ export interface SearchProgressPoint {
   readonly images_per_s?: number;
 }
 
+/**
+ * What a prune or quantize run tells its listener: each point the DB keeps (one per epoch,
+ * evaluation or fine-tune) and, between them, where the phase stands (`partial`).
+ */
+export interface SearchProgressEvent {
+  readonly run_id: number;
+  /** A partial point's `epoch` is fractional: epochs (or steps) of its phase finished so far. */
+  readonly point: SearchProgressPoint;
+  /** A point inside an epoch: sent to listeners only, never stored (the DB keeps one per epoch). */
+  readonly partial?: boolean;
+  /** Seconds left of the point's phase, from its pace so far; absent until the pace is known. */
+  readonly eta_s?: number;
+}
+
 export interface SearchRunSummary {
   readonly id: number;
   readonly kind: SearchKind;
@@ -60,6 +74,8 @@ export interface NasRequest {
   /** Skip training the baselines (search and the found net only). */
   readonly noBaselines?: boolean;
   readonly seed?: number;
+  /** Training seeds per network (found and baselines): each is trained this many times, seed, seed + 1, ... (default 1). */
+  readonly seeds?: number;
   /** Where to write the found network (ONNX and TFLite at the LUT's resolution). */
   readonly outDir?: string;
   /** Resume this run (its checkpoint) instead of starting a new one. */
@@ -77,7 +93,16 @@ export interface NasCandidate {
   readonly name: string;
   readonly architecture: readonly string[];
   readonly predicted_latency_ms: number;
+  /** Mean test accuracy over the seeds. */
   readonly accuracy: number;
+  /** Test accuracy per training seed, and their sample standard deviation (0 for one seed). */
+  readonly accuracies: readonly number[];
+  readonly accuracy_sd: number;
+  /** Baselines only: the found network's mean minus this one's, and whether that is outside the seeds' noise (Welch, 5 %). */
+  readonly found_minus_this?: number;
+  readonly noise?: 'outside' | 'inside' | 'unknown';
+  /** That comparison in words. */
+  readonly comparison?: string;
 }
 
 export interface NasResult {
@@ -86,10 +111,19 @@ export interface NasResult {
   readonly target_ms: number;
   readonly architecture: readonly NasLayerChoice[];
   readonly predicted_latency_ms: number;
-  /** Test accuracy of the found network after training. */
+  /** Test accuracy of the found network after training (mean over the seeds). */
   readonly accuracy: number;
+  /** Per training seed, and their sample standard deviation. */
+  readonly accuracies: readonly number[];
+  readonly accuracy_sd: number;
+  readonly seeds: number;
   readonly baselines: readonly NasCandidate[];
+  /** Layers the found network skips, of those that may be skipped (residual layers). */
+  readonly skipped: { readonly layers: number; readonly of: number };
+  /** What the run wants the user to know (e.g. a skip-heavy collapse); the CLI prints each. */
+  readonly warnings: readonly string[];
   readonly search_seconds: number;
+  /** Wall time of training the found network once (its first seed). */
   readonly train_seconds: number;
   readonly engine: string;
   readonly artifacts?: { readonly onnx?: string; readonly tflite?: string };
@@ -106,9 +140,9 @@ export interface NasProgress {
   /** Epochs finished over all phases (fractional within an epoch), out of `total`. */
   readonly done: number;
   readonly total: number;
-  /** Seconds left, from the pace so far. */
+  /** Seconds left of the whole run, from the pace so far. */
   readonly eta_s?: number;
-  /** Present when an epoch has just finished. */
+  /** Present when an epoch has just finished (the point the DB keeps); absent in the reports inside an epoch. */
   readonly point?: SearchProgressPoint;
 }
 
@@ -136,7 +170,10 @@ export interface PruneRequest {
   readonly fitnessBudget?: number;
   readonly population?: number;
   readonly sample?: number;
+  /** Children after the initial population; when absent, as many as `timeBudget` allows (0: the initial population only). */
   readonly generations?: number;
+  /** Seconds of evolution (initial population included) when `generations` is absent (default 600). */
+  readonly timeBudget?: number;
   readonly mutateFraction?: number;
   readonly limit?: number;
   readonly batchSize?: number;
@@ -174,15 +211,23 @@ export interface PruneResult {
   readonly results: readonly PruneBudgetResult[];
   /** Wall time of learning the ranking (the evolution). */
   readonly ranking_seconds: number;
+  /** Candidates evaluated: the initial population plus one per generation. */
   readonly evaluations: number;
+  /** Generations (children) run after the initial population. */
+  readonly generations: number;
+  readonly population: number;
+  /** The evolution's time budget in seconds; absent when `--generations` fixed the count. */
+  readonly time_budget_s?: number;
+  /** Training images of every candidate's fine-tune: one seeded subset, the same for all candidates. */
+  readonly fitness_images: number;
   readonly best_fitness: number;
   readonly engine: string;
 }
 
-/** LightNN / FLightNN / BinaryConnect quantization-aware training. */
+/** LightNN / FLightNN / BinaryConnect / BNN (binary activations) quantization-aware training. */
 export interface QuantizeRequest {
   readonly model: string;
-  readonly scheme: 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect';
+  readonly scheme: 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect' | 'binarynet' | 'xnor' | 'lightnn-2-bin' | 'lightnn-1-bin';
   readonly data: DatasetName;
   /** Epochs of quantization-aware training (default 3). */
   readonly epochs?: number;
@@ -200,6 +245,10 @@ export interface QuantizeRequest {
   readonly seed?: number;
   /** FLightNN: weight of the penalty on two-term filters (default 1e-3). */
   readonly flightnnPenalty?: number;
+  /** Binary-activation schemes: the terms of Ding et al.'s activation-distribution loss to add (none: off). */
+  readonly actReg?: readonly ('degeneration' | 'saturation' | 'mismatch')[];
+  /** Weight of that loss beside the cross-entropy (default 1). */
+  readonly actRegWeight?: number;
 }
 
 /** Several schemes on one network: one quantize run (search run) per scheme, then their accuracy-energy Pareto front. */
@@ -223,8 +272,15 @@ export interface QuantizeResult {
   readonly scheme: QuantizeRequest['scheme'];
   readonly test_error: number;
   readonly energy_uj: number;
-  readonly ops: { readonly mults: number; readonly adds: number; readonly shifts: number };
+  readonly ops: { readonly mults: number; readonly adds: number; readonly shifts: number; readonly xnors?: number; readonly popcounts?: number };
   readonly energy_table: string;
+  /** Whether the conv/fc inputs after the first were binarized (BinaryNet, XNOR-Net, LightNN-K-bin). */
+  readonly binary_activations?: boolean;
+  /**
+   * The activation-distribution loss (unweighted, mean over binarized layers) when it was on:
+   * its mean over the first and over the last tenth of the training steps, and per epoch.
+   */
+  readonly act_reg?: { readonly terms: readonly string[]; readonly weight: number; readonly first: number; readonly last: number; readonly per_epoch: readonly number[] };
   /** FLightNN: the share of filters that kept two terms. */
   readonly two_term_filters?: number;
   /** The seed's figure for this network and scheme (LightNN's MNIST table), where it has one. */

@@ -68,11 +68,15 @@ export interface LabService {
   /** Single-Path NAS against a device LUT (or a LUT file): search, train the found network, train baselines at the same latency. */
   nas(req: NasRequest, hooks?: { onProgress?: (p: NasProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<NasResult>;
   /** LeGR: learn one global filter ranking, cut it at every budget (FLOPs or predicted latency), baselines at the same budgets. */
-  prune(req: PruneRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<PruneResult>;
+  prune(req: PruneRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<PruneResult>;
   /** LightNN / FLightNN / BinaryConnect quantization-aware training: test error and energy per inference. */
-  quantize(req: QuantizeRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<QuantizeResult>;
+  quantize(req: QuantizeRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<QuantizeResult>;
   /** Several schemes on one network, one run each, and the accuracy-energy Pareto front of those runs. */
-  quantizeSweep(req: QuantizeSweepRequest, hooks?: { onProgress?: (p: { run_id: number; point: SearchProgressPoint }) => void; signal?: AbortSignal }): Promise<QuantizeSweepResult>;
+  quantizeSweep(req: QuantizeSweepRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<QuantizeSweepResult>;
   /** NAS, pruning and quantization runs, newest first, with their progress and results. */
   listSearchRuns(): Promise<SearchRunSummary[]>;
+  /** Profiling runs the DB keeps, newest first (complete, and incomplete ones a job can resume). */
+  listProfileRuns(): Promise<ProfileRunSummary[]>;
+  /** One profiling run reopened: its summary and every unit (LUT row) it recorded. */
+  profileRun(runId: number): Promise<ProfileRunDetail>;
 }

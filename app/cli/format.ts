@@ -229,14 +229,19 @@ export function formatNasPoint(p: SearchProgressPoint): string {
 export function formatNas(r: NasResult): string {
   const layers = [['LAYER', 'CHOICE', 'LUT ms']];
   for (const l of r.architecture) layers.push([String(l.layer), l.choice, ms(l.latency_ms)]);
-  const cands = [['NETWORK', 'PREDICTED ms', 'TEST ACC']];
-  cands.push([`found (run ${r.run_id})`, ms(r.predicted_latency_ms), `${(r.accuracy * 100).toFixed(2)}%`]);
-  for (const b of r.baselines) cands.push([b.name, ms(b.predicted_latency_ms), `${(b.accuracy * 100).toFixed(2)}%`]);
+  // Mean ± sample sd over the training seeds (results stored before seeds existed have neither).
+  const acc = (c: { accuracy: number; accuracy_sd?: number }): string => `${(c.accuracy * 100).toFixed(2)}%${c.accuracy_sd !== undefined && (r.seeds ?? 1) > 1 ? ` ± ${(c.accuracy_sd * 100).toFixed(2)}` : ''}`;
+  const cands = [['NETWORK', 'PREDICTED ms', `TEST ACC${(r.seeds ?? 1) > 1 ? ` (mean ± sd, ${r.seeds} seeds)` : ''}`]];
+  cands.push([`found (run ${r.run_id})`, ms(r.predicted_latency_ms), acc(r)]);
+  for (const b of r.baselines) cands.push([b.name, ms(b.predicted_latency_ms), acc(b)]);
   return [
     `Single-Path NAS on ${r.lut}, target ${r.target_ms} ms (engine: ${r.engine})`,
     table(layers),
     `predicted latency ${ms(r.predicted_latency_ms)} ms; search ${r.search_seconds.toFixed(1)} s, training the found network ${r.train_seconds.toFixed(1)} s`,
     table(cands),
+    ...r.baselines.flatMap((b) => (b.comparison ? [b.comparison] : [])),
+    ...(r.skipped ? [`skipped layers: ${r.skipped.layers} of ${r.skipped.of} skippable`] : []),
+    ...(r.warnings ?? []).map((w) => `warning: ${w}`),
     ...(r.artifacts ? [`exported: ${[r.artifacts.onnx, r.artifacts.tflite].filter(Boolean).join(', ')}`] : []),
   ].join('\n');
 }

@@ -87,6 +87,9 @@ export interface ApiMethods {
   'meters.stop': { params: { id: string }; result: MeterStreamInfo };
   /** NAS, pruning and quantization runs the DB keeps, with their progress per epoch. */
   'search.list': { params: Record<string, never>; result: readonly SearchRunSummary[] };
+  /** LabService.listProfileRuns and profileRun: past profiling runs, and one reopened with its rows. */
+  'profile.runs': { params: Record<string, never>; result: readonly ProfileRunSummary[] };
+  'profile.run': { params: { id: number }; result: ProfileRunDetail };
 }
 
 export type MethodName = keyof ApiMethods;
@@ -115,6 +118,8 @@ export const ROUTES: { readonly [M in MethodName]: { readonly verb: 'GET' | 'POS
   'meters.start': { verb: 'POST', path: '/api/meters' },
   'meters.stop': { verb: 'POST', path: '/api/meters/stop' },
   'search.list': { verb: 'GET', path: '/api/search-runs' },
+  'profile.runs': { verb: 'GET', path: '/api/profile-runs' },
+  'profile.run': { verb: 'GET', path: '/api/profile-run' },
 };
 
 /** Pushed to every open UI: phones coming and going, job progress, meter readings. */

@@ -4,7 +4,9 @@
  * mutates the fittest of the sample into a child, evaluates the child and drops the oldest
  * member. A child differs from its parent in a fraction of the layers: alpha scaled by
  * exp(N(0, sigma)), kappa moved by N(0, sigma). Defaults from LeGR's code: population 64,
- * sample 16, 10% of the layers mutated per child.
+ * sample 16, 10% of the layers mutated per child. The number of children is given, or set by
+ * a time budget: children follow the initial population (always scored in full) until the
+ * budget's seconds since the start are spent.
  */
 import { LabbenchError } from '../api/errors.js';
 import { Rng } from '../train/rng.js';
@@ -13,8 +15,12 @@ import type { AffineTerms } from './ranking.js';
 export interface EvolutionOptions {
   readonly population?: number;
   readonly sample?: number;
-  /** Children evaluated after the initial population. */
-  readonly generations: number;
+  /** Children evaluated after the initial population; when absent, as many as `seconds` allows. */
+  readonly generations?: number;
+  /** Wall-time budget of the whole evolution (initial population included) when `generations` is absent. */
+  readonly seconds?: number;
+  /** Seconds since some origin (default: performance.now() / 1000); a test's clock makes the budget exact. */
+  readonly clock?: () => number;
   readonly mutateFraction?: number;
   readonly sigma?: number;
   readonly seed?: number;
@@ -36,6 +42,8 @@ export interface EvolutionResult {
   readonly bestFitness: number;
   /** Best fitness after each evaluation. */
   readonly history: readonly number[];
+  /** Children evaluated after the initial population. */
+  readonly generations: number;
 }
 
 export const LEGR_DEFAULTS = { population: 64, sample: 16, mutateFraction: 0.1, sigma: 0.3 } as const;
@@ -61,9 +69,20 @@ export async function evolve(start: AffineTerms, fitness: (t: AffineTerms) => Pr
   const sigma = opts.sigma ?? LEGR_DEFAULTS.sigma;
   if (!Number.isInteger(population) || population < 1) throw new LabbenchError('BAD_INPUT', `population must be a positive integer, got ${population}`);
   if (!Number.isInteger(sample) || sample < 1) throw new LabbenchError('BAD_INPUT', `sample must be a positive integer, got ${sample}`);
-  if (!Number.isInteger(opts.generations) || opts.generations < 0) throw new LabbenchError('BAD_INPUT', `generations must be a whole number, got ${opts.generations}`);
+  if (opts.generations !== undefined && !(Number.isInteger(opts.generations) && opts.generations >= 0)) throw new LabbenchError('BAD_INPUT', `generations must be a whole number, got ${opts.generations}`);
+  if (opts.generations === undefined && !(opts.seconds !== undefined && opts.seconds >= 0)) throw new LabbenchError('BAD_INPUT', `evolution needs generations or a time budget in seconds >= 0, got ${opts.seconds}`);
   const rng = new Rng(opts.seed ?? 1);
-  const total = population + opts.generations;
+  const now = opts.clock ?? ((): number => performance.now() / 1000);
+  const t0 = now();
+  const elapsed = (): number => now() - t0;
+  // With a time budget the total is an estimate from the pace so far (for progress only).
+  const planned = (): number => {
+    if (opts.generations !== undefined) return population + opts.generations;
+    const done = history.length;
+    const pace = done > 0 ? elapsed() / done : 0;
+    const left = pace > 0 ? Math.max(0, Math.floor((opts.seconds! - elapsed()) / pace)) : 0;
+    return Math.max(population, done + left);
+  };
   const members: { terms: AffineTerms; fitness: number }[] = [];
   const history: number[] = [];
   let best = { terms: start, fitness: -Infinity };
@@ -73,7 +92,7 @@ export async function evolve(start: AffineTerms, fitness: (t: AffineTerms) => Pr
     const f = await fitness(terms);
     if (f > best.fitness) best = { terms, fitness: f };
     history.push(best.fitness);
-    await opts.onEvaluation?.({ evaluation: history.length - 1, evaluations: total, fitness: f, best: best.fitness, phase });
+    await opts.onEvaluation?.({ evaluation: history.length - 1, evaluations: planned(), fitness: f, best: best.fitness, phase });
     return f;
   };
 
@@ -82,7 +101,8 @@ export async function evolve(start: AffineTerms, fitness: (t: AffineTerms) => Pr
     const terms = i === 0 ? start : mutate(start, rng, fraction, sigma);
     members.push({ terms, fitness: await score(terms, 'init') });
   }
-  for (let g = 0; g < opts.generations; g++) {
+  let g = 0;
+  for (; opts.generations !== undefined ? g < opts.generations : elapsed() < opts.seconds!; g++) {
     let parent = members[rng.int(members.length)]!;
     for (let s = 1; s < sample; s++) {
       const c = members[rng.int(members.length)]!;
@@ -92,5 +112,5 @@ export async function evolve(start: AffineTerms, fitness: (t: AffineTerms) => Pr
     members.push({ terms: child, fitness: await score(child, 'evolve') });
     members.shift();
   }
-  return { best: best.terms, bestFitness: best.fitness, history };
+  return { best: best.terms, bestFitness: best.fitness, history, generations: g };
 }

@@ -10,20 +10,21 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
-import type { PruneBudgetResult, PruneRequest, PruneResult, SearchProgressPoint } from '../api/search.js';
+import type { PruneBudgetResult, PruneRequest, PruneResult, SearchProgressEvent } from '../api/search.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
-import { withSearchRun } from '../search-run.js';
+import { trainTicks, withSearchRun } from '../search-run.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import type { Network } from '../workloads/ir.js';
 import { initEngine } from '../train/engine.js';
 import { loadDataset } from '../train/data.js';
 import { evaluate, train } from '../train/trainer.js';
+import type { Dataset, TrainProgress } from '../train/types.js';
 import { channelGroups, pruneArrays, type KeepSets } from './channels.js';
 import { evolve, LEGR_DEFAULTS } from './evolution.js';
 import { exportTrained } from './export.js';
 import { disposeIrNet, irNetFromArrays, irNetModel, readArrays, type WeightArrays } from './ir-net.js';
 import { cutToBudget, globalRanking, identityTerms, layerNorms, uniformCut, type BudgetCut, type CostFn, type LayerNorms } from './ranking.js';
-import { headOf, obtainTrained, trainSlice } from './trained.js';
+import { headOf, obtainTrained, trainSlice, trainSubset } from './trained.js';
 
 export interface LatencyProvider {
   /** Predicted end-to-end latency (ms) of a network on the device: LUT rows where present, NeuralPower elsewhere. */
@@ -37,10 +38,13 @@ export interface PruneDeps {
   readonly cacheDir: string;
   readonly latency?: LatencyProvider;
   readonly signal?: AbortSignal;
-  onProgress?(p: { run_id: number; point: SearchProgressPoint }): void;
+  /** Each stored point and, between them, training and fine-tunes inside their epochs (partial). */
+  onProgress?(p: SearchProgressEvent): void;
 }
 
 const FINETUNE = { optimizer: 'adam' as const, learningRate: 5e-4 };
+/** Default seconds of evolution (initial population included): enough for children after LeGR's 64 (README). */
+export const PRUNE_TIME_BUDGET_S = 600;
 
 function validate(req: PruneRequest): void {
   if (!req.budgets.length) throw new LabbenchError('BAD_INPUT', '--budget needs at least one fraction, e.g. 0.3,0.5,0.7');
@@ -51,6 +55,7 @@ function validate(req: PruneRequest): void {
     ['epochs', req.epochs, 0], ['finetune-epochs', req.finetuneEpochs, 0], ['finetune-images', req.finetuneImages, 1], ['population', req.population, 1], ['sample', req.sample, 1],
     ['generations', req.generations, 0], ['limit', req.limit, 1], ['batch-size', req.batchSize, 1], ['fitness-images', req.fitnessImages, 1], ['fitness-validation', req.fitnessValidation, 1],
   ];
+  if (req.timeBudget !== undefined && !(req.timeBudget > 0 && Number.isFinite(req.timeBudget))) throw new LabbenchError('BAD_INPUT', `--time-budget must be a positive number of seconds, got ${req.timeBudget}`);
   for (const [name, v, min] of ints) if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new LabbenchError('BAD_INPUT', `--${name} must be a whole number >= ${min}, got ${v}`);
 }
 
@@ -72,6 +77,7 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
       const trained = await obtainTrained(req.model, data, {
         epochs: req.epochs ?? 3, seed, cacheDir: deps.cacheDir, ...(req.limit ? { limit: req.limit } : {}), ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
         onEpoch: (r) => run.progress({ phase: 'train', epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy, images_per_s: r.imagesPerSecond }),
+        onProgress: trainTicks(run, 'train'),
       });
       const network = trained.net.network;
       const arrays = readArrays(trained.net);
@@ -83,14 +89,14 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
       const flops: CostFn = (n) => analyzeNetwork(n).total.flops;
       const cost: CostFn = req.metric === 'latency' ? (n) => deps.latency!.predict(n) : flops;
 
-      const finetune = async (keep: KeepSets, images: number | 'epochs', offset: number, evalOn: 'val' | 'test', valImages?: number) => {
+      const finetune = async (keep: KeepSets, tuneOn: Dataset | 'epochs', evalOn: 'val' | 'test', valImages?: number, onProgress?: (p: TrainProgress) => void) => {
         const pruned = pruneArrays(network, groups, arrays, keep);
         const net = irNetFromArrays(pruned.network, pruned.arrays);
         try {
           const model = irNetModel(net);
-          const common = { seed, ...FINETUNE, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
-          if (images === 'epochs') await train(model, { ...data, test: { ...data.test, n: 0 } }, { ...common, epochs: req.finetuneEpochs ?? 1 });
-          else await train(model, trainSlice(data, images, offset), { ...common, epochs: 1 });
+          const common = { seed, ...FINETUNE, ...(req.batchSize ? { batchSize: req.batchSize } : {}), ...(deps.signal ? { signal: deps.signal } : {}), ...(onProgress ? { onProgress } : {}) };
+          if (tuneOn === 'epochs') await train(model, { ...data, test: { ...data.test, n: 0 } }, { ...common, epochs: req.finetuneEpochs ?? 1 });
+          else await train(model, tuneOn, { ...common, epochs: 1 });
           const split = evalOn === 'val' ? headOf(data.val.n ? data.val : data.train, valImages ?? 1000) : data.test;
           return { accuracy: evaluate(model, split, 256, data.shape).accuracy, pruned: { network: pruned.network, arrays: readArrays(net) } };
         } finally {
@@ -102,18 +108,19 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
       const fitnessBudget = req.fitnessBudget ?? Math.min(...req.budgets);
       const fitnessImages = req.fitnessImages ?? 1280;
       const population = req.population ?? LEGR_DEFAULTS.population;
-      const generations = req.generations ?? 0;
-      let offset = 0;
+      // LeGR's search runs by default: children until the time budget is spent, unless --generations fixes the count.
+      const timeBudget = req.generations === undefined ? req.timeBudget ?? PRUNE_TIME_BUDGET_S : undefined;
+      // Every candidate is fine-tuned on the same seeded subset, so fitness differences are the ranking's.
+      const fitnessData = trainSubset(data, fitnessImages, seed);
       const t0 = performance.now();
       const learned = await evolve(
         identityTerms(layers),
         async (terms) => {
           const cut = cutToBudget(network, groups, globalRanking(layers, terms), fitnessBudget, cost);
-          offset = (offset + fitnessImages) % Math.max(1, data.train.n);
-          return (await finetune(cut.keep, fitnessImages, offset, 'val', req.fitnessValidation)).accuracy;
+          return (await finetune(cut.keep, fitnessData, 'val', req.fitnessValidation)).accuracy;
         },
         {
-          population, generations, seed, ...(req.sample ? { sample: req.sample } : {}), ...(req.mutateFraction ? { mutateFraction: req.mutateFraction } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
+          population, ...(req.generations !== undefined ? { generations: req.generations } : { seconds: timeBudget! }), seed, ...(req.sample ? { sample: req.sample } : {}), ...(req.mutateFraction ? { mutateFraction: req.mutateFraction } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
           onEvaluation: (r) => run.progress({ phase: 'evolve', epoch: r.evaluation + 1, epochs: r.evaluations, accuracy: r.fitness }),
         },
       );
@@ -148,7 +155,8 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
           const tc = performance.now();
           const cut = m.cut(budget);
           const cutSeconds = (performance.now() - tc) / 1000;
-          const tuned = await finetune(cut.keep, req.finetuneImages ?? 'epochs', 0, 'test');
+          const steps = methods.length * req.budgets.length;
+          const tuned = await finetune(cut.keep, req.finetuneImages ? trainSlice(data, req.finetuneImages, 0) : 'epochs', 'test', undefined, (p) => run.tick({ phase: `finetune:${m.method}`, epoch: step + p.fraction, epochs: steps, loss: p.loss }));
           const size = sizeOf(tuned.pruned.arrays, tuned.pruned.network);
           const total = analyzeNetwork(tuned.pruned.network).total;
           const name = `${network.name}-${m.method}-${budget}`;
@@ -171,7 +179,7 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
             onnx_bytes: size.onnx_bytes, tflite_bytes: size.tflite_bytes, ...(artifacts ? { artifacts } : {}), cut_seconds: cutSeconds,
           };
           results.push(row);
-          run.progress({ phase: `finetune:${m.method}`, epoch: ++step, epochs: methods.length * req.budgets.length, accuracy: tuned.accuracy, ...(latency !== undefined ? { latency_ms: latency } : {}) });
+          run.progress({ phase: `finetune:${m.method}`, epoch: ++step, epochs: steps, accuracy: tuned.accuracy, ...(latency !== undefined ? { latency_ms: latency } : {}) });
         }
       }
       const result: PruneResult = {
@@ -181,7 +189,8 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
           ...(deps.latency ? { latency_ms: deps.latency.predict(network) } : {}), ...(baseMeasured !== undefined ? { measured_latency_ms: baseMeasured } : {}),
           onnx_bytes: base.onnx_bytes, tflite_bytes: base.tflite_bytes,
         },
-        results, ranking_seconds: rankingSeconds, evaluations: learned.history.length, best_fitness: learned.bestFitness, engine: engine.package,
+        results, ranking_seconds: rankingSeconds, evaluations: learned.history.length, generations: learned.generations, population,
+        ...(timeBudget !== undefined ? { time_budget_s: timeBudget } : {}), fitness_images: fitnessData.train.n, best_fitness: learned.bestFitness, engine: engine.package,
       };
       return result;
     } finally {

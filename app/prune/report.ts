@@ -15,7 +15,8 @@ export function formatPrune(r: PruneResult): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [
     `${r.model} on ${r.data}, metric ${r.metric}${r.device ? ` (${r.device})` : ''}, run ${r.run_id}, ${r.engine}`,
-    `ranking learned in ${r.ranking_seconds.toFixed(1)} s (${r.evaluations} evaluations, best fitness ${pct(r.best_fitness)})`,
+    `ranking learned in ${r.ranking_seconds.toFixed(1)} s: population ${r.population} + ${r.generations} generations = ${r.evaluations} candidates evaluated` +
+      `${r.time_budget_s !== undefined ? ` (time budget ${r.time_budget_s} s)` : ' (generations fixed)'}, each fine-tuned on the same ${r.fitness_images} images; best fitness ${pct(r.best_fitness)}`,
     line(head),
     ...rows.map(line),
   ].join('\n');

@@ -8,9 +8,10 @@ import { dirname, join } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
 import { isZooName, zooNetwork } from '../workloads/zoo/index.js';
 import { train } from '../train/trainer.js';
-import type { Dataset, EpochReport, Split } from '../train/types.js';
+import type { Dataset, EpochReport, Split, TrainProgress } from '../train/types.js';
 import { createIrNet, disposeIrNet, irNetFromArrays, irNetModel, readArrays, type IrNet } from './ir-net.js';
 import { loadModelFile, saveModelFile } from './model-file.js';
+import { Rng } from '../train/rng.js';
 
 export interface TrainedOptions {
   readonly epochs: number;
@@ -20,6 +21,7 @@ export interface TrainedOptions {
   readonly cacheDir: string;
   readonly signal?: AbortSignal;
   onEpoch?(r: EpochReport): void;
+  onProgress?(p: TrainProgress): void;
 }
 
 export interface Trained {
@@ -50,7 +52,7 @@ export async function obtainTrained(model: string, data: Dataset, opts: TrainedO
   }
   const net = createIrNet(network, opts.seed);
   try {
-    const r = await train(irNetModel(net), data, { epochs: opts.epochs, seed: opts.seed, optimizer: 'adam', learningRate: 1e-3, ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEpoch ? { onEpoch: opts.onEpoch } : {}) });
+    const r = await train(irNetModel(net), data, { epochs: opts.epochs, seed: opts.seed, optimizer: 'adam', learningRate: 1e-3, ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEpoch ? { onEpoch: opts.onEpoch } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     saveModelFile(path, network, readArrays(net), { data: data.name, epochs: opts.epochs, ...(opts.limit ? { limit: opts.limit } : {}), seed: opts.seed, test_accuracy: r.testAccuracy });
     return { net, source: 'trained', path, testAccuracy: r.testAccuracy };
   } catch (e) {
@@ -80,4 +82,19 @@ export function headOf(split: Split, n: number): Split {
   const count = Math.min(n, split.n);
   const size = split.x.length / Math.max(split.n, 1);
   return { x: split.x.subarray(0, count * size), y: split.y.subarray(0, count), n: count };
+}
+
+/** `n` training images drawn by a seeded shuffle, and no test split: the one fine-tune set of a run's candidates. */
+export function trainSubset(data: Dataset, n: number, seed: number): Dataset {
+  const order = Array.from({ length: data.train.n }, (_, i) => i);
+  new Rng(seed).shuffle(order);
+  const size = data.shape[0] * data.shape[1] * data.shape[2];
+  const picked = order.slice(0, Math.min(n, data.train.n)).sort((a, b) => a - b);
+  const x = new Float32Array(picked.length * size);
+  const y = new Uint8Array(picked.length);
+  picked.forEach((j, i) => {
+    x.set(data.train.x.subarray(j * size, (j + 1) * size), i * size);
+    y[i] = data.train.y[j]!;
+  });
+  return { ...data, train: { x, y, n: picked.length }, val: emptySplit, test: emptySplit };
 }

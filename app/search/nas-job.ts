@@ -16,7 +16,7 @@ import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { readLutText } from '../../profiles-db/importers/read-lut-text.js';
 import { importSummary } from '../../profiles-db/importers/latency-yaml-lut.js';
 import { compileSpnasTable, SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
-import { spnasNetwork } from '../workloads/zoo/spnas-space.js';
+import { SPNAS_LAYERS, spnasNetwork } from '../workloads/zoo/spnas-space.js';
 import { spnasWorkloadName } from '../workloads/plan.js';
 import { buildOnnx } from '../../native-runners/onnxruntime/artifact.js';
 import { buildTflite } from '../../native-runners/android-tflite/tflite-writer.js';
@@ -24,15 +24,23 @@ import { initEngine } from '../train/engine.js';
 import { loadDataset } from '../train/data.js';
 import { train } from '../train/trainer.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
-import type { Dataset, EpochReport } from '../train/types.js';
+import type { Dataset, EpochReport, TrainProgress } from '../train/types.js';
 import { choiceName, fitToBand, randomArchitectures, toSpnasChoices, uniformArchitecture, type Architecture } from './architecture.js';
 import { ChildNet, Supernet, type ProxyShape, type Settlement } from './supernet.js';
+import { describeComparison, summarizeSeeds, welch } from './seed-stats.js';
 
 export interface NasHooks {
   onProgress?(p: NasProgress): void;
   onWarning?(message: string): void;
   readonly signal?: AbortSignal;
 }
+
+/**
+ * How the found network and every baseline are trained (one recipe for all, so the comparison
+ * holds): Adam at 5e-3, which the zero-initialized residual blocks take (faster than 2e-3 in
+ * short runs), decayed along a cosine so the last epochs settle.
+ */
+const CHILD_TRAINING = { optimizer: 'adam' as const, learningRate: 5e-3, lrSchedule: 'cosine' as const };
 
 /** The band the found architecture must land in, as fractions of the target. */
 const BAND_LO = 0.95;
@@ -45,7 +53,26 @@ export const NAS_DEFAULTS = {
   batchSize: 64,
   randomBaselines: 2,
   seed: 1,
+  seeds: 1,
 } as const;
+
+/** A found network that skips more than this share of the layers that may be skipped is reported as a skip-heavy collapse. */
+export const SKIP_COLLAPSE_SHARE = 0.5;
+
+/** Layers skipped of those that may be (residual layers), and the warning when more than half are. */
+export function skipCollapse(arch: Architecture): { skipped: { layers: number; of: number }; warning?: string } {
+  const skippable = SPNAS_LAYERS.filter((l) => l.residual).map((l) => l.index);
+  const layers = skippable.filter((i) => arch[i] === SKIP).length;
+  const skipped = { layers, of: skippable.length };
+  if (layers <= SKIP_COLLAPSE_SHARE * skippable.length) return { skipped };
+  return {
+    skipped,
+    warning:
+      `skip-heavy collapse: the found network skips ${layers} of its ${skippable.length} skippable layers (more than half). ` +
+      'A short proxy training favours shallow networks, so the search may have traded depth for latency it did not need to; ' +
+      'compare it with the uniform and random baselines over several seeds (--seeds 3) before using it',
+  };
+}
 
 interface LoadedLut {
   readonly label: string;
@@ -91,7 +118,7 @@ export function loadSpnasLut(db: ProfilesDb | undefined, req: Pick<NasRequest, '
 
 function checkRequest(req: NasRequest): void {
   if (!(req.targetMs > 0)) throw new LabbenchError('BAD_INPUT', `--target-ms must be a positive number of milliseconds, got ${req.targetMs}`);
-  for (const [k, v] of Object.entries({ epochs: req.epochs, trainEpochs: req.trainEpochs, batchSize: req.batchSize, resolution: req.resolution, limit: req.limit })) {
+  for (const [k, v] of Object.entries({ epochs: req.epochs, trainEpochs: req.trainEpochs, batchSize: req.batchSize, resolution: req.resolution, limit: req.limit, seeds: req.seeds })) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new LabbenchError('BAD_INPUT', `${k} must be a positive integer, got ${v}`);
   }
   if (req.width !== undefined && !(req.width > 0 && req.width <= 1)) throw new LabbenchError('BAD_INPUT', `width must be in (0, 1], got ${req.width}`);
@@ -119,6 +146,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
     batchSize: req.batchSize ?? NAS_DEFAULTS.batchSize,
     randomBaselines: req.noBaselines ? 0 : (req.randomBaselines ?? NAS_DEFAULTS.randomBaselines),
     seed: req.seed ?? NAS_DEFAULTS.seed,
+    seeds: req.seeds ?? NAS_DEFAULTS.seeds,
   };
   const lo = BAND_LO * req.targetMs;
   // Fail before any training when no architecture of the space can meet the target.
@@ -136,10 +164,10 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
   if (resumed) db.reopenSearchRun(runId);
   // Progress in epochs over every phase: the search, the found network, each baseline.
   const baselineCount = req.noBaselines ? 0 : 4 + o.randomBaselines;
-  const total = o.epochs + o.trainEpochs * (1 + baselineCount);
+  const total = o.epochs + o.trainEpochs * (1 + baselineCount) * o.seeds;
   let finished = 0;
   const started = performance.now();
-  let lastBatch = 0;
+  let lastTick = 0;
   const tell = (phase: string, done: number, point?: SearchProgressPoint): void => {
     const elapsed = (performance.now() - started) / 1000;
     const doneHere = done - finishedAtStart;
@@ -151,11 +179,13 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
     finished += 1;
     tell(point.phase, finished, point);
   };
-  const onBatch = (phase: string) => (b: { batch: number; batches: number }): void => {
+  // Inside an epoch (the trainer's pace: every 20 batches or 2 s), sent to the listener only;
+  // at most two a second, for the UIs the server announces each one to.
+  const inEpoch = (phase: string) => (p: TrainProgress): void => {
     const now = performance.now();
-    if (now - lastBatch < 500) return;
-    lastBatch = now;
-    tell(phase, finished + (b.batch + 1) / b.batches);
+    if (now - lastTick < 500) return;
+    lastTick = now;
+    tell(phase, finished + p.batch / p.batches);
   };
   let finishedAtStart = 0;
 
@@ -180,7 +210,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
         learningRate: 2e-3,
         seed: o.seed,
         ...(hooks.signal ? { signal: hooks.signal } : {}),
-        onBatch: onBatch('search'),
+        onProgress: inEpoch('search'),
         onEpoch: (r: EpochReport) => {
           const state = supernet.state();
           const ms = spnasLatency(lut.table, state.architecture);
@@ -208,37 +238,51 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
       hooks.onWarning?.(`the search ended at ${spnasLatency(lut.table, searched).toFixed(1)} ms; ${found.filter((c, i) => c !== searched[i]).length} layer(s) moved by their learned margins to land in [${lo.toFixed(1)}, ${req.targetMs}] ms`);
     }
 
-    // 2. The found network and the baselines, trained alike.
-    const trainOne = async (name: string, arch: Architecture): Promise<{ candidate: NasCandidate; seconds: number }> => {
+    // 2. The found network and the baselines, trained alike, once per training seed (seed, seed + 1, ...).
+    const trainOne = async (name: string, arch: Architecture, k: number): Promise<{ accuracy: number; seconds: number }> => {
       throwIfAborted(hooks.signal);
-      const net = new ChildNet(shape, arch);
+      const seed = o.seed + k;
+      const net = new ChildNet({ ...shape, seed }, arch);
+      const phase = `${name === 'found' ? 'train' : `baseline:${name}`}${k > 0 ? ` (seed ${seed})` : ''}`;
       const t = performance.now();
       try {
         const result = await train(net, data, {
           epochs: o.trainEpochs,
           batchSize: o.batchSize,
-          optimizer: 'adam',
-          learningRate: 2e-3,
-          seed: o.seed,
+          ...CHILD_TRAINING,
+          seed,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
-          onBatch: onBatch(name === 'found' ? 'train' : `baseline:${name}`),
-          onEpoch: (r) => report({ phase: name === 'found' ? 'train' : `baseline:${name}`, epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy, latency_ms: spnasLatency(lut.table, arch), images_per_s: r.imagesPerSecond }),
+          onProgress: inEpoch(phase),
+          onEpoch: (r) => report({ phase, epoch: r.epoch + 1, epochs: r.epochs, loss: r.loss, accuracy: r.valAccuracy, latency_ms: spnasLatency(lut.table, arch), images_per_s: r.imagesPerSecond }),
         });
-        return {
-          candidate: { name, architecture: arch.map(choiceName), predicted_latency_ms: round(spnasLatency(lut.table, arch)), accuracy: result.testAccuracy },
-          seconds: (performance.now() - t) / 1000,
-        };
+        return { accuracy: result.testAccuracy, seconds: (performance.now() - t) / 1000 };
       } finally {
         net.dispose();
       }
     };
-    const best = await trainOne('found', found);
+    const trainSeeds = async (name: string, arch: Architecture): Promise<{ candidate: NasCandidate; seconds: number }> => {
+      const runs: { accuracy: number; seconds: number }[] = [];
+      for (let k = 0; k < o.seeds; k++) runs.push(await trainOne(name, arch, k));
+      const accuracies = runs.map((r) => r.accuracy);
+      const summary = summarizeSeeds(accuracies);
+      return {
+        candidate: { name, architecture: arch.map(choiceName), predicted_latency_ms: round(spnasLatency(lut.table, arch)), accuracy: summary.mean, accuracies, accuracy_sd: summary.sd },
+        seconds: runs[0]!.seconds,
+      };
+    };
+    const best = await trainSeeds('found', found);
     const baselines: NasCandidate[] = [];
+    const compared = (c: NasCandidate): NasCandidate => {
+      const w = welch(best.candidate.accuracies, c.accuracies);
+      return { ...c, found_minus_this: w.diff, noise: w.noise, comparison: `found - ${c.name}: ${describeComparison(w)}` };
+    };
     if (!req.noBaselines) {
-      for (const option of [0, 1, 2, 3]) baselines.push((await trainOne(`uniform-${choiceName(option)}`, uniformArchitecture(option))).candidate);
+      for (const option of [0, 1, 2, 3]) baselines.push(compared((await trainSeeds(`uniform-${choiceName(option)}`, uniformArchitecture(option))).candidate));
       const randoms = o.randomBaselines > 0 ? randomArchitectures(lut.table, o.randomBaselines, lo, req.targetMs, o.seed) : [];
-      for (const [i, arch] of randoms.entries()) baselines.push((await trainOne(`random-${i + 1}`, arch)).candidate);
+      for (const [i, arch] of randoms.entries()) baselines.push(compared((await trainSeeds(`random-${i + 1}`, arch)).candidate));
     }
+    const collapse = skipCollapse(found);
+    if (collapse.warning) hooks.onWarning?.(collapse.warning);
 
     const artifacts = req.outDir ? exportFound(found, lut.table.resolution, req.outDir, runId) : undefined;
     const result: NasResult = {
@@ -248,7 +292,12 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
       architecture: found.map((c, layer) => ({ layer, choice: choiceName(c), latency_ms: round(lut.table.cells[layer * (SKIP + 1) + c]!) })),
       predicted_latency_ms: round(spnasLatency(lut.table, found)),
       accuracy: best.candidate.accuracy,
+      accuracies: best.candidate.accuracies,
+      accuracy_sd: best.candidate.accuracy_sd,
+      seeds: o.seeds,
       baselines,
+      skipped: collapse.skipped,
+      warnings: collapse.warning ? [collapse.warning] : [],
       search_seconds: round(searchSeconds),
       train_seconds: round(best.seconds),
       engine: engine.backend,

@@ -597,6 +597,9 @@ class FixedMbconv {
     this.dwBn = f.bn(mid, `L${index}_dw_bn`);
     this.projectW = f.he([1, 1, mid, cout], mid, `L${index}_project`);
     this.projectBn = f.bn(cout, `L${index}_project_bn`);
+    // A residual block starts as the identity (its last batch norm's scale at 0, Goyal et al.
+    // 2017): the deep narrow proxy then trains from its first steps instead of stalling near chance.
+    if (this.residual) this.projectBn.gamma.assign(tf.zeros([cout]));
   }
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     let h = tf.relu(this.expandBn.apply(tf.conv2d(x, this.expandW as tf.Tensor4D, 1, 'same'), training)) as tf.Tensor4D;

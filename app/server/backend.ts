@@ -54,6 +54,8 @@ export class LabBackend {
       'meters.start': (p) => this.#meters.start(p.spec),
       'meters.stop': (p) => this.#meters.stop(p.id),
       'search.list': () => service.listSearchRuns(),
+      'profile.runs': () => service.listProfileRuns(),
+      'profile.run': (p) => service.profileRun(p.id),
     };
   }
 

@@ -59,6 +59,7 @@ const nasRequest = z
     randomBaselines: int.optional(),
     noBaselines: z.boolean().optional(),
     seed: int.optional(),
+    seeds: int.optional(),
   })
   .strict();
 
@@ -93,6 +94,9 @@ const SCHEMAS: { readonly [M in MethodName]: z.ZodType } = {
   'meters.start': z.object({ spec: z.string().min(3).max(500) }).strict(),
   'meters.stop': z.object({ id: z.string().min(1) }).strict(),
   'search.list': none,
+  'profile.runs': none,
+  // GET: the id arrives as query text.
+  'profile.run': z.object({ id: z.coerce.number().int().positive() }).strict(),
 };
 
 export function isMethodName(name: string): name is MethodName {

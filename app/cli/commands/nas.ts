@@ -19,6 +19,7 @@ interface NasCliOptions {
   randomBaselines?: number;
   baselines?: boolean;
   seed?: number;
+  seeds?: number;
   out?: string;
   resume?: number;
 }
@@ -41,6 +42,7 @@ export function registerNas(program: Command, ctx: CliContext): void {
     .option('--random-baselines <n>', 'random architectures at the same latency to train (default 2)', intArg('--random-baselines'))
     .option('--no-baselines', 'train only the found network')
     .option('--seed <n>', 'seed', intArg('--seed'))
+    .option('--seeds <n>', 'train the found network and each baseline with this many seeds (seed, seed + 1, ...): mean, spread, and whether a difference is outside the noise (default 1)', intArg('--seeds'))
     .option('--out <dir>', 'write the found network at the LUT resolution as ONNX and TFLite here')
     .option('--resume <run>', 'resume a stopped NAS run from its checkpoint', intArg('--resume'))
     .action(async (o: NasCliOptions, cmd: Command) => {
@@ -51,13 +53,13 @@ export function registerNas(program: Command, ctx: CliContext): void {
           targetMs: o.targetMs,
           data: o.data,
           ...(o.lut ? { lutFile: o.lut } : {}),
-          ...pick(o, { device: 'device', epochs: 'epochs', trainEpochs: 'trainEpochs', limit: 'limit', resolution: 'resolution', width: 'width', batchSize: 'batchSize', randomBaselines: 'randomBaselines', seed: 'seed', out: 'outDir', resume: 'resume' }),
+          ...pick(o, { device: 'device', epochs: 'epochs', trainEpochs: 'trainEpochs', limit: 'limit', resolution: 'resolution', width: 'width', batchSize: 'batchSize', randomBaselines: 'randomBaselines', seed: 'seed', seeds: 'seeds', out: 'outDir', resume: 'resume' }),
           ...(o.baselines === false ? { noBaselines: true } : {}),
         },
         {
           onProgress: (p) => {
             if (p.point) io.stderr(`${formatNasPoint(p.point)}\n`);
-            if (p.point || process.stderr.isTTY) bar.update({ phase: p.done >= p.total ? 'done' : 'units', done: Math.floor(p.done), total: p.total, current: p.phase, ...(p.eta_s !== undefined ? { eta_s: p.eta_s } : {}) });
+            bar.update({ phase: p.done >= p.total ? 'done' : 'units', done: p.done, total: p.total, current: p.phase, ...(p.eta_s !== undefined ? { eta_s: p.eta_s } : {}) }, { partial: !p.point });
           },
           onWarning: (m) => io.stderr(`warning: ${m}\n`),
           ...(signal ? { signal } : {}),

@@ -17,7 +17,8 @@ export function registerPrune(program: Command, ctx: CliContext): void {
     .option('--epochs <n>', 'epochs to train a zoo model first (default 3)', intArg('--epochs'))
     .option('--finetune-epochs <n>', 'fine-tune epochs of each final pruned net (default 1)', intArg('--finetune-epochs'))
     .option('--finetune-images <n>', 'instead of epochs: fine-tune each final pruned net on this many training images, one pass', intArg('--finetune-images'))
-    .option('--generations <n>', 'evolution children after the initial population (default 0)', intArg('--generations'))
+    .option('--generations <n>', 'evolution children after the initial population (default: as many as --time-budget allows; 0: the initial population only)', intArg('--generations'))
+    .option('--time-budget <s>', 'seconds of evolution, initial population included, when --generations is not given (default 600)', numArg('--time-budget'))
     .option('--population <n>', 'evolution population (default 64, as LeGR)', intArg('--population'))
     .option('--sample <n>', 'tournament sample (default 16)', intArg('--sample'))
     .option('--mutate <fraction>', 'fraction of layers mutated per child (default 0.1)', numArg('--mutate'))
@@ -33,7 +34,7 @@ export function registerPrune(program: Command, ctx: CliContext): void {
       const r = await svc(cmd).prune(
         {
           model: o.model as string, budgets, metric: o.metric as 'flops' | 'latency', data: o.data as 'mnist' | 'fashion-mnist',
-          ...pick(o, { device: 'device', epochs: 'epochs', finetuneEpochs: 'finetuneEpochs', finetuneImages: 'finetuneImages', generations: 'generations', population: 'population', sample: 'sample', mutate: 'mutateFraction', fitnessImages: 'fitnessImages', fitnessValidation: 'fitnessValidation', limit: 'limit', batchSize: 'batchSize', seed: 'seed', out: 'outDir' }),
+          ...pick(o, { device: 'device', epochs: 'epochs', finetuneEpochs: 'finetuneEpochs', finetuneImages: 'finetuneImages', generations: 'generations', timeBudget: 'timeBudget', population: 'population', sample: 'sample', mutate: 'mutateFraction', fitnessImages: 'fitnessImages', fitnessValidation: 'fitnessValidation', limit: 'limit', batchSize: 'batchSize', seed: 'seed', out: 'outDir' }),
           ...(o.baselines === false ? { noBaselines: true } : {}),
         },
         searchHooks(new ProgressBar(), ctx.signal),
