@@ -26,7 +26,9 @@ import { train } from '../train/trainer.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { Dataset, EpochReport, TrainProgress } from '../train/types.js';
 import { choiceName, fitToBand, randomArchitectures, toSpnasChoices, uniformArchitecture, type Architecture } from './architecture.js';
-import { ChildNet, Supernet, type ProxyShape, type Settlement } from './supernet.js';
+import { Supernet, type Settlement } from './supernet.js';
+import { ChildNet } from './child-net.js';
+import type { ProxyShape } from './supernet-parts.js';
 import { describeComparison, summarizeSeeds, welch } from './seed-stats.js';
 
 export interface NasHooks {

@@ -12,7 +12,9 @@ import { hardIndicator } from './indicator.js';
 import { layerRuntime, networkRuntime, runtimePenalty } from './latency-term.js';
 import { planWorkload, spnasWorkloadName } from '../workloads/plan.js';
 import { allowedChoices, choiceName, fitToBand, parseChoice, randomArchitectures, uniformArchitecture } from './architecture.js';
-import { DEFAULT_THRESHOLD_SCALE, offPart, SETTLE_LIMIT_FACTOR, Supernet, type Settlement } from './supernet.js';
+import { Supernet, type Settlement } from './supernet.js';
+import { DEFAULT_THRESHOLD_SCALE } from './supernet-parts.js';
+import { offPart, SETTLE_LIMIT_FACTOR } from './super-mbconv.js';
 import { groupBatchNorm } from './group-batch-norm.js';
 import { BatchNorm } from '../train/nn.js';
 
