@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { BIN, ROOT, QUICK, labbenchAsyncRun } from '../cli-helpers.js';
 import { chromiumMissing, launchChromium } from './browser.js';
+import { openUrlOf } from './open-url.js';
 import { buildRenderer } from '../../app/server/renderer-build.js';
 import type { ProfileResult } from '../../app/api/profile.js';
 
@@ -20,23 +21,6 @@ const missing = chromiumMissing();
 let dir: string | undefined;
 let serve: ChildProcess | undefined;
 let browser: Browser | undefined;
-
-/** `labbench serve` prints the URL to open (with its token) on a line of its own. */
-function urlLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`labbench serve printed no URL in 30 s: ${out}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => /^http:\/\/\S+#token=\S+$/.test(l));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`labbench serve exited ${code}`)));
-  });
-}
 
 before(async () => {
   if (missing) return;
@@ -61,7 +45,7 @@ test('the Profile page lists a run profiled before it opened, and reopens it wit
   assert.equal(profiled.status, 0, profiled.stderr);
   const result = JSON.parse(profiled.stdout) as ProfileResult;
   serve = spawn(process.execPath, [BIN, 'serve', '--db', db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const openUrl = await urlLine(serve);
+  const openUrl = await openUrlOf(serve, { what: 'labbench serve', limitS: 30 });
   browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const problems: string[] = [];

@@ -20,6 +20,7 @@ import { startAdbServer, type AdbServer } from '../adb-server.js';
 import { BIN, ROOT, pixel1LutPath, type CliRun } from '../cli-helpers.js';
 import { LocalLabService } from '../../app/lab-service.js';
 import { chromiumMissing, launchChromium } from './browser.js';
+import { openUrlOf } from './open-url.js';
 import { buildRenderer } from '../../app/server/renderer-build.js';
 import type { NasResult, PruneResult, QuantizeResult } from '../../app/api/search.js';
 import type { FitSummary } from '../../app/api/predict.js';
@@ -108,25 +109,6 @@ function watch(page: Page, problems: string[]): void {
   });
 }
 
-/** The first line of stdout that is a URL: `labbench serve` prints the URL to open on a line of its own. */
-function urlLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`labbench serve printed no URL in 30 s: ${out} ${err}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => /^http:\/\/\S+#token=\S+$/.test(l));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`labbench serve exited ${code}: ${err}`)));
-  });
-}
-
 before(async () => {
   if (missing) return;
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -142,7 +124,7 @@ before(async () => {
   savedPort = process.env.ANDROID_ADB_SERVER_PORT;
   process.env.ANDROID_ADB_SERVER_PORT = String(adb.port);
   const serve = spawn(process.execPath, [BIN, 'serve', '--db', join(dir, 'ui.db')], { cwd: ROOT, env: { ...process.env, ANDROID_ADB_SERVER_PORT: String(adb.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const openUrl = await urlLine(serve);
+  const openUrl = await openUrlOf(serve, { what: 'labbench serve', limitS: 30 });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   const problems: string[] = [];
