@@ -18,9 +18,11 @@
  * proxy net over Debian's PyTorch on the same net, batch and threads, as a ratio. Skipped
  * with `--no-train`.
  *
- * `mnist-table` (scripts/bench-mnist-table.ts): the seed's LightNN MNIST test-error table,
- * ours beside the seed's, with each network's accuracy-energy Pareto front (about 30 min;
- * `--mnist-3hidden` adds the 36.8M-parameter net on a subset). Skipped with `--no-mnist-table`.
+ * `mnist-table` (scripts/bench-mnist-table.ts): the seed's LightNN MNIST test-error table, all
+ * seven rows over three seeds, ours beside the seed's, with each network's accuracy-energy
+ * Pareto front and BinaryNet with the activation regularizer on and off (hours at full budget:
+ * docs/decisions/0003; `--mnist-3hidden` adds the 36.8M-parameter net on a subset). Skipped
+ * with `--no-mnist-table`.
  * `--keep` keeps the profiling DB and prints its path.
  *
  * `unseen` and `unseen-phone` (scripts/bench-unseen.ts): kernel models fitted from an empty
