@@ -40,7 +40,7 @@ import { LabbenchError } from './api/errors.js';
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressEvent } from './api/search.js';
 import { runPrune } from './prune/legr.js';
 import { deviceLatency } from './prune/latency.js';
-import { modelCacheDir } from './prune/trained.js';
+import { modelCacheDir } from './train/trained.js';
 import { runQuantize, runQuantizeSweep } from './quantize/lightnn.js';
 import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './api/search.js';
 import { runNas } from './search/nas-job.js';

@@ -11,7 +11,7 @@
  * optimizer's share.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createIrNet, disposeIrNet, irNetModel } from '../app/prune/ir-net.js';
+import { createIrNet, disposeIrNet, irNetModel } from '../app/train/ir-net.js';
 import { withBatchNorm } from '../app/quantize/batch-norm.js';
 import { makeQuantizer } from '../app/quantize/lightnn.js';
 import type { Scheme } from '../app/quantize/quantizers.js';

@@ -12,7 +12,7 @@
  */
 import { analyzeNetwork, outputLayers } from '../workloads/analyze.js';
 import { NETWORK_INPUT, type Layer, type Network } from '../workloads/ir.js';
-import type { WeightArrays } from './ir-net.js';
+import type { WeightArrays } from '../train/ir-net.js';
 
 export interface ChannelConsumer {
   readonly layer: string;

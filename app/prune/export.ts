@@ -9,7 +9,7 @@ import { analyzeNetwork } from '../workloads/analyze.js';
 import type { Network } from '../workloads/ir.js';
 import { buildOnnx } from '../../native-runners/onnxruntime/artifact.js';
 import { buildTflite } from '../../native-runners/android-tflite/tflite-writer.js';
-import { BN_EPSILON, type WeightArrays } from './ir-net.js';
+import { BN_EPSILON, type WeightArrays } from '../train/ir-net.js';
 
 function hwioTo(data: Float32Array, [k1, k2, ci, co]: readonly number[], order: 'oihw' | 'ohwi'): Float32Array {
   const out = new Float32Array(data.length);

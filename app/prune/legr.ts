@@ -22,9 +22,9 @@ import type { Dataset, TrainProgress } from '../train/types.js';
 import { channelGroups, pruneArrays, type KeepSets } from './channels.js';
 import { evolve, LEGR_DEFAULTS } from './evolution.js';
 import { exportTrained } from './export.js';
-import { disposeIrNet, irNetFromArrays, irNetModel, readArrays, type WeightArrays } from './ir-net.js';
+import { disposeIrNet, irNetFromArrays, irNetModel, readArrays, type WeightArrays } from '../train/ir-net.js';
 import { cutToBudget, globalRanking, identityTerms, layerNorms, uniformCut, type BudgetCut, type CostFn, type LayerNorms } from './ranking.js';
-import { headOf, obtainTrained, trainSlice, trainSubset } from './trained.js';
+import { headOf, obtainTrained, trainSlice, trainSubset } from '../train/trained.js';
 
 export interface LatencyProvider {
   /** Predicted end-to-end latency (ms) of a network on the device: LUT rows where present, NeuralPower elsewhere. */

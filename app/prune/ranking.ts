@@ -11,7 +11,7 @@
  */
 import type { Network } from '../workloads/ir.js';
 import { filterNormsSquared, prunedNetwork, type ChannelGroup, type KeepSets } from './channels.js';
-import type { WeightArrays } from './ir-net.js';
+import type { WeightArrays } from '../train/ir-net.js';
 
 /** Per prunable group: its normalized squared filter norms. */
 export interface LayerNorms {

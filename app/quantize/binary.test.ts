@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../train/engine.js';
-import { createIrNet, disposeIrNet } from '../prune/ir-net.js';
+import { createIrNet, disposeIrNet } from '../train/ir-net.js';
 import { zooNetwork } from '../workloads/zoo/index.js';
 import { withBatchNorm } from './batch-norm.js';
 import { binarizedLayers, distributionLoss, signSte, withoutRelu, xnorWeights, Z75, type ActRegTerm } from './binary.js';

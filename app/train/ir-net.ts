@@ -15,8 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { NETWORK_INPUT, type Layer, type Network, type Padding } from '../workloads/ir.js';
 import { InvalidWorkloadError } from '../api/errors.js';
-import { batchNormTrain } from '../train/nn.js';
-import type { TrainableModel } from '../train/types.js';
+import { batchNormTrain } from './nn.js';
+import type { TrainableModel } from './types.js';
 
 export const BN_EPSILON = 1e-5;
 const BN_MOMENTUM = 0.9;

@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
 import { isZooName, zooNetwork } from '../workloads/zoo/index.js';
-import { train } from '../train/trainer.js';
-import type { Dataset, EpochReport, Split, TrainProgress } from '../train/types.js';
+import { train } from './trainer.js';
+import type { Dataset, EpochReport, Split, TrainProgress } from './types.js';
 import { createIrNet, disposeIrNet, irNetFromArrays, irNetModel, readArrays, type IrNet } from './ir-net.js';
 import { loadModelFile, saveModelFile } from './model-file.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from './rng.js';
 
 export interface TrainedOptions {
   readonly epochs: number;
