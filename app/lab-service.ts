@@ -43,7 +43,7 @@ import { deviceLatency } from './prune/latency.js';
 import { modelCacheDir } from './train/trained.js';
 import { runQuantize, runQuantizeSweep } from './quantize/lightnn.js';
 import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './api/search.js';
-import { runNas } from './search/nas-job.js';
+import { runNas } from './nas/nas-job.js';
 import { planWorkload } from './workloads/plan.js';
 import { runKernelJob } from './profiling/kernel-job.js';
 import type { DeviceRecord } from './api/lut.js';

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalLabService } from '../app/lab-service.js';
 import type { PruneRequest, PruneResult } from '../app/api/search.js';
-import { describeComparison, summarizeSeeds, welch, type Comparison, type SeedSummary } from '../app/search/seed-stats.js';
+import { describeComparison, summarizeSeeds, welch, type Comparison, type SeedSummary } from '../app/nas/seed-stats.js';
 
 export interface LegrBenchOptions {
   readonly seeds: number;

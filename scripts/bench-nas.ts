@@ -13,12 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
-import { NAS_DEFAULTS, runNas } from '../app/search/nas-job.js';
+import { NAS_DEFAULTS, runNas } from '../app/nas/nas-job.js';
 import { initEngine } from '../app/train/engine.js';
 import { pixel1LutPath } from '../test/cli-helpers.js';
 import { LocalLabService } from '../app/lab-service.js';
 import { compileSpnasTable, spnasLatency } from '../app/predict/spnas-lut.js';
-import { uniformArchitecture } from '../app/search/architecture.js';
+import { uniformArchitecture } from '../app/nas/architecture.js';
 import type { NasCandidate, NasProgress, NasResult } from '../app/api/search.js';
 
 export interface NasBench {

@@ -1,5 +1,5 @@
 /**
- * The contract of the training engine that NAS (app/search), LeGR (app/prune) and LightNN
+ * The contract of the training engine that NAS (app/nas), LeGR (app/prune) and LightNN
  * (app/quantize) build on. A model is plain tfjs-core ops over variables it owns, so that a
  * search can put its own parameters (thresholds, rankings) into the same graph.
  */
