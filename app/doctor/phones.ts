@@ -86,31 +86,41 @@ function abiVerdict(id: ElfIdentity, what: string, abi: string | undefined, abil
 async function benchmarkCheck(client: AdbClient, serial: string, subject: string, abi: string | undefined, abilist: readonly string[], o: PhoneCheckOptions): Promise<DoctorCheck> {
   const base = { id: 'phone.benchmark_model', subject, needed: true } as const;
   const source = benchmarkModelSource(abi, serial, DEFAULT_BENCHMARK_MODEL, o.adb);
-  const ls = await shell(client, serial, ['ls', '-l', DEFAULT_BENCHMARK_MODEL], { timeoutMs: 15_000 });
-  if (ls.exitCode !== 0) {
-    if (o.benchmarkBinary) {
-      const id = await hostBinaryIdentity(o.benchmarkBinary);
-      if (typeof id === 'string') return { ...base, status: 'fail', detail: `no ${DEFAULT_BENCHMARK_MODEL} on the phone, and --benchmark-binary ${o.benchmarkBinary} cannot be read here (${id})`, fix: source };
-      const v = abiVerdict(id, o.benchmarkBinary, abi, abilist);
-      return { ...base, status: v.status, detail: `no ${DEFAULT_BENCHMARK_MODEL} on the phone; profile pushes --benchmark-binary to ${DEVICE_DIR}/benchmark_model: ${v.detail}`, ...(v.status === 'ok' ? {} : { fix: source }) };
+  const pushed = `${DEVICE_DIR}/benchmark_model`;
+  // The build profile runs, in its order: the one --benchmark-binary names (pushed), the phone's own, one pushed before.
+  if (o.benchmarkBinary) {
+    const id = await hostBinaryIdentity(o.benchmarkBinary);
+    if (typeof id === 'string') return { ...base, status: 'fail', detail: `--benchmark-binary ${o.benchmarkBinary} cannot be read here (${id})`, fix: source };
+    const v = abiVerdict(id, o.benchmarkBinary, abi, abilist);
+    return { ...base, status: v.status, detail: `profile pushes --benchmark-binary to ${pushed}: ${v.detail}`, ...(v.status === 'ok' ? {} : { fix: source }) };
+  }
+  let path: string | undefined;
+  let ls = { exitCode: 1, stdout: '' };
+  for (const candidate of [DEFAULT_BENCHMARK_MODEL, pushed]) {
+    ls = await shell(client, serial, ['ls', '-l', candidate], { timeoutMs: 15_000 });
+    if (ls.exitCode === 0) {
+      path = candidate;
+      break;
     }
+  }
+  if (!path) {
     return {
       ...base,
       status: 'fail',
-      detail: `no ${DEFAULT_BENCHMARK_MODEL}: profiling runs TFLite's benchmark_model from there (or pushes the one 'labbench profile --benchmark-binary PATH' names to ${DEVICE_DIR}/benchmark_model)`,
+      detail: `no ${DEFAULT_BENCHMARK_MODEL}: profiling runs TFLite's benchmark_model from there (or pushes the one 'labbench profile --benchmark-binary PATH' names to ${pushed})`,
       fix: source,
     };
   }
   const mode = ls.stdout.trim().split(/\s+/)[0] ?? '';
   if (/^-/.test(mode) && !/x/.test(mode)) {
-    return { ...base, status: 'fail', detail: `${DEFAULT_BENCHMARK_MODEL} is there but not executable (${mode})`, fix: `${o.adb ?? 'adb'} -s ${serial} shell chmod 755 ${DEFAULT_BENCHMARK_MODEL}` };
+    return { ...base, status: 'fail', detail: `${path} is there but not executable (${mode})`, fix: `${o.adb ?? 'adb'} -s ${serial} shell chmod 755 ${path}` };
   }
-  const od = await shell(client, serial, ['od', '-A', 'n', '-t', 'x1', '-N', '20', DEFAULT_BENCHMARK_MODEL], { timeoutMs: 15_000 });
+  const od = await shell(client, serial, ['od', '-A', 'n', '-t', 'x1', '-N', '20', path], { timeoutMs: 15_000 });
   const header = parseOdHex(od.stdout);
   if (od.exitCode !== 0 || header.length < 20) {
-    return { ...base, status: 'warn', detail: `${DEFAULT_BENCHMARK_MODEL} is there; its ELF header could not be read ('od' said: ${od.stdout.trim().slice(0, 200) || `exit ${od.exitCode}`})`, fix: `check it by hand: ${o.adb ?? 'adb'} -s ${serial} shell file ${DEFAULT_BENCHMARK_MODEL}` };
+    return { ...base, status: 'warn', detail: `${path} is there; its ELF header could not be read ('od' said: ${od.stdout.trim().slice(0, 200) || `exit ${od.exitCode}`})`, fix: `check it by hand: ${o.adb ?? 'adb'} -s ${serial} shell file ${path}` };
   }
-  const v = abiVerdict(elfIdentity(header), DEFAULT_BENCHMARK_MODEL, abi, abilist);
+  const v = abiVerdict(elfIdentity(header), path, abi, abilist);
   return { ...base, ...v, ...(v.status === 'ok' ? {} : { fix: `replace it with a ${abi ?? 'matching'} build: ${source}` }) };
 }
 

@@ -157,13 +157,20 @@ export class AndroidTarget implements ProfilingTarget {
     };
   }
 
+  /** A binary the user names is pushed and used; else the phone's own, else one an earlier job pushed. */
   private async ensureBinary(): Promise<void> {
-    if ((await shell(this.client, this.deviceKey, ['ls', DEFAULT_BENCHMARK_MODEL])).exitCode === 0) return;
+    const pushed = `${DEVICE_DIR}/benchmark_model`;
     if (this.o.benchmarkBinary) {
-      await pushFile(this.client, this.deviceKey, this.o.benchmarkBinary, `${DEVICE_DIR}/benchmark_model`);
-      await shell(this.client, this.deviceKey, ['chmod', '755', `${DEVICE_DIR}/benchmark_model`]);
-      this.binary = `${DEVICE_DIR}/benchmark_model`;
+      await pushFile(this.client, this.deviceKey, this.o.benchmarkBinary, pushed);
+      await shell(this.client, this.deviceKey, ['chmod', '755', pushed]);
+      this.binary = pushed;
       return;
+    }
+    for (const candidate of [DEFAULT_BENCHMARK_MODEL, pushed]) {
+      if ((await shell(this.client, this.deviceKey, ['ls', candidate])).exitCode === 0) {
+        this.binary = candidate;
+        return;
+      }
     }
     throw new LabbenchError(
       'RUNNER_FAILED',
