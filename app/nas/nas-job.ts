@@ -7,7 +7,7 @@
  * so `--resume ID` picks up a search that was stopped.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { LabbenchError } from '../api/errors.js';
 import type { LutEntry } from '../api/lut.js';
@@ -161,7 +161,8 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
 
   const params = { ...req, lutFile: req.lutFile ? resolve(req.lutFile) : undefined, resume: undefined };
   const runId = resumed ? resumed.id : db.startSearchRun('nas', JSON.parse(JSON.stringify(params)) as Record<string, unknown>);
-  const ckpt = resumed?.checkpoint ?? join(db.path === ':memory:' ? tmpdir() : dirname(db.path), 'search-runs', `nas-${runId}`, 'supernet.ckpt');
+  // Named after the DB too: run ids restart in each DB, and several DBs may share a folder.
+  const ckpt = resumed?.checkpoint ?? (db.path === ':memory:' ? join(tmpdir(), 'search-runs', `nas-${process.pid}-${runId}`, 'supernet.ckpt') : join(dirname(db.path), 'search-runs', basename(db.path), `nas-${runId}`, 'supernet.ckpt'));
   if (!resumed) db.setSearchRunCheckpoint(runId, ckpt);
   if (resumed) db.reopenSearchRun(runId);
   // Progress in epochs over every phase: the search, the found network, each baseline.
