@@ -197,6 +197,9 @@ test('meters: a bare pty is probed until the UM34C frames parse; a wrong type, a
 function canDropRoot(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root to make ptys another user may not open';
   if (spawnSync('setpriv', ['--version']).status !== 0) return 'needs setpriv (util-linux)';
+  // The CLI runs as nobody: a checkout under a 0700 folder (mktemp -d) is out of its reach.
+  const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(BIN)}, require('fs').constants.R_OK)`], { encoding: 'utf8' });
+  if (probe.status !== 0) return `uid 65534 cannot read ${BIN} (a folder above the checkout is closed to others)`;
   return undefined;
 }
 
