@@ -4,7 +4,7 @@
  * an air-gapped laptop. All text that reaches it goes through `esc` (device labels come from
  * phones, workload names from users).
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../cli/files.js';
 import { resolve } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
 
@@ -87,12 +87,9 @@ ${o.body}
  */
 export function writeReportFile(path: string, html: string): { path: string; bytes: number } {
   const abs = resolve(path);
-  const tmp = `${abs}.partial-${process.pid}`;
   try {
-    writeFileSync(tmp, html);
-    renameSync(tmp, abs);
+    writeFileAtomic(abs, html);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new LabbenchError('BAD_INPUT', `--html ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return { path: abs, bytes: Buffer.byteLength(html) };

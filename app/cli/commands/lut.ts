@@ -1,21 +1,17 @@
 /** `lut show|export|import|diff`: lookup tables. */
 import { Option, type Command } from 'commander';
-import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { LabbenchError } from '../../api/errors.js';
 import { formatLut } from '../format.js';
 import { type CliContext } from '../context.js';
+import { readInputFile, writeFileAtomic } from '../files.js';
 import { formatLutDiff } from '../format-compare.js';
 import type { LutRef } from '../../api/compare.js';
 
 /** An existing file is read as a LUT file; anything else names a device. */
 function lutRef(arg: string): LutRef {
   if (!existsSync(arg)) return arg;
-  try {
-    return { name: basename(arg), text: readFileSync(arg, 'utf8') };
-  } catch (e) {
-    throw new LabbenchError('BAD_INPUT', `${arg}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  return { name: basename(arg), text: readInputFile(arg) };
 }
 
 export function registerLut(program: Command, ctx: CliContext): void {
@@ -37,10 +33,7 @@ export function registerLut(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <fmt>', 'file format').choices(['json', 'csv']).default('json'))
     .action(async (o: { device: string; out: string; format: 'json' | 'csv' }, cmd: Command) => {
       const text = await svc(cmd).lutExport(o.device, o.format);
-      // Written beside the target and renamed, so a crash never leaves half a file under its name.
-      const tmp = `${o.out}.partial-${process.pid}`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, o.out);
+      writeFileAtomic(o.out, text);
       emit(cmd, { device: o.device, out: o.out, format: o.format, bytes: Buffer.byteLength(text) }, `wrote ${o.out}`);
     });
   lut
@@ -49,12 +42,7 @@ export function registerLut(program: Command, ctx: CliContext): void {
     .argument('<file>')
     .option('--as <key>', 'device key for a file that does not name its device (default: from the file name)')
     .action(async (file: string, o: { as?: string }, cmd: Command) => {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new LabbenchError('BAD_INPUT', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      const text = readInputFile(file);
       const r = await svc(cmd).lutImport(text, basename(file), o.as ? { deviceKey: o.as } : {});
       const notes = r.notes.map((n) => `\nnote: ${n}`).join('');
       emit(cmd, r, `imported ${r.inserted + r.replaced} entries for ${r.device.key}@${r.device.fingerprint_hash} (${r.inserted} new, ${r.replaced} replaced, ${r.kept_local} local kept)${notes}`);

@@ -1,9 +1,8 @@
 /** `model export|import`: fitted models travel between benches as LUTs do. */
 import type { Command } from 'commander';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { LabbenchError } from '../../api/errors.js';
 import { type CliContext } from '../context.js';
+import { readInputFile, writeFileAtomic } from '../files.js';
 
 export function registerModel(program: Command, ctx: CliContext): void {
   const { svc, emit } = ctx;
@@ -15,10 +14,7 @@ export function registerModel(program: Command, ctx: CliContext): void {
     .requiredOption('--out <file>', 'file to write')
     .action(async (o: { device: string; out: string }, cmd: Command) => {
       const text = await svc(cmd).modelExport(o.device);
-      // Written beside the target and renamed, so a crash never leaves half a file under its name.
-      const tmp = `${o.out}.partial-${process.pid}`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, o.out);
+      writeFileAtomic(o.out, text);
       emit(cmd, { device: o.device, out: o.out, bytes: Buffer.byteLength(text) }, `wrote ${o.out}`);
     });
   model
@@ -28,12 +24,7 @@ export function registerModel(program: Command, ctx: CliContext): void {
     .option('--force', 'import even though a device with the same key has another fingerprint here (the file’s becomes the key’s most recent)')
     .option('--as <key>', 'device key to import under (default: the file’s)')
     .action(async (file: string, o: { force?: boolean; as?: string }, cmd: Command) => {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new LabbenchError('BAD_INPUT', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      const text = readInputFile(file);
       const r = await svc(cmd).modelImport(text, basename(file), { ...(o.force ? { force: true } : {}), ...(o.as ? { deviceKey: o.as } : {}) });
       const notes = r.notes.map((n) => `\nnote: ${n}`).join('');
       emit(cmd, r, `imported a ${r.kind} model (${r.training_rows} training rows) for ${r.device.key}@${r.device.fingerprint_hash}${r.created_device ? ' (a device new to this DB)' : ''}${notes}`);
