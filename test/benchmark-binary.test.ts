@@ -10,17 +10,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { startPhoneRig } from './phone-rig.js';
 import { LocalLabService } from '../app/lab-service.js';
-
-function arm64Elf(): Buffer {
-  const b = Buffer.alloc(4096);
-  b.writeUInt32BE(0x7f454c46, 0);
-  b[4] = 2;
-  b[5] = 1;
-  b[6] = 1;
-  b.writeUInt16LE(3, 16);
-  b.writeUInt16LE(0xb7, 18);
-  return b;
-}
+import { EM_AARCH64, elfHeader } from './elf-header.js';
 
 test('no benchmark_model: refused with the fix; --benchmark-binary pushes one, and the next job finds it', async (t) => {
   const { serial, dir } = await startPhoneRig(t, { seed: 51, timeScale: 0.02, screenOn: false, charging: false, benchmarkFlavor: 'modern', benchmarkModelInstalled: false });
@@ -29,7 +19,7 @@ test('no benchmark_model: refused with the fix; --benchmark-binary pushes one, a
   const req = { device: serial, workload: 'mnist-2conv', runs: 2, maxRuns: 2, innerRuns: 2, warmup: 1 } as const;
   await assert.rejects(service.profile(req), (e: Error & { code?: string }) => e.code === 'RUNNER_FAILED' && /--benchmark-binary PATH/.test(e.message));
   const binary = join(dir, 'benchmark_model');
-  writeFileSync(binary, arm64Elf());
+  writeFileSync(binary, elfHeader(EM_AARCH64));
   const first = await service.profile({ ...req, benchmarkBinary: binary });
   assert.ok(first.layers.length > 0 && first.layers.every((l) => l.median_ms > 0));
   const again = await service.profile({ ...req, fresh: true });

@@ -14,6 +14,7 @@ import { freePort, startAdbServer } from './adb-server.js';
 import { MeterEmulator } from './peers/meters/meter-emulator.js';
 import { PtyPair } from './peers/meters/pty-pair.js';
 import { BIN, ROOT } from './cli-helpers.js';
+import { EM_X86_64, elfHeader } from './elf-header.js';
 import { runCli } from '../app/cli/program.js';
 import { createAdbClient, listPhones, push } from '../app/devices/adb/adb-shell.js';
 import { LocalLabService } from '../app/lab-service.js';
@@ -37,19 +38,6 @@ function find(r: DoctorReport, id: string, subject: string): DoctorCheck {
   const c = r.checks.find((x) => x.id === id && x.subject.startsWith(subject));
   assert.ok(c, `no ${id} check of ${subject} in ${JSON.stringify(r.checks.map((x) => `${x.id} ${x.subject}`))}`);
   return c;
-}
-
-/** An x86-64 ELF header: a desktop build of benchmark_model pushed to a phone by mistake. */
-function x86Elf(): Buffer {
-  const b = Buffer.alloc(4096);
-  b.writeUInt32BE(0x7f454c46, 0);
-  b[4] = 2;
-  b[5] = 1;
-  b[6] = 1;
-  b.writeUInt16LE(3, 16);
-  b.writeUInt16LE(0x3e, 18);
-  b.writeUInt32LE(1, 20);
-  return b;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
@@ -88,7 +76,7 @@ test('phones: unauthorized, offline, no benchmark_model, a wrong-ABI build, and 
   const joiner = new LocalLabService(join(dir, 'join.db'));
   for (const p of [phones.bare, phones.x86, phones.gone, phones.ready]) await joiner.connectPhone(p.serial);
   joiner.close();
-  await push(client, phones.x86.serial, x86Elf(), '/data/local/tmp/benchmark_model', 0o755);
+  await push(client, phones.x86.serial, elfHeader(EM_X86_64), '/data/local/tmp/benchmark_model', 0o755); // a desktop build pushed by mistake
   phones.gone.unplug();
   phones.ready.heat(30);
   const state = async (serial: string): Promise<string | undefined> => (await listPhones(client)).find((d) => d.id === serial)?.type;
@@ -147,7 +135,7 @@ test('phones: unauthorized, offline, no benchmark_model, a wrong-ABI build, and 
 
   // The build profile would push (--benchmark-binary) is checked against the phone that lacks one.
   const desktop = join(dir, 'benchmark_model');
-  writeFileSync(desktop, x86Elf());
+  writeFileSync(desktop, elfHeader(EM_X86_64));
   const pushed = await doctor(['--benchmark-binary', desktop]);
   assert.ok(pushed.report, pushed.stderr);
   const viaFlag = find(pushed.report, 'phone.benchmark_model', phones.bare.serial);

@@ -9,7 +9,7 @@ import type { PhoneDeviceInfo } from '../api/devices.js';
 import type { DoctorCheck } from '../api/doctor.js';
 import { listPhones, shell, tcpSerial, type AdbClient } from '../devices/adb/adb-shell.js';
 import { describePhone } from '../devices/adb/phone-info.js';
-import { DEFAULT_BENCHMARK_MODEL, DEFAULT_COOL_BELOW_C, DEVICE_DIR } from '../../native-runners/android-tflite/target.js';
+import { BENCHMARK_MODEL_PATHS, DEFAULT_BENCHMARK_MODEL, DEFAULT_COOL_BELOW_C, PUSHED_BENCHMARK_MODEL } from '../../native-runners/android-tflite/target.js';
 import { benchmarkModelSource, elfIdentity, machineName, parseOdHex, type ElfIdentity } from './elf.js';
 
 export interface PhoneCheckOptions {
@@ -86,17 +86,16 @@ function abiVerdict(id: ElfIdentity, what: string, abi: string | undefined, abil
 async function benchmarkCheck(client: AdbClient, serial: string, subject: string, abi: string | undefined, abilist: readonly string[], o: PhoneCheckOptions): Promise<DoctorCheck> {
   const base = { id: 'phone.benchmark_model', subject, needed: true } as const;
   const source = benchmarkModelSource(abi, serial, DEFAULT_BENCHMARK_MODEL, o.adb);
-  const pushed = `${DEVICE_DIR}/benchmark_model`;
   // The build profile runs, in its order: the one --benchmark-binary names (pushed), the phone's own, one pushed before.
   if (o.benchmarkBinary) {
     const id = await hostBinaryIdentity(o.benchmarkBinary);
     if (typeof id === 'string') return { ...base, status: 'fail', detail: `--benchmark-binary ${o.benchmarkBinary} cannot be read here (${id})`, fix: source };
     const v = abiVerdict(id, o.benchmarkBinary, abi, abilist);
-    return { ...base, status: v.status, detail: `profile pushes --benchmark-binary to ${pushed}: ${v.detail}`, ...(v.status === 'ok' ? {} : { fix: source }) };
+    return { ...base, status: v.status, detail: `profile pushes --benchmark-binary to ${PUSHED_BENCHMARK_MODEL}: ${v.detail}`, ...(v.status === 'ok' ? {} : { fix: source }) };
   }
   let path: string | undefined;
   let ls = { exitCode: 1, stdout: '' };
-  for (const candidate of [DEFAULT_BENCHMARK_MODEL, pushed]) {
+  for (const candidate of BENCHMARK_MODEL_PATHS) {
     ls = await shell(client, serial, ['ls', '-l', candidate], { timeoutMs: 15_000 });
     if (ls.exitCode === 0) {
       path = candidate;
@@ -107,7 +106,7 @@ async function benchmarkCheck(client: AdbClient, serial: string, subject: string
     return {
       ...base,
       status: 'fail',
-      detail: `no ${DEFAULT_BENCHMARK_MODEL}: profiling runs TFLite's benchmark_model from there (or pushes the one 'labbench profile --benchmark-binary PATH' names to ${pushed})`,
+      detail: `no ${DEFAULT_BENCHMARK_MODEL}: profiling runs TFLite's benchmark_model from there (or pushes the one 'labbench profile --benchmark-binary PATH' names to ${PUSHED_BENCHMARK_MODEL})`,
       fix: source,
     };
   }

@@ -35,6 +35,10 @@ export const DEVICE_DIR = '/data/local/tmp/labbench';
 const INVOKE_RATIO = 8;
 const MAX_INNER_RUNS = 2000;
 export const DEFAULT_BENCHMARK_MODEL = '/data/local/tmp/benchmark_model';
+/** Where `--benchmark-binary` is pushed. */
+export const PUSHED_BENCHMARK_MODEL = `${DEVICE_DIR}/benchmark_model`;
+/** Without `--benchmark-binary`, the build a job runs: the phone's own, else one an earlier job pushed. */
+export const BENCHMARK_MODEL_PATHS = [DEFAULT_BENCHMARK_MODEL, PUSHED_BENCHMARK_MODEL] as const;
 /** The hottest thermal zone must be below this before each unit (`--cool-below`), degC. */
 export const DEFAULT_COOL_BELOW_C = 45;
 /** Tries of one benchmark_model invocation that hangs (each killed on the phone) before the unit fails. */
@@ -159,14 +163,13 @@ export class AndroidTarget implements ProfilingTarget {
 
   /** A binary the user names is pushed and used; else the phone's own, else one an earlier job pushed. */
   private async ensureBinary(): Promise<void> {
-    const pushed = `${DEVICE_DIR}/benchmark_model`;
     if (this.o.benchmarkBinary) {
-      await pushFile(this.client, this.deviceKey, this.o.benchmarkBinary, pushed);
-      await shell(this.client, this.deviceKey, ['chmod', '755', pushed]);
-      this.binary = pushed;
+      await pushFile(this.client, this.deviceKey, this.o.benchmarkBinary, PUSHED_BENCHMARK_MODEL);
+      await shell(this.client, this.deviceKey, ['chmod', '755', PUSHED_BENCHMARK_MODEL]);
+      this.binary = PUSHED_BENCHMARK_MODEL;
       return;
     }
-    for (const candidate of [DEFAULT_BENCHMARK_MODEL, pushed]) {
+    for (const candidate of BENCHMARK_MODEL_PATHS) {
       if ((await shell(this.client, this.deviceKey, ['ls', candidate])).exitCode === 0) {
         this.binary = candidate;
         return;
