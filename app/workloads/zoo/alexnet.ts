@@ -6,6 +6,7 @@
  */
 import { NetworkBuilder } from '../builder.js';
 import type { Network } from '../ir.js';
+import { fcClassifier } from './blocks.js';
 import { finish, resolveOptions, type ZooOptions } from './options.js';
 
 export function alexnet(opts: ZooOptions = {}): Network {
@@ -22,12 +23,6 @@ export function alexnet(opts: ZooOptions = {}): Network {
     b.relu();
   }
   b.maxpool(3, { stride: 2 });
-  b.flatten();
-  b.fc(4096);
-  b.relu();
-  b.fc(4096);
-  b.relu();
-  b.fc(1000);
-  b.softmax();
+  fcClassifier(b, [4096, 4096], 1000);
   return finish(b);
 }

@@ -8,6 +8,7 @@
  */
 import { NetworkBuilder } from '../builder.js';
 import type { Network } from '../ir.js';
+import { fcClassifier } from './blocks.js';
 import { finish, resolveOptions, type ZooOptions } from './options.js';
 
 export function cifar10SixConv(opts: ZooOptions = {}): Network {
@@ -20,12 +21,6 @@ export function cifar10SixConv(opts: ZooOptions = {}): Network {
     }
     if (pair < 2) b.maxpool(2);
   });
-  b.flatten();
-  b.fc(1024);
-  b.relu();
-  b.fc(1024);
-  b.relu();
-  b.fc(10);
-  b.softmax();
+  fcClassifier(b, [1024, 1024], 10);
   return finish(b);
 }

@@ -8,6 +8,7 @@
  */
 import { NetworkBuilder } from '../builder.js';
 import type { Network } from '../ir.js';
+import { basicBlock } from './blocks.js';
 import { finish, resolveOptions, type ZooOptions } from './options.js';
 
 function mlp(name: string, hidden: readonly number[], opts: ZooOptions): Network {
@@ -73,25 +74,7 @@ export function mnistResnet(opts: ZooOptions = {}): Network {
   b.conv(16, 3, { bias: false, name: 'conv1' });
   b.bn({ name: 'bn1' });
   b.relu({ name: 'relu1' });
-  [16, 32, 64].forEach((out, s) => {
-    const name = `stage${s + 1}`;
-    const stride = s === 0 ? 1 : 2;
-    b.inBlock(name, () => {
-      const input = b.head;
-      b.conv(out, 3, { stride, bias: false, name: `${name}/conv1` });
-      b.bn({ name: `${name}/bn1` });
-      b.relu({ name: `${name}/relu1` });
-      b.conv(out, 3, { bias: false, name: `${name}/conv2` });
-      const residual = b.bn({ name: `${name}/bn2` });
-      let shortcut = input;
-      if (stride !== 1) {
-        b.conv(out, 1, { stride, pad: 0, bias: false, from: input, name: `${name}/shortcut` });
-        shortcut = b.bn({ name: `${name}/shortcut_bn` });
-      }
-      b.addOf([residual, shortcut], { name: `${name}/add` });
-      b.relu({ name: `${name}/relu2` });
-    });
-  });
+  [16, 32, 64].forEach((out, s) => basicBlock(b, `stage${s + 1}`, out, s === 0 ? 1 : 2));
   b.gap({ name: 'gap' });
   b.flatten({ name: 'flatten' });
   b.fc(10, { name: 'fc' });

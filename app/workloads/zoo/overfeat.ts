@@ -5,6 +5,7 @@
  */
 import { NetworkBuilder } from '../builder.js';
 import type { Network } from '../ir.js';
+import { fcClassifier } from './blocks.js';
 import { finish, resolveOptions, type ZooOptions } from './options.js';
 
 export function overfeat(opts: ZooOptions = {}): Network {
@@ -21,12 +22,6 @@ export function overfeat(opts: ZooOptions = {}): Network {
     b.relu();
   }
   b.maxpool(2);
-  b.flatten();
-  b.fc(3072);
-  b.relu();
-  b.fc(4096);
-  b.relu();
-  b.fc(1000);
-  b.softmax();
+  fcClassifier(b, [3072, 4096], 1000);
   return finish(b);
 }

@@ -9,28 +9,11 @@
  */
 import { NetworkBuilder } from '../builder.js';
 import type { Network } from '../ir.js';
+import { basicBlock } from './blocks.js';
 import { finish, resolveOptions, type ZooOptions } from './options.js';
 
 const BLOCKS_PER_STAGE = 9;
 const WIDTHS = [16, 32, 64] as const;
-
-function basicBlock(b: NetworkBuilder, name: string, out: number, stride: number): void {
-  b.inBlock(name, () => {
-    const input = b.head;
-    b.conv(out, 3, { stride, bias: false, name: `${name}/conv1` });
-    b.bn({ name: `${name}/bn1` });
-    b.relu({ name: `${name}/relu1` });
-    b.conv(out, 3, { bias: false, name: `${name}/conv2` });
-    const residual = b.bn({ name: `${name}/bn2` });
-    let shortcut = input;
-    if (stride !== 1) {
-      b.conv(out, 1, { stride, pad: 0, bias: false, from: input, name: `${name}/shortcut` });
-      shortcut = b.bn({ name: `${name}/shortcut_bn` });
-    }
-    b.addOf([residual, shortcut], { name: `${name}/add` });
-    b.relu({ name: `${name}/relu2` });
-  });
-}
 
 export function resnet56(opts: ZooOptions = {}): Network {
   const { resolution: r, batch } = resolveOptions(opts, 32);
