@@ -77,7 +77,8 @@ export function kernelRows(m: KernelMeasured): { kernel: Kernel; layers: string[
 }
 
 export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req: ProfileRequest, network: Network, job: KernelJobSettings, hooks: ProfileJobHooks = {}): Promise<ProfileResult> {
-  if (!target.measureKernels) throw new LabbenchError('BAD_INPUT', `${target.deviceKey}: this device cannot profile kernels; use --per-layer`);
+  const measureKernels = target.measureKernels?.bind(target);
+  if (!measureKernels) throw new LabbenchError('BAD_INPUT', `${target.deviceKey}: this device cannot profile kernels; use --per-layer`);
   const started = performance.now();
   const warnings: string[] = [];
   const progress = (p: Omit<ProfileProgress, 'total'> & { total?: number }): void => hooks.onProgress?.({ total: 1, ...p });
@@ -96,7 +97,7 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
   let power: PowerSession | undefined;
   const claim = await claimRun(db, target, { deviceId: device.id, workload, settings }, req.fresh === true, th.onWarning);
   const run = claim.run;
-  try {
+  return claim.measure(async () => {
     progress({ phase: 'units', done: 0, current: `${workload} (kernels, whole network)` });
     await target.prepare?.([], network, th);
     progress({ phase: 'units', done: 1, total: 3, current: `${workload}: measuring` });
@@ -110,7 +111,7 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
     while (!m) {
       try {
         await target.beforeUnit?.(th);
-        m = await target.measureKernels(network, th);
+        m = await measureKernels(network, th);
       } catch (e) {
         if (!(e instanceof LabbenchError && e.code === 'DEVICE_UNAVAILABLE' && target.waitForDevice)) throw e;
         progress({ phase: 'paused', done: 0, current: `${workload}: ${e.message}; waiting for the device` });
@@ -162,12 +163,5 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
       wall_s: (performance.now() - started) / 1000,
       device_s: m.deviceMs / 1000,
     };
-  } catch (e) {
-    db.failRun(run.id, e instanceof Error ? e.message : String(e));
-    throw e;
-  } finally {
-    claim.release();
-    await power?.close();
-    await target.close?.();
-  }
+  }, () => power?.close());
 }

@@ -162,7 +162,7 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       return target.measureUnit(unit, th);
     });
 
-  try {
+  return claim.measure(async () => {
     const canary = job.canaryEvery > 0 ? canaryUnit(job.batch) : undefined;
     await withDevice('prepare', async () => target.prepare?.(canary ? [canary, ...todo] : todo, plan.endToEnd, th));
     if (job.meter) {
@@ -282,13 +282,5 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       wall_s: (performance.now() - started) / 1000,
       device_s: deviceMs / 1000,
     };
-  } catch (e) {
-    // The run stays incomplete and resumable; the reason is kept with it.
-    db.failRun(run.id, e instanceof Error ? e.message : String(e));
-    throw e;
-  } finally {
-    claim.release();
-    await power?.close();
-    await target.close?.();
-  }
+  }, () => power?.close());
 }

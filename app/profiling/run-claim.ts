@@ -8,8 +8,12 @@ import type { ProfilingTarget } from '../../native-runners/target.js';
 
 export interface ClaimedRun {
   readonly run: RunRecord;
-  /** Lets go of the run (the job's `finally`); a failure is left alone: the next job takes a dead owner's run over. */
-  release(): void;
+  /**
+   * Runs the job's measuring on the run. A failure is kept with the run, which stays incomplete
+   * and resumable, and is thrown on. Either way the run is let go (a failure to let go is left
+   * alone: the next job takes a dead owner's run over), then `closeMeter` and the target close.
+   */
+  measure<T>(body: () => Promise<T>, closeMeter: () => Promise<void> | undefined): Promise<T>;
 }
 
 export async function claimRun(db: ProfilesDb, target: ProfilingTarget, run: NewRun, fresh: boolean, onWarning?: (m: string) => void): Promise<ClaimedRun> {
@@ -27,11 +31,20 @@ export async function claimRun(db: ProfilesDb, target: ProfilingTarget, run: New
   const id = opened.run.id;
   return {
     run: opened.run,
-    release: () => {
+    measure: async (body, closeMeter) => {
       try {
-        db.releaseRun(id, owner.token);
-      } catch {
-        // The DB failed: the job's own error says so.
+        return await body();
+      } catch (e) {
+        db.failRun(id, e instanceof Error ? e.message : String(e));
+        throw e;
+      } finally {
+        try {
+          db.releaseRun(id, owner.token);
+        } catch {
+          // The DB failed: the job's own error says so.
+        }
+        await closeMeter();
+        await target.close?.();
       }
     },
   };
