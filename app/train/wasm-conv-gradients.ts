@@ -112,8 +112,7 @@ export function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[]; dataFormat?: string };
   if (attrs.dataFormat && attrs.dataFormat !== 'NHWC') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
-  const s = new KernelScope(args.backend as BackendWasm);
-  try {
+  return KernelScope.use(args.backend as BackendWasm, (s) => {
     const info = convInfo(x.shape, attrs.filterShape, attrs, false);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info;
     const [n, h, w] = x.shape as [number, number, number, number];
@@ -122,9 +121,9 @@ export function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend
     if (kh === 1 && kw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0) {
       // Pointwise: one matrix product over the (subsampled) pixels.
       const xs = sh === 1 && sw === 1 && ho === h && wo === w ? x : stridedWindow(s, x, 0, 0, ho, wo, sh, sw);
-      return s.finish(s.reshape(s.matTN(s.reshape(xs, [m, ci]), dy2), [1, 1, ci, co]));
+      return s.reshape(s.matTN(s.reshape(xs, [m, ci]), dy2), [1, 1, ci, co]);
     }
-    if (sh === 1 && sw === 1) return s.finish(filterGradAsConv(s, x, dy, info));
+    if (sh === 1 && sw === 1) return filterGradAsConv(s, x, dy, info);
     // im2col by the convolution itself: a depthwise conv with one-hot filters copies tap t of
     // channel c to output channel c*kk+t, with the forward pass's own stride and padding
     // (wasm's Slice/StridedSlice per tap are slow generic loops).
@@ -135,11 +134,8 @@ export function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend
     const cols = s.run('DepthwiseConv2dNative', { x, filter: f }, { strides: [sh, sw], pad: attrs.pad, dilations: [1, 1], dataFormat: 'NHWC', dimRoundingMode: attrs.dimRoundingMode } as unknown as NamedAttrMap);
     const dW = s.matTN(s.reshape(cols, [m, ci * kk]), dy2); // [ci*kk, co], rows ordered (c, tap)
     const out = ci === 1 ? s.reshape(dW, [kh, kw, 1, co]) : s.transpose(s.reshape(dW, [ci, kh, kw, co]), [1, 2, 0, 3]);
-    return s.finish(s.reshape(out, [kh, kw, ci, co]));
-  } catch (e) {
-    s.abort();
-    throw e;
-  }
+    return s.reshape(out, [kh, kw, ci, co]);
+  });
 }
 
 /** dx = dy (zero-dilated by the stride) correlated with the flipped, transposed filter. */
@@ -147,26 +143,22 @@ export function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend:
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: number[]; dataFormat?: string };
   if (attrs.dataFormat && attrs.dataFormat !== 'NHWC') throw new Error('Conv2DBackpropInput on wasm supports NHWC only');
-  const s = new KernelScope(args.backend as BackendWasm);
-  try {
+  return KernelScope.use(args.backend as BackendWasm, (s) => {
     const info = convInfo(attrs.inputShape, filter.shape, attrs, false);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: ci, outChannels: co } = info;
     const [, h, w] = attrs.inputShape as [number, number, number, number];
     if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0) {
       // Pointwise: a 1x1 convolution with the transposed filter (XNNPACK's GEMM).
       const f = s.reshape(s.transpose(s.reshape(filter, [ci, co]), [1, 0]), [1, 1, co, ci]);
-      return s.finish(s.run('Conv2D', { x: dy, filter: f }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC' }));
+      return s.run('Conv2D', { x: dy, filter: f }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC' });
     }
     const d = dilate(s, dy, sh, sw);
     const flipped = s.run('Reverse', { x: filter }, { dims: [0, 1] });
     const f = s.transpose(flipped, [0, 1, 3, 2]); // [kh, kw, co, ci]
     const c = cropNegative(s, d, padsFor(d.shape[1] ?? 0, kh, 1, kh - 1 - info.padInfo.top, h), padsFor(d.shape[2] ?? 0, kw, 1, kw - 1 - info.padInfo.left, w));
     const out = s.run('Conv2D', { x: c.x, filter: f }, { strides: [1, 1], pad: explicit(c.ph, c.pw), dilations: [1, 1], dataFormat: 'NHWC' });
-    return s.finish(out);
-  } catch (e) {
-    s.abort();
-    throw e;
-  }
+    return out;
+  });
 }
 
 export interface DepthwiseGradAttrs extends ConvGradAttrs {
@@ -178,8 +170,7 @@ export function depthwiseBackpropInput(args: { inputs: NamedTensorInfoMap; backe
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs as unknown as DepthwiseGradAttrs & { inputShape: number[] };
   assertNoDilation('DepthwiseConv2dNativeBackpropInput', attrs.dilations);
-  const s = new KernelScope(args.backend as BackendWasm);
-  try {
+  return KernelScope.use(args.backend as BackendWasm, (s) => {
     const info = convInfo(attrs.inputShape, filter.shape, attrs, true);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: c } = info;
     const m = filter.shape[3] ?? 1;
@@ -189,12 +180,9 @@ export function depthwiseBackpropInput(args: { inputs: NamedTensorInfoMap; backe
     const f = s.reshape(flipped, [kh, kw, c * m, 1]);
     const cr = cropNegative(s, d, padsFor(d.shape[1] ?? 0, kh, 1, kh - 1 - info.padInfo.top, h), padsFor(d.shape[2] ?? 0, kw, 1, kw - 1 - info.padInfo.left, w));
     const out = s.run('DepthwiseConv2dNative', { x: cr.x, filter: f }, { strides: [1, 1], pad: explicit(cr.ph, cr.pw), dilations: [1, 1], dataFormat: 'NHWC' });
-    if (m === 1) return s.finish(out);
+    if (m === 1) return out;
     const grouped = s.reshape(out, [n, h, w, c, m]);
-    return s.finish(s.run('Sum', { x: grouped }, { axis: [4], keepDims: false }));
-  } catch (e) {
-    s.abort();
-    throw e;
-  }
+    return s.run('Sum', { x: grouped }, { axis: [4], keepDims: false });
+  });
 }
 

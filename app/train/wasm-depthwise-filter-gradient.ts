@@ -9,7 +9,6 @@
 import type { backend_util, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { assertNoDilation, convInfo, type DepthwiseGradAttrs } from './wasm-conv-gradients.js';
-import { KernelScope } from './wasm-kernel-scope.js';
 
 interface DepthwiseGeometry {
   readonly n: number;
@@ -132,14 +131,7 @@ export function depthwiseBackpropFilter(args: { inputs: NamedTensorInfoMap; back
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const attrs = args.attrs as unknown as DepthwiseGradAttrs & { filterShape: number[] };
   assertNoDilation('DepthwiseConv2dNativeBackpropFilter', attrs.dilations);
-  const s = new KernelScope(args.backend as BackendWasm);
-  try {
-    const info = convInfo(x.shape, attrs.filterShape, attrs, true);
-    const m = attrs.filterShape[3] ?? 1;
-    return s.finish(depthwiseFilterGradLoop(args.backend as BackendWasm, x, dy, info, m));
-  } catch (e) {
-    s.abort();
-    throw e;
-  }
+  const info = convInfo(x.shape, attrs.filterShape, attrs, true);
+  return depthwiseFilterGradLoop(args.backend as BackendWasm, x, dy, info, attrs.filterShape[3] ?? 1);
 }
 

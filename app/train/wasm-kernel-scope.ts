@@ -13,6 +13,17 @@ export class KernelScope {
   private readonly temps: TensorInfo[] = [];
   constructor(private readonly backend: BackendWasm) {}
 
+  /** Runs `body` in a fresh scope: the tensor it returns is handed back, all else it made is freed, on success or on error. */
+  static use(backend: BackendWasm, body: (s: KernelScope) => TensorInfo): TensorInfo {
+    const s = new KernelScope(backend);
+    try {
+      return s.finish(body(s));
+    } catch (e) {
+      s.abort();
+      throw e;
+    }
+  }
+
   run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
     const kernel = getKernel(name, 'wasm');
     if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);

@@ -76,13 +76,7 @@ function wrap(original: KernelFunc): KernelFunc {
     const native = nativeProduct(args.backend as BackendWasm, a, b, attrs.transposeA, attrs.transposeB);
     if (native) return native;
     if (!attrs.transposeA && !attrs.transposeB) return original(args);
-    const scope = new KernelScope(args.backend as BackendWasm);
-    try {
-      return scope.finish(transposedMatMul(scope, original, a, b, attrs));
-    } catch (e) {
-      scope.abort();
-      throw e;
-    }
+    return KernelScope.use(args.backend as BackendWasm, (scope) => transposedMatMul(scope, original, a, b, attrs));
   }
   return batchMatMulExplicitTranspose;
 }
