@@ -3,7 +3,7 @@ import { layerPlan, type ProfileUnit } from '../app/workloads/units.js';
 
 /**
  * A small fixed conv: cheap, compute-bound, so throttling shows in it first. Phones measure
- * it every few units (profile-job.ts); this host times it beside every run (local-ort.ts).
+ * it every few units (profile-job.ts); this host times it beside every run (onnxruntime/runner.ts).
  */
 export function canaryUnit(batch: number): ProfileUnit {
   const b = new NetworkBuilder('canary', [32, 28, 28], batch);

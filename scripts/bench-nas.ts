@@ -68,7 +68,7 @@ export async function benchNas(quick: boolean, args: readonly string[] = [], log
   const resolution = flag(args, 'nas-resolution');
   const width = flag(args, 'nas-width');
   try {
-    // The engine's start (about 2.7 CPU s compiling wasm) is not part of the search: runNas's
+    // The engine's start (seconds of CPU compiling wasm) is not part of the search: runNas's
     // wall time starts after it, and so does the CPU count once the engine is up.
     await initEngine();
     const cpu0 = cpuSeconds();

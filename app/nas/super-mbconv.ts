@@ -41,10 +41,10 @@ export const DEFAULT_SETTLE_PATIENCE = 16;
 /**
  * A part still live after this many times the patience in steps inside the band (flips
  * included) settles at its decision of that step. Such a part sits at its threshold and flips
- * with the cross-entropy's noise (measured on the bench: one ring flipped every 6-15 steps
- * between 76.7 and 78.5 ms for 100 steps), so the search is indifferent to it; both of its
- * decisions keep the network in the band, and the one taken is that of an in-band step. Left
- * live, it kept its layer's indicators and forward-only parts in every step to the end.
+ * with the cross-entropy's noise, so the search is indifferent to it; both of its decisions
+ * keep the network in the band, and the one taken is that of an in-band step. Left live, it
+ * kept its layer's indicators and forward-only parts in every step to the end
+ * (docs/decisions/0020-supernet-settling-and-threshold-scale.md).
  */
 export const SETTLE_LIMIT_FACTOR = 2;
 
@@ -208,9 +208,8 @@ export class SuperMbconv {
     const layerOff = sE3 === 'live' && !this.uses('e3', v);
     // The groups in use as one path: batch norm is per channel and the 1x1 projection sums over
     // channels, so weights concatenated along the channels compute exactly the sum of the
-    // groups' paths with half the convolutions and norms (measured on the bench's found network,
-    // settled, steps interleaved with its ChildNet's: 1.22x the ChildNet's step as two paths,
-    // 1.10-1.14x as one; what is left is mostly Adam's per-variable ops on the split groups).
+    // groups' paths with half the convolutions and norms, so a settled supernet's step comes
+    // near its ChildNet's (docs/decisions/0020-supernet-settling-and-threshold-scale.md).
     // `projectGate` scales the last group's projection: a live expansion 6 that is on (1 in the
     // forward pass; its gradient, <dy, group B's output>, through the projection's weights).
     const path = (groups: readonly Group[], projectGate?: tf.Tensor): tf.Tensor4D => {

@@ -22,10 +22,9 @@ export const HEAD = 1280;
  * Thresholds are stored divided by this, so that an optimizer's step moves them this much
  * faster than a weight. Adam's steps are about its learning rate whatever the gradient's size,
  * so at 2e-3 a threshold moves about 0.08 log units a step and the first parts turn off after
- * INITIAL_MARGIN / 0.08 = 12 steps: while none has, every step trains the largest network
- * (2.2x a found network's step). At 20 that phase lasted 23 steps and the band was reached at
- * step 44 instead of 31 (bench: 6,000 images, 170 steps); 60 and a margin of 0.5 reached it
- * sooner but overshot the narrow band back and forth and settled no earlier.
+ * INITIAL_MARGIN / 0.08 = 12 steps: while none has, every step trains the largest network.
+ * Slower thresholds reached the band later, faster ones overshot it
+ * (docs/decisions/0020-supernet-settling-and-threshold-scale.md).
  */
 export const DEFAULT_THRESHOLD_SCALE = 40;
 /** Initial margin (log domain): every part of every superkernel starts in use, the largest network. */

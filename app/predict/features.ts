@@ -69,10 +69,9 @@ const b = (name: string, kind: BaseFeature['kind'] = 'positive'): BaseFeature =>
  *
  * `cin_odd` / `cout_odd`: 1 when the channel count is not a multiple of CHANNEL_QUANTUM. Why:
  * vectorized kernels work on whole SIMD registers of channels, and a ragged count pays for
- * a scalar or masked tail. On this CPU's LUT, sampled 3x3 convolutions with ragged channel
- * counts ran at a median 1.9x their analytic estimate against 1.0x for the zoo's (all
- * multiples of 8), and no other feature told the two apart, so the fit priced every real
- * layer as if it were ragged.
+ * a scalar or masked tail. Without these, nothing told ragged sample layers from the zoo's
+ * aligned ones, and the fit priced every real layer as if it were ragged
+ * (docs/decisions/0021-layer-sampler-coverage.md).
  */
 export const BASE_FEATURES: Readonly<Record<LayerType, readonly BaseFeature[]>> = {
   conv: [b('kernel'), b('stride'), b('pad', 'nonneg'), b('cin'), b('cout'), b('groups'), b('in_h'), b('in_w'), b('out_h'), b('out_w'), b('batch'), b('cin_odd', 'binary'), b('cout_odd', 'binary')],

@@ -1,13 +1,12 @@
 /**
  * lightnnReference's loop (quantizers.ts) as a small WebAssembly function, assembled here from
- * its bytes (no toolchain needed), branch-free. LightNN-2 of a 4096x4096 layer of tfjs's
- * N(0, 0.02) weights: the JS loop ~700 ms inside a training process (270-380 ms on other
- * data in a quiet one), this 100-145 ms once tiered up (the first call, ~0.4-0.5 s, runs
- * baseline code). On tfjs's wasm heap it runs in place (lightnnWasmInMemory: the module
- * imports that memory); for JS arrays it keeps its own memory (input then output), grown to
- * the largest array seen. Same arithmetic as the JS loop, value for value: the exponent field
- * of the residual, a mantissa past 1.5 rounding up, the exponent clamped in biased form, f32
- * adds and subtracts (wasm's f32.add is IEEE single, as Math.fround(a + b) of two singles).
+ * its bytes (no toolchain needed), branch-free: several times faster than the JS loop once
+ * tiered up (docs/decisions/0017-lightnn-quantizer-one-pass.md). On tfjs's wasm heap it runs
+ * in place (lightnnWasmInMemory: the module imports that memory); for JS arrays it keeps its
+ * own memory (input then output), grown to the largest array seen. Same arithmetic as the JS
+ * loop, value for value: the exponent field of the residual, a mantissa past 1.5 rounding up,
+ * the exponent clamped in biased form, f32 adds and subtracts (wasm's f32.add is IEEE single,
+ * as Math.fround(a + b) of two singles).
  */
 import type { ExponentRange } from './quantizers.js';
 import { baseOps, F32, I32, instantiate, name, section, uleb, vec, type WasmMemory } from '../train/wasm-bytes.js';

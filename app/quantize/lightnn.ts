@@ -148,7 +148,7 @@ export function layerUses(net: IrNet, q: Quantizer): WeightedLayerUse[] {
       const out = l.outputShape;
       const positions = out.length === 3 ? out[1]! * out[2]! : 1;
       // The tensor leaves the tidy, not its array: tidy walks every key of what it returns,
-      // which for a 4096x4096 Float32Array took ~20 s per layer.
+      // seconds per big layer (docs/decisions/0017-lightnn-quantizer-one-pass.md).
       const t = tf.tidy(() => q.values(l.layer.name, net.params.get(`${l.layer.name}.weight`)!));
       const w = t.dataSync() as Float32Array;
       t.dispose();

@@ -61,16 +61,15 @@ export function roundPow2(x: tf.Tensor, range: ExponentRange = DEFAULT_RANGE): t
  * float's bits: the exponent field is floor(log2|r|), a mantissa past 1.5 (the top bit set
  * and any other) rounds up, and the term is the sign with the clamped exponent. One pass
  * (a WebAssembly function, lightnn-wasm.ts) instead of ~20 elementwise tensor ops per term,
- * which made a LightNN-2 step on the 2-conv net ~45% slower than a conventional one on the
- * wasm engine.
+ * which slowed LightNN training steps markedly (docs/decisions/0017-lightnn-quantizer-one-pass.md).
  */
 export function lightnnArray(x: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
   return lightnnWasmInto(x, new Float32Array(x.length), k, range);
 }
 
 /**
- * The loop lightnnArray runs, in JS: the reference the WebAssembly version (lightnn-wasm.ts,
- * ~3-4x faster with its copies) is checked against value for value.
+ * The loop lightnnArray runs, in JS: the reference the WebAssembly version (lightnn-wasm.ts)
+ * is checked against value for value.
  */
 export function lightnnReference(x: Float32Array, out: Float32Array, k: number, range: ExponentRange = DEFAULT_RANGE): Float32Array {
   const { minExp, maxExp } = range;
@@ -100,8 +99,8 @@ export function lightnnReference(x: Float32Array, out: Float32Array, k: number, 
 
 /**
  * lightnnValues of a tensor on the wasm backend, read from and written to the wasm heap in
- * place: dataSync, a fresh output array and tf.tensor each copied or page-faulted 64 MB per
- * 4096x4096 layer (~0.3 s of a 3-hidden LightNN-2 step). Other backends go through arrays.
+ * place: dataSync, a fresh output array and tf.tensor each copy or page-fault the whole layer
+ * (docs/decisions/0017-lightnn-quantizer-one-pass.md). Other backends go through arrays.
  */
 function lightnnTensor(x: tf.Tensor, k: number, range: ExponentRange): tf.Tensor {
   if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return lightnnValues(x, k, range);
@@ -124,8 +123,8 @@ export function lightnnValues(x: tf.Tensor, k: number, range: ExponentRange = DE
 /**
  * LightNN-K values of named weights, remembering the last values of each by the tensor data
  * they came from (tfjs data is immutable; an optimizer step gives a variable new data). An
- * evaluation pass re-quantizes every weight per batch otherwise: on mnist-3hidden ~1.6 s a
- * batch, ~70 s for the validation and test splits of MNIST.
+ * evaluation pass re-quantizes every weight per batch otherwise
+ * (docs/decisions/0017-lightnn-quantizer-one-pass.md).
  */
 export class LightnnMemo {
   private readonly last = new Map<string, { readonly from: object; readonly values: tf.Tensor }>();

@@ -1,10 +1,7 @@
 /**
  * tfjs's AdamOptimizer with each variable's update as one WebAssembly pass on the wasm
- * backend's heap (fused-adam-wasm.ts) instead of ~10 elementwise tensor ops. On
- * mnist-3hidden (36.8M parameters, batch 100, batch norm; scripts/bench-adam-step.ts, 2 shared cores,
- * 2026-11-27) applyGradients took 0.33-0.39 s a step, fused 0.06-0.08 s, and steps went from
- * 1.03-1.10 to 0.63-0.69 s (conventional) and 1.25-1.31 to 0.79-0.95 s (LightNN-2). The
- * f32x4 loop is ~2.5x the scalar one (a 4096x4096 variable: ~35 ms against ~90 ms).
+ * backend's heap (fused-adam-wasm.ts) instead of ~10 elementwise tensor ops: on big nets the
+ * optimizer was a large share of a step (docs/decisions/0018-fused-adam.md).
  *
  * It is an AdamOptimizer in everything else: the moments live in the parent's slots (same
  * names, order and zero initialisation, a slot for a variable whose gradient is missing,

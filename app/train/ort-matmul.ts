@@ -1,30 +1,21 @@
 /**
  * Large matrix products on onnxruntime-node's MLAS instead of wasm's XNNPACK, for kernels that
- * must answer synchronously. Node's wasm build of tfjs runs one thread and XNNPACK reached
- * ~15 GFLOP/s here on a 100x4096 @ 4096x4096 product; MLAS ran mnist-3hidden's forward pass
- * at 76 GFLOP/s on one thread and 152 on two. ORT's `run` is asynchronous while a tfjs kernel
- * is not, so ORT runs in a worker thread: the kernel copies its operands out of the wasm heap,
- * transfers them to the worker and blocks in Atomics.wait until the worker has posted the
- * product; then it takes the answer with receiveMessageOnPort (no event-loop turn) and the
- * caller copies it into the wasm heap. The copies and the round trip cost more than a small
- * product, so only products above a FLOP threshold go this way (DEFAULT_MIN_FLOPS).
+ * must answer synchronously. Node's wasm build of tfjs runs one thread, MLAS several, and is
+ * faster per thread on big products (docs/decisions/0019-large-matmuls-on-onnxruntime.md).
+ * ORT's `run` is asynchronous while a tfjs kernel is not, so ORT runs in a worker thread: the
+ * kernel copies its operands out of the wasm heap, transfers them to the worker and blocks in
+ * Atomics.wait until the worker has posted the product; then it takes the answer with
+ * receiveMessageOnPort (no event-loop turn) and the caller copies it into the wasm heap. The
+ * copies and the round trip cost more than a small product, so only products above a FLOP
+ * threshold go this way (DEFAULT_MIN_FLOPS).
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
 /**
- * Products below this many FLOPs (2mkn) stay on XNNPACK. Timed 2026-11-27 on the 2 shared
- * cores (load ~2.3: another job held one core), median of 7, tf.matMul on the wasm backend
- * with and without routing, ORT on 2 threads, copies included:
- *   100x256x256    13 MFLOP   XNNPACK  1.0 ms  ORT  0.9 ms
- *   100x512x512    52 MFLOP            2.7          1.8   (NT: 4.2 / 1.8)
- *   100x1024x1024 210 MFLOP           12.4         10.2
- *   100x784x4096  642 MFLOP           43.6         20.1
- *   100x4096x4096 3.4 GFLOP          201           87    (NT, dy @ W^T: 215 / 97)
- *   4096x100x4096 3.4 GFLOP TN       168          184    (x^T @ dy: MLAS is slow on k = 100
- *                                                        with a 64 MB output; a tie)
- * A round trip to the worker costs ~0.3-0.5 ms, so break-even lies near 10 MFLOP; 20 keeps
- * mnist-1hidden's 784-100-10 products (16 MFLOP at batch 100) on XNNPACK.
+ * Products below this many FLOPs (2mkn) stay on XNNPACK, where the worker's round trip and
+ * copies cost more than MLAS saves; set above the break-even so that mnist-1hidden's products
+ * stay there too (docs/decisions/0019-large-matmuls-on-onnxruntime.md).
  */
 export const DEFAULT_MIN_FLOPS = 20e6;
 
@@ -45,9 +36,10 @@ export interface ProductRequest {
 type Answer = { ok: true } | { a: Float32Array; b: Float32Array; y: Float32Array } | { error: string };
 
 /**
- * Buffers that travel to the worker and back (transferred, never copied). A fresh 64 MB
- * array costs ~60 ms here in page faults, a copy into one already touched ~6 ms: operands
- * and outputs are staged in these. Best fit first; beyond MAX_POOLED the smallest goes.
+ * Buffers that travel to the worker and back (transferred, never copied). A fresh big array
+ * costs far more in page faults than a copy into one already touched: operands and outputs
+ * are staged in these (docs/decisions/0019-large-matmuls-on-onnxruntime.md). Best fit first;
+ * beyond MAX_POOLED the smallest goes.
  */
 class BufferPool {
   private readonly free: ArrayBuffer[] = [];

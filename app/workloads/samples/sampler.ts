@@ -27,17 +27,17 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 
 /**
  * Type mix: convolutions dominate real networks and have the most features to cover.
- * `mbdw` is a depthwise conv at the shapes inverted-residual blocks use (below): on this
- * CPU's bench DBs the general draws left ~31 depthwise rows spread over kernels 3-7 and
- * at most 512 channels, and mobilenetv2's 3x3 depthwise layers (up to 960 channels at
- * 7x7) came out at 0.6-0.9 of their measured times.
+ * `mbdw` is a depthwise conv at the shapes inverted-residual blocks use (below): the general
+ * draws left those wide depthwise layers uncovered, and the fit under-priced mobilenetv2's
+ * (docs/decisions/0021-layer-sampler-coverage.md).
  */
 const KINDS = ['conv', 'conv', 'conv', 'pwconv', 'pwconv', 'dwconv', 'dwconv', 'mbdw', 'mbdw', 'fc', 'maxpool', 'avgpool', 'gap', 'bn', 'relu', 'relu6', 'add', 'concat', 'softmax'] as const;
 
 /**
  * Feature-map sides. 2 and 4 are where CIFAR-sized networks end (vgg13's last 512-channel
  * 3x3 convs run at 2x2): there a conv reads 2.4 M weights for 4 outputs a channel, and
- * without such draws the fit priced those layers at 0.53-0.87 of their measured times.
+ * without such draws the fit under-priced those layers
+ * (docs/decisions/0021-layer-sampler-coverage.md).
  */
 const SIDES = [2, 4, 7, 8, 14, 16, 28, 32, 56, 64, 112] as const;
 
@@ -82,7 +82,8 @@ function drawLayer(r: () => number): { layer: LayerSpec; input: Shape; inputs: n
     case 'fc': {
       // Weights log-uniform from 1 K to 120 M (the MAC cap): the product of two log-uniform
       // widths piles up in the middle and left the big, memory-bound classifier layers
-      // (weights past the caches cost 2-4x more per weight here) with no samples.
+      // (weights past the caches cost more per weight) with no samples
+      // (docs/decisions/0021-layer-sampler-coverage.md).
       const params = logUniformInt(r, 1e3, 1.2e8);
       const cin = Math.min(Math.max(Math.round(Math.sqrt(params) * Math.exp((r() - 0.5) * 2)), 16), 36864);
       return { layer: { op: 'fc', out: Math.max(2, Math.round(params / cin)), bias: true }, input: [cin], inputs: 1 };
