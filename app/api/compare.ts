@@ -3,9 +3,18 @@
  * compare`, the LUTs page): per layer or kernel key the ratio B/A of the medians with a 95 %
  * interval, the keys only one side has, and a summary. Plain JSON, as every API DTO.
  */
+import { z } from 'zod';
+import { LUT_TEXT_MAX } from './lut.js';
+import { deviceId, name } from './parse.js';
 
 /** A LUT to compare: a device (`local`, `key@hash`) or a LUT file's text (any format `lut import` reads). */
-export type LutRef = string | { readonly name: string; readonly text: string };
+export const LutRefSchema = z.union([deviceId, z.strictObject({ name: name(), text: z.string().max(LUT_TEXT_MAX) }).readonly()]);
+export type LutRef = z.infer<typeof LutRefSchema>;
+
+export const LutDiffRequestSchema = z.strictObject({ a: LutRefSchema, b: LutRefSchema });
+/** What a UI may diff: devices in the DB only (a UI names no file on the lab machine). */
+export const DeviceLutDiffRequestSchema = z.strictObject({ a: deviceId, b: deviceId });
+export type DeviceLutDiffRequest = Readonly<z.infer<typeof DeviceLutDiffRequestSchema>>;
 
 export interface CompareSide {
   /** What the user named: a device ref, a file name, `run:ID`. */
@@ -44,13 +53,14 @@ export interface LutDiff {
   readonly method: { readonly per_key: string; readonly summary: string };
 }
 
-export interface CompareRequest {
+export const CompareRequestSchema = z.strictObject({
   /** Each a device ref (its LUT, measured networks and fitted model) or `run:ID` (one profiling run). */
-  readonly a: string;
-  readonly b: string;
+  a: deviceId,
+  b: deviceId,
   /** Networks to predict on both sides (devices with fitted models); default: those either side measured end to end. */
-  readonly workloads?: readonly string[];
-}
+  workloads: z.array(name()).max(64).readonly().optional(),
+});
+export type CompareRequest = Readonly<z.infer<typeof CompareRequestSchema>>;
 
 export interface CompareNetworkRow {
   readonly workload: string;

@@ -1,4 +1,5 @@
 /** Devices as the API reports them (`labbench devices --json`, GET /api/devices). */
+import { z } from 'zod';
 
 export interface LocalDeviceInfo {
   /** What `--device` takes. */
@@ -109,3 +110,7 @@ export interface DeviceList {
   /** Why a kind of device is missing (no nvidia-smi, ...), so an empty list explains itself. */
   readonly notes: readonly string[];
 }
+
+/** `adb connect HOST:PORT` (`labbench devices connect`). */
+export const DeviceConnectRequestSchema = z.strictObject({ hostPort: z.string().max(300).regex(/^[\w.-]+:\d{1,5}$/, 'must be HOST:PORT') });
+export type DeviceConnectRequest = Readonly<z.infer<typeof DeviceConnectRequestSchema>>;

@@ -1,4 +1,6 @@
 /** `labbench doctor` and the Devices page's checks: what the rig is missing, and the fix for each. */
+import { z } from 'zod';
+import { name, positive } from './parse.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -15,16 +17,19 @@ export interface DoctorCheck {
   readonly fix?: string;
 }
 
-export interface DoctorRequest {
+export const DoctorRequestSchema = z.strictObject({
   /** Meters to check: `PORT:TYPE[,...]` reads that kind; a bare `PORT` probes which kind's frames parse. */
-  readonly meters?: readonly string[];
+  meters: z.array(name(500)).max(16).readonly().optional(),
   /** A benchmark_model on this host that `profile --benchmark-binary` would push: its ABI is checked too. */
-  readonly benchmarkBinary?: string;
+  benchmarkBinary: name(4096).optional(),
   /** The temperature profiling waits for before each unit (`profile --cool-below`, default 45 C). */
-  readonly coolBelowC?: number;
-  /** How long a meter is read, per kind tried (default 1.2 s). */
-  readonly meterSeconds?: number;
-}
+  coolBelowC: positive().optional(),
+  /** How long a meter is read, per kind tried (default 1.2 s, at most 30 s). */
+  meterSeconds: positive().max(30).optional(),
+});
+export type DoctorRequest = Readonly<z.infer<typeof DoctorRequestSchema>>;
+/** What a UI may ask for: it names no file on the lab machine (no benchmarkBinary). */
+export const UiDoctorRequestSchema = DoctorRequestSchema.omit({ benchmarkBinary: true });
 
 export interface DoctorReport {
   readonly checks: readonly DoctorCheck[];

@@ -3,6 +3,8 @@
  * Plain JSON values only: they cross process boundaries and land in export files.
  * Units are in field names (`_ms`), as the command-line contract asks.
  */
+import { z } from 'zod';
+import { deviceId, name } from './parse.js';
 
 /** Summary of repeated latency measurements of one thing (a layer, a block, a network). */
 export interface LatencyStats {
@@ -107,3 +109,21 @@ export interface LutDeviceSummary {
   /** LUT rows of this device. */
   readonly entries: number;
 }
+
+/** 64 MiB of LUT text at most: a LUT of every layer of every zoo network is a few MB. */
+export const LUT_TEXT_MAX = 64 * 1024 * 1024;
+
+export const LutExportRequestSchema = z.strictObject({ device: deviceId, format: z.enum(['json', 'csv']) });
+export type LutExportRequest = Readonly<z.infer<typeof LutExportRequestSchema>>;
+
+export const LutImportRequestSchema = z.strictObject({
+  /** The file's text, in any format `lut import` reads. */
+  text: z.string().max(LUT_TEXT_MAX),
+  /** The file's name: it names the device when the file does not. */
+  sourceName: name(),
+  /** The device key for a file that does not name its device (`lut import --as`). */
+  deviceKey: name().optional(),
+});
+export type LutImportRequest = Readonly<z.infer<typeof LutImportRequestSchema>>;
+/** What a UI imports: the file's text and name (the device is the file's). */
+export const UiLutImportRequestSchema = LutImportRequestSchema.omit({ deviceKey: true });

@@ -1,4 +1,6 @@
 /** A meter read on its own (`labbench meter read`): what came and how clean it was. */
+import { z } from 'zod';
+
 export interface MeterReading {
   readonly meter: string;
   readonly kind: string;
@@ -15,3 +17,7 @@ export interface MeterReading {
   /** Silences and disconnects seen while reading. */
   readonly errors: readonly string[];
 }
+
+/** A meter to stream to the UI, `PORT:TYPE[,options]` as `--meter` takes it. */
+export const MeterStartRequestSchema = z.strictObject({ spec: z.string().min(3).max(500) });
+export type MeterStartRequest = Readonly<z.infer<typeof MeterStartRequestSchema>>;

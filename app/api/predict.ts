@@ -1,28 +1,31 @@
 /** Fitting, prediction and accuracy reports as they cross the API. */
+import { z } from 'zod';
+import { deviceId, name, whole } from './parse.js';
 
-export interface FitRequest {
-  readonly device: string;
+export const FitRequestSchema = z.strictObject({
+  device: deviceId,
   /** Workloads whose layers are kept out of the fit, to measure accuracy on them. */
-  readonly holdout?: readonly string[];
+  holdout: z.array(name()).max(256).readonly().optional(),
   /** Sampled layer configurations (coverage of the feature space) profiled before the first fit that lacks them (default 150; 0: never). */
-  readonly sample?: number;
+  sample: whole(0).optional(),
   /** When given, the sample is profiled only if the device has fewer LUT rows than this. */
-  readonly minRows?: number;
+  minRows: whole(0).optional(),
   /**
    * `kernels` (default, and for a device with kernel-mode profiles): sample networks profiled
    * whole as deployed, kernel models fitted. `layers`: NeuralPower on per-layer profiles (the
    * default for a device that has only those). In kernel mode `sample` is the number of
    * sample networks profiled first (default 150).
    */
-  readonly mode?: 'kernels' | 'layers';
+  mode: z.enum(['kernels', 'layers']).optional(),
   /** Kernel mode: a power meter (`PORT:TYPE[,options]`): sample networks are metered whole too, and kernel powers are fitted. */
-  readonly meter?: string;
+  meter: name(500).optional(),
   /** With `meter`: how many of the sample networks are metered (default 20; each costs an idle baseline and a loop). */
-  readonly meterNetworks?: number;
+  meterNetworks: whole(0).optional(),
   /** Kernel mode: rounds of further sampling where the cross-validated error stays high (default 2), and networks per round (default 60). */
-  readonly rounds?: number;
-  readonly perRound?: number;
-}
+  rounds: whole(0).optional(),
+  perRound: whole(1).optional(),
+});
+export type FitRequest = Readonly<z.infer<typeof FitRequestSchema>>;
 
 export interface FitSummary {
   readonly device: string;
@@ -81,13 +84,25 @@ export interface MachineState {
   readonly exponent?: number;
 }
 
-export interface PredictRequest {
-  readonly device: string;
-  readonly workload: string;
-  readonly resolution?: number;
-  readonly batch?: number;
-  readonly modelOnly?: boolean;
-}
+export const PredictRequestSchema = z.strictObject({
+  device: deviceId,
+  /** A zoo name, or an ONNX file's path on this machine. */
+  workload: name(4096),
+  resolution: whole(1).optional(),
+  batch: whole(1).optional(),
+  /** Every layer from the model, LUT rows ignored. */
+  modelOnly: z.boolean().optional(),
+});
+export type PredictRequest = Readonly<z.infer<typeof PredictRequestSchema>>;
+
+/** An ONNX file the user dropped, base64 in JSON (files stay small: layer shapes, not weights, matter). */
+export const PredictOnnxRequestSchema = z.strictObject({
+  device: deviceId,
+  fileName: name(),
+  base64: z.string().min(1).max(96 * 1024 * 1024),
+  modelOnly: z.boolean().optional(),
+});
+export type PredictOnnxRequest = Readonly<z.infer<typeof PredictOnnxRequestSchema>>;
 
 export interface PredictResult {
   readonly device: string;

@@ -1,64 +1,81 @@
 /** Profiling requests, progress and results as they cross the API (CLI `--json`, HTTP, IPC). */
+import { z } from 'zod';
+import { deviceId, name, positive, whole } from './parse.js';
 
-export interface ProfileRequest {
+/** The request's own checks; the service checks its meaning (a device that exists, a workload it knows). */
+const profileFields = z.strictObject({
   /** `local` (this CPU) or `gpu0`... (needs ORT's CUDA provider). */
-  readonly device: string;
+  device: deviceId,
   /** A zoo name (`cifar10-6conv`, `spnas-space`, ...). */
-  readonly workload: string;
+  workload: name(),
   /**
    * `kernels` (default for a network): run it whole as deployed (ORT at its default graph
    * optimization, TFLite with XNNPACK) and time every kernel in place. `layers`: every layer
    * alone, unfused (research mode; the default for layer samples and the NAS space's blocks).
    */
-  readonly mode?: 'kernels' | 'layers';
+  mode: z.enum(['kernels', 'layers']).optional(),
   /**
    * Kernel mode on this host: measure for at least this many times the setup (artifact,
    * session), so that setup stays a small part of the wall time (default 4; the fit's own
    * sample networks use 0).
    */
-  readonly setupRatio?: number;
+  setupRatio: z.number().min(0).optional(),
   /** Input height = width; default the network's own. */
-  readonly resolution?: number;
-  readonly batch?: number;
+  resolution: whole(1).optional(),
+  batch: whole(1).optional(),
   /** Minimum measured runs per unit (default 20). */
-  readonly runs?: number;
+  runs: whole(1).optional(),
   /** Cap on measured runs per unit (default 500). */
-  readonly maxRuns?: number;
+  maxRuns: whole(1).optional(),
   /** Warm-up runs per unit, not measured (default 5). */
-  readonly warmup?: number;
+  warmup: whole(0).optional(),
   /** Intra-op threads (default 1: the steadiest timings on a shared machine). */
-  readonly threads?: number;
-  readonly graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  threads: whole(1).optional(),
+  graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
   /** Target half-width of the median's 95 % interval, relative (default 0.02). */
-  readonly targetRelCi?: number;
+  targetRelCi: positive().optional(),
   /** Cap on measuring seconds per unit (default 3). */
-  readonly maxSecondsPerUnit?: number;
+  maxSecondsPerUnit: positive().optional(),
   /** Start afresh instead of resuming an incomplete run with the same settings. */
-  readonly fresh?: boolean;
+  fresh: z.boolean().optional(),
   /** Measure a canary layer every N units and re-measure units when it drifts (0: off; default 8 on phones, 0 here). */
-  readonly canaryEvery?: number;
+  canaryEvery: whole(0).optional(),
   /** Relative canary drift that flags units (default 0.05). */
-  readonly canaryDrift?: number;
+  canaryDrift: positive().optional(),
   /** Phones: TFLite delegate (default cpu: XNNPACK off, one row per op). */
-  readonly delegate?: 'cpu' | 'xnnpack' | 'gpu' | 'nnapi';
+  delegate: z.enum(['cpu', 'xnnpack', 'gpu', 'nnapi']).optional(),
   /** Phones: `taskset` core mask in hex (e.g. `f0` for big cores of a 4+4 SoC). */
-  readonly coreMask?: string;
+  coreMask: z.string().regex(/^[0-9a-fA-F]{1,16}$/, 'must be a hex core mask like f0').optional(),
   /** Phones: wait before each unit until the hottest thermal zone is below this (default 45 C). */
-  readonly coolBelowC?: number;
+  coolBelowC: positive().optional(),
   /** Phones: benchmark_model runs per invocation; each invocation is one sample (default 10). */
-  readonly innerRuns?: number;
+  innerRuns: whole(1).optional(),
   /** Phones: host path of a benchmark_model binary to push when the phone has none. */
-  readonly benchmarkBinary?: string;
+  benchmarkBinary: name(4096).optional(),
   /** Phones: how long to wait for an unplugged phone before giving up (default 600 s). */
-  readonly unplugTimeoutS?: number;
+  unplugTimeoutS: positive().optional(),
   /**
    * Phones: a benchmark_model run that gives no result this long (plus 4x its expected run time
    * once known) is taken as hung, killed on the phone and tried again, twice at most (default 120 s).
    */
-  readonly hangTimeoutS?: number;
+  hangTimeoutS: positive().optional(),
   /** A power meter, `PORT:TYPE[,options]` (e.g. `/dev/ttyUSB0:um34c`): power and energy per unit. */
-  readonly meter?: string;
+  meter: name(500).optional(),
+});
+
+/** The cap on runs is not below the minimum (a refinement: applied after any `.omit`, which refinements forbid). */
+function runsInOrder<S extends z.ZodType<{ runs?: number | undefined; maxRuns?: number | undefined }>>(schema: S) {
+  return schema.refine((r) => r.maxRuns === undefined || r.runs === undefined || r.maxRuns >= r.runs, { path: ['maxRuns'], error: 'is below runs' });
 }
+
+export const ProfileRequestSchema = runsInOrder(profileFields);
+export type ProfileRequest = Readonly<z.infer<typeof ProfileRequestSchema>>;
+/** What a UI may ask for: it names no file on the lab machine (no benchmarkBinary). */
+export const UiProfileRequestSchema = runsInOrder(profileFields.omit({ benchmarkBinary: true }));
+
+/** A past profiling run by its id (GET: the id may arrive as query text). */
+export const ProfileRunRefSchema = z.strictObject({ id: z.coerce.number().int().positive() });
+export type ProfileRunRef = Readonly<z.infer<typeof ProfileRunRefSchema>>;
 
 export interface ProfileProgress {
   readonly phase: 'units' | 'canary' | 'paused' | 'end_to_end' | 'done';

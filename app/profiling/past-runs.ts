@@ -34,9 +34,8 @@ export function listProfileRuns(db: ProfilesDb): ProfileRunSummary[] {
   return db.listRuns().map((r) => summary(db, r, db.runUnits(r.id).length));
 }
 
-/** One run with its units; an id the DB does not hold is BAD_INPUT. */
+/** One run with its units (the id checked by ProfileRunRefSchema at the service's door); an id the DB does not hold is BAD_INPUT. */
 export function profileRunDetail(db: ProfilesDb, runId: number): ProfileRunDetail {
-  if (!(Number.isInteger(runId) && runId > 0)) throw new LabbenchError('BAD_INPUT', `a profiling run id is a positive whole number, got ${runId}`);
   const run = db.getRun(runId);
   if (!run) throw new LabbenchError('BAD_INPUT', `no profiling run ${runId} in ${db.path}`);
   const rows: ProfileRunUnit[] = db.runUnits(run.id).map((u) => ({
