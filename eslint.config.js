@@ -17,7 +17,7 @@ const LAYERS = [
   { name: 'profiling jobs (app/profiling)', files: ['app/profiling/**/*.ts'], imports: ['**/profiling/**'] },
   { name: 'predictors (app/predict, app/compare)', files: ['app/predict/**/*.ts', 'app/compare/**/*.ts'], imports: ['**/predict/**', '**/compare/**'] },
   { name: 'training (app/train)', files: ['app/train/**/*.ts'], imports: ['**/train/**'] },
-  { name: 'optimizers (app/nas, app/prune, app/quantize)', files: ['app/nas/**/*.ts', 'app/prune/**/*.ts', 'app/quantize/**/*.ts', 'app/search-run.ts'], imports: ['**/nas/**', '**/prune/**', '**/quantize/**', '**/search-run.js'] },
+  { name: 'optimizers (app/nas, app/prune, app/quantize)', files: ['app/nas/**/*.ts', 'app/prune/**/*.ts', 'app/quantize/**/*.ts', 'app/search-run.ts', 'app/search-methods.ts'], imports: ['**/nas/**', '**/prune/**', '**/quantize/**', '**/search-run.js', '**/search-methods.js'] },
   { name: 'the rig checks (app/doctor)', files: ['app/doctor/**/*.ts'], imports: ['**/doctor/**'] },
   { name: 'the service (app/lab-service.ts)', files: ['app/lab-service.ts'], imports: ['**/lab-service.js'] },
   { name: 'the front doors (app/cli, app/server, app/ipc, app/reports, Electron)', files: ['app/cli/**/*.ts', 'app/server/**/*.ts', 'app/ipc/**/*.ts', 'app/reports/**/*.ts', 'app/main.ts', 'app/preload.ts'], imports: ['**/cli/**', '**/server/**', '**/ipc/**', '**/reports/**', '**/main.js', '**/preload.js'] },

@@ -5,14 +5,16 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DeviceList } from './api/devices.js';
-import type { DoctorReport, DoctorRequest } from './api/doctor.js';
+import { DeviceConnectRequestSchema, type DeviceList } from './api/devices.js';
+import { DoctorRequestSchema, type DoctorReport, type DoctorRequest } from './api/doctor.js';
+import { DeviceRefSchema, parseRequest } from './api/parse.js';
+import { LutExportRequestSchema, LutImportRequestSchema } from './api/lut.js';
 import { runDoctor } from './doctor/index.js';
 import type { LutDeviceSummary, LutView } from './api/lut.js';
-import type { ProfileProgress, ProfileRequest, ProfileResult, ProfileRunDetail, ProfileRunSummary } from './api/profile.js';
+import { ProfileRequestSchema, ProfileRunRefSchema, type ProfileProgress, type ProfileRequest, type ProfileResult, type ProfileRunDetail, type ProfileRunSummary } from './api/profile.js';
 import { listProfileRuns, profileRunDetail } from './profiling/past-runs.js';
-import type { LabService, LutImportResult, ModelImportResult } from './api/service.js';
-import type { CompareReport, CompareRequest, LutDiff, LutRef } from './api/compare.js';
+import { ModelImportOptionsSchema, type LabService, type LutImportResult, type ModelImportOptions, type ModelImportResult } from './api/service.js';
+import { CompareRequestSchema, LutDiffRequestSchema, type CompareReport, type CompareRequest, type LutDiff, type LutRef } from './api/compare.js';
 import { compareReport, lutDiff } from './compare/report-compare.js';
 import { exportModel, importedAccuracy, importModel, parseModelFile, serializeModelFile } from './predict/model-file.js';
 import { openProfilesDb, type ProfilesDb } from '../profiles-db/profiles-db.js';
@@ -31,19 +33,19 @@ import { METER_KINDS } from './meters/spec.js';
 import type { PowerSample } from './meters/meter.js';
 import type { MeterReading } from './api/meters.js';
 import { runProfileJob } from './profiling/profile-job.js';
-import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './api/predict.js';
+import { FitRequestSchema, PredictRequestSchema, type AccuracyResult, type FitRequest, type FitSummary, type PredictRequest, type PredictResult } from './api/predict.js';
 import { SAMPLER_PREFIX, samplerPlan } from './workloads/samples/sampler.js';
 import { accuracyReport, fitDeviceModel, loadDeviceModel, MODEL_KIND, predictWorkload, trainingRows } from './predict/fit-device.js';
 import { MICROBENCH, microbenchPlan } from './workloads/samples/microbench.js';
 import { defaultCanaryEvery, isLocalDevice, openTarget } from '../native-runners/index.js';
 import { LabbenchError } from './api/errors.js';
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressEvent } from './api/search.js';
-import { runPrune } from './prune/legr.js';
-import { deviceLatency } from './prune/latency.js';
 import { modelCacheDir } from './train/trained.js';
-import { runQuantize, runQuantizeSweep } from './quantize/lightnn.js';
-import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './api/search.js';
-import { runNas } from './nas/nas-job.js';
+import { runQuantizeSweep } from './quantize/lightnn.js';
+import type { NasProgress, NasRequest, NasResult, SearchKind, SearchMethodTypes, SearchRunSummary } from './api/search.js';
+import { quantizeSweepSchema } from './api/search-requests.js';
+import { searchMethod } from './search-methods.js';
+import type { SearchHooks } from './search-run.js';
 import { planWorkload } from './workloads/plan.js';
 import { runKernelJob } from './profiling/kernel-job.js';
 import type { DeviceRecord } from './api/lut.js';
@@ -109,10 +111,11 @@ export class LocalLabService implements LabService {
 
   /** `labbench doctor` and the Devices page's checks: nothing here needs the DB. */
   async doctor(req: DoctorRequest = {}, hooks: { signal?: AbortSignal } = {}): Promise<DoctorReport> {
-    return runDoctor(req, hooks);
+    return runDoctor(parseRequest(DoctorRequestSchema, req, 'doctor'), hooks);
   }
 
   async connectPhone(hostPort: string): Promise<PhoneDeviceInfo> {
+    parseRequest(DeviceConnectRequestSchema, { hostPort }, 'devices connect');
     const server = adbServerAddress();
     const client = createAdbClient(server);
     const serial = await connectPhone(client, hostPort);
@@ -126,7 +129,7 @@ export class LocalLabService implements LabService {
   }
 
   async profile(req: ProfileRequest, hooks: { onProgress?: (p: ProfileProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal } = {}): Promise<ProfileResult> {
-    validateRequest(req);
+    req = parseRequest(ProfileRequestSchema, req, 'profile');
     const plan = planWorkload(req.workload, { resolution: req.resolution, batch: req.batch });
     // Layer samples and the NAS space's blocks are per-layer by nature; a network runs as deployed unless asked.
     const mode = req.mode ?? (plan.endToEnd && req.workload !== 'spnas-space' ? 'kernels' : 'layers');
@@ -149,6 +152,7 @@ export class LocalLabService implements LabService {
   }
 
   async fit(req: FitRequest, hooks: { onProgress?: (p: ProfileProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal } = {}): Promise<FitSummary> {
+    req = parseRequest(FitRequestSchema, req, 'fit');
     const db0 = this.openDb();
     if ((req.mode ?? defaultFitMode(db0, req.device)) === 'kernels') return this.fitKernels(req, hooks);
     const holdout = req.holdout ?? [];
@@ -161,8 +165,8 @@ export class LocalLabService implements LabService {
     const known = db.listDevices().some((d) => keyAnswersTo(d.key, req.device));
     const sample = req.sample ?? 150;
     // Coverage data even when network runs already fill the LUT: zoo layers alone cluster
-    // where the zoo is, and a fit on them alone missed held-out networks on this CPU by
-    // 15-22 %. Profiled once; later fits find its rows.
+    // where the zoo is, and a fit on them alone missed held-out networks several times worse
+    // (docs/decisions/0021-layer-sampler-coverage.md). Profiled once; later fits find its rows.
     const sampled = known && hasAllUnits(db, db.resolveDevice(req.device).id, samplerPlan({ count: sample, seed: 1 }));
     const wanted = req.minRows === undefined || (known ? trainingRows(db, db.resolveDevice(req.device), holdout).rows.length : 0) < req.minRows;
     if (sample > 0 && !sampled && wanted) await profileFirst(`${SAMPLER_PREFIX}:${sample}`);
@@ -249,6 +253,7 @@ export class LocalLabService implements LabService {
   }
 
   async predict(req: PredictRequest): Promise<PredictResult> {
+    req = parseRequest(PredictRequestSchema, req, 'predict');
     const db = this.openDb();
     const device = db.resolveDevice(req.device);
     const kernelModel = latestKernelModel(db, device);
@@ -263,6 +268,7 @@ export class LocalLabService implements LabService {
   }
 
   async reportAccuracy(deviceRef: string): Promise<AccuracyResult> {
+    parseRequest(DeviceRefSchema, { device: deviceRef }, 'report accuracy');
     const db = this.openDb();
     const device = db.resolveDevice(deviceRef);
     // An imported model's runs are on the bench that exported it: its file's report stands.
@@ -275,21 +281,25 @@ export class LocalLabService implements LabService {
   }
 
   async nas(req: NasRequest, hooks: { onProgress?: (p: NasProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal } = {}): Promise<NasResult> {
-    return runNas(this.openDb(), req, hooks);
+    return this.runSearch('nas', req, hooks);
   }
 
   async prune(req: PruneRequest, hooks: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal } = {}): Promise<PruneResult> {
-    const db = this.openDb();
-    const latency = req.device ? deviceLatency(db, req.device, (r, h) => this.profile(r, h)) : undefined;
-    return runPrune(req, { db, cacheDir: modelCacheDir(this.dbPath), ...(latency ? { latency } : {}), ...hooks });
+    return this.runSearch('prune', req, hooks);
   }
 
   async quantize(req: QuantizeRequest, hooks: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal } = {}): Promise<QuantizeResult> {
-    return runQuantize(req, { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
+    return this.runSearch('quantize', req, hooks);
+  }
+
+  async runSearch<K extends SearchKind>(kind: K, request: SearchMethodTypes[K]['request'], hooks: SearchHooks<SearchMethodTypes[K]['progress']> = {}): Promise<SearchMethodTypes[K]['result']> {
+    const method = searchMethod(kind);
+    const req = parseRequest(method.request.schema, request, kind) as SearchMethodTypes[K]['request'];
+    return method.run({ db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), profile: (r, h) => this.profile(r, h) }, req, hooks);
   }
 
   async quantizeSweep(req: QuantizeSweepRequest, hooks: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal } = {}): Promise<QuantizeSweepResult> {
-    return runQuantizeSweep(req, { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
+    return runQuantizeSweep(parseRequest(quantizeSweepSchema, req, 'quantize'), { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
   }
 
   async listSearchRuns(): Promise<SearchRunSummary[]> {
@@ -303,7 +313,8 @@ export class LocalLabService implements LabService {
   }
 
   async profileRun(runId: number): Promise<ProfileRunDetail> {
-    return profileRunDetail(this.openDb(), runId);
+    const { id } = parseRequest(ProfileRunRefSchema, { id: runId }, 'profile run');
+    return profileRunDetail(this.openDb(), id);
   }
 
   async listLutDevices(): Promise<LutDeviceSummary[]> {
@@ -312,32 +323,39 @@ export class LocalLabService implements LabService {
   }
 
   async lutShow(device: string): Promise<LutView> {
+    parseRequest(DeviceRefSchema, { device }, 'lut show');
     return this.openDb().lutView(device);
   }
 
   async lutExport(device: string, format: 'json' | 'csv'): Promise<string> {
+    parseRequest(LutExportRequestSchema, { device, format }, 'lut export');
     const file = exportLut(this.openDb(), device);
     return format === 'csv' ? lutToCsv(file) : serializeLutFile(file);
   }
 
   async lutDiff(a: LutRef, b: LutRef): Promise<LutDiff> {
+    parseRequest(LutDiffRequestSchema, { a, b }, 'lut diff');
     return lutDiff(this.openDb(), a, b);
   }
 
   async reportCompare(req: CompareRequest): Promise<CompareReport> {
+    req = parseRequest(CompareRequestSchema, req, 'report compare');
     return compareReport(this.openDb(), req, (r) => this.predict(r));
   }
 
   async modelExport(device: string): Promise<string> {
+    parseRequest(DeviceRefSchema, { device }, 'model export');
     return serializeModelFile(exportModel(this.openDb(), device, await this.reportAccuracy(device)));
   }
 
-  async modelImport(text: string, sourceName: string, opts: { force?: boolean; deviceKey?: string } = {}): Promise<ModelImportResult> {
+  async modelImport(text: string, sourceName: string, opts: ModelImportOptions = {}): Promise<ModelImportResult> {
+    opts = parseRequest(ModelImportOptionsSchema, opts, 'model import');
     const file = parseModelFile(text, sourceName);
     return importModel(this.openDb(), file, { sourceName, ...(opts.force ? { force: true } : {}), ...(opts.deviceKey ? { as: opts.deviceKey } : {}) });
   }
 
   async lutImport(text: string, sourceName: string, opts: { deviceKey?: string } = {}): Promise<LutImportResult> {
+    parseRequest(LutImportRequestSchema, { text, sourceName, ...opts }, 'lut import');
     const file = readLutText(text, sourceName, opts);
     const r = importLut(this.openDb(), file);
     // A converted table (e.g. an OFA YAML) says what of it was mapped where.
@@ -390,25 +408,4 @@ function withReferenceState(db: ProfilesDb, r: ProfileResult): ProfileResult {
 function hasAllUnits(db: ProfilesDb, deviceId: number, plan: WorkloadPlan): boolean {
   const keys = new Set(db.lutEntries(deviceId).map((e) => e.key));
   return plan.units.every((u) => keys.has(u.key));
-}
-
-/** Checks a request's numbers at the door, so every front end rejects the same things. */
-function validateRequest(req: ProfileRequest): void {
-  const ints: [string, number | undefined, number][] = [
-    ['runs', req.runs, 1],
-    ['max-runs', req.maxRuns, 1],
-    ['warmup', req.warmup, 0],
-    ['threads', req.threads, 1],
-    ['batch', req.batch, 1],
-    ['resolution', req.resolution, 1],
-    ['canary-every', req.canaryEvery, 0],
-    ['inner-runs', req.innerRuns, 1],
-  ];
-  for (const [name, v, min] of ints) {
-    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new LabbenchError('BAD_INPUT', `--${name} must be a whole number >= ${min}, got ${v}`);
-  }
-  if (req.maxRuns !== undefined && req.runs !== undefined && req.maxRuns < req.runs) {
-    throw new LabbenchError('BAD_INPUT', `--max-runs (${req.maxRuns}) is below --runs (${req.runs})`);
-  }
-  if (req.coreMask !== undefined && !/^[0-9a-fA-F]{1,16}$/.test(req.coreMask)) throw new LabbenchError('BAD_INPUT', `--cores must be a hex core mask like f0, got '${req.coreMask}'`);
 }

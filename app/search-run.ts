@@ -5,9 +5,37 @@
  * Between stored points, `tick` tells the listener where a phase stands without a DB write.
  */
 import { LabbenchError } from './api/errors.js';
-import type { SearchKind, SearchProgressEvent, SearchProgressPoint } from './api/search.js';
+import type { SearchKind, SearchMethodTypes, SearchProgressEvent, SearchProgressPoint } from './api/search.js';
+import type { SearchRequestSpec } from './api/search-method.js';
+import type { LabService } from './api/service.js';
 import type { ProfilesDb } from '../profiles-db/profiles-db.js';
 import type { TrainProgress } from './train/types.js';
+
+/** What the service lends a search method's run. */
+export interface SearchContext {
+  readonly db: ProfilesDb;
+  /** Where trained zoo models are cached, beside the DB. */
+  readonly cacheDir: string;
+  /** The service's profile call (pruning for latency profiles and measures its nets). */
+  readonly profile: LabService['profile'];
+}
+
+export interface SearchHooks<P> {
+  onProgress?: (p: P) => void;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * A search or compression method: its request spec (app/api, pure) and its run. One per
+ * method folder (`app/<kind>/method.ts`), listed once in `app/search-methods.ts`; the CLI,
+ * the service, the server and the Search page pick it up from there.
+ */
+export interface SearchMethodDescriptor<K extends SearchKind = SearchKind> {
+  readonly request: SearchRequestSpec<K>;
+  /** Runs a request the service has checked against the spec's schema. */
+  run(ctx: SearchContext, req: SearchMethodTypes[K]['request'], hooks: SearchHooks<SearchMethodTypes[K]['progress']>): Promise<SearchMethodTypes[K]['result']>;
+}
 
 export interface SearchRunHandle {
   readonly id: number;

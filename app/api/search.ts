@@ -4,7 +4,11 @@
  * result, so the CLI, the UI and a later resume see the same record.
  */
 
-export type SearchKind = 'nas' | 'prune' | 'quantize';
+import type { NasRequest, PruneRequest, QuantizeRequest } from './search-requests.js';
+
+export type { NasRequest, PruneRequest, QuantizeRequest, QuantizeSweepRequest } from './search-requests.js';
+
+export type SearchKind = keyof SearchMethodTypes;
 export type SearchStatus = 'running' | 'done' | 'failed' | 'canceled';
 export type DatasetName = 'mnist' | 'fashion-mnist';
 
@@ -49,37 +53,6 @@ export interface SearchRunSummary {
   /** The command's --json document once done (NasResult, PruneResult, QuantizeResult). */
   readonly result?: Readonly<Record<string, unknown>>;
   readonly error?: string;
-}
-
-/** Single-Path NAS. */
-export interface NasRequest {
-  /** A device in the DB whose LUT has the spnas-space rows, or... */
-  readonly device?: string;
-  /** ...a LUT file (e.g. shared/data/pixel1-single-path-nas-lut.json). */
-  readonly lutFile?: string;
-  readonly targetMs: number;
-  readonly data: DatasetName;
-  /** Search epochs; the found network and each baseline then train for `trainEpochs`. */
-  readonly epochs?: number;
-  readonly trainEpochs?: number;
-  /** Training images used (the rest of the split is left out): a budget knob for tests and demos. */
-  readonly limit?: number;
-  /** Proxy resolution of the training images (the latency counted is the LUT's, at 224). */
-  readonly resolution?: number;
-  /** Width multiplier of the proxy supernet's channels (1 = the space's real widths). */
-  readonly width?: number;
-  readonly batchSize?: number;
-  /** Random architectures meeting the target, trained as baselines. */
-  readonly randomBaselines?: number;
-  /** Skip training the baselines (search and the found net only). */
-  readonly noBaselines?: boolean;
-  readonly seed?: number;
-  /** Training seeds per network (found and baselines): each is trained this many times, seed, seed + 1, ... (default 1). */
-  readonly seeds?: number;
-  /** Where to write the found network (ONNX and TFLite at the LUT's resolution). */
-  readonly outDir?: string;
-  /** Resume this run (its checkpoint) instead of starting a new one. */
-  readonly resume?: number;
 }
 
 export interface NasLayerChoice {
@@ -146,43 +119,6 @@ export interface NasProgress {
   readonly point?: SearchProgressPoint;
 }
 
-/** LeGR pruning: one learned ranking, cut at each budget, against two baselines. */
-export interface PruneRequest {
-  /** A model file (labbench-net) or a zoo name, trained first on `data` (or its cached checkpoint). */
-  readonly model: string;
-  /** Fractions of the original cost to keep, e.g. [0.3, 0.5, 0.7]. */
-  readonly budgets: readonly number[];
-  readonly metric: 'flops' | 'latency';
-  /** Device whose LUT and NeuralPower models predict latency (metric latency); its network runs are measured there. */
-  readonly device?: string;
-  readonly data: DatasetName;
-  /** Epochs to train a zoo model before pruning (default 3). */
-  readonly epochs?: number;
-  /** Epochs of fine-tuning for each final pruned network (default 1). */
-  readonly finetuneEpochs?: number;
-  /** Instead of epochs: fine-tune each final pruned network on this many training images, one pass (a budget knob on slow machines). */
-  readonly finetuneImages?: number;
-  /** Images of the short fine-tune in each fitness evaluation (LeGR's tau; default 1,280). */
-  readonly fitnessImages?: number;
-  /** Validation images that score a candidate (default 1,000). */
-  readonly fitnessValidation?: number;
-  /** Budget at which candidates are scored (default: the smallest). */
-  readonly fitnessBudget?: number;
-  readonly population?: number;
-  readonly sample?: number;
-  /** Children after the initial population; when absent, as many as `timeBudget` allows (0: the initial population only). */
-  readonly generations?: number;
-  /** Seconds of evolution (initial population included) when `generations` is absent (default 600). */
-  readonly timeBudget?: number;
-  readonly mutateFraction?: number;
-  readonly limit?: number;
-  readonly batchSize?: number;
-  readonly seed?: number;
-  readonly noBaselines?: boolean;
-  /** Write each pruned network (ONNX and TFLite) here. */
-  readonly outDir?: string;
-}
-
 export interface PruneBudgetResult {
   readonly method: 'legr' | 'uniform' | 'global-norm';
   readonly budget: number;
@@ -224,38 +160,6 @@ export interface PruneResult {
   readonly engine: string;
 }
 
-/** LightNN / FLightNN / BinaryConnect / BNN (binary activations) quantization-aware training. */
-export interface QuantizeRequest {
-  readonly model: string;
-  readonly scheme: 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect' | 'binarynet' | 'xnor' | 'lightnn-2-bin' | 'lightnn-1-bin';
-  readonly data: DatasetName;
-  /** Epochs of quantization-aware training (default 3). */
-  readonly epochs?: number;
-  /** Epochs to train a zoo model in full precision first (default 0: quantized training from scratch). */
-  readonly pretrainEpochs?: number;
-  readonly limit?: number;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  /** Learning rate over the run (default 'cosine': decays to learningRate * finalLearningRate at the last step). */
-  readonly lrSchedule?: 'constant' | 'cosine' | 'exponential';
-  /** The last step's learning rate as a fraction of the first (default 0.01). */
-  readonly finalLearningRate?: number;
-  /** Batch norm after every conv and fc layer (zoo names trained from scratch; default: BinaryConnect only). */
-  readonly batchNorm?: boolean;
-  readonly seed?: number;
-  /** FLightNN: weight of the penalty on two-term filters (default 1e-3). */
-  readonly flightnnPenalty?: number;
-  /** Binary-activation schemes: the terms of Ding et al.'s activation-distribution loss to add (none: off). */
-  readonly actReg?: readonly ('degeneration' | 'saturation' | 'mismatch')[];
-  /** Weight of that loss beside the cross-entropy (default 1). */
-  readonly actRegWeight?: number;
-}
-
-/** Several schemes on one network: one quantize run (search run) per scheme, then their accuracy-energy Pareto front. */
-export interface QuantizeSweepRequest extends Omit<QuantizeRequest, 'scheme'> {
-  readonly schemes: readonly QuantizeRequest['scheme'][];
-}
-
 export interface QuantizeSweepResult {
   readonly model: string;
   readonly data: DatasetName;
@@ -290,4 +194,11 @@ export interface QuantizeResult {
   readonly batch_norm: boolean;
   readonly train_seconds: number;
   readonly engine: string;
+}
+
+/** Each method's request, progress and result, by kind: a job of the server carries these. */
+export interface SearchMethodTypes {
+  nas: { request: NasRequest; progress: NasProgress; result: NasResult };
+  prune: { request: PruneRequest; progress: SearchProgressEvent; result: PruneResult };
+  quantize: { request: QuantizeRequest; progress: SearchProgressEvent; result: QuantizeResult };
 }

@@ -8,9 +8,11 @@ import type { DoctorReport, DoctorRequest } from './doctor.js';
 import type { LutDeviceSummary, LutView } from './lut.js';
 import type { CompareReport, CompareRequest, LutDiff, LutRef } from './compare.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult, ProfileRunDetail, ProfileRunSummary } from './profile.js';
-import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from './search.js';
+import type { NasProgress, NasRequest, NasResult, SearchKind, SearchMethodTypes, SearchRunSummary } from './search.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressEvent } from './search.js';
+import { z } from 'zod';
+import { name } from './parse.js';
 
 export interface LutImportResult {
   /** `emulated`: the LUT was measured on an emulated device (its key and label say so too). */
@@ -22,6 +24,15 @@ export interface LutImportResult {
   /** What a user must be told (the device is emulated, and how that is known), one sentence each. */
   readonly notes: readonly string[];
 }
+
+/** `labbench model import`'s options. */
+export const ModelImportOptionsSchema = z.strictObject({
+  /** Import over another fingerprint under the file's key. */
+  force: z.boolean().optional(),
+  /** The device key to import the model under (`--as`). */
+  deviceKey: name().optional(),
+});
+export type ModelImportOptions = Readonly<z.infer<typeof ModelImportOptionsSchema>>;
 
 export interface ModelImportResult {
   /** The device the model predicts for: created from the file's fingerprint where this DB did not know it. */
@@ -64,13 +75,15 @@ export interface LabService {
   /** A model file's text: the model predict uses for the device, its fingerprint, training rows and accuracy report, checksummed. */
   modelExport(device: string): Promise<string>;
   /** Validates and imports a model file (one transaction); refuses another fingerprint under the file's key unless `force`. */
-  modelImport(text: string, sourceName: string, opts?: { force?: boolean; deviceKey?: string }): Promise<ModelImportResult>;
+  modelImport(text: string, sourceName: string, opts?: ModelImportOptions): Promise<ModelImportResult>;
   /** Single-Path NAS against a device LUT (or a LUT file): search, train the found network, train baselines at the same latency. */
   nas(req: NasRequest, hooks?: { onProgress?: (p: NasProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<NasResult>;
   /** LeGR: learn one global filter ranking, cut it at every budget (FLOPs or predicted latency), baselines at the same budgets. */
   prune(req: PruneRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<PruneResult>;
   /** LightNN / FLightNN / BinaryConnect quantization-aware training: test error and energy per inference. */
   quantize(req: QuantizeRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<QuantizeResult>;
+  /** Any registered search method's run (app/search-methods.ts): the request checked against its schema (BAD_INPUT naming the field), then run. */
+  runSearch<K extends SearchKind>(kind: K, request: SearchMethodTypes[K]['request'], hooks?: { onProgress?: (p: SearchMethodTypes[K]['progress']) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<SearchMethodTypes[K]['result']>;
   /** Several schemes on one network, one run each, and the accuracy-energy Pareto front of those runs. */
   quantizeSweep(req: QuantizeSweepRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<QuantizeSweepResult>;
   /** NAS, pruning and quantization runs, newest first, with their progress and results. */

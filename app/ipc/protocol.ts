@@ -4,15 +4,18 @@
  * LabService call (app/api/service.ts) or in the job, meter and phone-watch bookkeeping
  * around it. Pure types and data only: the renderer imports this file too.
  */
-import type { DeviceList, PhoneDeviceInfo } from '../api/devices.js';
+import type { DeviceConnectRequest, DeviceList, PhoneDeviceInfo } from '../api/devices.js';
 import type { DoctorReport, DoctorRequest } from '../api/doctor.js';
 import type { SerializedError } from '../api/errors.js';
-import type { LutDeviceSummary, LutView } from '../api/lut.js';
-import type { CompareReport, CompareRequest, LutDiff } from '../api/compare.js';
-import type { ProfileProgress, ProfileRequest, ProfileResult, ProfileRunDetail, ProfileRunSummary } from '../api/profile.js';
-import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from '../api/predict.js';
+import type { LutDeviceSummary, LutExportRequest, LutImportRequest, LutView } from '../api/lut.js';
+import type { CompareReport, CompareRequest, DeviceLutDiffRequest, LutDiff } from '../api/compare.js';
+import type { ProfileProgress, ProfileRequest, ProfileResult, ProfileRunDetail, ProfileRunRef, ProfileRunSummary } from '../api/profile.js';
+import type { AccuracyResult, FitRequest, FitSummary, PredictOnnxRequest, PredictRequest, PredictResult } from '../api/predict.js';
+import type { DeviceRef, IdRef } from '../api/parse.js';
+import type { MeterStartRequest } from '../api/meters.js';
 import type { LutImportResult } from '../api/service.js';
-import type { NasProgress, NasRequest, NasResult, SearchRunSummary } from '../api/search.js';
+import type { SearchKind, SearchMethodTypes, SearchRunSummary } from '../api/search.js';
+import type { SearchMethodInfo } from '../api/search-method.js';
 
 export type { LutDeviceSummary } from '../api/lut.js';
 
@@ -27,17 +30,20 @@ interface JobBase {
   readonly error?: SerializedError;
 }
 
-/** A long call (profile, fit, NAS) running in the lab, reported through `job` events. */
+/** A job of a registered search method (app/search-methods.ts), typed by its kind. */
+export type SearchJobInfo = { [K in SearchKind]: JobBase & { readonly kind: K; readonly request: SearchMethodTypes[K]['request']; readonly progress?: SearchMethodTypes[K]['progress']; readonly result?: SearchMethodTypes[K]['result'] } }[SearchKind];
+
+/** A long call (profile, fit, a search) running in the lab, reported through `job` events. */
 export type JobInfo =
   | (JobBase & { readonly kind: 'profile'; readonly request: ProfileRequest; readonly progress?: ProfileProgress; readonly result?: ProfileResult })
   | (JobBase & { readonly kind: 'fit'; readonly request: FitRequest; readonly progress?: ProfileProgress; readonly result?: FitSummary })
-  | (JobBase & { readonly kind: 'nas'; readonly request: NasRequest; readonly progress?: NasProgress; readonly result?: NasResult });
+  | SearchJobInfo;
 
 export type JobStart =
   | { readonly kind: 'profile'; readonly request: ProfileRequest }
   | { readonly kind: 'fit'; readonly request: FitRequest }
-  /** NAS on a device's LUT in the DB (a LUT file path is not taken from a UI). */
-  | { readonly kind: 'nas'; readonly request: NasRequest };
+  /** Any registered search method, with the fields a UI may set (no host path: a LUT file, an output folder). */
+  | { [K in SearchKind]: { readonly kind: K; readonly request: SearchMethodTypes[K]['request'] } }[SearchKind];
 
 export interface MeterStreamInfo {
   readonly id: string;
@@ -62,34 +68,37 @@ export interface WorkloadInfo {
 /** Every method: its parameters and its result. */
 export interface ApiMethods {
   'devices.list': { params: Record<string, never>; result: DeviceList };
-  'devices.connect': { params: { hostPort: string }; result: PhoneDeviceInfo };
+  'devices.connect': { params: DeviceConnectRequest; result: PhoneDeviceInfo };
   /** LabService.doctor: the rig's checks, each with its fix (a UI names no host file: no benchmarkBinary). */
   'devices.doctor': { params: Omit<DoctorRequest, 'benchmarkBinary'>; result: DoctorReport };
   'workloads.list': { params: Record<string, never>; result: readonly WorkloadInfo[] };
   'jobs.list': { params: Record<string, never>; result: readonly JobInfo[] };
   'jobs.start': { params: JobStart; result: JobInfo };
-  'jobs.cancel': { params: { id: string }; result: JobInfo };
+  'jobs.cancel': { params: IdRef; result: JobInfo };
   /** LabService.listLutDevices. */
   'lut.devices': { params: Record<string, never>; result: readonly LutDeviceSummary[] };
-  'lut.show': { params: { device: string }; result: LutView };
-  'lut.export': { params: { device: string; format: 'json' | 'csv' }; result: { text: string; filename: string } };
-  'lut.import': { params: { text: string; sourceName: string }; result: LutImportResult };
+  'lut.show': { params: DeviceRef; result: LutView };
+  'lut.export': { params: LutExportRequest; result: { text: string; filename: string } };
+  /** A UI's import: the file's text and name (no `--as`). */
+  'lut.import': { params: Omit<LutImportRequest, 'deviceKey'>; result: LutImportResult };
   /** LabService.lutDiff of two devices' LUTs: ratio B/A per key with its interval, keys on one side only, the summary. */
-  'lut.diff': { params: { a: string; b: string }; result: LutDiff };
+  'lut.diff': { params: DeviceLutDiffRequest; result: LutDiff };
   /** LabService.reportCompare: two devices or two runs (`run:ID`), per key and per network. */
   'report.compare': { params: CompareRequest; result: CompareReport };
   predict: { params: PredictRequest; result: PredictResult };
   /** An ONNX file the user dropped, base64 in JSON (files stay small: layer shapes, not weights, matter). */
-  'predict.onnx': { params: { device: string; fileName: string; base64: string; modelOnly?: boolean }; result: PredictResult };
-  accuracy: { params: { device: string }; result: AccuracyResult };
+  'predict.onnx': { params: PredictOnnxRequest; result: PredictResult };
+  accuracy: { params: DeviceRef; result: AccuracyResult };
   'meters.list': { params: Record<string, never>; result: readonly MeterStreamInfo[] };
-  'meters.start': { params: { spec: string }; result: MeterStreamInfo };
-  'meters.stop': { params: { id: string }; result: MeterStreamInfo };
+  'meters.start': { params: MeterStartRequest; result: MeterStreamInfo };
+  'meters.stop': { params: IdRef; result: MeterStreamInfo };
   /** NAS, pruning and quantization runs the DB keeps, with their progress per epoch. */
   'search.list': { params: Record<string, never>; result: readonly SearchRunSummary[] };
+  /** The registered search methods' pure data (kind, title, the fields a UI may set): the Search page's forms. */
+  'search.methods': { params: Record<string, never>; result: readonly SearchMethodInfo[] };
   /** LabService.listProfileRuns and profileRun: past profiling runs, and one reopened with its rows. */
   'profile.runs': { params: Record<string, never>; result: readonly ProfileRunSummary[] };
-  'profile.run': { params: { id: number }; result: ProfileRunDetail };
+  'profile.run': { params: ProfileRunRef; result: ProfileRunDetail };
 }
 
 export type MethodName = keyof ApiMethods;
@@ -118,6 +127,7 @@ export const ROUTES: { readonly [M in MethodName]: { readonly verb: 'GET' | 'POS
   'meters.start': { verb: 'POST', path: '/api/meters' },
   'meters.stop': { verb: 'POST', path: '/api/meters/stop' },
   'search.list': { verb: 'GET', path: '/api/search-runs' },
+  'search.methods': { verb: 'GET', path: '/api/search-methods' },
   'profile.runs': { verb: 'GET', path: '/api/profile-runs' },
   'profile.run': { verb: 'GET', path: '/api/profile-run' },
 };

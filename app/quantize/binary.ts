@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { NETWORK_INPUT, type Layer, type Network } from '../workloads/ir.js';
+import { ACT_REG_TERMS as REQUEST_ACT_REG_TERMS } from '../api/search-requests.js';
 
 /** sign(x) in {-1, +1} forward; hardtanh's gradient backward (dy inside [-1, 1], 0 outside). */
 export const signSte = tf.customGrad(((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
@@ -71,8 +72,8 @@ export function binarizedLayers(network: Network): string[] {
   return out;
 }
 
-export type ActRegTerm = 'degeneration' | 'saturation' | 'mismatch';
-export const ACT_REG_TERMS: readonly ActRegTerm[] = ['degeneration', 'saturation', 'mismatch'];
+export type ActRegTerm = (typeof REQUEST_ACT_REG_TERMS)[number];
+export const ACT_REG_TERMS: readonly ActRegTerm[] = REQUEST_ACT_REG_TERMS;
 
 /** z of the 75th percentile of a normal distribution: q25 = mu - Z75 sigma, q75 = mu + Z75 sigma. */
 export const Z75 = 0.6744897501960817;

@@ -13,9 +13,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { lightnnWasmInMemory, lightnnWasmInto } from './lightnn-wasm.js';
 import { tfjsWasmMemory } from '../train/wasm-bytes.js';
+import { QUANT_SCHEMES } from '../api/search-requests.js';
 
-export type Scheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect' | 'binarynet' | 'xnor' | 'lightnn-2-bin' | 'lightnn-1-bin';
-export const SCHEMES: readonly Scheme[] = ['conventional', 'lightnn-1', 'lightnn-2', 'flightnn', 'binaryconnect', 'binarynet', 'xnor', 'lightnn-2-bin', 'lightnn-1-bin'];
+export type Scheme = (typeof QUANT_SCHEMES)[number];
+/** The request's list (app/api/search-requests.ts), which the CLI and the Search page offer. */
+export const SCHEMES: readonly Scheme[] = QUANT_SCHEMES;
 
 /** The weights of a scheme (a -bin scheme and BinaryNet add binary activations to them; XNOR-Net's are alpha * sign). */
 export type WeightScheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect' | 'xnor';

@@ -16,6 +16,8 @@ import type { CallOutcome, LabEvent, MethodName, ParamsOf, ResultOf } from '../i
 import { JobManager } from './jobs.js';
 import { MeterStreams } from './meter-streams.js';
 import { checkParams } from './params.js';
+import { searchMethodInfo } from '../api/search-method.js';
+import { SEARCH_METHODS } from '../search-methods.js';
 
 type Handlers = { readonly [M in MethodName]: (p: ParamsOf<M>) => Promise<ResultOf<M>> | ResultOf<M> };
 
@@ -54,6 +56,7 @@ export class LabBackend {
       'meters.start': (p) => this.#meters.start(p.spec),
       'meters.stop': (p) => this.#meters.stop(p.id),
       'search.list': () => service.listSearchRuns(),
+      'search.methods': () => SEARCH_METHODS.map((m) => searchMethodInfo(m.request)),
       'profile.runs': () => service.listProfileRuns(),
       'profile.run': (p) => service.profileRun(p.id),
     };

@@ -16,6 +16,8 @@ import { WS_PROTOCOL, WS_TOKEN_PREFIX, type JobInfo, type LabEvent } from '../ip
 import type { DeviceList } from '../api/devices.js';
 import type { LutDeviceSummary } from '../api/lut.js';
 import type { LutImportResult } from '../api/service.js';
+import type { SearchMethodInfo } from '../api/search-method.js';
+import { SEARCH_METHODS } from '../search-methods.js';
 import { pixel1LutPath } from '../../test/cli-helpers.js';
 
 async function rig(t: { after: (fn: () => Promise<void> | void) => void }): Promise<LabServer> {
@@ -152,6 +154,34 @@ test('NAS runs as a job: a LUT file path is refused at the door, a device withou
   assert.equal(start.status, 200, start.body);
   const job = JSON.parse(start.body) as JobInfo;
   assert.equal(job.kind, 'nas');
+  const deadline = Date.now() + 10_000;
+  let now: JobInfo = job;
+  while (now.status === 'running' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    now = (JSON.parse((await raw(s.port, '/api/jobs', auth)).body) as JobInfo[]).find((j) => j.id === job.id)!;
+  }
+  assert.equal(now.status, 'failed');
+  assert.equal(now.error?.code, 'DEVICE_NOT_FOUND');
+});
+
+test('the search methods come from the registry: each one described, each one a job, host paths refused at the door', async (t) => {
+  const s = await rig(t);
+  const auth = { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' };
+  const methods = JSON.parse((await raw(s.port, '/api/search-methods', auth)).body) as SearchMethodInfo[];
+  assert.deepEqual(methods.map((m) => m.kind), SEARCH_METHODS.map((m) => m.request.kind));
+  const keys = (kind: string): string[] => methods.find((m) => m.kind === kind)!.fields.map((f) => f.key);
+  assert.ok(!keys('nas').includes('lutFile') && !keys('nas').includes('outDir') && !keys('prune').includes('outDir'), 'no host path in a form');
+  assert.ok(keys('quantize').includes('scheme') && keys('prune').includes('budgets'));
+  const start = (body: object) => raw(s.port, '/api/jobs', auth, 'POST', JSON.stringify(body));
+  const model = await start({ kind: 'prune', request: { model: '/tmp/net.json', budgets: [0.5], metric: 'flops', data: 'mnist' } });
+  assert.equal(model.status, 400);
+  assert.match(model.body, /request\.model/);
+  const scheme = await start({ kind: 'quantize', request: { model: 'mnist-1hidden', scheme: 'lightnn-3', data: 'mnist' } });
+  assert.equal(scheme.status, 400);
+  assert.match(scheme.body, /request\.scheme/);
+  // Pruning for latency on a device this DB does not know: the job starts and fails with the service's code.
+  const job = JSON.parse((await start({ kind: 'prune', request: { model: 'mnist-1hidden', budgets: [0.5], metric: 'latency', device: 'no-such-phone', data: 'mnist' } })).body) as JobInfo;
+  assert.equal(job.kind, 'prune');
   const deadline = Date.now() + 10_000;
   let now: JobInfo = job;
   while (now.status === 'running' && Date.now() < deadline) {

@@ -1,13 +1,11 @@
 /**
- * Long service calls (profile, fit, NAS) run as jobs: each has an id, its latest progress and its
+ * Long service calls (profile, fit, a search method) run as jobs: each has an id, its latest progress and its
  * outcome, and every change is announced, so any number of UIs can watch one job and a UI
  * opened mid-job catches up from `list()`. Cancel aborts the call's signal: the service keeps
  * the units measured so far, and starting the same request again resumes the run.
  */
 import { randomUUID } from 'node:crypto';
 import { LabbenchError, serializeError } from '../api/errors.js';
-import type { ProfileProgress } from '../api/profile.js';
-import type { NasProgress } from '../api/search.js';
 import type { LabService } from '../api/service.js';
 import type { JobInfo, JobStart } from '../ipc/protocol.js';
 
@@ -42,7 +40,7 @@ export class JobManager {
     this.#prune();
     const hooks = {
       signal: controller.signal,
-      onProgress: (p: ProfileProgress | NasProgress) => {
+      onProgress: (p: NonNullable<JobInfo['progress']>) => {
         info.progress = p;
         this.announce(snapshot(info));
       },
@@ -51,7 +49,7 @@ export class JobManager {
         this.announce(snapshot(info));
       },
     };
-    const call: Promise<unknown> = start.kind === 'profile' ? this.service.profile(start.request, hooks) : start.kind === 'fit' ? this.service.fit(start.request, hooks) : this.service.nas(start.request, hooks);
+    const call: Promise<unknown> = start.kind === 'profile' ? this.service.profile(start.request, hooks) : start.kind === 'fit' ? this.service.fit(start.request, hooks) : this.service.runSearch(start.kind, start.request, hooks);
     call.then(
       (result) => this.#end(info, 'done', { result }),
       (e: unknown) => this.#end(info, controller.signal.aborted || (e instanceof LabbenchError && e.code === 'CANCELED') ? 'canceled' : 'failed', { error: serializeError(e) }),
@@ -92,10 +90,10 @@ export class JobManager {
 
 /**
  * Jobs in one lane run one at a time: two jobs measuring one device would distort each
- * other's timings, and a NAS run trains on this machine's cores, so a second would halve both.
+ * other's timings, and a search trains on this machine's cores, so a second would halve both.
  */
 function lane(job: JobStart): string {
-  return job.kind === 'nas' ? "this machine's cores for training" : `device ${job.request.device}`;
+  return job.kind === 'profile' || job.kind === 'fit' ? `device ${job.request.device}` : "this machine's cores for training";
 }
 
 /** A copy, so a UI never holds the object the job keeps changing. */

@@ -1,102 +1,57 @@
 /**
- * Parameter checks at the UI's door: each method's parameters as a zod schema, so a malformed
- * call from a browser or the renderer gets BAD_INPUT with the field named, before it reaches
- * the service (which checks the values' meaning itself).
+ * Parameter checks at the UI's door: each method's parameters checked by its request schema
+ * from app/api (the one the service checks again at its own door), so a malformed call from a
+ * browser or the renderer gets BAD_INPUT with the field named. Where a UI must not name a file
+ * on the lab machine, the schema is the api's UI variant (fields omitted).
  */
 import { z } from 'zod';
 import { LabbenchError } from '../api/errors.js';
+import { DeviceRefSchema, IdRefSchema, issueText, NoParamsSchema } from '../api/parse.js';
+import { DeviceConnectRequestSchema } from '../api/devices.js';
+import { UiDoctorRequestSchema } from '../api/doctor.js';
+import { LutExportRequestSchema, UiLutImportRequestSchema } from '../api/lut.js';
+import { CompareRequestSchema, DeviceLutDiffRequestSchema } from '../api/compare.js';
+import { ProfileRunRefSchema, UiProfileRequestSchema } from '../api/profile.js';
+import { FitRequestSchema, PredictOnnxRequestSchema, PredictRequestSchema } from '../api/predict.js';
+import { MeterStartRequestSchema } from '../api/meters.js';
+import { uiSchema } from '../api/search-method.js';
+import { SEARCH_METHODS } from '../search-methods.js';
 import type { MethodName, ParamsOf } from '../ipc/protocol.js';
 
-const none = z.object({}).strict();
-const device = z.string().min(1).max(300);
-const int = z.number().int();
-const pos = z.number().positive();
+const none = NoParamsSchema;
 
-const profileRequest = z
-  .object({
-    device,
-    workload: z.string().min(1).max(300),
-    mode: z.enum(['kernels', 'layers']).optional(),
-    setupRatio: z.number().min(0).optional(),
-    resolution: int.optional(),
-    batch: int.optional(),
-    runs: int.optional(),
-    maxRuns: int.optional(),
-    warmup: int.optional(),
-    threads: int.optional(),
-    graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
-    targetRelCi: pos.optional(),
-    maxSecondsPerUnit: pos.optional(),
-    fresh: z.boolean().optional(),
-    canaryEvery: int.optional(),
-    canaryDrift: pos.optional(),
-    delegate: z.enum(['cpu', 'xnnpack', 'gpu', 'nnapi']).optional(),
-    coreMask: z.string().optional(),
-    coolBelowC: pos.optional(),
-    innerRuns: int.optional(),
-    unplugTimeoutS: pos.optional(),
-    hangTimeoutS: pos.optional(),
-    meter: z.string().min(1).optional(),
-  })
-  .strict();
-
-const fitRequest = z
-  .object({ device, holdout: z.array(z.string().min(1)).optional(), sample: int.optional(), minRows: int.optional(), mode: z.enum(['kernels', 'layers']).optional(), rounds: int.optional(), perRound: int.optional(), meter: z.string().min(1).optional(), meterNetworks: int.optional() })
-  .strict();
-
-// A device's LUT from the DB only: a UI names no file on the lab machine to read or write.
-const nasRequest = z
-  .object({
-    device,
-    targetMs: pos,
-    data: z.enum(['mnist', 'fashion-mnist']),
-    epochs: int.optional(),
-    trainEpochs: int.optional(),
-    limit: int.optional(),
-    resolution: int.optional(),
-    width: pos.optional(),
-    batchSize: int.optional(),
-    randomBaselines: int.optional(),
-    noBaselines: z.boolean().optional(),
-    seed: int.optional(),
-    seeds: int.optional(),
-  })
-  .strict();
+const profileRequest = UiProfileRequestSchema;
+const fitRequest = FitRequestSchema;
 
 const SCHEMAS: { readonly [M in MethodName]: z.ZodType } = {
   'devices.list': none,
-  'devices.connect': z.object({ hostPort: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'HOST:PORT') }).strict(),
-  'devices.doctor': z.object({ meters: z.array(z.string().min(1).max(500)).max(16).optional(), coolBelowC: pos.optional(), meterSeconds: z.number().positive().max(30).optional() }).strict(),
+  'devices.connect': DeviceConnectRequestSchema,
+  'devices.doctor': UiDoctorRequestSchema,
   'workloads.list': none,
   'jobs.list': none,
   'jobs.start': z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('profile'), request: profileRequest }).strict(),
     z.object({ kind: z.literal('fit'), request: fitRequest }).strict(),
-    z.object({ kind: z.literal('nas'), request: nasRequest }).strict(),
+    // Every registered search method, with the fields a UI may set (no host path: a LUT file, an output folder).
+    ...SEARCH_METHODS.map((m) => z.object({ kind: z.literal(m.request.kind), request: uiSchema(m.request) }).strict()),
   ]),
-  'jobs.cancel': z.object({ id: z.string().min(1) }).strict(),
+  'jobs.cancel': IdRefSchema,
   'lut.devices': none,
-  'lut.show': z.object({ device }).strict(),
-  'lut.export': z.object({ device, format: z.enum(['json', 'csv']) }).strict(),
-  // 64 MiB of text at most: a LUT of every layer of every zoo network is a few MB.
-  'lut.import': z.object({ text: z.string().max(64 * 1024 * 1024), sourceName: z.string().min(1).max(300) }).strict(),
-  // Devices in the DB only: a UI names no file on the lab machine.
-  'lut.diff': z.object({ a: device, b: device }).strict(),
-  'report.compare': z.object({ a: device, b: device, workloads: z.array(z.string().min(1).max(300)).max(64).optional() }).strict(),
-  predict: z
-    .object({ device, workload: z.string().min(1).max(300), resolution: int.optional(), batch: int.optional(), modelOnly: z.boolean().optional() })
-    .strict(),
-  'predict.onnx': z
-    .object({ device, fileName: z.string().min(1).max(300), base64: z.string().min(1).max(96 * 1024 * 1024), modelOnly: z.boolean().optional() })
-    .strict(),
-  accuracy: z.object({ device }).strict(),
+  'lut.show': DeviceRefSchema,
+  'lut.export': LutExportRequestSchema,
+  'lut.import': UiLutImportRequestSchema,
+  'lut.diff': DeviceLutDiffRequestSchema,
+  'report.compare': CompareRequestSchema,
+  predict: PredictRequestSchema,
+  'predict.onnx': PredictOnnxRequestSchema,
+  accuracy: DeviceRefSchema,
   'meters.list': none,
-  'meters.start': z.object({ spec: z.string().min(3).max(500) }).strict(),
-  'meters.stop': z.object({ id: z.string().min(1) }).strict(),
+  'meters.start': MeterStartRequestSchema,
+  'meters.stop': IdRefSchema,
   'search.list': none,
+  'search.methods': none,
   'profile.runs': none,
-  // GET: the id arrives as query text.
-  'profile.run': z.object({ id: z.coerce.number().int().positive() }).strict(),
+  'profile.run': ProfileRunRefSchema,
 };
 
 export function isMethodName(name: string): name is MethodName {
@@ -106,10 +61,6 @@ export function isMethodName(name: string): name is MethodName {
 /** The parameters, checked; BAD_INPUT names the first field that is wrong. */
 export function checkParams<M extends MethodName>(method: M, params: unknown): ParamsOf<M> {
   const r = SCHEMAS[method].safeParse(params ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue && issue.path.length ? issue.path.join('.') : 'parameters';
-    throw new LabbenchError('BAD_INPUT', `${method}: ${where}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!r.success) throw new LabbenchError('BAD_INPUT', `${method}: ${issueText(r.error)}`);
   return r.data as ParamsOf<M>;
 }

@@ -23,6 +23,8 @@ import { chromiumMissing, launchChromium } from './browser.js';
 import { openUrlOf } from './open-url.js';
 import { buildRenderer } from '../../app/server/renderer-build.js';
 import type { NasResult, PruneResult, QuantizeResult } from '../../app/api/search.js';
+import type { SearchMethodInfo } from '../../app/api/search-method.js';
+import { SEARCH_METHODS } from '../../app/search-methods.js';
 import type { FitSummary } from '../../app/api/predict.js';
 import { plannedKernelsSync } from '../../app/predict/kernel-plan.js';
 import { zooNetwork } from '../../app/workloads/zoo/index.js';
@@ -321,8 +323,9 @@ test('importing a malformed LUT shows the error and changes nothing; a good one 
   await page.getByTestId('heatmap').waitFor();
   assert.ok((await page.getByTestId('heatmap').locator('tbody tr').count()) >= 20, 'a row per searchable layer');
   await shot(page, 'luts');
-  // The LUT checks are done: a model for this CPU may now add its rows (for the Models test).
-  rig!.fitLocal = handled(cliJson<FitSummary>(['fit', '--device', 'local', '--sample', '12', '--rounds', '0'], join(rig!.dir, 'ui.db')));
+  // The LUT checks are done: a model for this CPU may now add its rows (for the Models test; the
+  // smallest fit that runs plans every kernel of the dropped file).
+  rig!.fitLocal = handled(cliJson<FitSummary>(['fit', '--device', 'local', '--sample', '3', '--rounds', '0'], join(rig!.dir, 'ui.db')));
 });
 
 test('the Search page shows real runs: NAS epochs, choice per layer and baselines; pruning and quantization trade-offs', { skip: missing }, async () => {
@@ -415,6 +418,26 @@ test('a NAS run started from the Search page reports its progress live and can b
   assert.equal(stored?.status, 'canceled');
   assert.equal(stored?.params.targetMs, 80);
   assert.match(String(stored?.params.device), /^pixel1@/);
+});
+
+test('the Search page has a start form per search method the lab describes, pruning and quantization included, each field named by its CLI flag', { skip: missing }, async () => {
+  const { page, base, token } = rig!;
+  const methods = (await (await fetch(`${base}api/search-methods`, { headers: { Authorization: `Bearer ${token}` } })).json()) as SearchMethodInfo[];
+  assert.deepEqual(methods.map((m) => m.kind), SEARCH_METHODS.map((m) => m.request.kind));
+  await page.goto(`${base}#/search`);
+  for (const kind of ['prune', 'quantize']) {
+    const m = methods.find((x) => x.kind === kind)!;
+    await page.getByText(`New ${m.title} run`).click();
+    const form = page.getByTestId(`${kind}-form`);
+    await form.waitFor({ timeout: 10_000 });
+    await form.getByText('More options').click();
+    for (const f of m.fields) assert.equal(await form.locator(`[name="${f.device ? `${kind}-device` : f.flag}"]`).count(), 1, `${kind}: --${f.flag}`);
+    assert.equal(await form.locator('[name=out]').count(), 0, 'no output folder on the lab machine');
+    assert.ok(await form.getByRole('button', { name: `Start ${m.title}` }).isEnabled());
+  }
+  const schemes = await page.getByTestId('quantize-form').locator('select[name=scheme] option').allTextContents();
+  assert.ok(schemes.includes('lightnn-1') && schemes.includes('binarynet'), schemes.join(','));
+  assert.equal(await page.getByTestId('prune-form').locator('input[name=budget]').inputValue(), '0.5');
 });
 
 test('the Models page predicts a dropped ONNX file kernel by kernel, as the service does for that file', { skip: missing }, async () => {
