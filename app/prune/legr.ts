@@ -45,6 +45,8 @@ export interface PruneDeps {
 const FINETUNE = { optimizer: 'adam' as const, learningRate: 5e-4 };
 /** Default seconds of evolution (initial population included): enough for children after LeGR's 64 (README). */
 export const PRUNE_TIME_BUDGET_S = 600;
+/** Of the evolution's candidates that bring no new best, the DB keeps one in this many. */
+const EVOLVE_STORE_EVERY = 8;
 
 function validate(req: PruneRequest): void {
   if (!req.budgets.length) throw new LabbenchError('BAD_INPUT', '--budget needs at least one fraction, e.g. 0.3,0.5,0.7');
@@ -113,6 +115,7 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
       // Every candidate is fine-tuned on the same seeded subset, so fitness differences are the ranking's.
       const fitnessData = trainSubset(data, fitnessImages, seed);
       const t0 = performance.now();
+      let bestStored = -Infinity;
       const learned = await evolve(
         identityTerms(layers),
         async (terms) => {
@@ -121,7 +124,16 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
         },
         {
           population, ...(req.generations !== undefined ? { generations: req.generations } : { seconds: timeBudget! }), seed, ...(req.sample ? { sample: req.sample } : {}), ...(req.mutateFraction ? { mutateFraction: req.mutateFraction } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
-          onEvaluation: (r) => run.progress({ phase: 'evolve', epoch: r.evaluation + 1, epochs: r.evaluations, accuracy: r.fitness }),
+          onEvaluation: (r) => {
+            const point = { phase: 'evolve', epoch: r.evaluation + 1, epochs: r.evaluations, accuracy: r.fitness };
+            // A time budget evaluates hundreds of candidates: the DB keeps the first, each new best,
+            // every EVOLVE_STORE_EVERY-th and the last; the others reach the listener only.
+            const improved = r.best > bestStored;
+            if (r.evaluation === 0 || improved || (r.evaluation + 1) % EVOLVE_STORE_EVERY === 0 || r.evaluation + 1 >= r.evaluations) {
+              bestStored = Math.max(bestStored, r.best);
+              run.progress(point);
+            } else run.tick(point);
+          },
         },
       );
       const rankingSeconds = (performance.now() - t0) / 1000;
