@@ -44,8 +44,8 @@ import { modelCacheDir } from './train/trained.js';
 import { runQuantizeSweep } from './quantize/lightnn.js';
 import type { NasProgress, NasRequest, NasResult, SearchKind, SearchMethodTypes, SearchRunSummary } from './api/search.js';
 import { quantizeSweepSchema } from './api/search-requests.js';
-import { searchMethod } from './search-methods.js';
-import type { SearchHooks } from './search-run.js';
+import { SEARCH_METHODS, searchMethod } from './search-methods.js';
+import type { SearchHooks, SearchMethodDescriptor } from './search-run.js';
 import { planWorkload } from './workloads/plan.js';
 import { runKernelJob } from './profiling/kernel-job.js';
 import type { DeviceRecord } from './api/lut.js';
@@ -63,7 +63,11 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
 export class LocalLabService implements LabService {
   private db: ProfilesDb | undefined;
 
-  constructor(readonly dbPath: string) {}
+  constructor(
+    readonly dbPath: string,
+    /** The search methods `runSearch` takes: the registered ones, unless a test lends others. */
+    readonly methods: readonly SearchMethodDescriptor[] = SEARCH_METHODS,
+  ) {}
 
   private openDb(): ProfilesDb {
     this.db ??= openProfilesDb(this.dbPath);
@@ -292,10 +296,13 @@ export class LocalLabService implements LabService {
     return this.runSearch('quantize', req, hooks);
   }
 
-  async runSearch<K extends SearchKind>(kind: K, request: SearchMethodTypes[K]['request'], hooks: SearchHooks<SearchMethodTypes[K]['progress']> = {}): Promise<SearchMethodTypes[K]['result']> {
-    const method = searchMethod(kind);
-    const req = parseRequest(method.request.schema, request, kind) as SearchMethodTypes[K]['request'];
-    return method.run({ db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), profile: (r, h) => this.profile(r, h) }, req, hooks);
+  runSearch<K extends SearchKind>(kind: K, request: SearchMethodTypes[K]['request'], hooks?: SearchHooks<SearchMethodTypes[K]['progress']>): Promise<SearchMethodTypes[K]['result']>;
+  runSearch<K extends string>(kind: K extends SearchKind ? never : K, request: Readonly<Record<string, unknown>>, hooks?: SearchHooks<SearchProgressEvent>): Promise<object>;
+  async runSearch(kind: string, request: unknown, hooks: SearchHooks<SearchProgressEvent> = {}): Promise<unknown> {
+    const method = searchMethod(kind, this.methods);
+    const req = parseRequest(method.request.schema, request, kind) as Readonly<Record<string, unknown>>;
+    // Each method's hooks are typed where it is written; here, by kind, they are its own.
+    return method.run({ db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), profile: (r, h) => this.profile(r, h) }, req, hooks as SearchHooks<unknown>);
   }
 
   async quantizeSweep(req: QuantizeSweepRequest, hooks: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal } = {}): Promise<QuantizeSweepResult> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SEARCH_METHODS, searchMethod } from './search-methods.js';
+import { RESERVED_KINDS, SEARCH_METHODS, searchMethod } from './search-methods.js';
 import { searchFields, searchMethodInfo, uiSchema } from './api/search-method.js';
 import { LabbenchError } from './api/errors.js';
 
@@ -20,6 +20,7 @@ test('every app folder with a method.ts is listed once in app/search-methods.ts'
     assert.equal((descriptors[0] as (typeof SEARCH_METHODS)[number]).request.kind, f.name, `${f.name}/method.ts describes kind '${f.name}'`);
   }
   assert.equal(SEARCH_METHODS.length, folders.length, 'nothing listed that has no folder');
+  for (const m of SEARCH_METHODS) assert.ok(!RESERVED_KINDS.includes(m.request.kind), `'${m.request.kind}' is a job of the server's own (profile, fit)`);
 });
 
 test('each method: every schema field has a presentation, flags are unique, a UI names no host path', () => {

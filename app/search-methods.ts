@@ -14,8 +14,17 @@ import { quantizeMethod } from './quantize/method.js';
 
 export const SEARCH_METHODS: readonly SearchMethodDescriptor[] = [nasMethod, pruneMethod, quantizeMethod];
 
-export function searchMethod<K extends SearchKind>(kind: K): SearchMethodDescriptor<K> {
-  const m = SEARCH_METHODS.find((d) => d.request.kind === kind);
-  if (!m) throw new LabbenchError('BAD_INPUT', `no search method '${kind}' (${SEARCH_METHODS.map((d) => d.request.kind).join(', ')})`);
-  return m as SearchMethodDescriptor<K>;
+/** Kinds no search method may take: the jobs the server runs besides searches. */
+export const RESERVED_KINDS: readonly string[] = ['profile', 'fit'];
+
+/**
+ * The method of `kind` among `methods` (the registered ones unless a test lends others);
+ * BAD_INPUT listing the kinds for one that is not there.
+ */
+export function searchMethod<K extends SearchKind>(kind: K, methods?: readonly SearchMethodDescriptor[]): SearchMethodDescriptor<K>;
+export function searchMethod(kind: string, methods?: readonly SearchMethodDescriptor[]): SearchMethodDescriptor;
+export function searchMethod(kind: string, methods: readonly SearchMethodDescriptor[] = SEARCH_METHODS): SearchMethodDescriptor {
+  const m = methods.find((d) => d.request.kind === kind);
+  if (!m) throw new LabbenchError('BAD_INPUT', `no search method '${kind}' (${methods.map((d) => d.request.kind).join(', ')})`);
+  return m;
 }

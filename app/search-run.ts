@@ -5,8 +5,9 @@
  * Between stored points, `tick` tells the listener where a phase stands without a DB write.
  */
 import { LabbenchError } from './api/errors.js';
-import type { SearchKind, SearchMethodTypes, SearchProgressEvent, SearchProgressPoint } from './api/search.js';
-import type { SearchRequestSpec } from './api/search-method.js';
+import type { SearchCallHooks, SearchKind, SearchMethodTypes, SearchProgressEvent, SearchProgressPoint } from './api/search.js';
+import type { z } from 'zod';
+import type { RequestOf, SearchRequestSpec } from './api/search-method.js';
 import type { LabService } from './api/service.js';
 import type { ProfilesDb } from '../profiles-db/profiles-db.js';
 import type { TrainProgress } from './train/types.js';
@@ -20,21 +21,42 @@ export interface SearchContext {
   readonly profile: LabService['profile'];
 }
 
-export interface SearchHooks<P> {
-  onProgress?: (p: P) => void;
-  onWarning?: (message: string) => void;
-  signal?: AbortSignal;
+export type SearchHooks<P> = SearchCallHooks<P>;
+
+/**
+ * A method's request, progress and result types. The built-in kinds have theirs in
+ * `SearchMethodTypes` (app/api/search.ts); another method's request is its schema's, its
+ * progress the run's stored points (what `withSearchRun` tells), its result a JSON object.
+ */
+export interface SearchTypes {
+  request: Readonly<Record<string, unknown>>;
+  progress: SearchProgressEvent;
+  result: object;
 }
 
 /**
- * A search or compression method: its request spec (app/api, pure) and its run. One per
- * method folder (`app/<kind>/method.ts`), listed once in `app/search-methods.ts`; the CLI,
- * the service, the server and the Search page pick it up from there.
+ * A search or compression method: its request spec (pure, zod and field meta) and its run.
+ * One per method folder (`app/<kind>/method.ts`), listed once in `app/search-methods.ts`; the
+ * CLI, the service, the server, the DB and the Search page pick it up from there.
  */
-export interface SearchMethodDescriptor<K extends SearchKind = SearchKind> {
+/** A new method's types from its request schema and its result: `SearchMethodDescriptor<'kind', SearchTypesOf<typeof schema, Result>>`. */
+export interface SearchTypesOf<S extends z.ZodObject, R extends object> {
+  request: RequestOf<S>;
+  progress: SearchProgressEvent;
+  result: R;
+}
+
+/** What any method's types have in common: the registry's view, whatever the kind. */
+export interface AnySearchTypes {
+  request: object;
+  progress: unknown;
+  result: unknown;
+}
+
+export interface SearchMethodDescriptor<K extends string = string, T extends AnySearchTypes = K extends SearchKind ? SearchMethodTypes[K] : string extends K ? AnySearchTypes : SearchTypes> {
   readonly request: SearchRequestSpec<K>;
   /** Runs a request the service has checked against the spec's schema. */
-  run(ctx: SearchContext, req: SearchMethodTypes[K]['request'], hooks: SearchHooks<SearchMethodTypes[K]['progress']>): Promise<SearchMethodTypes[K]['result']>;
+  run(ctx: SearchContext, req: T['request'], hooks: SearchHooks<T['progress']>): Promise<T['result']>;
 }
 
 export interface SearchRunHandle {
@@ -68,7 +90,7 @@ export function phaseClock(now: () => number = () => performance.now()): (point:
 }
 
 /** Runs `body` as one recorded search run; its result (plain JSON) is stored as the run's outcome. */
-export async function withSearchRun<T extends object>(db: ProfilesDb, kind: SearchKind, params: object, o: SearchRunOptions, body: (run: SearchRunHandle) => Promise<T>): Promise<T> {
+export async function withSearchRun<T extends object>(db: ProfilesDb, kind: string, params: object, o: SearchRunOptions, body: (run: SearchRunHandle) => Promise<T>): Promise<T> {
   // Params and results cross JSON: a round trip drops undefined fields and class instances.
   const id = db.startSearchRun(kind, JSON.parse(JSON.stringify(params)) as Record<string, unknown>);
   const eta = phaseClock();
@@ -86,8 +108,16 @@ export async function withSearchRun<T extends object>(db: ProfilesDb, kind: Sear
     },
     tick: (point, eta_s) => tell(point, true, eta_s),
   };
+  return closingSearchRun(db, id, () => body(run));
+}
+
+/**
+ * Closes run `id` with what `body` ends in: done with its result (plain JSON), canceled, or
+ * failed with the error, which is thrown on. For a run opened elsewhere (NAS resumes one).
+ */
+export async function closingSearchRun<T extends object>(db: ProfilesDb, id: number, body: () => Promise<T>): Promise<T> {
   try {
-    const result = await body(run);
+    const result = await body();
     db.finishSearchRun(id, 'done', { result: JSON.parse(JSON.stringify(result)) as Record<string, unknown> });
     return result;
   } catch (e) {

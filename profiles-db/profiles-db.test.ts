@@ -7,6 +7,17 @@ import { LabbenchError } from '../app/api/errors.js';
 import { LATEST_SCHEMA_VERSION, openProfilesDb } from './profiles-db.js';
 import { fingerprintHash } from './devices.js';
 import { cpuFingerprint, SETTINGS, statsOf, tempDir, unit } from './test-fixtures/helpers.js';
+import { updateToSchemaVersion0010 } from './migrations/0010-initial.js';
+import { updateToSchemaVersion0020 } from './migrations/0020-sample-conditions.js';
+import { updateToSchemaVersion0030 } from './migrations/0030-models.js';
+import { updateToSchemaVersion0040 } from './migrations/0040-unit-power.js';
+import { updateToSchemaVersion0050 } from './migrations/0050-search-runs.js';
+import { updateToSchemaVersion0060 } from './migrations/0060-in-network.js';
+import { updateToSchemaVersion0070 } from './migrations/0070-sample-canary.js';
+import { updateToSchemaVersion0080 } from './migrations/0080-network-power.js';
+import { updateToSchemaVersion0090 } from './migrations/0090-provenance.js';
+import { updateToSchemaVersion0100 } from './migrations/0100-run-owner.js';
+import { updateToSchemaVersion0110 } from './migrations/0110-model-provenance.js';
 
 function isCoded(code: string, re?: RegExp) {
   return (err: unknown): boolean => {
@@ -23,7 +34,7 @@ test('a fresh file (in a folder that does not exist yet) is migrated to the late
   const db = openProfilesDb(path);
   assert.equal(db.path, path);
   assert.equal(db.schemaVersion(), LATEST_SCHEMA_VERSION);
-  assert.equal(LATEST_SCHEMA_VERSION, 110);
+  assert.equal(LATEST_SCHEMA_VERSION, 120);
   const d = db.upsertDevice({ key: 'local', label: 'CPU', fingerprint: cpuFingerprint(), origin: 'measured' });
   db.close();
 
@@ -76,7 +87,7 @@ test('a DB newer than the code gives DB_MIGRATION', () => {
   const raw = new Database(path);
   raw.pragma('user_version = 990');
   raw.close();
-  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(110\)/));
+  assert.throws(() => openProfilesDb(path), isCoded('DB_MIGRATION', /schema version 990 is newer than this labbench knows \(120\)/));
 });
 
 test('a folder where the file should be gives DB_FAILED', () => {
@@ -139,4 +150,36 @@ test('resolveDevice: a shared key picks the device with the latest run; key@hash
   assert.throws(() => empty.resolveDevice('local'), isCoded('DEVICE_NOT_FOUND', /has no devices yet/));
   assert.throws(() => empty.lutView('local'), isCoded('DEVICE_NOT_FOUND'));
   empty.close();
+});
+
+test('migration 0120 keeps every search run of a DB at 0110, and then takes any kind of search method', () => {
+  const path = join(tempDir(), 'v110.db');
+  const raw = new Database(path);
+  for (const up of [updateToSchemaVersion0010, updateToSchemaVersion0020, updateToSchemaVersion0030, updateToSchemaVersion0040, updateToSchemaVersion0050, updateToSchemaVersion0060, updateToSchemaVersion0070, updateToSchemaVersion0080, updateToSchemaVersion0090, updateToSchemaVersion0100, updateToSchemaVersion0110]) up(raw);
+  raw.pragma('user_version = 110');
+  const insert = raw.prepare('INSERT INTO search_runs (id, kind, status, created_at, updated_at, params, progress, result, error, checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  insert.run(3, 'nas', 'canceled', '2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z', '{"targetMs":80}', '[{"phase":"search","epoch":1,"epochs":4}]', null, 'canceled', '/runs/nas-3/supernet.ckpt');
+  insert.run(7, 'prune', 'done', '2026-01-02T00:00:00.000Z', '2026-01-02T01:00:00.000Z', '{"model":"mnist-vgg"}', '[]', '{"run_id":7}', null, null);
+  insert.run(9, 'quantize', 'failed', '2026-01-03T00:00:00.000Z', '2026-01-03T01:00:00.000Z', '{"scheme":"lightnn-1"}', '[]', null, 'out of memory', null);
+  assert.throws(() => insert.run(10, 'tally', 'done', 'x', 'x', '{}', '[]', null, null, null), /CHECK constraint failed/, 'at 0110 the kinds are listed');
+  const rows = (db: Database.Database): unknown[] => db.prepare('SELECT * FROM search_runs ORDER BY id').all();
+  const before = rows(raw);
+  raw.close();
+
+  const db = openProfilesDb(path);
+  assert.equal(db.schemaVersion(), 120);
+  assert.deepEqual(db.listSearchRuns().map((r) => [r.id, r.kind, r.status, r.checkpoint ?? null]), [[9, 'quantize', 'failed', null], [7, 'prune', 'done', null], [3, 'nas', 'canceled', '/runs/nas-3/supernet.ckpt']]);
+  const id = db.startSearchRun('tally', { count: 2 });
+  assert.equal(id, 10, 'ids go on after the copied rows');
+  db.appendSearchProgress(id, { phase: 'count', epoch: 1, epochs: 1 });
+  db.finishSearchRun(id, 'done', { result: { total: 4 } });
+  assert.deepEqual(db.listSearchRuns('tally').map((r) => [r.kind, r.status, r.progress.length, r.result]), [['tally', 'done', 1, { total: 4 }]]);
+  assert.throws(() => db.startSearchRun('', {}), isCoded('DB_FAILED', /CHECK constraint failed/), 'a kind is not empty');
+  db.close();
+
+  const check = new Database(path, { readonly: true });
+  assert.deepEqual(rows(check).slice(0, 3), before, 'every row copied as it was');
+  assert.equal(check.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'search_runs_by_kind'").get()!.n, 1, 'its index rebuilt');
+  assert.deepEqual(check.pragma('foreign_key_check'), []);
+  check.close();
 });

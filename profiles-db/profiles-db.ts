@@ -19,7 +19,7 @@ import { migrate, schemaVersionOf } from './migrations/migrate.js';
 import * as runs from './runs.js';
 import * as models from './models.js';
 import * as searchRuns from './search-runs.js';
-import type { SearchKind, SearchProgressPoint, SearchStatus } from '../app/api/search.js';
+import type { SearchProgressPoint, SearchStatus } from '../app/api/search.js';
 import type { CanarySamples, NewRun, OpenedRun, RunRecord, RunUnit, RunUnitInput, SampleConditionsInput } from './runs.js';
 import { ownerAlive, type RunOwner } from './run-owner.js';
 
@@ -253,7 +253,7 @@ export class ProfilesDb {
 
   // Search runs (NAS, pruning, quantization)
 
-  startSearchRun(kind: SearchKind, params: Readonly<Record<string, unknown>>, checkpoint?: string): number {
+  startSearchRun(kind: string, params: Readonly<Record<string, unknown>>, checkpoint?: string): number {
     return this.#guard('startSearchRun', () => searchRuns.startSearchRun(this.#ctx, kind, params, checkpoint));
   }
 
@@ -279,7 +279,7 @@ export class ProfilesDb {
   }
 
   /** Newest first. */
-  listSearchRuns(kind?: SearchKind): searchRuns.StoredSearchRun[] {
+  listSearchRuns(kind?: string): searchRuns.StoredSearchRun[] {
     return this.#guard('listSearchRuns', () => searchRuns.listSearchRuns(this.#ctx, kind));
   }
 }

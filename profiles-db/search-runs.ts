@@ -3,12 +3,12 @@
  * point appended per epoch in its own transaction, finished with a result or an error. The
  * checkpoint column holds the path of the run's checkpoint file, for resume.
  */
-import type { SearchKind, SearchProgressPoint, SearchRunSummary, SearchStatus } from '../app/api/search.js';
+import type { SearchProgressPoint, SearchRunSummary, SearchStatus } from '../app/api/search.js';
 import type { DbContext } from './db-context.js';
 
 interface Row {
   id: number;
-  kind: SearchKind;
+  kind: string;
   status: SearchStatus;
   created_at: string;
   updated_at: string;
@@ -40,7 +40,7 @@ function fromRow(r: Row): StoredSearchRun {
 
 const COLUMNS = 'id, kind, status, created_at, updated_at, params, progress, result, error, checkpoint';
 
-export function startSearchRun(ctx: DbContext, kind: SearchKind, params: Readonly<Record<string, unknown>>, checkpoint?: string): number {
+export function startSearchRun(ctx: DbContext, kind: string, params: Readonly<Record<string, unknown>>, checkpoint?: string): number {
   const now = ctx.now();
   return Number(
     ctx.db
@@ -77,7 +77,7 @@ export function getSearchRun(ctx: DbContext, id: number): StoredSearchRun | unde
   return r ? fromRow(r) : undefined;
 }
 
-export function listSearchRuns(ctx: DbContext, kind?: SearchKind): StoredSearchRun[] {
+export function listSearchRuns(ctx: DbContext, kind?: string): StoredSearchRun[] {
   const rows = kind
     ? ctx.db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM search_runs WHERE kind = ? ORDER BY id DESC`).all(kind)
     : ctx.db.prepare<[], Row>(`SELECT ${COLUMNS} FROM search_runs ORDER BY id DESC`).all();

@@ -8,6 +8,7 @@ import type { NasRequest, PruneRequest, QuantizeRequest } from './search-request
 
 export type { NasRequest, PruneRequest, QuantizeRequest, QuantizeSweepRequest } from './search-requests.js';
 
+/** The built-in methods' kinds, whose exact types `SearchMethodTypes` gives; another registered method's kind is any string the registry checks at run time. */
 export type SearchKind = keyof SearchMethodTypes;
 export type SearchStatus = 'running' | 'done' | 'failed' | 'canceled';
 export type DatasetName = 'mnist' | 'fashion-mnist';
@@ -43,7 +44,8 @@ export interface SearchProgressEvent {
 
 export interface SearchRunSummary {
   readonly id: number;
-  readonly kind: SearchKind;
+  /** A registered search method's kind (app/search-methods.ts): nas, prune, quantize, ... */
+  readonly kind: string;
   readonly status: SearchStatus;
   readonly created_at: string;
   readonly updated_at: string;
@@ -196,7 +198,14 @@ export interface QuantizeResult {
   readonly engine: string;
 }
 
-/** Each method's request, progress and result, by kind: a job of the server carries these. */
+/** What a caller of a search lends it: its progress listener, its warnings' listener, a cancel signal. */
+export interface SearchCallHooks<P> {
+  onProgress?: (p: P) => void;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Each built-in method's request, progress and result, by kind (a new method needs no line here: its types come from its descriptor). */
 export interface SearchMethodTypes {
   nas: { request: NasRequest; progress: NasProgress; result: NasResult };
   prune: { request: PruneRequest; progress: SearchProgressEvent; result: PruneResult };

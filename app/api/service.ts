@@ -8,7 +8,7 @@ import type { DoctorReport, DoctorRequest } from './doctor.js';
 import type { LutDeviceSummary, LutView } from './lut.js';
 import type { CompareReport, CompareRequest, LutDiff, LutRef } from './compare.js';
 import type { ProfileProgress, ProfileRequest, ProfileResult, ProfileRunDetail, ProfileRunSummary } from './profile.js';
-import type { NasProgress, NasRequest, NasResult, SearchKind, SearchMethodTypes, SearchRunSummary } from './search.js';
+import type { NasProgress, NasRequest, NasResult, SearchCallHooks, SearchKind, SearchMethodTypes, SearchRunSummary } from './search.js';
 import type { AccuracyResult, FitRequest, FitSummary, PredictRequest, PredictResult } from './predict.js';
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressEvent } from './search.js';
 import { z } from 'zod';
@@ -82,8 +82,14 @@ export interface LabService {
   prune(req: PruneRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<PruneResult>;
   /** LightNN / FLightNN / BinaryConnect quantization-aware training: test error and energy per inference. */
   quantize(req: QuantizeRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<QuantizeResult>;
-  /** Any registered search method's run (app/search-methods.ts): the request checked against its schema (BAD_INPUT naming the field), then run. */
-  runSearch<K extends SearchKind>(kind: K, request: SearchMethodTypes[K]['request'], hooks?: { onProgress?: (p: SearchMethodTypes[K]['progress']) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<SearchMethodTypes[K]['result']>;
+  /**
+   * Any registered search method's run (app/search-methods.ts), by kind: the request checked
+   * against its schema (BAD_INPUT naming the field), then run; BAD_INPUT listing the kinds
+   * for a kind that is not registered. The built-in kinds are typed exactly, any other as its
+   * stored points and a JSON result.
+   */
+  runSearch<K extends SearchKind>(kind: K, request: SearchMethodTypes[K]['request'], hooks?: SearchCallHooks<SearchMethodTypes[K]['progress']>): Promise<SearchMethodTypes[K]['result']>;
+  runSearch<K extends string>(kind: K extends SearchKind ? never : K, request: Readonly<Record<string, unknown>>, hooks?: SearchCallHooks<SearchProgressEvent>): Promise<object>;
   /** Several schemes on one network, one run each, and the accuracy-energy Pareto front of those runs. */
   quantizeSweep(req: QuantizeSweepRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<QuantizeSweepResult>;
   /** NAS, pruning and quantization runs, newest first, with their progress and results. */

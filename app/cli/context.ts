@@ -7,6 +7,7 @@ import { LabbenchError } from '../api/errors.js';
 import type { LocalLabService } from '../lab-service.js';
 import type { ProgressBar } from './progress-bar.js';
 import type { SearchProgressEvent } from '../api/search.js';
+import type { SearchMethodDescriptor } from '../search-run.js';
 
 export interface CliIo {
   readonly stdout: (s: string) => void;
@@ -29,6 +30,8 @@ export interface CliContext {
   emit(cmd: Command, value: unknown, human: string): void;
   /** An exit status of the command's own (several devices, some failed). */
   setStatus(status: number): void;
+  /** The search methods that get a command (the registered ones unless a test lends others). */
+  readonly methods?: readonly SearchMethodDescriptor[];
 }
 
 export function intArg(name: string) {

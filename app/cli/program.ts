@@ -10,11 +10,15 @@ import { LocalLabService, defaultDbPath } from '../lab-service.js';
 import { adbServerAddress, adbServerSocket } from '../devices/adb/adb-server-address.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliContext, CliIo, GlobalOpts } from './context.js';
+import type { SearchMethodDescriptor } from '../search-run.js';
 
 export type { CliIo } from './context.js';
 
-/** Runs one command line; resolves to the exit status instead of exiting, so tests can call it. */
-export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortSignal): Promise<number> {
+/**
+ * Runs one command line; resolves to the exit status instead of exiting, so tests can call it.
+ * `methods`: the search methods the service runs and the CLI has commands for (a test's own).
+ */
+export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortSignal, opts: { methods?: readonly SearchMethodDescriptor[] } = {}): Promise<number> {
   let json = argv.includes('--json');
   /** A command that ends with a status of its own (several devices, some failed) sets it here. */
   let status = 0;
@@ -23,7 +27,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
   const svc = (cmd: Command): LocalLabService => {
     const g = cmd.optsWithGlobals<GlobalOpts>();
     json = Boolean(g.json);
-    service ??= new LocalLabService(g.db ?? defaultDbPath());
+    service ??= new LocalLabService(g.db ?? defaultDbPath(), opts.methods);
     return service;
   };
   const emit = (cmd: Command, value: unknown, human: string): void => {
@@ -54,6 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     svc,
     emit,
     setStatus: (s) => (status = s),
+    ...(opts.methods ? { methods: opts.methods } : {}),
   };
   for (const register of COMMANDS) register(program, ctx);
 

@@ -14,7 +14,7 @@ import type { AccuracyResult, FitRequest, FitSummary, PredictOnnxRequest, Predic
 import type { DeviceRef, IdRef } from '../api/parse.js';
 import type { MeterStartRequest } from '../api/meters.js';
 import type { LutImportResult } from '../api/service.js';
-import type { SearchKind, SearchMethodTypes, SearchRunSummary } from '../api/search.js';
+import type { SearchKind, SearchMethodTypes, SearchProgressEvent, SearchRunSummary } from '../api/search.js';
 import type { SearchMethodInfo } from '../api/search-method.js';
 
 export type { LutDeviceSummary } from '../api/lut.js';
@@ -30,8 +30,14 @@ interface JobBase {
   readonly error?: SerializedError;
 }
 
-/** A job of a registered search method (app/search-methods.ts), typed by its kind. */
-export type SearchJobInfo = { [K in SearchKind]: JobBase & { readonly kind: K; readonly request: SearchMethodTypes[K]['request']; readonly progress?: SearchMethodTypes[K]['progress']; readonly result?: SearchMethodTypes[K]['result'] } }[SearchKind];
+/**
+ * A job of a registered search method (app/search-methods.ts): a built-in kind typed exactly;
+ * any other kind (checked at run time against the registry) with its request as its schema
+ * took it, the stored points of its run as progress and its result as a JSON object.
+ */
+export type SearchJobInfo =
+  | { [K in SearchKind]: JobBase & { readonly kind: K; readonly request: SearchMethodTypes[K]['request']; readonly progress?: SearchMethodTypes[K]['progress']; readonly result?: SearchMethodTypes[K]['result'] } }[SearchKind]
+  | (JobBase & { readonly kind: string; readonly request: Readonly<Record<string, unknown>>; readonly progress?: SearchProgressEvent; readonly result?: Readonly<Record<string, unknown>> });
 
 /** A long call (profile, fit, a search) running in the lab, reported through `job` events. */
 export type JobInfo =
@@ -43,7 +49,8 @@ export type JobStart =
   | { readonly kind: 'profile'; readonly request: ProfileRequest }
   | { readonly kind: 'fit'; readonly request: FitRequest }
   /** Any registered search method, with the fields a UI may set (no host path: a LUT file, an output folder). */
-  | { [K in SearchKind]: { readonly kind: K; readonly request: SearchMethodTypes[K]['request'] } }[SearchKind];
+  | { [K in SearchKind]: { readonly kind: K; readonly request: SearchMethodTypes[K]['request'] } }[SearchKind]
+  | { readonly kind: string; readonly request: Readonly<Record<string, unknown>> };
 
 export interface MeterStreamInfo {
   readonly id: string;

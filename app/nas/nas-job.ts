@@ -27,6 +27,7 @@ import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { Dataset, EpochReport, TrainProgress } from '../train/types.js';
 import { choiceName, fitToBand, randomArchitectures, toSpnasChoices, uniformArchitecture, type Architecture } from './architecture.js';
 import { Supernet, type Settlement } from './supernet.js';
+import { closingSearchRun } from '../search-run.js';
 import { ChildNet } from './child-net.js';
 import type { ProxyShape } from './supernet-parts.js';
 import { describeComparison, summarizeSeeds, welch } from './seed-stats.js';
@@ -192,7 +193,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
   };
   let finishedAtStart = 0;
 
-  try {
+  return closingSearchRun(db, runId, async () => {
     // 1. The search.
     const t0 = performance.now();
     const supernet = new Supernet(shape, lut.table, req.targetMs);
@@ -308,13 +309,8 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
       resolution: lut.table.resolution,
       ...(artifacts ? { artifacts } : {}),
     };
-    db.finishSearchRun(runId, 'done', { result: JSON.parse(JSON.stringify(result)) as Record<string, unknown> });
     return result;
-  } catch (err) {
-    const canceled = err instanceof LabbenchError && err.code === 'CANCELED';
-    db.finishSearchRun(runId, canceled ? 'canceled' : 'failed', { error: err instanceof Error ? err.message : String(err) });
-    throw err;
-  }
+  });
 }
 
 function round(x: number): number {

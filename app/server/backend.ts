@@ -17,7 +17,6 @@ import { JobManager } from './jobs.js';
 import { MeterStreams } from './meter-streams.js';
 import { checkParams } from './params.js';
 import { searchMethodInfo } from '../api/search-method.js';
-import { SEARCH_METHODS } from '../search-methods.js';
 
 type Handlers = { readonly [M in MethodName]: (p: ParamsOf<M>) => Promise<ResultOf<M>> | ResultOf<M> };
 
@@ -56,7 +55,7 @@ export class LabBackend {
       'meters.start': (p) => this.#meters.start(p.spec),
       'meters.stop': (p) => this.#meters.stop(p.id),
       'search.list': () => service.listSearchRuns(),
-      'search.methods': () => SEARCH_METHODS.map((m) => searchMethodInfo(m.request)),
+      'search.methods': () => service.methods.map((m) => searchMethodInfo(m.request)),
       'profile.runs': () => service.listProfileRuns(),
       'profile.run': (p) => service.profileRun(p.id),
     };
@@ -68,7 +67,7 @@ export class LabBackend {
       if (!Object.hasOwn(this.#handlers, method)) throw new LabbenchError('BAD_INPUT', `no method '${method}'`);
       const m = method as MethodName;
       const handler = this.#handlers[m] as (p: unknown) => unknown;
-      return { ok: true, value: await handler(checkParams(m, params)) };
+      return { ok: true, value: await handler(checkParams(m, params, this.service.methods)) };
     } catch (e) {
       return { ok: false, error: serializeError(e) };
     }

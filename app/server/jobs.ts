@@ -49,7 +49,7 @@ export class JobManager {
         this.announce(snapshot(info));
       },
     };
-    const call: Promise<unknown> = start.kind === 'profile' ? this.service.profile(start.request, hooks) : start.kind === 'fit' ? this.service.fit(start.request, hooks) : this.service.runSearch(start.kind, start.request, hooks);
+    const call: Promise<unknown> = isProfile(start) ? this.service.profile(start.request, hooks) : isFit(start) ? this.service.fit(start.request, hooks) : this.service.runSearch(start.kind, start.request, hooks);
     call.then(
       (result) => this.#end(info, 'done', { result }),
       (e: unknown) => this.#end(info, controller.signal.aborted || (e instanceof LabbenchError && e.code === 'CANCELED') ? 'canceled' : 'failed', { error: serializeError(e) }),
@@ -92,8 +92,17 @@ export class JobManager {
  * Jobs in one lane run one at a time: two jobs measuring one device would distort each
  * other's timings, and a search trains on this machine's cores, so a second would halve both.
  */
+// A search method's kind is any string but these two (app/search-methods.ts reserves them), so the kind alone tells.
+function isProfile(job: JobStart): job is Extract<JobStart, { kind: 'profile' }> {
+  return job.kind === 'profile';
+}
+
+function isFit(job: JobStart): job is Extract<JobStart, { kind: 'fit' }> {
+  return job.kind === 'fit';
+}
+
 function lane(job: JobStart): string {
-  return job.kind === 'profile' || job.kind === 'fit' ? `device ${job.request.device}` : "this machine's cores for training";
+  return isProfile(job) || isFit(job) ? `device ${job.request.device}` : "this machine's cores for training";
 }
 
 /** A copy, so a UI never holds the object the job keeps changing. */

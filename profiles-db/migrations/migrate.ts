@@ -17,6 +17,7 @@ import { updateToSchemaVersion0080 } from './0080-network-power.js';
 import { updateToSchemaVersion0090 } from './0090-provenance.js';
 import { updateToSchemaVersion0100 } from './0100-run-owner.js';
 import { updateToSchemaVersion0110 } from './0110-model-provenance.js';
+import { updateToSchemaVersion0120 } from './0120-search-kinds.js';
 
 interface Migration {
   readonly version: number;
@@ -37,6 +38,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 90, name: '0090-provenance', up: updateToSchemaVersion0090 },
   { version: 100, name: '0100-run-owner', up: updateToSchemaVersion0100 },
   { version: 110, name: '0110-model-provenance', up: updateToSchemaVersion0110 },
+  { version: 120, name: '0120-search-kinds', up: updateToSchemaVersion0120 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,0 +1,34 @@
+/**
+ * `labbench <kind>` for every registered search method without a command file of its own (nas,
+ * prune and quantize have theirs, listed before this one): its options from its request's
+ * fields, a progress bar over its run's points, and its result, one JSON document with `--json`.
+ */
+import type { Command } from 'commander';
+import { ProgressBar } from '../progress-bar.js';
+import { searchHooks, type CliContext } from '../context.js';
+import { searchOptions } from '../search-options.js';
+import { SEARCH_METHODS } from '../../search-methods.js';
+
+/** A result's fields, one a line; a nested value as compact JSON. */
+export function formatSearchResult(r: object): string {
+  return Object.entries(r)
+    .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+    .join('\n');
+}
+
+export function registerSearchMethods(program: Command, ctx: CliContext): void {
+  const { svc, emit } = ctx;
+  for (const m of ctx.methods ?? SEARCH_METHODS) {
+    const { kind, description } = m.request;
+    const taken = program.commands.find((c) => c.name() === kind);
+    // A method's own command says its request's description; any other command of that name is a clash, not a bespoke command.
+    if (taken && taken.description() === description) continue;
+    if (taken) throw new Error(`search method '${kind}' has the name of the command '${kind}': rename the method`);
+    const cmd = program.command(kind).description(description);
+    const request = searchOptions(cmd, m.request);
+    cmd.action(async (o: Record<string, unknown>, c: Command) => {
+      const r = await svc(c).runSearch(kind, request(o), searchHooks(new ProgressBar(), ctx.signal));
+      emit(c, r, formatSearchResult(r));
+    });
+  }
+}
