@@ -54,6 +54,8 @@ import type { KernelKind } from './workloads/kernels.js';
 import { fitKernelDevice, isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelTrainingData, type KernelDeviceModel } from './predict/kernel-fit.js';
 import { DEFAULT_KERNEL_FIT, runKernelFit } from './predict/kernel-fit-job.js';
 import { kernelAccuracyReport, latestKernelModel, predictKernelNetwork } from './predict/kernel-predict.js';
+import { calibrationSummary, gapSummary, powerSummary, predictionParts, profiledSummary } from './predict/summary-units.js';
+import { ms, seconds as toSeconds, watts } from './api/units.js';
 
 /** `--db`, else `LABBENCH_DB`, else `~/.labbench/profiles.db` (DESIGN.md's contract). */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -110,7 +112,7 @@ export class LocalLabService implements LabService {
   /** Streams a meter's readings for `seconds` (`labbench meter read`). */
   async readMeter(spec: string, seconds: number, hooks: { onSample?: (s: PowerSample) => void; signal?: AbortSignal } = {}): Promise<MeterReading> {
     const r = await readMeter(spec, seconds, { ...hooks, keepSamples: false });
-    return { meter: r.spec, kind: r.kind, path: r.path, seconds: r.seconds, n: r.n, mean_w: r.mean_w, sd_w: r.sd_w, rate_hz: r.rate_hz, dropped: r.stats.dropped, drop_reasons: r.stats.dropReasons, errors: r.errors.map((e) => e.message) };
+    return { meter: r.spec, kind: r.kind, path: r.path, seconds: toSeconds(r.seconds), n: r.n, mean_w: watts(r.mean_w), sd_w: watts(r.sd_w), rate_hz: r.rate_hz, dropped: r.stats.dropped, drop_reasons: r.stats.dropReasons, errors: r.errors.map((e) => e.message) };
   }
 
   /** `labbench doctor` and the Devices page's checks: nothing here needs the DB. */
@@ -192,12 +194,12 @@ export class LocalLabService implements LabService {
         terms: t!.runtime?.terms.length ?? 0,
         cv_rmspe_pct: t!.runtime?.cv.rmspe_pct ?? NaN,
       })),
-      analytic: { peak_gflops: model.analytic.peak_flops / 1e9, bandwidth_gbps: model.analytic.bandwidth / 1e9, overhead_ms: model.analytic.overhead_ms },
+      analytic: { peak_gflops: model.analytic.peak_flops / 1e9, bandwidth_gbps: model.analytic.bandwidth / 1e9, overhead_ms: ms(model.analytic.overhead_ms) },
       gap_factor: model.gap_factor,
       gap_runs: model.gap_runs,
-      ...(model.gap ? { gap_in_network: model.gap } : {}),
+      ...(model.gap ? { gap_in_network: gapSummary(model.gap) } : {}),
       ...(model.state ? { state: model.state } : {}),
-      profiled,
+      profiled: profiledSummary(profiled),
     };
   }
 
@@ -245,14 +247,14 @@ export class LocalLabService implements LabService {
       training_rows: run.model.training.rows,
       holdout,
       types: Object.entries(m.kinds).map(([type, k]) => ({ type, n: k.n, family: 'trees', degree: 0, terms: k.trees.trees.length, cv_rmspe_pct: k.cv.rmspe_pct, cv_median_ape_pct: k.cv.median_ape_pct })),
-      analytic: { peak_gflops: m.roofline.ms_per_flop > 0 ? 1e-6 / m.roofline.ms_per_flop : Infinity, bandwidth_gbps: m.roofline.ms_per_byte > 0 ? 1e-6 / m.roofline.ms_per_byte : Infinity, overhead_ms: m.roofline.overhead_ms },
+      analytic: { peak_gflops: m.roofline.ms_per_flop > 0 ? 1e-6 / m.roofline.ms_per_flop : Infinity, bandwidth_gbps: m.roofline.ms_per_byte > 0 ? 1e-6 / m.roofline.ms_per_byte : Infinity, overhead_ms: ms(m.roofline.overhead_ms) },
       gap_factor: m.calibration.scale,
       gap_runs: m.calibration.networks,
-      calibration: m.calibration,
-      sampling: { networks: run.profiled.length, kernel_rows: rows, wall_s: wall, profiling_s: profilingS, rows_per_min: profilingS > 0 ? (rows / profilingS) * 60 : 0, rounds: run.rounds },
+      calibration: calibrationSummary(m.calibration),
+      sampling: { networks: run.profiled.length, kernel_rows: rows, wall_s: toSeconds(wall), profiling_s: toSeconds(profilingS), rows_per_min: profilingS > 0 ? (rows / profilingS) * 60 : 0, rounds: run.rounds },
       ...(run.model.state ? { state: run.model.state } : {}),
-      ...(run.model.power ? { power: run.model.power } : {}),
-      profiled: run.profiled,
+      ...(run.model.power ? { power: powerSummary(run.model.power) } : {}),
+      profiled: profiledSummary(run.profiled),
     };
   }
 
@@ -265,10 +267,10 @@ export class LocalLabService implements LabService {
       const network = planWorkload(req.workload, { resolution: req.resolution, batch: req.batch }).endToEnd;
       if (!network) throw new LabbenchError('BAD_INPUT', `${req.workload} is not a network to predict`);
       const p = await predictKernelNetwork(device, kernelModel, network);
-      return { device: device.key, workload: req.workload, mode: 'kernels', layers: p.layers, total: p.total, sum_of_layers_ms: p.sum_of_layers_ms, gap_factor: p.gap_factor, baseline: { name: 'analytic', runtime_ms: p.baseline_runtime_ms }, ...(kernelModel.state ? { state: kernelModel.state } : {}) };
+      return { device: device.key, workload: req.workload, mode: 'kernels', ...predictionParts(p), ...(kernelModel.state ? { state: kernelModel.state } : {}) };
     }
     const p = predictWorkload(db, device, loadDeviceModel(db, device), req.workload, req);
-    return { device: device.key, workload: req.workload, layers: p.layers, total: p.total, sum_of_layers_ms: p.sum_of_layers_ms, gap_factor: p.gap_factor, baseline: { name: 'analytic', runtime_ms: p.baseline_runtime_ms } };
+    return { device: device.key, workload: req.workload, ...predictionParts(p) };
   }
 
   async reportAccuracy(deviceRef: string): Promise<AccuracyResult> {
@@ -408,7 +410,7 @@ function withReferenceState(db: ProfilesDb, r: ProfileResult): ProfileResult {
   const m = device && latestKernelModel(db, device);
   if (!device || !m?.state || !r.end_to_end) return { ...r, mode: 'kernels' };
   const ref = kernelModelState(db, device, m).endToEndMs(r.run_id, r.end_to_end.median_ms);
-  return { ...r, mode: 'kernels', end_to_end: { ...r.end_to_end, ...(ref !== r.end_to_end.median_ms ? { reference_median_ms: ref } : {}) } };
+  return { ...r, mode: 'kernels', end_to_end: { ...r.end_to_end, ...(ref !== r.end_to_end.median_ms ? { reference_median_ms: ms(ref) } : {}) } };
 }
 
 /** Whether the device's LUT holds a row for every unit of `plan` (a run may have measured them, or an import, or another workload sharing a layer). */

@@ -7,13 +7,15 @@
  * cannot leave it out.
  */
 import { z } from 'zod';
+import type { Millijoules, Ms, Watts } from '../app/api/units.js';
 
 const FORMAT = 'labbench-lut';
 
 export const CHECKSUM_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
-/** Finite (zod 4 numbers reject Infinity) and non-negative. */
-const ms = z.number().nonnegative();
+/** Finite (zod 4 numbers reject Infinity) and non-negative; a checked file's numbers carry the DTO's units (types only). */
+const ms = z.number().nonnegative().transform((x) => x as Ms);
+const w = (n: z.ZodNumber) => n.transform((x) => x as Watts);
 
 const entryShape = {
   key: z.string().min(1),
@@ -29,7 +31,7 @@ const entryShape = {
   measured_at: z.iso.datetime({ offset: true }),
   power: z
     .union([
-      z.strictObject({ power_w: z.number(), power_sem_w: z.number().nonnegative(), energy_mj: z.number(), samples: z.number().int().min(1), idle_w: z.number().nonnegative() }),
+      z.strictObject({ power_w: w(z.number()), power_sem_w: w(z.number().nonnegative()), energy_mj: z.number().transform((x) => x as Millijoules), samples: z.number().int().min(1), idle_w: w(z.number().nonnegative()) }),
       z.strictObject({ missing: z.string().min(1) }),
     ])
     .optional(),

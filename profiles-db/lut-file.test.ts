@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabbenchError } from '../app/api/errors.js';
 import type { LutRecord } from '../app/api/lut.js';
+import { ms, type Ms } from '../app/api/units.js';
 import { EXPORTED_BY, exportLut, importLut, lutChecksum, lutToCsv, parseLutFile, sealLutFile, serializeLutFile, type LutFile } from './lut-file.js';
 import { openProfilesDb, type ProfilesDb } from './profiles-db.js';
 import { cpuFingerprint, dumpDb, SETTINGS, statsOf, tempDir, unit } from './test-fixtures/helpers.js';
@@ -126,7 +127,7 @@ test('an import that fails inside its transaction changes nothing', () => {
   const before = dumpDb(path);
   // The DB layer, below importLut's validation: the last entry breaks a CHECK after the device,
   // the imports row and two entries went in.
-  const entries = [...file.entries.slice(0, 2), { ...file.entries[2]!, ci_low_ms: 1e9 }];
+  const entries = [...file.entries.slice(0, 2), { ...file.entries[2]!, ci_low_ms: ms(1e9) }];
   assert.throws(
     () => db.importLutEntries({ ...file, entries }),
     (err: unknown) => err instanceof LabbenchError && err.code === 'DB_FAILED' && /importLut failed: CHECK constraint failed/.test(err.message),
@@ -141,11 +142,11 @@ test('importLut validates a file built in code: duplicate keys, bad values, a st
   src.close();
   const { db, path } = measuredDb('dst.db');
   const before = dumpDb(path);
-  const dup = sealLutFile({ ...file, entries: [...file.entries, { ...file.entries[0]!, median_ms: 1.3 }] });
+  const dup = sealLutFile({ ...file, entries: [...file.entries, { ...file.entries[0]!, median_ms: ms(1.3) }] });
   assert.throws(() => importLut(db, dup), lutInvalid(/^LUT file for local: entries\[3\]\.key: duplicate key ".*" \(also entries\[0\]\)$/));
   // (sealLutFile itself refuses a NaN: canonical JSON has no form for it.)
-  assert.throws(() => sealLutFile({ ...file, entries: [{ ...file.entries[0]!, mad_ms: Number.NaN }] }), TypeError);
-  const negative = sealLutFile({ ...file, entries: [{ ...file.entries[0]!, mad_ms: -1 }] });
+  assert.throws(() => sealLutFile({ ...file, entries: [{ ...file.entries[0]!, mad_ms: Number.NaN as Ms }] }), TypeError);
+  const negative = sealLutFile({ ...file, entries: [{ ...file.entries[0]!, mad_ms: -1 as Ms }] });
   assert.throws(() => importLut(db, negative, 'conv.json'), lutInvalid(/^conv\.json: entries\[0\]\.mad_ms: must be >= 0, got -1$/));
   const stale: LutFile = { ...file, entries: file.entries.slice(1) };
   assert.throws(() => importLut(db, stale, 'x'), lutInvalid(/^x: checksum mismatch/));
@@ -223,7 +224,7 @@ test("importing device B's LUT leaves device A's rows byte-identical; local meas
   const forA = sealLutFile({
     ...theirs,
     device: { ...theirs.device, key: 'renamed-by-import', label: 'x', fingerprint: mineFp.fingerprint },
-    entries: [{ ...entry, key: unit(1).key, median_ms: 99, ci_high_ms: 99, max_ms: 99 }, { ...entry, key: 'new key' }],
+    entries: [{ ...entry, key: unit(1).key, median_ms: ms(99), ci_high_ms: ms(99), max_ms: ms(99) }, { ...entry, key: 'new key' }],
   });
   const local = db.lutEntries(1).find((e) => e.key === unit(1).key);
   const r2 = importLut(db, parseLutFile(serializeLutFile(forA), 'a.json'));

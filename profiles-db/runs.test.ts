@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { LabbenchError } from '../app/api/errors.js';
 import { openProfilesDb } from './profiles-db.js';
 import { countRows, cpuFingerprint, dumpDb, SETTINGS, statsOf, tempDir, unit } from './test-fixtures/helpers.js';
+import { ms, type Ms } from '../app/api/units.js';
 
 function fresh(name: string) {
   const path = join(tempDir(), name);
@@ -108,12 +109,12 @@ test('a recordUnit that fails midway (NaN stat, after the samples went in) leave
   const run = db.startRun({ deviceId: device.id, workload: 'w', settings: SETTINGS });
   db.recordUnit(run.id, unit(1), [1, 2, 3], statsOf([1, 2, 3]));
   const before = dumpDb(path);
-  const bad = { ...statsOf([4, 5, 6]), mad_ms: Number.NaN };
+  const bad = { ...statsOf([4, 5, 6]), mad_ms: Number.NaN as Ms };
   assert.throws(
     () => db.recordUnit(run.id, unit(2), [4, 5, 6], bad),
     (err: unknown) => err instanceof LabbenchError && err.code === 'DB_FAILED' && /recordUnit failed: NOT NULL constraint failed: run_units\.mad_ms/.test(err.message),
   );
-  assert.throws(() => db.recordUnit(run.id, unit(2), [4, 5, 6], { ...statsOf([4, 5, 6]), ci_low_ms: 5.5 }), /CHECK constraint failed/);
+  assert.throws(() => db.recordUnit(run.id, unit(2), [4, 5, 6], { ...statsOf([4, 5, 6]), ci_low_ms: ms(5.5) }), /CHECK constraint failed/);
   assert.throws(() => db.recordUnit(run.id, unit(2), [4, -5, 6], statsOf([4, 5, 6])), /CHECK constraint failed/);
   assert.throws(() => db.recordUnit(run.id, unit(2), [4, 5, 6], { ...statsOf([4, 5, 6]), n: 2.5 }), /cannot store REAL value in INTEGER column/);
   assert.equal(dumpDb(path), before);

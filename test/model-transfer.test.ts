@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import type { CompareReport, LutDiff } from '../app/api/compare.js';
 import type { AccuracyResult, PredictResult } from '../app/api/predict.js';
 import type { DeviceFingerprint } from '../app/api/lut.js';
+import { ms } from '../app/api/units.js';
 import type { ModelImportResult } from '../app/api/service.js';
 import { exitCodeFor, LabbenchError } from '../app/api/errors.js';
 import { LocalLabService } from '../app/lab-service.js';
@@ -183,7 +184,7 @@ test('lut diff: the public Pixel 1 LUT against a hand-edited copy, key by key', 
     await svc.lutImport(readFileSync(pixel1LutPath(), 'utf8'), 'pixel1-single-path-nas-lut.json');
     const exported = JSON.parse(await svc.lutExport('pixel1', 'json')) as LutFile;
     // Hand-made rows: five keys 1.5x slower, three dropped, one invented.
-    const scale = (e: LutFile['entries'][number]) => ({ ...e, median_ms: e.median_ms * 1.5, ci_low_ms: e.ci_low_ms * 1.5, ci_high_ms: e.ci_high_ms * 1.5, mad_ms: e.mad_ms * 1.5, min_ms: e.min_ms * 1.5, max_ms: e.max_ms * 1.5 });
+    const scale = (e: LutFile['entries'][number]) => ({ ...e, median_ms: ms(e.median_ms * 1.5), ci_low_ms: ms(e.ci_low_ms * 1.5), ci_high_ms: ms(e.ci_high_ms * 1.5), mad_ms: ms(e.mad_ms * 1.5), min_ms: ms(e.min_ms * 1.5), max_ms: ms(e.max_ms * 1.5) });
     const entries = exported.entries.slice(3).map((e, i) => (i < 5 ? scale(e) : e));
     const invented = { ...exported.entries[3]!, key: 'zz hand-made key only in B' };
     const { checksum: _c, ...body } = exported;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { LUT_TEXT_MAX } from './lut.js';
 import { deviceId, name } from './parse.js';
+import type { Ms } from './units.js';
 
 /** A LUT to compare: a device (`local`, `key@hash`) or a LUT file's text (any format `lut import` reads). */
 export const LutRefSchema = z.union([deviceId, z.strictObject({ name: name(), text: z.string().max(LUT_TEXT_MAX) }).readonly()]);
@@ -34,8 +35,8 @@ export interface RatioCi {
 export interface LutDiffRow extends RatioCi {
   readonly key: string;
   readonly op: string;
-  readonly a_ms: number;
-  readonly b_ms: number;
+  readonly a_ms: Ms;
+  readonly b_ms: Ms;
   /** False when a side has no spread (a published table's single value): its interval is then B's and A's alone, or the point. */
   readonly spread_known: boolean;
 }
@@ -65,9 +66,9 @@ export type CompareRequest = Readonly<z.infer<typeof CompareRequestSchema>>;
 export interface CompareNetworkRow {
   readonly workload: string;
   /** Both sides measured it end to end: medians and their ratio, interval as per key. */
-  readonly measured?: RatioCi & { readonly a_ms: number; readonly b_ms: number };
+  readonly measured?: RatioCi & { readonly a_ms: Ms; readonly b_ms: Ms };
   /** Both sides have a fitted model: predicted totals and their ratio; the interval from each model's own calibration error where it states one. */
-  readonly predicted?: RatioCi & { readonly a_ms: number; readonly b_ms: number; readonly interval: 'calibration' | 'none' };
+  readonly predicted?: RatioCi & { readonly a_ms: Ms; readonly b_ms: Ms; readonly interval: 'calibration' | 'none' };
 }
 
 export interface CompareReport extends LutDiff {

@@ -5,19 +5,20 @@
  */
 import { z } from 'zod';
 import { deviceId, name } from './parse.js';
+import type { Millijoules, Ms, Watts } from './units.js';
 
 /** Summary of repeated latency measurements of one thing (a layer, a block, a network). */
 export interface LatencyStats {
   /** Number of measured runs (warm-up runs excluded). */
   readonly n: number;
-  readonly median_ms: number;
+  readonly median_ms: Ms;
   /** Distribution-free confidence interval of the median (95 %, order statistics). */
-  readonly ci_low_ms: number;
-  readonly ci_high_ms: number;
+  readonly ci_low_ms: Ms;
+  readonly ci_high_ms: Ms;
   /** Spread: median absolute deviation, unscaled. */
-  readonly mad_ms: number;
-  readonly min_ms: number;
-  readonly max_ms: number;
+  readonly mad_ms: Ms;
+  readonly min_ms: Ms;
+  readonly max_ms: Ms;
 }
 
 /**
@@ -64,15 +65,15 @@ export interface DeviceRecord {
 export type UnitPower =
   | {
       /** Average power above idle while the unit ran, W. */
-      readonly power_w: number;
+      readonly power_w: Watts;
       /** Standard error of that mean, W. */
-      readonly power_sem_w: number;
+      readonly power_sem_w: Watts;
       /** power_w x median_ms: energy per inference above idle, mJ. */
-      readonly energy_mj: number;
+      readonly energy_mj: Millijoules;
       /** Meter samples averaged. */
       readonly samples: number;
       /** The idle baseline subtracted, W. */
-      readonly idle_w: number;
+      readonly idle_w: Watts;
     }
   | { readonly missing: string };
 

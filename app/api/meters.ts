@@ -1,15 +1,16 @@
 /** A meter read on its own (`labbench meter read`): what came and how clean it was. */
 import { z } from 'zod';
+import type { Seconds, Watts } from './units.js';
 
 export interface MeterReading {
   readonly meter: string;
   readonly kind: string;
   readonly path: string;
-  readonly seconds: number;
+  readonly seconds: Seconds;
   /** Readings kept. */
   readonly n: number;
-  readonly mean_w: number;
-  readonly sd_w: number;
+  readonly mean_w: Watts;
+  readonly sd_w: Watts;
   readonly rate_hz: number;
   /** Frames or lines dropped as bad (wrong length, unknown model, garbled), by reason. */
   readonly dropped: number;

@@ -1,6 +1,7 @@
 /** Fitting, prediction and accuracy reports as they cross the API. */
 import { z } from 'zod';
 import { deviceId, name, whole } from './parse.js';
+import type { Bytes, Millijoules, Ms, Seconds, Watts } from './units.js';
 
 export const FitRequestSchema = z.strictObject({
   device: deviceId,
@@ -35,7 +36,7 @@ export interface FitSummary {
   readonly holdout: readonly string[];
   /** Per layer type: samples, chosen target transform and degree, terms kept, cross-validated RMSPE. */
   readonly types: readonly { type: string; n: number; family: string; degree: number; terms: number; cv_rmspe_pct: number; cv_median_ape_pct?: number }[];
-  readonly analytic: { readonly peak_gflops: number; readonly bandwidth_gbps: number; readonly overhead_ms: number };
+  readonly analytic: { readonly peak_gflops: number; readonly bandwidth_gbps: number; readonly overhead_ms: Ms };
   readonly gap_factor: number;
   readonly gap_runs: number;
   /** The gap learned per op from networks timed per operator in place (see predict/in-place-gap.ts InNetworkGap); absent when none was. */
@@ -45,22 +46,22 @@ export interface FitSummary {
     readonly residual: number;
     readonly runs: number;
     /** Extra in-place time of weights that stay cached when a layer runs alone but are evicted inside its network (predict/in-place-gap.ts EvictedWeights). */
-    readonly evicted?: { readonly cache_bytes: number; readonly ms_per_byte: number; readonly parts: number; readonly form?: 'floor' };
+    readonly evicted?: { readonly cache_bytes: Bytes; readonly ms_per_byte: number; readonly parts: number; readonly form?: 'floor' };
   };
   /** Profiling done first (sampler, micro-benchmark), with its wall time. */
-  readonly profiled: readonly { workload: string; units: number; wall_s: number }[];
+  readonly profiled: readonly { workload: string; units: number; wall_s: Seconds }[];
   /** Where samples carried a canary: the state timings were brought to before the fit (MachineState). */
   readonly state?: MachineState;
   /** Kernel mode: measured end to end = scale x kernel sum + per_kernel_ms x kernels + offset_ms, from the fit's sample networks. */
-  readonly calibration?: { readonly scale: number; readonly per_kernel_ms: number; readonly offset_ms: number; readonly networks: number; readonly rmspe_pct: number };
+  readonly calibration?: { readonly scale: number; readonly per_kernel_ms: Ms; readonly offset_ms: Ms; readonly networks: number; readonly rmspe_pct: number };
   /** Kernel mode with metered networks: power per kernel kind (W) and the fit's error on its own networks. */
-  readonly power?: { readonly kinds: Readonly<Record<string, number>>; readonly networks: number; readonly rmspe_pct: number; readonly mean_w: number };
+  readonly power?: { readonly kinds: Readonly<Record<string, Watts>>; readonly networks: number; readonly rmspe_pct: number; readonly mean_w: Watts };
   /** Kernel mode: what the fit profiled, how long it took, and the kinds each adaptive round sampled more of. */
   readonly sampling?: {
     readonly networks: number;
     readonly kernel_rows: number;
-    readonly wall_s: number;
-    readonly profiling_s: number;
+    readonly wall_s: Seconds;
+    readonly profiling_s: Seconds;
     readonly rows_per_min: number;
     readonly rounds: readonly { round: number; focus: readonly string[]; networks: number }[];
   };
@@ -72,7 +73,7 @@ export interface FitSummary {
  * strayed from it over the profiled units and networks (1.2 = 20% slower).
  */
 export interface MachineState {
-  readonly reference_canary_ms: number;
+  readonly reference_canary_ms: Ms;
   readonly timings: number;
   readonly canary_p10: number;
   readonly canary_p90: number;
@@ -111,11 +112,11 @@ export interface PredictResult {
   readonly mode?: 'kernels' | 'layers';
   /** Kernel models: the machine state the prediction is in. */
   readonly state?: MachineState;
-  readonly layers: readonly { name: string; op: string; runtime_ms: number; power_w?: number; energy_mj?: number; source: 'lut' | 'model'; uncertainty_pct: number }[];
-  readonly total: { readonly runtime_ms: number; readonly power_w?: number; readonly energy_mj?: number };
-  readonly sum_of_layers_ms: number;
+  readonly layers: readonly { name: string; op: string; runtime_ms: Ms; power_w?: Watts; energy_mj?: Millijoules; source: 'lut' | 'model'; uncertainty_pct: number }[];
+  readonly total: { readonly runtime_ms: Ms; readonly power_w?: Watts; readonly energy_mj?: Millijoules };
+  readonly sum_of_layers_ms: Ms;
   readonly gap_factor: number;
-  readonly baseline: { readonly name: 'analytic'; readonly runtime_ms: number };
+  readonly baseline: { readonly name: 'analytic'; readonly runtime_ms: Ms };
 }
 
 export interface AccuracyResult {
@@ -136,7 +137,7 @@ export interface AccuracyResult {
    * analytic baseline has none.
    */
   readonly power?: {
-    readonly baseline: { readonly name: string; readonly power_w: number; readonly note: string };
+    readonly baseline: { readonly name: string; readonly power_w: Watts; readonly note: string };
     readonly layers_power_w: readonly AccuracyGroup[];
     readonly layers_energy_mj: readonly AccuracyGroup[];
     readonly layers_not_above_idle: number;

@@ -1,6 +1,7 @@
 /** Profiling requests, progress and results as they cross the API (CLI `--json`, HTTP, IPC). */
 import { z } from 'zod';
 import { deviceId, name, positive, whole } from './parse.js';
+import type { Millijoules, Ms, Seconds, Watts } from './units.js';
 
 /** The request's own checks; the service checks its meaning (a device that exists, a workload it knows). */
 const profileFields = z.strictObject({
@@ -93,15 +94,15 @@ export interface ProfiledLayer {
   readonly op: string;
   /** LUT key of the unit measured for this layer (shared by identical layers). */
   readonly key: string;
-  readonly median_ms: number;
+  readonly median_ms: Ms;
   /** 95 % interval of the median, [low, high]. */
-  readonly ci_ms: readonly [number, number];
+  readonly ci_ms: readonly [Ms, Ms];
   readonly n: number;
   /** Where the device profiles per operator: the layer's median inside the end-to-end run, beside the isolated `median_ms`. */
-  readonly in_network_ms?: number;
+  readonly in_network_ms?: Ms;
   /** With a meter: average power above idle while the layer ran, and energy per inference. */
-  readonly power_w?: number;
-  readonly energy_mj?: number;
+  readonly power_w?: Watts;
+  readonly energy_mj?: Millijoules;
   /** With a meter: why this layer has no power (the meter went silent or away). */
   readonly power_missing?: string;
 }
@@ -122,27 +123,27 @@ export interface ProfileResult {
   readonly layers: readonly ProfiledLayer[];
   /** Absent for a layer sample (`layer-sample:N`), which has no network to run whole. */
   readonly end_to_end?: {
-    readonly median_ms: number;
-    readonly ci_ms: readonly [number, number];
+    readonly median_ms: Ms;
+    readonly ci_ms: readonly [Ms, Ms];
     readonly n: number;
     /** `session.run()` as seen from the calling process, bindings included. */
-    readonly wall_median_ms: number;
+    readonly wall_median_ms: Ms;
     /** Where the device has a fitted kernel model with a machine state: the median brought to that state (what its predictions are in). */
-    readonly reference_median_ms?: number;
+    readonly reference_median_ms?: Ms;
   };
   /** `kernels` or `layers` (ProfileRequest.mode). */
   readonly mode?: 'kernels' | 'layers';
   /** Sum of per-layer medians, and its gap to the end-to-end median in % of the latter. */
-  readonly sum_of_layers_ms: number;
+  readonly sum_of_layers_ms: Ms;
   readonly sum_gap_pct?: number;
   /** With a meter and power for every layer: E = sum P_n T_n (mJ) and P_avg = E / T (W). */
-  readonly energy_mj?: number;
-  readonly power_w?: number;
+  readonly energy_mj?: Millijoules;
+  readonly power_w?: Watts;
   /** With a meter: what it delivered (readings, dropped frames by reason, idle power). */
   readonly meter?: MeterSummary;
   /** Wall time of the whole job and the device time it measured (kernels, measured runs only). */
-  readonly wall_s: number;
-  readonly device_s: number;
+  readonly wall_s: Seconds;
+  readonly device_s: Seconds;
 }
 
 /** What a meter delivered during a profiling job. */
@@ -153,9 +154,9 @@ export interface MeterSummary {
   /** Frames or lines dropped as bad, never averaged in; by reason. */
   readonly dropped: number;
   readonly drop_reasons: Readonly<Record<string, number>>;
-  readonly idle_w: number | null;
+  readonly idle_w: Watts | null;
   /** Idle after minus idle before, W: a large drift says the baseline moved during the job. */
-  readonly idle_drift_w: number | null;
+  readonly idle_drift_w: Watts | null;
   /** Units whose power is missing (the meter went silent or away). */
   readonly missing_units: number;
 }
@@ -180,7 +181,7 @@ export interface ProfileRunSummary {
   readonly settings: Readonly<Record<string, unknown>>;
   /** Units (LUT rows) recorded so far. */
   readonly units: number;
-  readonly end_to_end?: { readonly median_ms: number; readonly ci_ms: readonly [number, number]; readonly n: number };
+  readonly end_to_end?: { readonly median_ms: Ms; readonly ci_ms: readonly [Ms, Ms]; readonly n: number };
 }
 
 /** One recorded unit of a run: a LUT row as that run measured it. */
@@ -189,12 +190,12 @@ export interface ProfileRunUnit {
   readonly op: string;
   /** The workload's layers (or kernels) this unit stands for. */
   readonly layers: readonly string[];
-  readonly median_ms: number;
-  readonly ci_ms: readonly [number, number];
+  readonly median_ms: Ms;
+  readonly ci_ms: readonly [Ms, Ms];
   readonly n: number;
   readonly recorded_at: string;
-  readonly power_w?: number;
-  readonly energy_mj?: number;
+  readonly power_w?: Watts;
+  readonly energy_mj?: Millijoules;
   readonly power_missing?: string;
 }
 
@@ -202,7 +203,7 @@ export interface ProfileRunUnit {
 export interface ProfileRunDetail extends ProfileRunSummary {
   readonly rows: readonly ProfileRunUnit[];
   /** Sum of the units' medians, each counted once per layer it stands for. */
-  readonly sum_of_layers_ms: number;
+  readonly sum_of_layers_ms: Ms;
   /** Per part, its median inside the end-to-end run, where the device gave per-operator times. */
-  readonly in_network?: Readonly<Record<string, number>>;
+  readonly in_network?: Readonly<Record<string, Ms>>;
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffEntries, geomeanCi, logSe, ratioCi, t975, type DiffEntry } from './lut-diff.js';
+import { ms } from '../api/units.js';
 
 // Hand-made rows: the statistics are chosen to make the arithmetic checkable, not measured.
-const row = (key: string, median: number, low: number, high: number, mad = 0, n = 20): DiffEntry => ({ key, op: 'conv', n, median_ms: median, ci_low_ms: low, ci_high_ms: high, mad_ms: mad, min_ms: low, max_ms: high });
+const row = (key: string, median: number, low: number, high: number, mad = 0, n = 20): DiffEntry => ({ key, op: 'conv', n, median_ms: ms(median), ci_low_ms: ms(low), ci_high_ms: ms(high), mad_ms: ms(mad), min_ms: ms(low), max_ms: ms(high) });
 
 test('the standard error of log(median) comes from the stored interval, else the MAD, else none', () => {
   assert.ok(Math.abs(logSe(row('k', 1, Math.exp(-0.1), Math.exp(0.1))) - 0.2 / 3.919928) < 1e-9);

@@ -14,6 +14,7 @@ import { fingerprintHash } from '../../profiles-db/devices.js';
 import { activeModel } from '../predict/model-file.js';
 import { KERNEL_MODEL_KIND, type KernelDeviceModel } from '../predict/kernel-fit.js';
 import { diffEntries, logSe, ratioCi, type DiffEntry } from './lut-diff.js';
+import { ms } from '../api/units.js';
 
 interface Source {
   readonly side: CompareSide;
@@ -118,7 +119,7 @@ export async function compareReport(db: ProfilesDb, req: CompareRequest, predict
     const pa = await predictOn(a, label);
     const pb = pa === undefined ? undefined : await predictOn(b, label);
     const withInterval = seA !== undefined && seB !== undefined;
-    const predicted = pa !== undefined && pb !== undefined && pa > 0 ? { a_ms: pa, b_ms: pb, ...ratioCi(pa, pb, withInterval ? seA : 0, withInterval ? seB : 0), interval: withInterval ? ('calibration' as const) : ('none' as const) } : undefined;
+    const predicted = pa !== undefined && pb !== undefined && pa > 0 ? { a_ms: ms(pa), b_ms: ms(pb), ...ratioCi(pa, pb, withInterval ? seA : 0, withInterval ? seB : 0), interval: withInterval ? ('calibration' as const) : ('none' as const) } : undefined;
     networks.push({ workload: label, ...(measured ? { measured } : {}), ...(predicted ? { predicted } : {}) });
   }
   if (labels.length === 0) notes.push('no network to compare: neither side measured one end to end (name some with --workload)');

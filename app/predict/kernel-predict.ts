@@ -18,6 +18,7 @@ import { plannedKernels, type PlannedKernels } from './kernel-plan.js';
 import { networkTable } from './metrics.js';
 import { MODEL_KIND } from './fit-device.js';
 import type { DevicePrediction } from './device-predict.js';
+import { watts } from '../api/units.js';
 
 export async function predictKernelNetwork(device: DeviceRecord, m: KernelDeviceModel, network: Network): Promise<DevicePrediction> {
   return predictFromPlan(m, await plannedKernels(device.fingerprint, network));
@@ -103,7 +104,7 @@ export async function kernelAccuracyReport(db: ProfilesDb, device: DeviceRecord,
     ...(m.power
       ? {
           power: {
-            baseline: { name: 'constant-power', power_w: m.power.mean_w, note: `the mean power of the ${m.power.networks} metered networks the fit saw, times the predicted time` },
+            baseline: { name: 'constant-power', power_w: watts(m.power.mean_w), note: `the mean power of the ${m.power.networks} metered networks the fit saw, times the predicted time` },
             layers_power_w: [],
             layers_energy_mj: [],
             layers_not_above_idle: 0,

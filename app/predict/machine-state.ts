@@ -12,6 +12,7 @@ import type { LutEntry } from '../api/lut.js';
 import type { MachineState } from '../api/predict.js';
 import type { CanarySamples, ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { median } from '../util/stats.js';
+import { ms } from '../api/units.js';
 
 /** A unit's (or an end-to-end run's) samples summarized against their canary. */
 interface StateRow {
@@ -80,7 +81,7 @@ export class StateNormalizer {
     if (ref === undefined) return undefined;
     const c = [...this.rows.values()].map((r) => r.canaryMs / ref).sort((a, b) => a - b);
     const at = (q: number): number => c[Math.min(c.length - 1, Math.floor(q * c.length))] ?? 1;
-    return { reference_canary_ms: ref, timings: this.rows.size, canary_p10: at(0.1), canary_p90: at(0.9), ...(this.exponent !== undefined ? { exponent: this.exponent } : {}) };
+    return { reference_canary_ms: ms(ref), timings: this.rows.size, canary_p10: at(0.1), canary_p90: at(0.9), ...(this.exponent !== undefined ? { exponent: this.exponent } : {}) };
   }
 
   /** A run's unit median in the reference state (its raw median where it has no canary). */
@@ -105,7 +106,7 @@ export class StateNormalizer {
       const r = this.lutRows.get(e.key);
       if (!r || this.referenceMs === undefined || !(e.median_ms > 0)) return e;
       const f = this.scaled(r, e.median_ms) / e.median_ms;
-      return { ...e, median_ms: e.median_ms * f, ci_low_ms: e.ci_low_ms * f, ci_high_ms: e.ci_high_ms * f, mad_ms: e.mad_ms * f, min_ms: e.min_ms * f, max_ms: e.max_ms * f };
+      return { ...e, median_ms: ms(e.median_ms * f), ci_low_ms: ms(e.ci_low_ms * f), ci_high_ms: ms(e.ci_high_ms * f), mad_ms: ms(e.mad_ms * f), min_ms: ms(e.min_ms * f), max_ms: ms(e.max_ms * f) };
     });
   }
 

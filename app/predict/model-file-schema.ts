@@ -6,12 +6,14 @@
  * inside `predict`.
  */
 import { z } from 'zod';
+import type { Ms } from '../api/units.js';
 import { CHECKSUM_PATTERN, deviceFingerprintSchema } from '../../profiles-db/lut-file-schema.js';
 
 export const MODEL_FILE_FORMAT = 'labbench-model';
 export const MODEL_FILE_VERSION = 1;
 
-const ms = z.number().nonnegative();
+/** Non-negative; a checked file's times carry the DTOs' unit (a type only). */
+const ms = z.number().nonnegative().transform((x) => x as Ms);
 const when = z.iso.datetime({ offset: true });
 /** NaN (a kind with too few rows for a cross-validated error) is written as null by JSON. */
 const maybe = z.number().nullable();

@@ -8,6 +8,7 @@ import { NetworkBuilder } from '../workloads/builder.js';
 import { layerConfig, layerKey } from '../workloads/units.js';
 import { LabbenchError } from '../api/errors.js';
 import type { LutEntry } from '../api/lut.js';
+import { ms } from '../api/units.js';
 import { fitNeuralPower, parseNeuralPowerModel, predictLayer, predictNetwork, RATIO_MARGIN, type LutRow, type NeuralPowerModel, type TypeModel } from './neuralpower.js';
 import { layerFeatures, layerFromConfig } from './features.js';
 import type { PolynomialModel } from './polynomial.js';
@@ -94,12 +95,12 @@ test('a LUT hit is used as is, a miss falls back to the model', () => {
     config: layerConfig(a.layers[0]!, 1),
     measured_at: '2024-01-01T00:00:00Z',
     n: 30,
-    median_ms: 10,
-    ci_low_ms: 9.8,
-    ci_high_ms: 10.4,
-    mad_ms: 0.1,
-    min_ms: 9.5,
-    max_ms: 11,
+    median_ms: ms(10),
+    ci_low_ms: ms(9.8),
+    ci_high_ms: ms(10.4),
+    mad_ms: ms(0.1),
+    min_ms: ms(9.5),
+    max_ms: ms(11),
   };
   // A LutEntry (no power) is a LutRow: the conv's power comes from the model (5 W).
   const p = predictNetwork(MODEL, a, new Map([[convKey, entry]]));

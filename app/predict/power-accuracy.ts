@@ -22,12 +22,13 @@ import { configFeatures, layerFromConfig } from './features.js';
 import { accuracyTable, networkTable, type AccuracyRow, type AccuracyTableRow, type NetworkTable, type NetworkTotalRow } from './metrics.js';
 import { predictLayer, predictNetwork, type NeuralPowerModel } from './neuralpower.js';
 import type { AnalyticParams } from './analytic.js';
+import { watts, type Watts } from '../api/units.js';
 
 export const CONSTANT_POWER = 'constant-power';
 
 export interface PowerAccuracy {
   /** The baseline's constant power, W, and what it is. */
-  readonly baseline: { readonly name: typeof CONSTANT_POWER; readonly power_w: number; readonly note: string };
+  readonly baseline: { readonly name: typeof CONSTANT_POWER; readonly power_w: Watts; readonly note: string };
   /** Layer rows: held-out layers with a measured power above zero (all rows when nothing was held out). */
   readonly layers_power_w: readonly AccuracyTableRow[];
   readonly layers_energy_mj: readonly AccuracyTableRow[];
@@ -125,7 +126,7 @@ export function powerAccuracy(
   if (powerRows.length === 0 && byLabel.size === 0) return undefined;
   const nets = [...byLabel.values()];
   return {
-    baseline: { name: CONSTANT_POWER, power_w: constant, note: "the analytic baseline has no power model: the device's mean measured layer power (training rows) for every layer, times the analytic runtime for energy" },
+    baseline: { name: CONSTANT_POWER, power_w: watts(constant), note: "the analytic baseline has no power model: the device's mean measured layer power (training rows) for every layer, times the analytic runtime for energy" },
     layers_power_w: powerRows.length ? accuracyTable(powerRows) : [],
     layers_energy_mj: energyRows.length ? accuracyTable(energyRows) : [],
     layers_not_above_idle: notAbove,

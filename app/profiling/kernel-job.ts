@@ -20,6 +20,7 @@ import type { LatencyStats, UnitPower } from '../api/lut.js';
 import { NETWORK_ARTIFACT, type KernelMeasured, type ProfilingTarget, type SampleConditions, type TargetHooks } from '../../native-runners/target.js';
 import type { ProfileJobHooks } from './profile-job.js';
 import { claimRun } from './run-claim.js';
+import { ms, seconds } from '../api/units.js';
 
 /** The run unit of a kernel: op `kernel/<kind>`, so per-layer models never take it for a layer. */
 export const KERNEL_OP_PREFIX = 'kernel/';
@@ -155,13 +156,13 @@ export async function runKernelJob(db: ProfilesDb, target: ProfilingTarget, req:
       warnings,
       settings,
       layers,
-      end_to_end: { median_ms: e2e.median_ms, ci_ms: [e2e.ci_low_ms, e2e.ci_high_ms] as const, n: e2e.n, wall_median_ms: m.endToEnd.wallMedianMs ?? e2e.median_ms },
-      sum_of_layers_ms: sum,
+      end_to_end: { median_ms: e2e.median_ms, ci_ms: [e2e.ci_low_ms, e2e.ci_high_ms] as const, n: e2e.n, wall_median_ms: m.endToEnd.wallMedianMs !== undefined ? ms(m.endToEnd.wallMedianMs) : e2e.median_ms },
+      sum_of_layers_ms: ms(sum),
       sum_gap_pct: ((sum - e2e.median_ms) / e2e.median_ms) * 100,
       ...(netPower && !('missing' in netPower) ? { energy_mj: netPower.energy_mj, power_w: netPower.power_w } : {}),
       ...(power ? { meter: power.summary() } : {}),
-      wall_s: (performance.now() - started) / 1000,
-      device_s: m.deviceMs / 1000,
+      wall_s: seconds((performance.now() - started) / 1000),
+      device_s: seconds(m.deviceMs / 1000),
     };
   }, () => power?.close());
 }

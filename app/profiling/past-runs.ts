@@ -6,6 +6,7 @@ import { LabbenchError } from '../api/errors.js';
 import type { ProfileRunDetail, ProfileRunSummary, ProfileRunUnit } from '../api/profile.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { RunRecord } from '../../profiles-db/runs.js';
+import { ms } from '../api/units.js';
 
 function summary(db: ProfilesDb, run: RunRecord, units: number): ProfileRunSummary {
   const device = db.getDevice(run.device_id);
@@ -49,5 +50,5 @@ export function profileRunDetail(db: ProfilesDb, runId: number): ProfileRunDetai
     ...(u.power ? ('missing' in u.power ? { power_missing: u.power.missing } : { power_w: u.power.power_w, energy_mj: u.power.energy_mj }) : {}),
   }));
   const sum = rows.reduce((a, r) => a + r.median_ms * Math.max(1, r.layers.length), 0);
-  return { ...summary(db, run, rows.length), rows, sum_of_layers_ms: sum, ...(run.in_network ? { in_network: run.in_network } : {}) };
+  return { ...summary(db, run, rows.length), rows, sum_of_layers_ms: ms(sum), ...(run.in_network ? { in_network: Object.fromEntries(Object.entries(run.in_network).map(([part, t]) => [part, ms(t)])) } : {}) };
 }

@@ -12,6 +12,7 @@ import { averagePower, idleBaseline, loopLengthFor, netPower, type IdleBaseline,
 import { hostNowMs } from '../meters/clock.js';
 import { openAnyMeter, type PowerMeter, type PowerSample } from '../meters/meter.js';
 import { sleep } from '../util/sleep.js';
+import { millijoules, watts } from '../api/units.js';
 
 export interface PowerSettings {
   /** Meter spec, `PORT:TYPE[,options]`. */
@@ -92,7 +93,7 @@ export class PowerSession {
       this.missing++;
       return { missing: loop ? 'no idle baseline' : `too few meter readings in the ${((window.toMs - window.fromMs) / 1000).toFixed(2)} s loop` };
     }
-    return { power_w: net.mean_w, power_sem_w: net.sem_w, energy_mj: net.mean_w * medianMs, samples: loop.n, idle_w: base.mean_w };
+    return { power_w: watts(net.mean_w), power_sem_w: watts(net.sem_w), energy_mj: millijoules(net.mean_w * medianMs), samples: loop.n, idle_w: watts(base.mean_w) };
   }
 
   summary(): MeterSummary {
@@ -104,8 +105,8 @@ export class PowerSession {
       samples: st.samples,
       dropped: st.dropped,
       drop_reasons: st.dropReasons,
-      idle_w: this.before?.mean_w ?? null,
-      idle_drift_w: both?.drift_w ?? null,
+      idle_w: this.before ? watts(this.before.mean_w) : null,
+      idle_drift_w: both?.drift_w !== undefined ? watts(both.drift_w) : null,
       missing_units: this.missing,
     };
   }

@@ -21,6 +21,7 @@ import { median, summarize } from '../util/stats.js';
 import { ownerOf } from '../../native-runners/onnxruntime/node-owner.js';
 import { claimRun } from './run-claim.js';
 import type { Measured, ProfilingTarget, TargetHooks } from '../../native-runners/target.js';
+import { millijoules, ms, seconds, watts } from '../api/units.js';
 
 export interface ProfileJobHooks {
   readonly onProgress?: (p: ProfileProgress) => void;
@@ -254,7 +255,7 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       const s = u.stats;
       const pw = u.power && !('missing' in u.power) ? { power_w: u.power.power_w, energy_mj: u.power.energy_mj } : u.power ? { power_missing: u.power.missing } : {};
       const inNet = inNetwork?.[p.name];
-      return { name: p.name, op: p.op, key: p.key, median_ms: s.median_ms, ci_ms: [s.ci_low_ms, s.ci_high_ms], n: s.n, ...(inNet !== undefined ? { in_network_ms: inNet } : {}), ...pw };
+      return { name: p.name, op: p.op, key: p.key, median_ms: s.median_ms, ci_ms: [s.ci_low_ms, s.ci_high_ms], n: s.n, ...(inNet !== undefined ? { in_network_ms: ms(inNet) } : {}), ...pw };
     });
     const sum = layers.reduce((a, l) => a + l.median_ms, 0);
     // NeuralPower's network level: E = sum P_n T_n, P_avg = E / T, over layers that have power.
@@ -272,15 +273,15 @@ export async function runProfileJob(db: ProfilesDb, target: ProfilingTarget, req
       layers,
       ...(e2eStats
         ? {
-            end_to_end: { median_ms: e2eStats.median_ms, ci_ms: [e2eStats.ci_low_ms, e2eStats.ci_high_ms] as const, n: e2eStats.n, wall_median_ms: e2eWall ?? e2eStats.median_ms },
+            end_to_end: { median_ms: e2eStats.median_ms, ci_ms: [e2eStats.ci_low_ms, e2eStats.ci_high_ms] as const, n: e2eStats.n, wall_median_ms: e2eWall !== undefined ? ms(e2eWall) : e2eStats.median_ms },
             sum_gap_pct: ((sum - e2eStats.median_ms) / e2eStats.median_ms) * 100,
           }
         : {}),
-      sum_of_layers_ms: sum,
-      ...(energy !== undefined ? { energy_mj: energy, power_w: energy / sum } : {}),
+      sum_of_layers_ms: ms(sum),
+      ...(energy !== undefined ? { energy_mj: millijoules(energy), power_w: watts(energy / sum) } : {}),
       ...(power ? { meter: power.summary() } : {}),
-      wall_s: (performance.now() - started) / 1000,
-      device_s: deviceMs / 1000,
+      wall_s: seconds((performance.now() - started) / 1000),
+      device_s: seconds(deviceMs / 1000),
     };
   }, () => power?.close());
 }

@@ -4,6 +4,7 @@
  * so mean +- t*sd would mislead), and the median absolute deviation as spread.
  */
 import type { LatencyStats } from '../api/lut.js';
+import { ms } from '../api/units.js';
 
 const Z95 = 1.959964;
 
@@ -46,11 +47,11 @@ export function summarize(samplesMs: readonly number[]): LatencyStats {
   const mad = median(samplesMs.map((x) => Math.abs(x - m)));
   return {
     n: samplesMs.length,
-    median_ms: m,
-    ci_low_ms: low,
-    ci_high_ms: high,
-    mad_ms: mad,
-    min_ms: Math.min(...samplesMs),
-    max_ms: Math.max(...samplesMs),
+    median_ms: ms(m),
+    ci_low_ms: ms(low),
+    ci_high_ms: ms(high),
+    mad_ms: ms(mad),
+    min_ms: ms(Math.min(...samplesMs)),
+    max_ms: ms(Math.max(...samplesMs)),
   };
 }

@@ -14,6 +14,7 @@
 import { LabbenchError } from '../../app/api/errors.js';
 import type { LutRecord } from '../../app/api/lut.js';
 import type { LatencyYamlRow } from './read-latency-yaml.js';
+import { ms } from '../../app/api/units.js';
 
 export type TableFormat = 'ofa-mbv3' | 'proxylessnas';
 
@@ -148,7 +149,7 @@ export function tableRecord(key: string, op: string, config: Record<string, unkn
   const std = stdOf(s);
   const half = std !== undefined && n > 1 ? (1.96 * std) / Math.sqrt(n) : 0;
   const m = s.mean_ms;
-  return { key, op, config: { ...config, table: { ...s } }, n, median_ms: m, ci_low_ms: Math.max(0, m - half), ci_high_ms: m + half, mad_ms: 0, min_ms: m, max_ms: m, measured_at: measuredAt, emulated: false };
+  return { key, op, config: { ...config, table: { ...s } }, n, median_ms: ms(m), ci_low_ms: ms(Math.max(0, m - half)), ci_high_ms: ms(m + half), mad_ms: ms(0), min_ms: ms(m), max_ms: ms(m), measured_at: measuredAt, emulated: false };
 }
 
 /** The LUT row of a mapped table row that is kept as it is (not folded into the NAS space). */

@@ -10,6 +10,7 @@ import type { LutRecord } from '../../app/api/lut.js';
 import { mbconvKey } from '../../app/workloads/spnas-keys.js';
 import { SPNAS_LAYERS, SPNAS_OPTIONS } from '../../app/workloads/zoo/spnas-space.js';
 import { publishedPhoneLut, type LutFile } from '../lut-file.js';
+import { ms } from '../../app/api/units.js';
 
 /** arXiv 1904.02877 (5 April 2019): the table publishes no per-row measurement times. */
 const PUBLISHED_AT = '2019-04-05T00:00:00.000Z';
@@ -21,9 +22,10 @@ export function looksLikeSpnasRuntimeModel(doc: unknown): doc is Record<string, 
   return typeof doc === 'object' && doc !== null && !Array.isArray(doc) && '0' in doc && typeof (doc as Record<string, unknown>)['0'] === 'object';
 }
 
-function published(key: string, op: string, config: Record<string, unknown>, ms: number): LutRecord {
+function published(key: string, op: string, config: Record<string, unknown>, figure: number): LutRecord {
   // One published figure per row: an average of unknown count, so n = 1 and no spread. Measured on a real Pixel 1.
-  return { key, op, config, n: 1, median_ms: ms, ci_low_ms: ms, ci_high_ms: ms, mad_ms: 0, min_ms: ms, max_ms: ms, measured_at: PUBLISHED_AT, emulated: false };
+  const t = ms(figure);
+  return { key, op, config, n: 1, median_ms: t, ci_low_ms: t, ci_high_ms: t, mad_ms: ms(0), min_ms: t, max_ms: t, measured_at: PUBLISHED_AT, emulated: false };
 }
 
 export function spnasRuntimeModelToLut(doc: Record<string, Record<string, unknown>>, sourceName: string, deviceKey: string): LutFile {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import Database from 'better-sqlite3';
 import type { DeviceFingerprint, LatencyStats } from '../../app/api/lut.js';
+import { ms } from '../../app/api/units.js';
 
 /** A fresh folder, removed when the test file ends. */
 export function tempDir(): string {
@@ -51,9 +52,9 @@ export function statsOf(samples: readonly number[]): LatencyStats {
     const m = xs.length >> 1;
     return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
   };
-  const median_ms = med(s);
-  const mad_ms = med(s.map((x) => Math.abs(x - median_ms)).sort((a, b) => a - b));
-  return { n: s.length, median_ms, ci_low_ms: s[0]!, ci_high_ms: s[s.length - 1]!, mad_ms, min_ms: s[0]!, max_ms: s[s.length - 1]! };
+  const median = med(s);
+  const mad = med(s.map((x) => Math.abs(x - median)).sort((a, b) => a - b));
+  return { n: s.length, median_ms: ms(median), ci_low_ms: ms(s[0]!), ci_high_ms: ms(s[s.length - 1]!), mad_ms: ms(mad), min_ms: ms(s[0]!), max_ms: ms(s[s.length - 1]!) };
 }
 
 export function cpuFingerprint(extra: Record<string, string | number | boolean | null | undefined> = {}): DeviceFingerprint {
