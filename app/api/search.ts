@@ -7,6 +7,7 @@
 import type { NasRequest, PruneRequest, QuantizeRequest } from './search-requests.js';
 
 export type { NasRequest, PruneRequest, QuantizeRequest, QuantizeSweepRequest } from './search-requests.js';
+import type { Bytes, Microjoules, Ms, Seconds } from './units.js';
 
 /** The built-in methods' kinds, whose exact types `SearchMethodTypes` gives; another registered method's kind is any string the registry checks at run time. */
 export type SearchKind = keyof SearchMethodTypes;
@@ -61,13 +62,13 @@ export interface NasLayerChoice {
   readonly layer: number;
   /** 'k3e3' | 'k3e6' | 'k5e3' | 'k5e6' | 'skip'. */
   readonly choice: string;
-  readonly latency_ms: number;
+  readonly latency_ms: Ms;
 }
 
 export interface NasCandidate {
   readonly name: string;
   readonly architecture: readonly string[];
-  readonly predicted_latency_ms: number;
+  readonly predicted_latency_ms: Ms;
   /** Mean test accuracy over the seeds. */
   readonly accuracy: number;
   /** Test accuracy per training seed, and their sample standard deviation (0 for one seed). */
@@ -83,9 +84,9 @@ export interface NasCandidate {
 export interface NasResult {
   readonly run_id: number;
   readonly lut: string;
-  readonly target_ms: number;
+  readonly target_ms: Ms;
   readonly architecture: readonly NasLayerChoice[];
-  readonly predicted_latency_ms: number;
+  readonly predicted_latency_ms: Ms;
   /** Test accuracy of the found network after training (mean over the seeds). */
   readonly accuracy: number;
   /** Per training seed, and their sample standard deviation. */
@@ -129,11 +130,11 @@ export interface PruneBudgetResult {
   /** Test accuracy after the fine-tune. */
   readonly accuracy: number;
   /** Predicted latency (metric latency). */
-  readonly latency_ms?: number;
+  readonly latency_ms?: Ms;
   /** Measured end to end on the device (metric latency). */
-  readonly measured_latency_ms?: number;
-  readonly onnx_bytes: number;
-  readonly tflite_bytes: number;
+  readonly measured_latency_ms?: Ms;
+  readonly onnx_bytes: Bytes;
+  readonly tflite_bytes: Bytes;
   readonly artifacts?: { readonly onnx: string; readonly tflite: string };
   /** Seconds to cut the network from the ranking (learning the ranking excluded). */
   readonly cut_seconds: number;
@@ -145,7 +146,7 @@ export interface PruneResult {
   readonly data: DatasetName;
   readonly metric: 'flops' | 'latency';
   readonly device?: string;
-  readonly base: { readonly flops: number; readonly params: number; readonly accuracy: number; readonly latency_ms?: number; readonly measured_latency_ms?: number; readonly onnx_bytes: number; readonly tflite_bytes: number };
+  readonly base: { readonly flops: number; readonly params: number; readonly accuracy: number; readonly latency_ms?: Ms; readonly measured_latency_ms?: Ms; readonly onnx_bytes: Bytes; readonly tflite_bytes: Bytes };
   readonly results: readonly PruneBudgetResult[];
   /** Wall time of learning the ranking (the evolution). */
   readonly ranking_seconds: number;
@@ -155,7 +156,7 @@ export interface PruneResult {
   readonly generations: number;
   readonly population: number;
   /** The evolution's time budget in seconds; absent when `--generations` fixed the count. */
-  readonly time_budget_s?: number;
+  readonly time_budget_s?: Seconds;
   /** Training images of every candidate's fine-tune: one seeded subset, the same for all candidates. */
   readonly fitness_images: number;
   readonly best_fitness: number;
@@ -177,7 +178,7 @@ export interface QuantizeResult {
   readonly data: DatasetName;
   readonly scheme: QuantizeRequest['scheme'];
   readonly test_error: number;
-  readonly energy_uj: number;
+  readonly energy_uj: Microjoules;
   readonly ops: { readonly mults: number; readonly adds: number; readonly shifts: number; readonly xnors?: number; readonly popcounts?: number };
   readonly energy_table: string;
   /** Whether the conv/fc inputs after the first were binarized (BinaryNet, XNOR-Net, LightNN-K-bin). */

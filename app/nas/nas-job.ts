@@ -31,6 +31,7 @@ import { closingSearchRun } from '../search-run.js';
 import { ChildNet } from './child-net.js';
 import type { ProxyShape } from './supernet-parts.js';
 import { describeComparison, summarizeSeeds, welch } from './seed-stats.js';
+import { ms } from '../api/units.js';
 
 export interface NasHooks {
   onProgress?(p: NasProgress): void;
@@ -270,7 +271,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
       const accuracies = runs.map((r) => r.accuracy);
       const summary = summarizeSeeds(accuracies);
       return {
-        candidate: { name, architecture: arch.map(choiceName), predicted_latency_ms: round(spnasLatency(lut.table, arch)), accuracy: summary.mean, accuracies, accuracy_sd: summary.sd },
+        candidate: { name, architecture: arch.map(choiceName), predicted_latency_ms: ms(round(spnasLatency(lut.table, arch))), accuracy: summary.mean, accuracies, accuracy_sd: summary.sd },
         seconds: runs[0]!.seconds,
       };
     };
@@ -292,9 +293,9 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
     const result: NasResult = {
       run_id: runId,
       lut: lut.label,
-      target_ms: req.targetMs,
-      architecture: found.map((c, layer) => ({ layer, choice: choiceName(c), latency_ms: round(lut.table.cells[layer * (SKIP + 1) + c]!) })),
-      predicted_latency_ms: round(spnasLatency(lut.table, found)),
+      target_ms: ms(req.targetMs),
+      architecture: found.map((c, layer) => ({ layer, choice: choiceName(c), latency_ms: ms(round(lut.table.cells[layer * (SKIP + 1) + c]!)) })),
+      predicted_latency_ms: ms(round(spnasLatency(lut.table, found))),
       accuracy: best.candidate.accuracy,
       accuracies: best.candidate.accuracies,
       accuracy_sd: best.candidate.accuracy_sd,

@@ -25,6 +25,7 @@ import { exportTrained } from './export.js';
 import { disposeIrNet, irNetFromArrays, irNetModel, readArrays, type WeightArrays } from '../train/ir-net.js';
 import { cutToBudget, globalRanking, identityTerms, layerNorms, uniformCut, type BudgetCut, type CostFn, type LayerNorms } from './ranking.js';
 import { headOf, obtainTrained, trainSlice, trainSubset } from '../train/trained.js';
+import { bytes, ms, seconds } from '../api/units.js';
 
 export interface LatencyProvider {
   /** Predicted end-to-end latency (ms) of a network on the device: LUT rows where present, NeuralPower elsewhere. */
@@ -187,8 +188,8 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
           const measured = measure && fileDir ? await measure(join(fileDir, `${name}.onnx`), deps.signal) : undefined;
           const row: PruneBudgetResult = {
             method: m.method, budget, flops: total.flops, params: total.params, accuracy: tuned.accuracy,
-            ...(latency !== undefined ? { latency_ms: latency } : {}), ...(measured !== undefined ? { measured_latency_ms: measured } : {}),
-            onnx_bytes: size.onnx_bytes, tflite_bytes: size.tflite_bytes, ...(artifacts ? { artifacts } : {}), cut_seconds: cutSeconds,
+            ...(latency !== undefined ? { latency_ms: ms(latency) } : {}), ...(measured !== undefined ? { measured_latency_ms: ms(measured) } : {}),
+            onnx_bytes: bytes(size.onnx_bytes), tflite_bytes: bytes(size.tflite_bytes), ...(artifacts ? { artifacts } : {}), cut_seconds: cutSeconds,
           };
           results.push(row);
           run.progress({ phase: `finetune:${m.method}`, epoch: ++step, epochs: steps, accuracy: tuned.accuracy, ...(latency !== undefined ? { latency_ms: latency } : {}) });
@@ -198,11 +199,11 @@ export async function runPrune(req: PruneRequest, deps: PruneDeps): Promise<Prun
         run_id: run.id, model: req.model, data: req.data, metric: req.metric, ...(req.device ? { device: req.device } : {}),
         base: {
           flops: baseTotal.flops, params: baseTotal.params, accuracy: baseAccuracy,
-          ...(deps.latency ? { latency_ms: deps.latency.predict(network) } : {}), ...(baseMeasured !== undefined ? { measured_latency_ms: baseMeasured } : {}),
-          onnx_bytes: base.onnx_bytes, tflite_bytes: base.tflite_bytes,
+          ...(deps.latency ? { latency_ms: ms(deps.latency.predict(network)) } : {}), ...(baseMeasured !== undefined ? { measured_latency_ms: ms(baseMeasured) } : {}),
+          onnx_bytes: bytes(base.onnx_bytes), tflite_bytes: bytes(base.tflite_bytes),
         },
         results, ranking_seconds: rankingSeconds, evaluations: learned.history.length, generations: learned.generations, population,
-        ...(timeBudget !== undefined ? { time_budget_s: timeBudget } : {}), fitness_images: fitnessData.train.n, best_fitness: learned.bestFitness, engine: engine.package,
+        ...(timeBudget !== undefined ? { time_budget_s: seconds(timeBudget) } : {}), fitness_images: fitnessData.train.n, best_fitness: learned.bestFitness, engine: engine.package,
       };
       return result;
     } finally {

@@ -22,6 +22,7 @@ import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, paretoFront, type Wei
 import { withBatchNorm } from './batch-norm.js';
 import { binaryActivations, binaryConnectSte, flightnnQuantize, glorotH, LightnnMemo, lightnnValues, SCHEMES, weightScheme, type Scheme, type WeightScheme } from './quantizers.js';
 import { ACT_REG_TERMS, BinaryActivations, binarizedLayers, withoutRelu, xnorWeights, type ActRegTerm } from './binary.js';
+import { microjoules } from '../api/units.js';
 
 /** LightNN's MNIST test errors (%), the seed's table "Test error results". */
 export const SEED_MNIST_TABLE: Readonly<Record<string, Partial<Record<Scheme, number>>>> = {
@@ -212,7 +213,7 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
       const tenth = Math.max(1, Math.floor(h.length / 10));
       const result: QuantizeResult = {
         run_id: run.id, model: req.model, data: req.data, scheme: req.scheme, test_error: 1 - testAccuracy,
-        energy_uj: energyMicrojoules(ops), ops, energy_table: HOROWITZ_45NM_INT32.source, binary_activations: binary,
+        energy_uj: microjoules(energyMicrojoules(ops)), ops, energy_table: HOROWITZ_45NM_INT32.source, binary_activations: binary,
         ...(h.length ? { act_reg: { terms: actReg.terms, weight: actReg.weight, first: mean(h.slice(0, tenth)), last: mean(h.slice(-tenth)), per_epoch: perEpoch } } : {}),
         ...(share !== undefined ? { two_term_filters: share } : {}), ...(seedError !== undefined ? { seed_test_error: seedError / 100 } : {}),
         epochs, batch_norm: batchNorm && isZooName(req.model) && !req.pretrainEpochs, train_seconds: r.seconds,
