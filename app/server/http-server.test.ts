@@ -49,6 +49,17 @@ function raw(port: number, path: string, headers: Record<string, string> = {}, m
   });
 }
 
+/** The job as the server reports it once it is no longer running (10 s at most). */
+async function settled(port: number, auth: Record<string, string>, job: JobInfo): Promise<JobInfo> {
+  const deadline = Date.now() + 10_000;
+  let now = job;
+  while (now.status === 'running' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    now = (JSON.parse((await raw(port, '/api/jobs', auth)).body) as JobInfo[]).find((j) => j.id === job.id)!;
+  }
+  return now;
+}
+
 test('the API needs the token: none or a wrong one gets 401, the right one the device list', async (t) => {
   const s = await rig(t);
   assert.match(s.openUrl, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{32}$/);
@@ -154,12 +165,7 @@ test('NAS runs as a job: a LUT file path is refused at the door, a device withou
   assert.equal(start.status, 200, start.body);
   const job = JSON.parse(start.body) as JobInfo;
   assert.equal(job.kind, 'nas');
-  const deadline = Date.now() + 10_000;
-  let now: JobInfo = job;
-  while (now.status === 'running' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    now = (JSON.parse((await raw(s.port, '/api/jobs', auth)).body) as JobInfo[]).find((j) => j.id === job.id)!;
-  }
+  const now = await settled(s.port, auth, job);
   assert.equal(now.status, 'failed');
   assert.equal(now.error?.code, 'DEVICE_NOT_FOUND');
 });
@@ -182,12 +188,7 @@ test('the search methods come from the registry: each one described, each one a 
   // Pruning for latency on a device this DB does not know: the job starts and fails with the service's code.
   const job = JSON.parse((await start({ kind: 'prune', request: { model: 'mnist-1hidden', budgets: [0.5], metric: 'latency', device: 'no-such-phone', data: 'mnist' } })).body) as JobInfo;
   assert.equal(job.kind, 'prune');
-  const deadline = Date.now() + 10_000;
-  let now: JobInfo = job;
-  while (now.status === 'running' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    now = (JSON.parse((await raw(s.port, '/api/jobs', auth)).body) as JobInfo[]).find((j) => j.id === job.id)!;
-  }
+  const now = await settled(s.port, auth, job);
   assert.equal(now.status, 'failed');
   assert.equal(now.error?.code, 'DEVICE_NOT_FOUND');
 });
