@@ -1,5 +1,5 @@
 // ESLint flat config: typescript-eslint's recommended rules on every TS file, plus the
-// layering rule of STYLE.md: app/api is pure and imports nothing outside itself.
+// layering rule of STYLE.md: app/api is pure (DTOs and their zod schemas; no project or Node import).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -45,7 +45,7 @@ export default tseslint.config(
   {
     files: ['app/api/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '../*', '!./*'], message: 'app/api is pure: it imports nothing outside itself.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '../*', '!./*'], message: 'app/api is pure: it imports nothing from the project outside itself and no Node built-in (zod is its one package).' }] }],
     },
   },
   {
