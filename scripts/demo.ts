@@ -43,7 +43,7 @@ interface Sizes {
   /** Networks predicted before they are ever run, then profiled to compare. */
   readonly unseen: readonly { readonly workload: string; readonly resolution?: number }[];
   readonly profile: { readonly runs: number; readonly maxRuns: number; readonly innerRuns: number; readonly warmup: number };
-  readonly fit: { readonly sample: number; readonly rounds: number; readonly perRound: number; readonly meterNetworks: number };
+  readonly fit: { readonly sample: number; readonly rounds: number; readonly meterNetworks: number };
   /** The LUT the NAS searches against: the phone's own (its NAS space profiled first, ~100 units) or the public Pixel 1 table. */
   readonly nasLut: 'phone' | 'proxylessnas-pixel1';
   readonly nas: { readonly noBaselines?: boolean; readonly limit: number; readonly epochs: number; readonly trainEpochs: number; readonly resolution: number; readonly width: number; readonly batchSize: number; readonly randomBaselines: number };
@@ -55,7 +55,7 @@ const QUICK: Sizes = {
   first: { workload: 'mobilenetv2', resolution: 64 },
   unseen: [{ workload: 'resnet56' }, { workload: 'mnist-2conv' }],
   profile: { runs: 3, maxRuns: 3, innerRuns: 3, warmup: 1 },
-  fit: { sample: 3, rounds: 0, perRound: 0, meterNetworks: 0 },
+  fit: { sample: 3, rounds: 0, meterNetworks: 0 },
   nasLut: 'proxylessnas-pixel1',
   nas: { noBaselines: true, limit: 128, epochs: 1, trainEpochs: 1, resolution: 16, width: 0.125, batchSize: 32, randomBaselines: 0 },
   prune: { model: 'mnist-1hidden', budgets: [0.4, 0.7], limit: 300, epochs: 1, population: 2, generations: 1, fitnessImages: 128, fitnessValidation: 100 },
@@ -67,7 +67,7 @@ const FULL: Sizes = {
   unseen: [{ workload: 'resnet56' }, { workload: 'mnist-2conv' }, { workload: 'mobilenetv2', resolution: 96 }],
   profile: { runs: 5, maxRuns: 10, innerRuns: 5, warmup: 1 },
   // Sample networks 0-13 of the fit's seed: the next one is far too big an artifact to push in a demo.
-  fit: { sample: 14, rounds: 0, perRound: 0, meterNetworks: 4 },
+  fit: { sample: 14, rounds: 0, meterNetworks: 4 },
   nasLut: 'phone',
   nas: { limit: 2000, epochs: 2, trainEpochs: 2, resolution: 16, width: 0.125, batchSize: 32, randomBaselines: 1 },
   prune: { model: 'mnist-vgg', budgets: [0.4, 0.7], limit: 1000, epochs: 1, population: 4, generations: 2, fitnessImages: 256, fitnessValidation: 200 },
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     }
     step(`fit kernel models from ${sizes.fit.sample} random sample networks${sizes.fit.meterNetworks ? ` (${sizes.fit.meterNetworks} metered)` : ''}`);
     const metered = sizes.fit.meterNetworks > 0 ? { meter: meterSpec, meterNetworks: sizes.fit.meterNetworks } : {};
-    const fit = await svc.fit({ device: serial, mode: 'kernels', sample: sizes.fit.sample, rounds: sizes.fit.rounds, perRound: sizes.fit.perRound, ...metered }, { onProgress: progressPrinter('fit'), signal });
+    const fit = await svc.fit({ device: serial, mode: 'kernels', sample: sizes.fit.sample, rounds: sizes.fit.rounds, ...metered }, { onProgress: progressPrinter('fit'), signal });
     log(`  ${fit.training_rows} kernel rows; CV RMSPE per kind: ${fit.types.map((t) => `${t.type} ${t.cv_rmspe_pct.toFixed(1)}%`).join(', ')}`);
 
     step('predict networks the phone never ran, then run them');
