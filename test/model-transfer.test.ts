@@ -1,8 +1,8 @@
 /**
  * Models travel like LUTs, and LUTs, devices and runs compare. A kernel model fitted on this
- * CPU from three sample networks (the smallest fit that runs), exported, imported into a fresh
- * DB that never profiled anything: `predict` there gives the source's numbers, `report
- * accuracy` the source's report. A tampered file, a malformed one and a fingerprint that
+ * CPU from three sample networks (the smallest fit that runs, shared through test/fitted-db.ts),
+ * exported, imported into a fresh DB that never profiled anything: `predict` there gives the
+ * source's numbers, `report accuracy` the source's report. A tampered file, a malformed one and a fingerprint that
  * another device holds under the key exit 2 and leave the DB as it was; `--force` imports
  * beside it. `lut diff` reads the public Pixel 1 LUT against a copy this test edits (hand-made
  * rows, marked so in the copy's fingerprint); `report compare` two real profiling runs.
@@ -25,7 +25,8 @@ import { sealedChecksum } from '../profiles-db/canonical-json.js';
 import { fingerprintHash } from '../profiles-db/devices.js';
 import { sealLutFile, type LutFile } from '../profiles-db/lut-file.js';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
-import { labbench, pixel1LutPath } from './cli-helpers.js';
+import { labbench, labbenchHere, pixel1LutPath } from './cli-helpers.js';
+import { copyFittedDb } from './fitted-db.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'labbench-model-'));
 const SRC = join(dir, 'src.db');
@@ -68,8 +69,8 @@ function resealed(edit: (f: unknown) => void): string {
 }
 
 before(async () => {
+  await copyFittedDb(SRC);
   src = new LocalLabService(SRC);
-  await src.fit({ device: 'local', sample: 3, rounds: 0 });
   sourcePrediction = JSON.parse(JSON.stringify(await src.predict({ device: 'local', workload: 'cifar10-6conv' }))) as PredictResult;
   const out = json<{ bytes: number }>(['model', 'export', '--device', 'local', '--out', FILE, '--db', SRC, '--json']);
   assert.ok(out.bytes > 1000);
@@ -130,7 +131,7 @@ test('a tampered or malformed file, or another fingerprint under the key, exits 
   db.close();
   const before = dbState(dst);
 
-  const clash = labbench(['model', 'import', FILE, '--db', dst]);
+  const clash = await labbenchHere(['model', 'import', FILE, '--db', dst]);
   assert.equal(clash.status, 2, clash.stderr);
   assert.match(clash.stderr, /another fingerprint; --as KEY .* --force/);
   assert.deepEqual(dbState(dst), before);

@@ -1,10 +1,11 @@
 /**
  * `labbench report accuracy|lut|search --html`: each report from real data (a quick kernel
- * fit on this CPU and a network profiled after it; the public Pixel 1 LUT, and the same rows
- * re-exported as an emulated device whose label is hostile HTML; a tiny NAS and a two-scheme
- * quantization sweep), opened in Debian's Chromium with every request other than file:
- * refused and recorded. Each plot must be drawn with a mark per data point, its axes
- * labelled, no console error, no request leaving the file, and an emulated device marked.
+ * fit on this CPU, shared through test/fitted-db.ts, and a network profiled after it; the
+ * public Pixel 1 LUT, and the same rows re-exported as an emulated device whose label is
+ * hostile HTML; a tiny NAS and a two-scheme quantization sweep), opened in Debian's Chromium
+ * with every request other than file: refused and recorded. Each plot must be drawn with a
+ * mark per data point, its axes labelled, no console error, no request leaving the file, and
+ * an emulated device marked.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,8 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, labbenchAsyncRun, pixel1LutPath, type CliRun } from '../cli-helpers.js';
+import { ROOT, labbenchAsyncRun, labbenchHere, pixel1LutPath, type CliRun } from '../cli-helpers.js';
 import { chromiumMissing, launchChromium } from './browser.js';
+import { copyFittedDb } from '../fitted-db.js';
 import { LocalLabService } from '../../app/lab-service.js';
 import { esc } from '../../app/reports/html.js';
 import { searchReportHtml } from '../../app/reports/search-report.js';
@@ -84,7 +86,7 @@ before(async () => {
   const emulated = handled(report(['lut', '--device', 'hostile-phone'], d.lut, join(dir, 'lut-emulated.html')));
   const accuracy = handled(
     (async () => {
-      await cli(['fit', '--device', 'local', '--sample', '4', '--rounds', '0', '--json'], d.acc);
+      await copyFittedDb(d.acc);
       await cli(['profile', '--device', 'local', '--workload', 'mnist-2conv', '--runs', '3', '--max-seconds', '0.3', '--json'], d.acc);
       return report(['accuracy', '--device', 'local'], d.acc, join(dir, 'accuracy.html'));
     })(),
@@ -274,7 +276,7 @@ test('report search --run N: one run; an unknown run exits 2 and writes nothing'
   await report(['search', '--run', String(runs[0]!.id)], d.search, out);
   const html = readFileSync(out, 'utf8');
   assert.equal(html.match(/<h2 id="run-/g)?.length, 1);
-  const bad = await labbenchAsyncRun(['report', 'search', '--run', '999', '--html', join(d.dir, 'none.html'), '--db', d.search]);
+  const bad = await labbenchHere(['report', 'search', '--run', '999', '--html', join(d.dir, 'none.html'), '--db', d.search]);
   assert.equal(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /--run 999: no such search run/);
   assert.throws(() => readFileSync(join(d.dir, 'none.html')));
