@@ -27,6 +27,20 @@ export function labbench(args: readonly string[], opts: { cwd?: string; env?: No
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The same command line run in this process (runCli, what bin/labbench.js runs once its modules
+ * are loaded), for input the command refuses before doing any work: a child would spend seconds
+ * loading every module to print one line. The status is the one the command exits with; the
+ * child's own exit path is checked in test/cli.test.ts.
+ */
+export async function labbenchHere(args: readonly string[]): Promise<CliRun> {
+  const { runCli } = await import('../app/cli/program.js');
+  let stdout = '';
+  let stderr = '';
+  const status = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  return { status, stdout, stderr };
+}
+
 export function labbenchAsync(args: readonly string[], opts: { cwd?: string } = {}): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { labbench, pixel1LutPath, tempDir, QUICK } from './cli-helpers.js';
+import { labbench, labbenchHere, pixel1LutPath, tempDir, QUICK } from './cli-helpers.js';
 
 interface ProfileJson {
   device: string;
@@ -141,26 +141,27 @@ test('the public Pixel 1 LUT imports as 22 layers x 4 options, next to local row
   assert.ok(blocks.some((b) => b.key === 'mbconv L0 k3 e6 s1 o16 in=32x112x112'));
 });
 
-test('bad input exits 2 with a one-line reason', (t) => {
+test('bad input exits 2 with a one-line reason', async (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'b.db');
   const unknown = labbench(['profile', '--device', 'local', '--workload', 'lenet', '--db', db]);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /lenet/);
   assert.match(unknown.stderr, /vgg16/);
-  assert.equal(labbench(['profile', '--device', 'local', '--db', db]).status, 2, 'missing --workload');
-  assert.equal(labbench(['profile', '--device', 'phone9', '--workload', 'vgg13', '--db', db]).status, 2);
-  assert.equal(labbench(['lut', 'show', '--device', 'nowhere', '--db', db]).status, 2);
-  assert.equal(labbench(['lut', 'import', join(dir, 'missing.json'), '--db', db]).status, 2);
-  assert.equal(labbench(['profile', '--device', 'local', '--workload', 'vgg13', '--runs', 'many', '--db', db]).status, 2);
+  // The rest in this process (runCli, whose status is the exit status): a child takes seconds to load and refuse.
+  assert.equal((await labbenchHere(['profile', '--device', 'local', '--db', db])).status, 2, 'missing --workload');
+  assert.equal((await labbenchHere(['profile', '--device', 'phone9', '--workload', 'vgg13', '--db', db])).status, 2);
+  assert.equal((await labbenchHere(['lut', 'show', '--device', 'nowhere', '--db', db])).status, 2);
+  assert.equal((await labbenchHere(['lut', 'import', join(dir, 'missing.json'), '--db', db])).status, 2);
+  assert.equal((await labbenchHere(['profile', '--device', 'local', '--workload', 'vgg13', '--runs', 'many', '--db', db])).status, 2);
   // Several devices at once: refused before any job starts where they cannot run together.
-  const twice = labbench(['profile', '--device', 'local,local', '--workload', 'vgg13', '--db', db]);
+  const twice = await labbenchHere(['profile', '--device', 'local,local', '--workload', 'vgg13', '--db', db]);
   assert.equal(twice.status, 2);
   assert.match(twice.stderr, /names local twice/);
-  const oneMeter = labbench(['profile', '--device', 'local,127.0.0.1:5555', '--workload', 'vgg13', '--meter', '/dev/ttyUSB0:um34c', '--db', db]);
+  const oneMeter = await labbenchHere(['profile', '--device', 'local,127.0.0.1:5555', '--workload', 'vgg13', '--meter', '/dev/ttyUSB0:um34c', '--db', db]);
   assert.equal(oneMeter.status, 2);
   assert.match(oneMeter.stderr, /--meter measures one device/);
-  const badPort = labbench(['devices', '-P', '0', '--db', db]);
+  const badPort = await labbenchHere(['devices', '-P', '0', '--db', db]);
   assert.equal(badPort.status, 2);
   assert.match(badPort.stderr, /-P must be a port between 1 and 65535, got '0'/);
   const json = labbench(['lut', 'show', '--device', 'nowhere', '--db', db, '--json']);

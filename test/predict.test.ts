@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { labbench, tempDir, QUICK } from './cli-helpers.js';
+import { labbench, labbenchHere, tempDir, QUICK } from './cli-helpers.js';
 
-test('the first fit samples layers (once); predict mixes LUT hits and model; report compares with the baseline', (t) => {
+test('the first fit samples layers (once); predict mixes LUT hits and model; report compares with the baseline', async (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'f.db');
   const prof = labbench(['profile', '--device', 'local', '--workload', 'cifar10-6conv', '--db', db, '--per-layer', ...QUICK, '--json']);
@@ -66,6 +66,6 @@ test('the first fit samples layers (once); predict mixes LUT hits and model; rep
   assert.ok(r.layers.some((g) => g.group === 'all' && g.predictors.neuralpower && g.predictors.analytic));
 
   // Without a model: a clear error, exit 2.
-  const none = labbench(['predict', '--device', 'local', '--workload', 'vgg13', '--db', join(dir, 'empty.db')]);
+  const none = await labbenchHere(['predict', '--device', 'local', '--workload', 'vgg13', '--db', join(dir, 'empty.db')]);
   assert.equal(none.status, 2);
 });

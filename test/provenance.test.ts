@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { labbenchAsyncRun } from './cli-helpers.js';
+import { labbenchAsyncRun, labbenchHere } from './cli-helpers.js';
 import { startPhoneRig } from './phone-rig.js';
 import { lutChecksum, type LutFile } from '../profiles-db/lut-file.js';
 
@@ -122,11 +122,11 @@ test('the emulated phone is emulated in devices, the DB, lut show, the export an
   for (const [what, edit, message] of attempts) {
     const path = join(dir, 'forged.json');
     writeFileSync(path, forged(file, edit));
-    const r = await labbenchAsyncRun(['lut', 'import', path, '--db', other]);
+    const r = await labbenchHere(['lut', 'import', path, '--db', other]);
     assert.equal(r.status, 2, `${what}: refused (${r.stdout})`);
     assert.match(r.stderr, message, what);
   }
-  assert.equal((await labbenchAsyncRun(['lut', 'show', '--device', serial, '--db', other])).status, 2, 'nothing was imported');
+  assert.equal((await labbenchHere(['lut', 'show', '--device', serial, '--db', other])).status, 2, 'nothing was imported');
 
   // As a version 1 file, which had no mark to remove: imported, and marked from its build.
   const v1 = join(dir, 'v1.json');

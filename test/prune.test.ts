@@ -15,7 +15,7 @@ import type { Network } from '../app/workloads/ir.js';
 import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { labbench, tempDir } from './cli-helpers.js';
+import { labbench, labbenchHere, tempDir } from './cli-helpers.js';
 import type { PruneResult } from '../app/api/search.js';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { exportTrained } from '../app/prune/export.js';
@@ -214,7 +214,7 @@ for (const name of ['mnist-resnet', 'mnist-2conv']) {
   });
 }
 
-test('labbench prune --json: one ranking cut at two FLOPs budgets beside both baselines, exported smaller, stored as a search run', (t) => {
+test('labbench prune --json: one ranking cut at two FLOPs budgets beside both baselines, exported smaller, stored as a search run', async (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'p.db');
   // 2 epochs of 1,800 images (56 steps) train the MLP well past what a constant output scores on these 333 test images.
@@ -255,7 +255,7 @@ test('labbench prune --json: one ranking cut at two FLOPs budgets beside both ba
   assert.match(formatPrune(doc), /population 2 \+ 1 generations = 3 candidates evaluated \(generations fixed\)/);
 
   // Bad budgets and a latency budget without a device are bad input (exit 2).
-  assert.equal(labbench(['prune', '--model', 'mnist-1hidden', '--budget', '2', '--data', 'mnist', '--db', db]).status, 2);
-  assert.equal(labbench(['prune', '--model', 'mnist-1hidden', '--budget', '0.5', '--time-budget', '-1', '--data', 'mnist', '--db', db]).status, 2);
-  assert.equal(labbench(['prune', '--model', 'mnist-1hidden', '--budget', '0.5', '--metric', 'latency', '--data', 'mnist', '--db', db]).status, 2);
+  assert.equal((await labbenchHere(['prune', '--model', 'mnist-1hidden', '--budget', '2', '--data', 'mnist', '--db', db])).status, 2);
+  assert.equal((await labbenchHere(['prune', '--model', 'mnist-1hidden', '--budget', '0.5', '--time-budget', '-1', '--data', 'mnist', '--db', db])).status, 2);
+  assert.equal((await labbenchHere(['prune', '--model', 'mnist-1hidden', '--budget', '0.5', '--metric', 'latency', '--data', 'mnist', '--db', db])).status, 2);
 });

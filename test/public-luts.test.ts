@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labbench, ROOT, tempDir } from './cli-helpers.js';
+import { labbench, labbenchHere, ROOT, tempDir } from './cli-helpers.js';
 import type { NasResult } from '../app/api/search.js';
 
 const FIXTURES = join(ROOT, 'profiles-db', 'importers', 'fixtures');
@@ -21,7 +21,7 @@ interface LutJson {
   entries: { key: string; op: string; median_ms: number; n: number; emulated: boolean }[];
 }
 
-test('the ProxylessNAS and OFA YAML tables import and show; nas searches the imported Pixel 1 table', { timeout: 300_000 }, (t) => {
+test('the ProxylessNAS and OFA YAML tables import and show; nas searches the imported Pixel 1 table', { timeout: 300_000 }, async (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'public.db');
 
@@ -59,7 +59,7 @@ test('the ProxylessNAS and OFA YAML tables import and show; nas searches the imp
 
   const bad = join(dir, 'broken.yaml');
   writeFileSync(bad, 'Conv-input:224x224x3-output:112x112x32:\n  count: 982\n  mean: 4.08 ms\n');
-  const broken = labbench(['lut', 'import', bad, '--db', db]);
+  const broken = await labbenchHere(['lut', 'import', bad, '--db', db]);
   assert.equal(broken.status, 2);
   assert.match(broken.stderr, /broken\.yaml: line 3: mean of Conv-input:224x224x3-output:112x112x32 is not a number: "4\.08 ms"/);
 });

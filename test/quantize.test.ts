@@ -1,14 +1,34 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../app/train/engine.js';
 import { binaryConnectSte, DEFAULT_RANGE, flightnnQuantize, glorotH, lightnnArray, lightnnSte, lightnnValues, powerTerms, roundPow2 } from '../app/quantize/quantizers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labbench, tempDir } from './cli-helpers.js';
+import { labbenchAsyncRun, labbenchHere } from './cli-helpers.js';
 import type { QuantizeResult, QuantizeSweepResult } from '../app/api/search.js';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { formatQuantizeSweep } from '../app/quantize/report.js';
 import { countOps, energyMicrojoules, HOROWITZ_45NM_INT32, paretoFront } from '../app/quantize/energy.js';
+
+/**
+ * The three `labbench quantize` trainings start at once, each in a child (the engine trains on
+ * one thread), beside the tests this process runs; each CLI test reads its own run.
+ */
+const cliDir = mkdtempSync(join(tmpdir(), 'labbench-quantize-'));
+const DB = { lightnn1: join(cliDir, 'q.db'), sweep: join(cliDir, 's.db'), bnn: join(cliDir, 'b.db') };
+const cli = {
+  // 108 steps on 2,700 images: 11-13% test error over seeds 1-3 (a constant output: ~89%).
+  lightnn1: labbenchAsyncRun(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--limit', '3000', '--epochs', '2', '--batch-size', '50', '--lr', '0.003', '--db', DB.lightnn1, '--json']),
+  sweep: labbenchAsyncRun(['quantize', '--model', 'mnist-1hidden', '--scheme', 'conventional,lightnn-1,binaryconnect', '--data', 'mnist', '--limit', '300', '--epochs', '1', '--db', DB.sweep, '--json']),
+  // 108 steps on 2,700 images: 11-12% test error over seeds 1-3, the loss falling from ~0.10 to ~0.06.
+  bnn: labbenchAsyncRun(['quantize', '--model', 'mnist-1hidden', '--scheme', 'binarynet', '--act-reg', '--data', 'mnist', '--limit', '3000', '--epochs', '2', '--batch-size', '50', '--db', DB.bnn, '--json']),
+};
+after(async () => {
+  await Promise.all(Object.values(cli));
+  rmSync(cliDir, { recursive: true, force: true });
+});
 
 await initEngine('cpu');
 
@@ -130,10 +150,8 @@ test('energy: multiplies for conventional, shifts and adds per power-of-two term
   assert.deepEqual(front.map((p) => p.energy_uj), [1, 3]);
 });
 
-test('labbench quantize --json: LightNN-1 training beats a bar far above chance, an energy without multiplies, and the seed figure beside it', (t) => {
-  const dir = tempDir(t);
-  // 108 steps on 2,700 images: 11-13% test error over seeds 1-3 (a constant output: ~89%).
-  const r = labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--limit', '3000', '--epochs', '2', '--batch-size', '50', '--lr', '0.003', '--db', join(dir, 'q.db'), '--json']);
+test('labbench quantize --json: LightNN-1 training beats a bar far above chance, an energy without multiplies, and the seed figure beside it', async () => {
+  const r = await cli.lightnn1;
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as QuantizeResult;
   assert.equal(doc.scheme, 'lightnn-1');
@@ -141,15 +159,14 @@ test('labbench quantize --json: LightNN-1 training beats a bar far above chance,
   assert.equal(doc.ops.mults, 0);
   assert.ok(doc.ops.shifts > 0 && doc.ops.shifts <= 79_400 && doc.energy_uj > 0);
   assert.equal(doc.seed_test_error, 0.0209);
-  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-3', '--data', 'mnist', '--db', join(dir, 'q.db')]).status, 2);
-  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--lr-schedule', 'step', '--db', join(dir, 'q.db')]).status, 2);
-  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--final-lr', '2', '--db', join(dir, 'q.db')]).status, 2);
+  assert.equal((await labbenchHere(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-3', '--data', 'mnist', '--db', DB.lightnn1])).status, 2);
+  assert.equal((await labbenchHere(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--lr-schedule', 'step', '--db', DB.lightnn1])).status, 2);
+  assert.equal((await labbenchHere(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--data', 'mnist', '--final-lr', '2', '--db', DB.lightnn1])).status, 2);
 });
 
-test('labbench quantize with several schemes: one stored run each, and the accuracy-energy Pareto front of those runs', (t) => {
-  const dir = tempDir(t);
-  const db = join(dir, 's.db');
-  const r = labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'conventional,lightnn-1,binaryconnect', '--data', 'mnist', '--limit', '300', '--epochs', '1', '--db', db, '--json']);
+test('labbench quantize with several schemes: one stored run each, and the accuracy-energy Pareto front of those runs', async () => {
+  const db = DB.sweep;
+  const r = await cli.sweep;
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as QuantizeSweepResult;
   assert.deepEqual(doc.runs.map((x) => x.scheme), ['conventional', 'lightnn-1', 'binaryconnect']);
@@ -170,15 +187,13 @@ test('labbench quantize with several schemes: one stored run each, and the accur
   const human = formatQuantizeSweep(doc);
   assert.match(human, /Pareto front \(test error against energy, cheapest first\): binaryconnect/);
   // Unknown or repeated schemes are bad input.
-  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1,lightnn-3', '--data', 'mnist', '--db', db]).status, 2);
-  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1,lightnn-1', '--data', 'mnist', '--db', db]).status, 2);
+  assert.equal((await labbenchHere(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1,lightnn-3', '--data', 'mnist', '--db', db])).status, 2);
+  assert.equal((await labbenchHere(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1,lightnn-1', '--data', 'mnist', '--db', db])).status, 2);
 });
 
-test('labbench quantize --scheme binarynet --act-reg: a BNN on MNIST beats a bar far above chance, and the activation-distribution loss is reported and falls', (t) => {
-  const dir = tempDir(t);
-  const db = join(dir, 'b.db');
-  // 108 steps on 2,700 images: 11-12% test error over seeds 1-3, the loss falling from ~0.10 to ~0.06.
-  const r = labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'binarynet', '--act-reg', '--data', 'mnist', '--limit', '3000', '--epochs', '2', '--batch-size', '50', '--db', db, '--json']);
+test('labbench quantize --scheme binarynet --act-reg: a BNN on MNIST beats a bar far above chance, and the activation-distribution loss is reported and falls', async () => {
+  const db = DB.bnn;
+  const r = await cli.bnn;
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as QuantizeResult;
   assert.equal(doc.binary_activations, true);
@@ -192,8 +207,8 @@ test('labbench quantize --scheme binarynet --act-reg: a BNN on MNIST beats a bar
   assert.equal(doc.ops.xnors, 40);
   assert.equal(doc.ops.popcounts, 40);
   // The regularizer is for binary activations only, and its terms are named.
-  assert.equal(labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--act-reg', '--data', 'mnist', '--db', db]).status, 2);
-  const bad = labbench(['quantize', '--model', 'mnist-1hidden', '--scheme', 'binarynet', '--act-reg-terms', 'degeneration,bogus', '--data', 'mnist', '--db', db]);
+  assert.equal((await labbenchHere(['quantize', '--model', 'mnist-1hidden', '--scheme', 'lightnn-1', '--act-reg', '--data', 'mnist', '--db', db])).status, 2);
+  const bad = await labbenchHere(['quantize', '--model', 'mnist-1hidden', '--scheme', 'binarynet', '--act-reg-terms', 'degeneration,bogus', '--data', 'mnist', '--db', db]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--act-reg-terms takes degeneration, saturation, mismatch/);
 });

@@ -4,53 +4,37 @@
  * images at 16 px), including a stop after the first search epoch and a resume from its
  * checkpoint.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initEngine } from '../train/engine.js';
-import { loadDataset } from '../train/data.js';
-import { train } from '../train/trainer.js';
-import { SKIP, type SpnasLatencyTable } from '../predict/spnas-lut.js';
-import { SPNAS_LAYERS } from '../workloads/zoo/spnas-space.js';
 import { openProfilesDb } from '../../profiles-db/profiles-db.js';
-import { labbench, pixel1LutPath, tempDir } from '../../test/cli-helpers.js';
-import { Supernet } from './supernet.js';
-import { choiceName } from './architecture.js';
+import { labbenchAsyncRun, labbenchHere, pixel1LutPath, tempDir } from '../../test/cli-helpers.js';
 import { runNas } from './nas-job.js';
 import type { NasProgress, NasResult } from '../api/search.js';
 import { LabbenchError } from '../api/errors.js';
+import { searchInChild, searchOn } from '../../test/nas-threshold-search.js';
 
-/** A synthetic device: every layer costs `costs[choice]` ms, nothing fixed. */
-function uniformTable(costs: readonly [number, number, number, number, number]): SpnasLatencyTable {
-  const cells = new Float64Array(SPNAS_LAYERS.length * (SKIP + 1));
-  SPNAS_LAYERS.forEach((l) => costs.forEach((c, i) => (cells[l.index * (SKIP + 1) + i] = i === SKIP && !l.residual ? NaN : c)));
-  return { cells, fixed_ms: 0, resolution: 224 };
-}
+const TINY = ['--limit', '128', '--resolution', '16', '--width', '0.125', '--batch-size', '32', '--epochs', '1', '--train-epochs', '1'];
 
-async function searchOn(table: SpnasLatencyTable, targetMs: number): Promise<string[]> {
-  await initEngine();
-  const data = loadDataset('mnist', { limit: 640, resolution: 16, seed: 3 });
-  const net = new Supernet({ input: data.shape, classes: data.classes, width: 0.125, seed: 5, thresholdScale: 50 }, table, targetMs);
-  try {
-    await train(net, data, {
-      epochs: 4,
-      batchSize: 32,
-      optimizer: 'adam',
-      learningRate: 2e-3,
-    });
-    return net.state().architecture.map(choiceName);
-  } finally {
-    net.dispose();
-  }
-}
+/**
+ * The `nas` command starts at once, in a child on the second core, beside the searches this
+ * process trains; its test reads what it printed.
+ */
+const cliDir = mkdtempSync(join(tmpdir(), 'labbench-nas-cli-'));
+const cliDb = join(cliDir, 'nas.db');
+const cliRun = labbenchAsyncRun(['nas', '--lut', pixel1LutPath(), '--target-ms', '80', '--data', 'fashion-mnist', ...TINY, '--random-baselines', '1', '--seeds', '2', '--out', join(cliDir, 'out'), '--db', cliDb, '--json']);
+after(async () => {
+  await cliRun;
+  rmSync(cliDir, { recursive: true, force: true });
+});
 
 test('thresholds move the choices: a free 5x5 ring is kept, a costly one is dropped', { timeout: 600_000 }, async () => {
   // Options in order k3e3, k3e6, k5e3, k5e6, skip (as costly as the largest option, so that
   // skipping saves nothing). Everything starts at k5e6 (66 ms); 22.5 ms forces the one cheap
   // step in every layer.
-  const kernelFree = await searchOn(uniformTable([1, 3, 1, 3, 3]), 22.5);
-  const kernelCostly = await searchOn(uniformTable([1, 1, 3, 3, 3]), 22.5);
+  const [kernelFree, kernelCostly] = await Promise.all([searchInChild([1, 3, 1, 3, 3], 22.5), searchOn([1, 1, 3, 3, 3], 22.5)]);
   const count = (arch: string[], re: RegExp): number => arch.filter((c) => re.test(c)).length;
   // The free part stays as it started in nearly every layer (the cross-entropy's noisy pull
   // may move a few); the costly part is dropped in most layers within 4 tiny epochs.
@@ -60,13 +44,9 @@ test('thresholds move the choices: a free 5x5 ring is kept, a costly one is drop
   assert.ok(count(kernelCostly, /^k3/) >= 15, `5x5 costly, expansion 6 free: ${kernelCostly.join(' ')}`);
 });
 
-const TINY = ['--limit', '320', '--resolution', '16', '--width', '0.125', '--batch-size', '32', '--epochs', '1', '--train-epochs', '1'];
-
-test('labbench nas on the Pixel 1 LUT meets the target, trains the found network and baselines at the same latency', { timeout: 600_000 }, (t) => {
-  const dir = tempDir(t);
-  const db = join(dir, 'nas.db');
-  const out = join(dir, 'out');
-  const r = labbench(['nas', '--lut', pixel1LutPath(), '--target-ms', '80', '--data', 'fashion-mnist', ...TINY, '--random-baselines', '1', '--seeds', '2', '--out', out, '--db', db, '--json']);
+test('labbench nas on the Pixel 1 LUT meets the target, trains the found network and baselines at the same latency', { timeout: 600_000 }, async () => {
+  const db = cliDb;
+  const r = await cliRun;
   assert.equal(r.status, 0, r.stderr);
   const res = JSON.parse(r.stdout) as NasResult;
   assert.ok(res.predicted_latency_ms <= 80 && res.predicted_latency_ms >= 76, `${res.predicted_latency_ms} ms`);
@@ -75,7 +55,7 @@ test('labbench nas on the Pixel 1 LUT meets the target, trains the found network
   assert.equal(res.resolution, 224);
   const sum = res.architecture.reduce((s, l) => s + l.latency_ms, 0) + 19.6;
   assert.ok(Math.abs(sum - res.predicted_latency_ms) < 0.01);
-  // Ten steps teach these nets nothing (the accuracy bar is in the resume test): what is checked
+  // Four steps teach these nets nothing (the accuracy bar is in the resume test): what is checked
   // here is that every network is trained once per seed and compared with the found one.
   assert.equal(res.seeds, 2);
   for (const c of [res, ...res.baselines]) {
@@ -105,13 +85,13 @@ test('labbench nas on the Pixel 1 LUT meets the target, trains the found network
   assert.equal(run!.status, 'done');
   assert.deepEqual(run!.progress.map((p) => p.phase), ['search', ...['train', 'baseline:uniform-k3e3', 'baseline:uniform-k3e6', 'baseline:uniform-k5e3', 'baseline:uniform-k5e6', 'baseline:random-1'].flatMap((p) => [p, `${p} (seed 2)`])]);
 
-  const bad = labbench(['nas', '--lut', pixel1LutPath(), '--target-ms', '20', '--data', 'fashion-mnist', '--db', db]);
+  const bad = await labbenchHere(['nas', '--lut', pixel1LutPath(), '--target-ms', '20', '--data', 'fashion-mnist', '--db', db]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /no architecture of the space is as fast as 20.0 ms on this LUT \(the fastest is 51.1 ms\)/);
-  const noLut = labbench(['nas', '--target-ms', '80', '--data', 'mnist', '--db', db]);
+  const noLut = await labbenchHere(['nas', '--target-ms', '80', '--data', 'mnist', '--db', db]);
   assert.equal(noLut.status, 2);
   assert.match(noLut.stderr, /--device ID .* or --lut FILE/);
-  const unknown = labbench(['nas', '--device', 'no-such-phone', '--target-ms', '80', '--data', 'mnist', '--db', db]);
+  const unknown = await labbenchHere(['nas', '--device', 'no-such-phone', '--target-ms', '80', '--data', 'mnist', '--db', db]);
   assert.equal(unknown.status, 2);
 });
 
