@@ -23,6 +23,9 @@
  * Pareto front and BinaryNet with the activation regularizer on and off (hours at full budget:
  * docs/decisions/0003; `--mnist-3hidden` adds the 36.8M-parameter net on a subset). Skipped
  * with `--no-mnist-table`.
+ * `flightnn` (scripts/bench-flightnn.ts): FLightNN at several penalties against LightNN-1, LightNN-2
+ * and conventional on Fashion-MNIST over seeds: test error, energy, the Pareto front over the means,
+ * Welch and paired verdicts, whether the seed's claim holds (docs/decisions/0022). Skipped with `--no-flightnn`.
  * `--keep` keeps the profiling DB and prints its path.
  *
  * `unseen` and `unseen-phone` (scripts/bench-unseen.ts): kernel models fitted from an empty
@@ -44,6 +47,7 @@ import { formatAccuracy, table } from '../app/cli/format.js';
 import { describeLocalCpu } from '../app/devices/local-host.js';
 import { ortVersion } from '../native-runners/onnxruntime/runner.js';
 import { benchLegr, formatLegrBench } from './bench-legr.js';
+import { benchFlightnn, formatFlightnnBench } from './bench-flightnn.js';
 import { benchTrain, formatTrainBench } from './bench-train.js';
 import { benchMnistTable, formatMnistTable } from './bench-mnist-table.js';
 import { benchUnseen, benchUnseenPhone, formatUnseen } from './bench-unseen.js';
@@ -138,9 +142,10 @@ const logLine = (l: string): void => void (json || process.stderr.write(`${l}\n`
 const unseen = args.includes('--no-unseen') || (only && !only.includes('unseen')) ? undefined : await benchUnseen({ device: 'local', set: 'eval', dir: unseenDir, repeats: 2, log: logLine });
 const unseenPhone = args.includes('--no-unseen') || args.includes('--no-phone') || (only && !only.includes('unseen-phone')) ? undefined : await benchUnseenPhone({ set: 'eval', dir: unseenDir, repeats: 1, timeScale: 1, log: logLine });
 const mnistTable = args.includes('--no-mnist-table') || (only && !only.includes('mnist-table')) ? undefined : await benchMnistTable(quick, args.includes('--mnist-3hidden'), (l) => void (json || process.stderr.write(`${l}\n`)));
+const flightnn = args.includes('--no-flightnn') || (only && !only.includes('flightnn')) ? undefined : await benchFlightnn(quick, args, logLine);
 
 const cpu = describeLocalCpu();
-const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, leave_one_out: leaveOneOut, legr, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable, unseen, unseen_phone: unseenPhone };
+const doc = { machine: { cpu: cpu.cpu_model, cores: cpu.cores, os: cpu.os, onnxruntime: ortVersion(), threads: 1, graph_optimization: 'disabled' }, quick, results, accuracy, leave_one_out: leaveOneOut, legr, prediction: predictionThroughput, meters, phone, nas, train, mnist_table: mnistTable, flightnn, unseen, unseen_phone: unseenPhone };
 if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
@@ -168,6 +173,7 @@ if (json) {
   if (nasLocal) process.stdout.write(`${formatNasOnDeviceBench(nasLocal)}\n`);
   if (train) process.stdout.write(`${formatTrainBench(train)}\n`);
   if (mnistTable) process.stdout.write(`${formatMnistTable(mnistTable)}\n`);
+  if (flightnn) process.stdout.write(`${formatFlightnnBench(flightnn)}\n`);
   if (unseen) process.stdout.write(`${formatUnseen(unseen)}\n`);
   if (unseenPhone) process.stdout.write(`${formatUnseen(unseenPhone)}\n`);
   if (phone) {
