@@ -2,6 +2,13 @@
 // layering rule of STYLE.md: app/api is pure (DTOs and their zod schemas; no project or Node import).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { existsSync, readdirSync } from 'node:fs';
+
+/** Search methods' folders (app/<kind>/method.ts, app/search-methods.ts): a new one joins the optimizers' layer by being there. */
+const METHOD_DIRS = readdirSync(new URL('./app', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(new URL(`./app/${d.name}/method.ts`, import.meta.url)))
+  .map((d) => d.name)
+  .sort();
 
 /**
  * The layers of the flow, first to last: workloads -> artifacts -> runners -> DB -> predictors ->
@@ -17,7 +24,7 @@ const LAYERS = [
   { name: 'profiling jobs (app/profiling)', files: ['app/profiling/**/*.ts'], imports: ['**/profiling/**'] },
   { name: 'predictors (app/predict, app/compare)', files: ['app/predict/**/*.ts', 'app/compare/**/*.ts'], imports: ['**/predict/**', '**/compare/**'] },
   { name: 'training (app/train)', files: ['app/train/**/*.ts'], imports: ['**/train/**'] },
-  { name: 'optimizers (app/nas, app/prune, app/quantize)', files: ['app/nas/**/*.ts', 'app/prune/**/*.ts', 'app/quantize/**/*.ts', 'app/search-run.ts', 'app/search-methods.ts'], imports: ['**/nas/**', '**/prune/**', '**/quantize/**', '**/search-run.js', '**/search-methods.js'] },
+  { name: `optimizers (${METHOD_DIRS.map((d) => `app/${d}`).join(', ')})`, files: [...METHOD_DIRS.map((d) => `app/${d}/**/*.ts`), 'app/search-run.ts', 'app/search-methods.ts'], imports: [...METHOD_DIRS.map((d) => `**/${d}/**`), '**/search-run.js', '**/search-methods.js'] },
   { name: 'the rig checks (app/doctor)', files: ['app/doctor/**/*.ts'], imports: ['**/doctor/**'] },
   { name: 'the service (app/lab-service.ts)', files: ['app/lab-service.ts'], imports: ['**/lab-service.js'] },
   { name: 'the front doors (app/cli, app/server, app/ipc, app/reports, Electron)', files: ['app/cli/**/*.ts', 'app/server/**/*.ts', 'app/ipc/**/*.ts', 'app/reports/**/*.ts', 'app/main.ts', 'app/preload.ts'], imports: ['**/cli/**', '**/server/**', '**/ipc/**', '**/reports/**', '**/main.js', '**/preload.js'] },
