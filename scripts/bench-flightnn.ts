@@ -22,6 +22,7 @@ import { LocalLabService } from '../app/lab-service.js';
 import type { QuantizeRequest, QuantizeResult } from '../app/api/search.js';
 import { paretoFront } from '../app/quantize/energy.js';
 import { describeComparison, summarizeSeeds, tCritical, welch, type Comparison, type SeedSummary } from '../app/nas/seed-stats.js';
+import { flagValue, numericFlag } from './bench-flags.js';
 
 type Scheme = QuantizeRequest['scheme'];
 const BASELINES: readonly Scheme[] = ['conventional', 'lightnn-2', 'lightnn-1'];
@@ -60,22 +61,15 @@ export interface FlightnnBench {
   readonly wall_s: number;
 }
 
-const flag = (args: readonly string[], name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-
 export function flightnnOptions(quick: boolean, args: readonly string[]): FlightnnBenchOptions {
-  const num = (name: string): number | undefined => {
-    const v = flag(args, name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${name}=${v}: not a whole number >= 1`);
-    return n;
-  };
-  const data = flag(args, 'flightnn-data') ?? 'fashion-mnist';
+  const flag = (name: string): string | undefined => flagValue(args, name);
+  const num = (name: string): number | undefined => numericFlag(args, name, (n) => Number.isInteger(n) && n > 0, 'not a whole number >= 1');
+  const data = flag('flightnn-data') ?? 'fashion-mnist';
   if (data !== 'mnist' && data !== 'fashion-mnist') throw new Error(`--flightnn-data=${data}: mnist or fashion-mnist`);
-  const penalties = (flag(args, 'flightnn-penalties') ?? '0.1,1,10').split(',').map(Number);
+  const penalties = (flag('flightnn-penalties') ?? '0.1,1,10').split(',').map(Number);
   if (!penalties.length || penalties.some((p) => !(Number.isFinite(p) && p > 0))) throw new Error(`--flightnn-penalties: positive numbers, comma-separated`);
   const limit = num('flightnn-limit') ?? (quick ? 2000 : 12000);
-  return { seeds: num('flightnn-seeds') ?? 3, model: flag(args, 'flightnn-model') ?? 'mnist-2conv', data, epochs: num('flightnn-epochs') ?? (quick ? 1 : 3), limit, penalties };
+  return { seeds: num('flightnn-seeds') ?? 3, model: flag('flightnn-model') ?? 'mnist-2conv', data, epochs: num('flightnn-epochs') ?? (quick ? 1 : 3), limit, penalties };
 }
 
 export async function benchFlightnn(quick: boolean, args: readonly string[] = [], log: (line: string) => void = () => undefined): Promise<FlightnnBench> {

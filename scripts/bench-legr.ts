@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalLabService } from '../app/lab-service.js';
 import type { PruneRequest, PruneResult } from '../app/api/search.js';
+import { flagValue, numericFlag } from './bench-flags.js';
 import { describeComparison, summarizeSeeds, welch, type Comparison, type SeedSummary } from '../app/nas/seed-stats.js';
 
 export interface LegrBenchOptions {
@@ -52,16 +53,9 @@ export interface LegrBench {
   readonly cut_s: readonly { readonly budget: number; readonly seconds: number }[];
 }
 
-const flag = (args: readonly string[], name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-
 export function legrOptions(quick: boolean, args: readonly string[]): LegrBenchOptions {
-  const num = (name: string): number | undefined => {
-    const v = flag(args, name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name}=${v}: not a number`);
-    return n;
-  };
+  const flag = (name: string): string | undefined => flagValue(args, name);
+  const num = (name: string): number | undefined => numericFlag(args, name, Number.isFinite, 'not a number');
   const generations = num('legr-generations');
   const timeBudget = num('legr-time-budget') ?? (generations === undefined ? (quick ? 60 : 300) : undefined);
   const limit = num('legr-limit') ?? (quick ? 12000 : undefined);
@@ -70,10 +64,10 @@ export function legrOptions(quick: boolean, args: readonly string[]): LegrBenchO
   const fitnessImages = num('legr-fitness-images');
   return {
     seeds: num('legr-seeds') ?? 3,
-    model: flag(args, 'legr-model') ?? 'mnist-2conv',
-    data: (flag(args, 'legr-data') ?? 'mnist') as 'mnist' | 'fashion-mnist',
+    model: flag('legr-model') ?? 'mnist-2conv',
+    data: (flag('legr-data') ?? 'mnist') as 'mnist' | 'fashion-mnist',
     epochs: num('legr-epochs') ?? (quick ? 1 : 2),
-    budgets: flag(args, 'legr-budgets')?.split(',').map(Number) ?? [0.3, 0.5, 0.7],
+    budgets: flag('legr-budgets')?.split(',').map(Number) ?? [0.3, 0.5, 0.7],
     ...(limit !== undefined ? { limit } : {}),
     ...(timeBudget !== undefined ? { timeBudget } : {}),
     ...(generations !== undefined ? { generations } : {}),
