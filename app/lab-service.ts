@@ -410,7 +410,8 @@ function withReferenceState(db: ProfilesDb, r: ProfileResult): ProfileResult {
   const m = device && latestKernelModel(db, device);
   if (!device || !m?.state || !r.end_to_end) return { ...r, mode: 'kernels' };
   const ref = kernelModelState(db, device, m).endToEndMs(r.run_id, r.end_to_end.median_ms);
-  return { ...r, mode: 'kernels', end_to_end: { ...r.end_to_end, ...(ref !== r.end_to_end.median_ms ? { reference_median_ms: ms(ref) } : {}) } };
+  // Given even where it equals the median (a fitted exponent of 0): the truth a prediction is judged against is named.
+  return { ...r, mode: 'kernels', end_to_end: { ...r.end_to_end, reference_median_ms: ms(ref) } };
 }
 
 /** Whether the device's LUT holds a row for every unit of `plan` (a run may have measured them, or an import, or another workload sharing a layer). */

@@ -8,11 +8,9 @@ import { LabbenchError } from '../api/errors.js';
 import type { DeviceRecord } from '../api/lut.js';
 import type { MachineState } from '../api/predict.js';
 import type { ProfilesDb, RunRecord } from '../../profiles-db/profiles-db.js';
-import type { CanarySamples } from '../../profiles-db/runs.js';
 import { KERNEL_KINDS, type KernelConfig, type KernelKind } from '../workloads/kernels.js';
 import { nnlsSmall } from './linalg.js';
 import { KERNEL_OP_PREFIX } from '../profiling/kernel-job.js';
-import { median } from '../util/stats.js';
 import { fitKernelModel, type CalibrationRun, type KernelFitOptions, type KernelModel, type KernelRow } from './kernel-model.js';
 import { StateNormalizer } from './machine-state.js';
 
@@ -52,35 +50,12 @@ export interface KernelDeviceModel {
 
 export const isKernelRun = (r: RunRecord): boolean => r.settings.mode === 'kernels';
 
-/** Fewest pairs of one kernel timed in two runs for the state exponent to be measured; fewer keep exponent 1. */
-const MIN_STATE_PAIRS = 50;
-
 /**
- * How strongly kernel times follow the canary: the same kernel timed in two networks at two
- * states gives log(t2 / t1) against log(c2 / c1); the exponent minimizing the mean absolute
- * residual over all such pairs (a grid over 0..1, robust to the odd disturbed run).
+ * How strongly kernel times follow the canary: a sample is brought to the reference state as
+ * t x (reference / c)^STATE_EXPONENT. Fixed, not fitted: estimates from the data were biased
+ * by the canary's own noise or by the networks around a kernel (docs/decisions/0023-state-per-sample.md).
  */
-export function stateExponent(samples: readonly CanarySamples[]): number {
-  const byKey = new Map<string, { t: number; c: number }[]>();
-  for (const s of samples) {
-    if (s.kind !== 'unit' || s.latency_ms.length === 0) continue;
-    const list = byKey.get(s.unit_key) ?? byKey.set(s.unit_key, []).get(s.unit_key)!;
-    list.push({ t: median(s.latency_ms), c: median(s.canary_ms) });
-  }
-  const pairs: [number, number][] = [];
-  for (const list of byKey.values()) for (let i = 1; i < list.length; i++) if (list[i]!.t > 0 && list[0]!.t > 0) pairs.push([Math.log(list[i]!.c / list[0]!.c), Math.log(list[i]!.t / list[0]!.t)]);
-  if (pairs.length < MIN_STATE_PAIRS) return 1;
-  let best = 1;
-  let bestErr = Infinity;
-  for (let g = 0; g <= 1.0001; g += 0.05) {
-    const err = pairs.reduce((s, [dc, dt]) => s + Math.abs(dt - g * dc), 0);
-    if (err < bestErr) {
-      bestErr = err;
-      best = Math.round(g * 100) / 100;
-    }
-  }
-  return best;
-}
+export const STATE_EXPONENT = 0.5;
 
 export interface KernelTrainingData {
   readonly rows: KernelRow[];
@@ -119,9 +94,7 @@ export function kernelTrainingData(db: ProfilesDb, device: DeviceRecord, holdout
 }
 
 export function fitKernelDevice(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[], o: KernelFitOptions = {}): KernelDeviceModel {
-  const samples = db.canarySamples(device.id);
-  const exponent = stateExponent(samples);
-  const state = StateNormalizer.fromSamples(samples, undefined, exponent);
+  const state = StateNormalizer.fromSamples(db.canarySamples(device.id), undefined, STATE_EXPONENT);
   const data = kernelTrainingData(db, device, holdout, state);
   if (data.rows.length === 0) throw new LabbenchError('BAD_INPUT', `${device.key}: no kernel-mode profiles to fit (profile networks without --per-layer, or let fit sample them)`);
   const model = fitKernelModel(data.rows, data.runs, o);

@@ -8,7 +8,6 @@ import { kernelSampleNetwork } from '../workloads/samples/kernel-sampler.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { unfusedKernels, type KernelConfig } from '../workloads/kernels.js';
 import { fitCalibration, fitKernelModel, predictKernel, type KernelRow } from './kernel-model.js';
-import { stateExponent } from './kernel-fit.js';
 
 /** The device: 20 GFLOP/s, 10 GB/s, 5 us per kernel, and ragged channel counts 1.6x slower. */
 function deviceMs(c: KernelConfig): number {
@@ -47,17 +46,4 @@ test('the calibration recovers scale, per-kernel cost and offset from networks',
   const c = fitCalibration(runs);
   assert.ok(Math.abs(c.scale - 1.05) < 1e-6 && Math.abs(c.per_kernel_ms + 0.003) < 1e-7 && Math.abs(c.offset_ms - 0.04) < 1e-6, JSON.stringify(c));
   assert.ok(c.rmspe_pct < 1e-6);
-});
-
-test('the state exponent is measured from kernels timed in several runs at several states', () => {
-  const samples = [];
-  for (let run = 0; run < 40; run++) {
-    const canary = 0.3 * (1 + 0.4 * Math.sin(run));
-    for (let k = 0; k < 5; k++) {
-      const t = (0.1 + k) * (canary / 0.3) ** 0.6;
-      samples.push({ run_id: run, kind: 'unit' as const, unit_key: `k${k}`, latency_ms: [t, t * 1.01, t * 0.99], canary_ms: [canary, canary, canary], in_lut: false });
-    }
-  }
-  assert.equal(stateExponent(samples), 0.6);
-  assert.equal(stateExponent(samples.slice(0, 20)), 1, 'too few pairs: the canary as it is');
 });

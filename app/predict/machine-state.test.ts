@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openProfilesDb } from '../../profiles-db/profiles-db.js';
 import { cpuFingerprint, statsOf, tempDir } from '../../profiles-db/test-fixtures/helpers.js';
 import { StateNormalizer } from './machine-state.js';
+import { median } from '../util/stats.js';
 
 const unit = (key: string) => ({ key, op: 'conv', config: { key }, layers: [key] });
 
@@ -81,4 +82,24 @@ test('a device without canary samples has no reference and every time stays raw'
   assert.equal(s.summary(), undefined);
   assert.equal(s.unitMs(1, 'x', 3), 3);
   assert.equal(s.endToEndScale(1), 1);
+});
+
+test('with an exponent each sample is brought to the reference by its own canary, and a summary over some of the samples is of them', () => {
+  // One kernel whose runs met a fast state (canary 0.2) and a slow one (0.4): t = 2 x (c / 0.3)^0.5, so 2 ms at the reference 0.3.
+  const canary = [0.2, 0.4, 0.2, 0.4, 0.4];
+  const latency = canary.map((c) => 2 * (c / 0.3) ** 0.5);
+  const s = StateNormalizer.fromSamples(
+    [
+      { run_id: 1, kind: 'unit', unit_key: 'conv-a', latency_ms: latency, canary_ms: canary, in_lut: true },
+      { run_id: 1, kind: 'end_to_end', unit_key: '', latency_ms: [10, 10, 10], canary_ms: [0.3, 0.3, 0.3], in_lut: false },
+    ],
+    0.3,
+    0.5,
+  );
+  const quietMedian = latency[0]!; // the summary over the fast runs only
+  assert.ok(Math.abs(s.unitMs(1, 'conv-a', quietMedian) - 2) < 1e-12, 'every sample at the reference is 2 ms, whichever runs the summary took');
+  assert.ok(Math.abs(s.unitMs(1, 'conv-a', Math.max(...latency)) - 2) < 1e-12);
+  assert.equal(s.unitMs(1, 'conv-a', 9), 9, 'a time outside the samples is of another measurement: raw');
+  assert.ok(Math.abs(s.endToEndMs(1, 10) - 10) < 1e-12);
+  assert.ok(Math.abs(s.factor(1, 'conv-a') - 2 / median(latency)) < 1e-12);
 });

@@ -21,6 +21,11 @@ interface StateRow {
   /** Median canary time over the samples, ms. */
   readonly canaryMs: number;
   readonly rawMedian: number;
+  /** With an exponent: the median over the samples of sample x (reference / its canary)^exponent. */
+  readonly stateMedian?: number;
+  /** The samples' range: a median asked about outside it is not of these samples. */
+  readonly rawMin: number;
+  readonly rawMax: number;
 }
 
 
@@ -34,16 +39,25 @@ const rowKey = (runId: number, kind: 'unit' | 'end_to_end', key: string): string
 const CANARY_BAND = 2;
 
 /** Undefined where fewer than half the samples have a canary inside the band: that timing stays raw. */
-function summarize(s: CanarySamples, ref: number): StateRow | undefined {
+function summarize(s: CanarySamples, ref: number, exponent: number | undefined): StateRow | undefined {
   const ratios: number[] = [];
   const canaries: number[] = [];
+  const scaled: number[] = [];
   s.canary_ms.forEach((c, i) => {
     if (c < ref / CANARY_BAND || c > ref * CANARY_BAND) return;
     ratios.push(s.latency_ms[i]! / c);
     canaries.push(c);
+    if (exponent !== undefined) scaled.push(s.latency_ms[i]! * (ref / c) ** exponent);
   });
   if (ratios.length * 2 < s.latency_ms.length) return undefined;
-  return { perCanary: median(ratios), canaryMs: median(canaries), rawMedian: median(s.latency_ms) };
+  return {
+    perCanary: median(ratios),
+    canaryMs: median(canaries),
+    rawMedian: median(s.latency_ms),
+    rawMin: Math.min(...s.latency_ms),
+    rawMax: Math.max(...s.latency_ms),
+    ...(exponent !== undefined ? { stateMedian: median(scaled) } : {}),
+  };
 }
 
 export class StateNormalizer {
@@ -52,7 +66,7 @@ export class StateNormalizer {
     private readonly lutRows: ReadonlyMap<string, StateRow>,
     /** Undefined: no canary data, every timing is raw. */
     readonly referenceMs: number | undefined,
-    /** Set: a timing's median times (reference / its canary median)^exponent; unset: the median of sample / canary, run by run. */
+    /** Set: the median of sample x (reference / its canary)^exponent; unset: the median of sample / canary, run by run. */
     readonly exponent?: number,
   ) {}
 
@@ -67,7 +81,7 @@ export class StateNormalizer {
     const rows = new Map<string, StateRow>();
     const lutRows = new Map<string, StateRow>();
     for (const s of timed) {
-      const r = ref === undefined ? undefined : summarize(s, ref);
+      const r = ref === undefined ? undefined : summarize(s, ref, exponent);
       if (!r) continue;
       rows.set(rowKey(s.run_id, s.kind, s.unit_key), r);
       if (s.in_lut) lutRows.set(s.unit_key, r);
@@ -111,9 +125,12 @@ export class StateNormalizer {
   }
 
   private scaled(r: StateRow | undefined, raw: number): number {
-    // A row whose raw median disagrees with the one asked about (re-recorded since) is left raw.
-    if (!r || this.referenceMs === undefined || Math.abs(r.rawMedian - raw) > 1e-9 * Math.max(1, raw)) return raw;
-    if (this.exponent !== undefined) return raw * (this.referenceMs / r.canaryMs) ** this.exponent;
+    if (!r || this.referenceMs === undefined) return raw;
+    // With an exponent each sample is brought to the reference state by the canary beside it, and
+    // the summary asked about may be over some of the samples (a kernel's quiet runs): it must lie
+    // among them. Run by run, it must be their median. Otherwise the row was re-recorded since: raw.
+    if (r.stateMedian !== undefined) return raw >= r.rawMin - 1e-9 && raw <= r.rawMax + 1e-9 ? r.stateMedian : raw;
+    if (Math.abs(r.rawMedian - raw) > 1e-9 * Math.max(1, raw)) return raw;
     return r.perCanary * this.referenceMs;
   }
 
@@ -121,6 +138,6 @@ export class StateNormalizer {
   factor(runId: number, key: string | null): number {
     const r = this.rows.get(rowKey(runId, key === null ? 'end_to_end' : 'unit', key ?? ''));
     if (!r || this.referenceMs === undefined) return 1;
-    return this.exponent !== undefined ? (this.referenceMs / r.canaryMs) ** this.exponent : (r.perCanary * this.referenceMs) / r.rawMedian;
+    return r.stateMedian !== undefined ? r.stateMedian / r.rawMedian : (r.perCanary * this.referenceMs) / r.rawMedian;
   }
 }
