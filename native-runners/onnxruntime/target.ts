@@ -29,7 +29,7 @@ export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number
 }
 
 /** Kernel mode measures for at least this many times its setup (artifact, session, optimized graph). */
-const SETUP_RATIO = 6;
+const SETUP_RATIO = 9;
 /** Kernel mode normalizes a timing by its canary median, not run by run: fewer readings do. */
 const KERNEL_CANARY_EVERY_MS = 15;
 
