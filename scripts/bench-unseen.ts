@@ -113,6 +113,8 @@ export async function benchUnseen(o: {
   only?: readonly string[];
   /** A meter on the device: the fit meters some sample networks, every evaluation network is metered too. */
   meter?: string;
+  /** Keep the bench's DB at this path (for looking at its samples after), instead of a temporary one. */
+  keepDb?: string;
   log: (l: string) => void;
 }): Promise<UnseenBench | undefined> {
   const entries = evalSet(o.dir, o.set, o.log)?.filter((e) => !o.only || o.only.includes(e.name));
@@ -121,7 +123,7 @@ export async function benchUnseen(o: {
     return undefined;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'labbench-unseen-'));
-  const svc = new LocalLabService(join(tmp, 'unseen.db'));
+  const svc = new LocalLabService(o.keepDb ?? join(tmp, 'unseen.db'));
   try {
     o.log(`fitting ${o.device} from an empty DB with the defaults${o.sample !== undefined ? ` (--sample ${o.sample})` : ''}...`);
     const fit = await svc.fit({ device: o.device, mode: 'kernels', ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.rounds !== undefined ? { rounds: o.rounds } : {}), ...(o.meter ? { meter: o.meter } : {}) });
