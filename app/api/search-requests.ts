@@ -26,6 +26,7 @@ const nasSchema = z
   .object({
     device: z.string().min(1).max(300).optional(),
     lutFile: text.optional(),
+    latency: z.enum(['kernels', 'lut']).optional(),
     targetMs: pos,
     data: dataset,
     epochs: count.optional(),
@@ -52,8 +53,13 @@ export const NAS_REQUEST: SearchRequestSpec<'nas', typeof nasSchema> = {
   description: 'Single-Path NAS against a device LUT: search a network that meets --target-ms, train it and baselines at the same latency',
   schema: nasSchema,
   fields: {
-    device: { label: 'LUT (a device with the Single-Path NAS rows)', help: 'a device whose LUT has the spnas-space rows', arg: 'id', device: true, uiRequired: true },
+    device: { label: 'LUT (a device with the Single-Path NAS rows)', help: 'a device with a kernel model (labbench fit) or whose LUT has the spnas-space rows', arg: 'id', device: true, uiRequired: true },
     lutFile: { label: 'LUT file', help: 'a LUT file instead (e.g. the public Pixel 1 LUT, or ProxylessNAS’s mobile_trim.yaml)', flag: 'lut', arg: 'file', ui: 'never' },
+    latency: {
+      label: 'Latency from',
+      help: "what the search's latency table comes from: kernels (the device's kernel model, from labbench fit, predicting the whole fused network as the runtime runs it) or lut (the device's spnas-space LUT, blocks timed one by one); default kernels where the device has a kernel model, else lut; a LUT file is always lut",
+      arg: 'kernels|lut',
+    },
     targetMs: { label: 'Target ms', help: 'latency target on the device, ms', arg: 'ms', initial: 80 },
     data: DATA,
     epochs: { label: 'Search epochs', help: 'search epochs (default 4)', arg: 'n', initial: 4 },

@@ -83,7 +83,10 @@ export interface NasCandidate {
 
 export interface NasResult {
   readonly run_id: number;
+  /** What the latency table came from, in words: the LUT's device or file, or the device whose kernel model it is. */
   readonly lut: string;
+  /** `kernels`: the device's kernel model predicted the fused networks; `lut`: the spnas-space LUT's blocks (absent in runs older than the choice). */
+  readonly latency_source?: 'kernels' | 'lut';
   readonly target_ms: Ms;
   readonly architecture: readonly NasLayerChoice[];
   readonly predicted_latency_ms: Ms;

@@ -16,6 +16,7 @@ import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import { readLutText } from '../../profiles-db/importers/read-lut-text.js';
 import { importSummary } from '../../profiles-db/importers/latency-yaml-lut.js';
 import { compileSpnasTable, SKIP, spnasLatency, type SpnasLatencyTable } from '../predict/spnas-lut.js';
+import { deviceKernelModel, noKernelModel, spnasKernelTable, spnasTableResolution } from '../predict/spnas-kernels.js';
 import { SPNAS_LAYERS, spnasNetwork } from '../workloads/zoo/spnas-space.js';
 import { spnasWorkloadName } from '../workloads/plan.js';
 import { buildOnnx } from '../../native-runners/onnxruntime/artifact.js';
@@ -83,6 +84,29 @@ interface LoadedLut {
   readonly table: SpnasLatencyTable;
 }
 
+/**
+ * The table the search scores architectures with (NAS_REQUEST's `latency`): a LUT file is
+ * always read as a LUT; a device with a kernel model (its own record's or another record's
+ * of the same device) gets the kernel table unless `lut` is asked for; else its LUT.
+ */
+export async function loadSpnasLatency(db: ProfilesDb, req: Pick<NasRequest, 'device' | 'lutFile' | 'latency'>): Promise<LoadedLut & { readonly source: 'kernels' | 'lut' }> {
+  if (req.latency === 'kernels' && (req.lutFile || !req.device)) {
+    throw new LabbenchError('BAD_INPUT', "--latency kernels predicts with a device's kernel model: give --device ID instead of --lut FILE");
+  }
+  if (!req.lutFile && req.device && req.latency !== 'lut') {
+    const device = db.resolveDevice(req.device);
+    const fitted = deviceKernelModel(db, device);
+    if (fitted) {
+      const resolution = spnasTableResolution(db, device);
+      const table = await spnasKernelTable(fitted.device, fitted.model, resolution);
+      // The device's label last: it carries the emulated mark (search reports read it there).
+      return { label: `the kernel model (fused networks at ${resolution} px) of ${fitted.device.label}`, table, source: 'kernels' };
+    }
+    if (req.latency === 'kernels') throw noKernelModel(device);
+  }
+  return { ...loadSpnasLut(db, req), source: 'lut' };
+}
+
 export function loadSpnasLut(db: ProfilesDb | undefined, req: Pick<NasRequest, 'device' | 'lutFile'>): LoadedLut {
   let entries: readonly LutEntry[];
   let label: string;
@@ -141,7 +165,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
     req = { ...(resumed.params as unknown as NasRequest), resume: req.resume };
   }
   checkRequest(req);
-  const lut = loadSpnasLut(db, req);
+  const lut = await loadSpnasLatency(db, req);
   const o = {
     epochs: req.epochs ?? NAS_DEFAULTS.epochs,
     trainEpochs: req.trainEpochs ?? NAS_DEFAULTS.trainEpochs,
@@ -161,7 +185,8 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
   const data = loadDataset(req.data, { ...(req.limit ? { limit: req.limit } : {}), resolution: o.resolution, seed: o.seed });
   const shape: ProxyShape = { input: data.shape, classes: data.classes, width: o.width, seed: o.seed };
 
-  const params = { ...req, lutFile: req.lutFile ? resolve(req.lutFile) : undefined, resume: undefined };
+  // The table's source is kept with the run, so that a resume searches the same table even after a fit.
+  const params = { ...req, lutFile: req.lutFile ? resolve(req.lutFile) : undefined, latency: lut.source, resume: undefined };
   const runId = resumed ? resumed.id : db.startSearchRun('nas', JSON.parse(JSON.stringify(params)) as Record<string, unknown>);
   // Named after the DB too: run ids restart in each DB, and several DBs may share a folder.
   const ckpt = resumed?.checkpoint ?? (db.path === ':memory:' ? join(tmpdir(), 'search-runs', `nas-${process.pid}-${runId}`, 'supernet.ckpt') : join(dirname(db.path), 'search-runs', basename(db.path), `nas-${runId}`, 'supernet.ckpt'));
@@ -293,6 +318,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
     const result: NasResult = {
       run_id: runId,
       lut: lut.label,
+      latency_source: lut.source,
       target_ms: ms(req.targetMs),
       architecture: found.map((c, layer) => ({ layer, choice: choiceName(c), latency_ms: ms(round(lut.table.cells[layer * (SKIP + 1) + c]!)) })),
       predicted_latency_ms: ms(round(spnasLatency(lut.table, found))),
