@@ -8,17 +8,19 @@
  *   network's difference is outside the noise (Welch, 5 %); a skip-heavy collapse is reported.
  * Flags: --nas-seeds=N (default 3), --nas-limit=N, --nas-epochs=N (search and training),
  * --nas-random=N (random baselines), --nas-resolution=PX, --nas-width=F (proxy size), --no-nas-baselines (cost only).
+ * And the loop closed on this CPU (benchNasOnDevice): a search against the kernel model's
+ * table, its found network measured as deployed, against the kernel table and the old LUT.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProfilesDb } from '../profiles-db/profiles-db.js';
-import { NAS_DEFAULTS, runNas } from '../app/nas/nas-job.js';
+import { loadSpnasLatency, NAS_DEFAULTS, runNas } from '../app/nas/nas-job.js';
 import { initEngine } from '../app/train/engine.js';
 import { pixel1LutPath } from '../test/cli-helpers.js';
 import { LocalLabService } from '../app/lab-service.js';
 import { compileSpnasTable, spnasLatency } from '../app/predict/spnas-lut.js';
-import { uniformArchitecture } from '../app/nas/architecture.js';
+import { parseChoice, uniformArchitecture } from '../app/nas/architecture.js';
 import type { NasCandidate, NasProgress, NasResult } from '../app/api/search.js';
 
 export interface NasBench {
@@ -129,43 +131,75 @@ export function formatNasBench(b: NasBench): string {
 export interface NasOnDeviceBench {
   readonly resolution: number;
   readonly lut_units: number;
+  /** Sample networks of the kernel fit, and the fit's calibration error on them (%). */
+  readonly fit_networks: number;
+  readonly fit_calibration_rmspe_pct: number;
   readonly target_ms: number;
   readonly workload: string;
-  /** The LUT's sum for the found network (what the search optimized). */
+  /** What the search optimized: the kernel-model table's sum for the found network. */
   readonly predicted_ms: number;
-  /** The found network measured on the same device: end to end, and as the sum of its layers. */
+  /** The kernel model on the found network planned whole (what the table's cells add up to stand for). */
+  readonly whole_network_predicted_ms: number;
+  /** The old per-block, unfused LUT's sum for the same network. */
+  readonly lut_predicted_ms: number;
+  /**
+   * The found network measured on the same device, as deployed (kernel mode): end to end
+   * brought to the kernel model's machine state (what its predictions are in; the raw median
+   * where the model has no state), as taken, and as the sum of its kernels.
+   */
   readonly measured_end_to_end_ms: number;
+  readonly measured_raw_ms: number;
   readonly measured_sum_of_layers_ms: number;
+  /** (prediction - measured) / measured, %: the kernel table's and the LUT's. */
   readonly error_pct: number;
+  readonly lut_error_pct: number;
 }
 
 /**
- * The loop closed on this machine's CPU: profile the NAS space into a LUT, search against it,
- * then profile the network the search found and compare its measured latency with the LUT's
- * prediction. The NAS training is tiny here: what is measured is the latency, not accuracy.
+ * The loop closed on this machine's CPU: fit a small kernel model, profile the NAS space
+ * into a per-block LUT (the old table), search against the kernel model's table, then
+ * profile the network the search found as deployed (kernel mode) and compare its measured
+ * latency with both tables' predictions. The NAS training is tiny here: what is measured is
+ * the latency, not accuracy.
  */
 export async function benchNasOnDevice(quick: boolean): Promise<NasOnDeviceBench> {
   const dir = mkdtempSync(join(tmpdir(), 'labbench-bench-nas-local-'));
-  const service = new LocalLabService(join(dir, 'nas.db'));
+  const dbPath = join(dir, 'nas.db');
+  const service = new LocalLabService(dbPath);
   const resolution = quick ? 32 : 64;
+  const timing = { runs: 10, maxSecondsPerUnit: quick ? 0.3 : 1, fresh: true } as const;
   try {
-    const lut = await service.profile({ device: 'local', workload: 'spnas-space', resolution, runs: 10, maxSecondsPerUnit: quick ? 0.3 : 1, fresh: true });
-    const table = compileSpnasTable((await service.lutShow('local')).entries);
-    const lo = spnasLatency(table, uniformArchitecture(0));
-    const hi = spnasLatency(table, uniformArchitecture(3));
+    const fit = await service.fit({ device: 'local', mode: 'kernels', sample: quick ? 30 : 80, rounds: 0 });
+    const lut = await service.profile({ device: 'local', workload: 'spnas-space', resolution, ...timing });
+    const lutTable = compileSpnasTable((await service.lutShow(`local@${lut.device_fingerprint}`)).entries);
+    // The kernel table as the search will see it (the same rule: the kernel model, at the LUT's resolution).
+    const reader = openProfilesDb(dbPath);
+    const kernels = await loadSpnasLatency(reader, { device: 'local', latency: 'kernels' }).finally(() => reader.close());
+    const lo = spnasLatency(kernels.table, uniformArchitecture(0));
+    const hi = spnasLatency(kernels.table, uniformArchitecture(3));
     const target = Math.round(((lo + hi) / 2) * 100) / 100;
-    const nas = await service.nas({ device: 'local', targetMs: target, data: 'mnist', limit: 500, resolution: 16, width: 0.125, batchSize: 32, epochs: 1, trainEpochs: 1, noBaselines: true });
-    const measured = await service.profile({ device: 'local', workload: nas.workload, resolution, runs: 10, maxSecondsPerUnit: quick ? 0.3 : 1, fresh: true });
-    const e2e = measured.end_to_end?.median_ms ?? NaN;
+    const nas = await service.nas({ device: 'local', latency: 'kernels', targetMs: target, data: 'mnist', limit: 500, resolution: 16, width: 0.125, batchSize: 32, epochs: 1, trainEpochs: 1, noBaselines: true });
+    if (nas.latency_source !== 'kernels' || nas.resolution !== resolution) throw new Error(`the search used ${nas.latency_source ?? '?'} at ${nas.resolution} px, not the kernel model at ${resolution} px`);
+    const measured = await service.profile({ device: 'local', workload: nas.workload, resolution, ...timing });
+    const whole = await service.predict({ device: 'local', workload: nas.workload, resolution });
+    const e2e = measured.end_to_end?.reference_median_ms ?? measured.end_to_end?.median_ms ?? NaN;
+    const lutMs = spnasLatency(lutTable, nas.architecture.map((c) => parseChoice(c.choice)));
+    const err = (x: number): number => ((x - e2e) / e2e) * 100;
     return {
       resolution,
       lut_units: lut.measured_units,
+      fit_networks: fit.calibration?.networks ?? NaN,
+      fit_calibration_rmspe_pct: fit.calibration?.rmspe_pct ?? NaN,
       target_ms: target,
       workload: nas.workload,
       predicted_ms: nas.predicted_latency_ms,
+      whole_network_predicted_ms: whole.total.runtime_ms,
+      lut_predicted_ms: lutMs,
       measured_end_to_end_ms: e2e,
+      measured_raw_ms: measured.end_to_end?.median_ms ?? NaN,
       measured_sum_of_layers_ms: measured.sum_of_layers_ms,
-      error_pct: ((nas.predicted_latency_ms - e2e) / e2e) * 100,
+      error_pct: err(nas.predicted_latency_ms),
+      lut_error_pct: err(lutMs),
     };
   } finally {
     service.close();
@@ -175,8 +209,10 @@ export async function benchNasOnDevice(quick: boolean): Promise<NasOnDeviceBench
 
 export function formatNasOnDeviceBench(b: NasOnDeviceBench): string {
   return (
-    `\nNAS on this CPU's own LUT (spnas-space at ${b.resolution}px, ${b.lut_units} units): target ${b.target_ms.toFixed(2)} ms, ` +
-    `the LUT predicts ${b.predicted_ms.toFixed(2)} ms for the found network; measured ${b.measured_end_to_end_ms.toFixed(2)} ms end to end ` +
-    `(sum of its layers ${b.measured_sum_of_layers_ms.toFixed(2)} ms): prediction error ${b.error_pct.toFixed(1)}%`
+    `
+NAS on this CPU's kernel model (fit on ${b.fit_networks} sample networks, calibration error ${b.fit_calibration_rmspe_pct.toFixed(1)}%; spnas-space at ${b.resolution}px): target ${b.target_ms.toFixed(2)} ms, ` +
+    `the kernel table predicts ${b.predicted_ms.toFixed(2)} ms for the found network (the model on the whole network ${b.whole_network_predicted_ms.toFixed(2)} ms); ` +
+    `measured as deployed ${b.measured_end_to_end_ms.toFixed(2)} ms end to end in the model's machine state (${b.measured_raw_ms.toFixed(2)} ms as taken; sum of its kernels ${b.measured_sum_of_layers_ms.toFixed(2)} ms): prediction error ${b.error_pct.toFixed(1)}%; ` +
+    `the per-block unfused LUT (${b.lut_units} units) predicts ${b.lut_predicted_ms.toFixed(2)} ms: error ${b.lut_error_pct.toFixed(1)}%`
   );
 }
