@@ -40,8 +40,7 @@ import { MICROBENCH, microbenchPlan } from './workloads/samples/microbench.js';
 import { defaultCanaryEvery, isLocalDevice, openTarget } from '../native-runners/index.js';
 import { LabbenchError } from './api/errors.js';
 import type { PruneRequest, PruneResult, QuantizeRequest, QuantizeResult, QuantizeSweepRequest, QuantizeSweepResult, SearchProgressEvent } from './api/search.js';
-import { modelCacheDir } from './train/trained.js';
-import { runQuantizeSweep } from './quantize/lightnn.js';
+import { modelCacheDir } from './train/model-cache.js';
 import type { NasProgress, NasRequest, NasResult, SearchKind, SearchMethodTypes, SearchRunSummary } from './api/search.js';
 import { quantizeSweepSchema } from './api/search-requests.js';
 import { SEARCH_METHODS, searchMethod } from './search-methods.js';
@@ -308,7 +307,10 @@ export class LocalLabService implements LabService {
   }
 
   async quantizeSweep(req: QuantizeSweepRequest, hooks: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal } = {}): Promise<QuantizeSweepResult> {
-    return runQuantizeSweep(parseRequest(quantizeSweepSchema, req, 'quantize'), { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
+    const request = parseRequest(quantizeSweepSchema, req, 'quantize');
+    // The training code (tfjs) loads when a sweep runs, not with the service.
+    const { runQuantizeSweep } = await import('./quantize/lightnn.js');
+    return runQuantizeSweep(request, { db: this.openDb(), cacheDir: modelCacheDir(this.dbPath), ...hooks });
   }
 
   async listSearchRuns(): Promise<SearchRunSummary[]> {

@@ -4,7 +4,7 @@
  * ~/.labbench/models (beside the DB).
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { LabbenchError } from '../api/errors.js';
 import { isZooName, zooNetwork } from '../workloads/zoo/index.js';
 import { train } from './trainer.js';
@@ -31,9 +31,7 @@ export interface Trained {
   readonly testAccuracy: number;
 }
 
-export function modelCacheDir(dbPath: string): string {
-  return join(dirname(dbPath), 'models');
-}
+export { modelCacheDir } from './model-cache.js';
 
 export async function obtainTrained(model: string, data: Dataset, opts: TrainedOptions): Promise<Trained> {
   if (!isZooName(model)) {
