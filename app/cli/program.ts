@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LabbenchError, exitCodeFor, serializeError } from '../api/errors.js';
-import { LocalLabService, defaultDbPath } from '../lab-service.js';
+import type { LocalLabService } from '../lab-service.js';
 import { adbServerAddress, adbServerSocket } from '../devices/adb/adb-server-address.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliContext, CliIo, GlobalOpts } from './context.js';
@@ -23,11 +23,14 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
   /** A command that ends with a status of its own (several devices, some failed) sets it here. */
   let status = 0;
   let service: LocalLabService | undefined;
+  /** The service's module, loaded before an action runs (below): help and refused input never load it. */
+  let lab: typeof import('../lab-service.js') | undefined;
   const savedSocket = process.env.ADB_SERVER_SOCKET;
   const svc = (cmd: Command): LocalLabService => {
     const g = cmd.optsWithGlobals<GlobalOpts>();
     json = Boolean(g.json);
-    service ??= new LocalLabService(g.db ?? defaultDbPath(), opts.methods);
+    if (!lab) throw new Error('the service is used outside a command action');
+    service ??= new lab.LocalLabService(g.db ?? lab.defaultDbPath(), opts.methods);
     return service;
   };
   const emit = (cmd: Command, value: unknown, human: string): void => {
@@ -50,6 +53,10 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     const g = action.optsWithGlobals<GlobalOpts>();
     if (g.adbHost === undefined && g.adbPort === undefined) return;
     process.env.ADB_SERVER_SOCKET = adbServerSocket(adbServerAddress(process.env, { ...(g.adbHost !== undefined ? { host: g.adbHost } : {}), ...(g.adbPort !== undefined ? { port: g.adbPort } : {}) }));
+  });
+  // Every action may call svc, which stays synchronous for the command files; parseAsync awaits this hook.
+  program.hook('preAction', async () => {
+    lab ??= await import('../lab-service.js');
   });
 
   const ctx: CliContext = {

@@ -2,7 +2,6 @@
 import { Option, type Command } from 'commander';
 import { ProgressBar } from '../progress-bar.js';
 import { formatProfile } from '../format.js';
-import { exitStatus, failureLines, parseDeviceList, profileDevices, progressLines } from '../profile-devices.js';
 import { intArg, numArg, pick, type CliContext } from '../context.js';
 import { METER_KINDS, SOURCE_METER_KINDS } from '../../meters/spec.js';
 
@@ -35,6 +34,8 @@ export function registerProfile(program: Command, ctx: CliContext): void {
     .option('--unplug-timeout <s>', 'phones: how long to wait for an unplugged phone (default 600)', numArg('--unplug-timeout'))
     .option('--hang-timeout <s>', 'phones: a benchmark_model run with no result after this long (plus 4x its expected time) is killed on the phone and retried, twice at most (default 120)', numArg('--hang-timeout'))
     .action(async (o: Record<string, unknown>, cmd: Command) => {
+      // Loaded here, where the service has loaded the runners it names: `profile --help` loads neither.
+      const { exitStatus, failureLines, parseDeviceList, profileDevices, progressLines } = await import('../profile-devices.js');
       const ids = parseDeviceList(o.device as string);
       const req = {
         workload: o.workload as string,
