@@ -11,24 +11,39 @@ const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 
 class ByteQueue {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Chunks not yet read, the first from `head` on: a read copies only the bytes it returns. */
+  private readonly chunks: Buffer[] = [];
+  private head = 0;
+  private length = 0;
   private eof = false;
 
   constructor(private readonly stream: DeviceStream) {}
 
   async read(n: number): Promise<Buffer | null> {
-    while (this.buf.length < n) {
+    while (this.length < n) {
       if (this.eof) return null;
       const chunk = await this.stream.read();
       if (!chunk) {
         this.eof = true;
         return null;
       }
-      this.buf = Buffer.concat([this.buf, chunk]);
+      this.chunks.push(chunk);
+      this.length += chunk.length;
     }
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return Buffer.from(out);
+    const out = Buffer.allocUnsafe(n);
+    for (let off = 0; off < n; ) {
+      const first = this.chunks[0]!;
+      const take = Math.min(n - off, first.length - this.head);
+      first.copy(out, off, this.head, this.head + take);
+      off += take;
+      this.head += take;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.length -= n;
+    return out;
   }
 }
 
