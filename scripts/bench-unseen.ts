@@ -10,7 +10,8 @@
  * The set is made by scripts/eval-set/*.py (Debian's python3-torch) into --eval-dir (default
  * ~/.labbench/eval-set); without it and without PyTorch the bench says so and skips.
  * `--set dev` uses the development set instead (16 random CNNs of seed 1000), which design
- * choices may look at; the evaluation set is measured once, for the note.
+ * choices may look at; the evaluation set is measured once, for the note. `--keep-db PATH`
+ * keeps the CPU bench's DB there, to re-fit its samples offline after.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -275,6 +276,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const set = val('--set') === 'dev' ? 'dev' : 'eval';
   const dir = val('--eval-dir') ?? join(homedir(), '.labbench', set === 'dev' ? 'dev-set' : 'eval-set');
   const common = { set, dir, ...(val('--sample') ? { sample: Number(val('--sample')) } : {}), ...(val('--rounds') ? { rounds: Number(val('--rounds')) } : {}), repeats: Number(val('--repeats') ?? 2), ...(val('--only') ? { only: val('--only')!.split(',') } : {}), log: (l: string) => void process.stderr.write(`${l}\n`) } as const;
-  const r = val('--device') === 'phone' ? await benchUnseenPhone({ ...common, timeScale: Number(val('--time-scale') ?? 1) }) : await benchUnseen({ ...common, device: val('--device') ?? 'local' });
+  const r = val('--device') === 'phone' ? await benchUnseenPhone({ ...common, timeScale: Number(val('--time-scale') ?? 1) }) : await benchUnseen({ ...common, device: val('--device') ?? 'local', ...(val('--keep-db') ? { keepDb: val('--keep-db')! } : {}) });
   if (r) process.stdout.write(args.includes('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${formatUnseen(r)}\n`);
 }
