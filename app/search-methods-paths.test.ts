@@ -136,4 +136,7 @@ test('the CLI: a command per method without a file of its own, options from its 
   program.command('lut').description('LUTs');
   const ctx = { io: { stdout: () => undefined, stderr: () => undefined }, svc: () => assert.fail(), emit: () => undefined, setStatus: () => undefined };
   assert.throws(() => registerSearchMethods(program, { ...ctx, methods: [{ ...tally, request: { ...TALLY_REQUEST, kind: 'lut' } } as SearchMethodDescriptor] }), /search method 'lut' has the name of the command 'lut'/);
+  // A method that says it has a command file of its own, where none is registered, is refused too.
+  assert.throws(() => registerSearchMethods(program, { ...ctx, methods: [{ ...tally, request: { ...TALLY_REQUEST, ownCommand: true } } as SearchMethodDescriptor] }), /search method 'tally' has a command file of its own/);
+  registerSearchMethods(program, { ...ctx, methods: [{ ...tally, request: { ...TALLY_REQUEST, kind: 'lut', ownCommand: true } } as SearchMethodDescriptor] });
 });

@@ -50,6 +50,8 @@ export interface SearchRequestSpec<K extends string = string, S extends z.ZodObj
   /** One line for help texts and the UI. */
   readonly description: string;
   readonly schema: S;
+  /** The CLI has a command file of its own for it (app/cli/commands/<kind>.ts); otherwise `labbench <kind>` is built from the fields. */
+  readonly ownCommand?: true;
   /** One entry per schema key, in the order a form shows them. */
   readonly fields: { readonly [F in keyof S['shape']]: SearchFieldMeta };
 }

@@ -44,16 +44,17 @@ const nasSchema = z
   })
   .strict();
 
-/** Single-Path NAS against a device LUT (or a LUT file). */
+/** Single-Path NAS against a device's kernel model or LUT (or a LUT file). */
 export type NasRequest = RequestOf<typeof nasSchema>;
 
 export const NAS_REQUEST: SearchRequestSpec<'nas', typeof nasSchema> = {
   kind: 'nas',
   title: 'NAS',
-  description: 'Single-Path NAS against a device LUT: search a network that meets --target-ms, train it and baselines at the same latency',
+  description: "Single-Path NAS against a device's latency (its kernel model, or a LUT): search a network that meets --target-ms, train it and baselines at the same latency",
+  ownCommand: true,
   schema: nasSchema,
   fields: {
-    device: { label: 'LUT (a device with the Single-Path NAS rows)', help: 'a device with a kernel model (labbench fit) or whose LUT has the spnas-space rows', arg: 'id', device: true, uiRequired: true },
+    device: { label: 'Device (its kernel model or Single-Path NAS LUT)', help: 'a device with a kernel model (labbench fit) or whose LUT has the spnas-space rows', arg: 'id', device: true, uiRequired: true },
     lutFile: { label: 'LUT file', help: 'a LUT file instead (e.g. the public Pixel 1 LUT, or ProxylessNAS’s mobile_trim.yaml)', flag: 'lut', arg: 'file', ui: 'never' },
     latency: {
       label: 'Latency from',
@@ -110,6 +111,7 @@ export const PRUNE_REQUEST: SearchRequestSpec<'prune', typeof pruneSchema> = {
   kind: 'prune',
   title: 'LeGR pruning',
   description: 'LeGR: learn one global filter ranking, prune to each budget (FLOPs or device latency), against uniform and global-norm baselines',
+  ownCommand: true,
   schema: pruneSchema,
   fields: {
     model: { label: 'Model', help: 'a labbench model file, or a zoo name trained first on --data (cached): mnist-vgg, mnist-resnet, mnist-2conv, ...', arg: 'file|name', ui: 'name', initial: 'mnist-1hidden' },
@@ -166,6 +168,7 @@ export const QUANTIZE_REQUEST: SearchRequestSpec<'quantize', typeof quantizeSche
   kind: 'quantize',
   title: 'LightNN quantization',
   description: 'LightNN: train with power-of-two weights (lightnn-1, lightnn-2, flightnn) or binary ones (binaryconnect), or with binary activations too (binarynet, xnor, lightnn-2-bin, lightnn-1-bin); test error and energy per inference',
+  ownCommand: true,
   schema: quantizeSchema,
   fields: {
     model: { label: 'Model', help: 'a zoo name (mnist-1hidden, mnist-2conv, mnist-3hidden, ...) or a labbench model file', arg: 'file|name', ui: 'name', initial: 'mnist-1hidden' },

@@ -76,7 +76,7 @@ export interface LabService {
   modelExport(device: string): Promise<string>;
   /** Validates and imports a model file (one transaction); refuses another fingerprint under the file's key unless `force`. */
   modelImport(text: string, sourceName: string, opts?: ModelImportOptions): Promise<ModelImportResult>;
-  /** Single-Path NAS against a device LUT (or a LUT file): search, train the found network, train baselines at the same latency. */
+  /** Single-Path NAS against a device's kernel model or LUT (or a LUT file): search, train the found network, train baselines at the same latency. */
   nas(req: NasRequest, hooks?: { onProgress?: (p: NasProgress) => void; onWarning?: (message: string) => void; signal?: AbortSignal }): Promise<NasResult>;
   /** LeGR: learn one global filter ranking, cut it at every budget (FLOPs or predicted latency), baselines at the same budgets. */
   prune(req: PruneRequest, hooks?: { onProgress?: (p: SearchProgressEvent) => void; signal?: AbortSignal }): Promise<PruneResult>;

@@ -1,4 +1,4 @@
-/** `nas`: Single-Path NAS against a device LUT; options from the method's request spec. */
+/** `nas`: Single-Path NAS against a device's kernel model or LUT; options from the method's request spec. */
 import type { Command } from 'commander';
 import { NAS_REQUEST, type NasRequest } from '../../api/search-requests.js';
 import { ProgressBar } from '../progress-bar.js';

@@ -1,7 +1,8 @@
 /**
  * `labbench <kind>` for every registered search method without a command file of its own (nas,
- * prune and quantize have theirs, listed before this one): its options from its request's
- * fields, a progress bar over its run's points, and its result, one JSON document with `--json`.
+ * prune and quantize have theirs: they say `ownCommand` and are registered before this one):
+ * its options from its request's fields, a progress bar over its run's points, and its result,
+ * one JSON document with `--json`.
  */
 import type { Command } from 'commander';
 import { ProgressBar } from '../progress-bar.js';
@@ -21,8 +22,10 @@ export function registerSearchMethods(program: Command, ctx: CliContext): void {
   for (const m of ctx.methods ?? SEARCH_METHODS) {
     const { kind, description } = m.request;
     const taken = program.commands.find((c) => c.name() === kind);
-    // A method's own command says its request's description; any other command of that name is a clash, not a bespoke command.
-    if (taken && taken.description() === description) continue;
+    if (m.request.ownCommand) {
+      if (!taken) throw new Error(`search method '${kind}' has a command file of its own (ownCommand), but no command '${kind}' is registered before this one`);
+      continue;
+    }
     if (taken) throw new Error(`search method '${kind}' has the name of the command '${kind}': rename the method`);
     const cmd = program.command(kind).description(description);
     const request = searchOptions(cmd, m.request);
