@@ -9,7 +9,6 @@
  */
 import { LabbenchError } from '../api/errors.js';
 import type { DeviceRecord } from '../api/lut.js';
-import type { LutEntry } from '../api/lut.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { Network } from '../workloads/ir.js';
 import type { Kernel } from '../workloads/kernels.js';
@@ -20,14 +19,11 @@ import { calibrated, predictKernel } from './kernel-model.js';
 import type { KernelDeviceModel } from './kernel-fit.js';
 import { plannedKernels, type PlannedKernels } from './kernel-plan.js';
 import { latestKernelModel } from './kernel-predict.js';
-import { SKIP, type SpnasLatencyTable } from './spnas-lut.js';
+import { SKIP, SPNAS_NATIVE_RESOLUTION, spnasLutResolution, type SpnasLatencyTable } from './spnas-lut.js';
 
 const CHOICES = SPNAS_OPTIONS.length + 1;
 /** The share of the kernel sum the calibration never goes below, read from `calibrated` itself. */
 const FLOOR = calibrated({ scale: 0, per_kernel_ms: 0, offset_ms: 0 }, 1, 0);
-
-/** The space's own input resolution: the table's when the device has no spnas-space LUT to follow. */
-export const SPNAS_NATIVE_RESOLUTION = 224;
 
 /** Block layers are named `L<index>-k<k>e<e>` and `L<index>-k<k>e<e>/<part>` (spnasBlockName); stem and head layers are not. */
 const BLOCK_LAYER = /^L(\d+)-k\de\d(?:\/|$)/;
@@ -134,12 +130,6 @@ export function deviceKernelModel(db: ProfilesDb, device: DeviceRecord): { devic
     if (model) return { device: d, model };
   }
   return undefined;
-}
-
-/** The input resolution of a spnas-space LUT (compileSpnasTable's rule); undefined where it has no layer-0 block row. */
-export function spnasLutResolution(entries: readonly LutEntry[]): number | undefined {
-  const first = entries.find((e) => e.op === 'mbconv' && e.config.layer === 0 && Array.isArray(e.config.input));
-  return first ? Number((first.config.input as number[])[1]) * 2 : undefined;
 }
 
 /**

@@ -40,9 +40,16 @@ export function compileSpnasTable(entries: readonly LutEntry[]): SpnasLatencyTab
     }
   }
   const fixed_ms = fixedRow ? fixedRow.median_ms : stemHead.reduce((s, e) => s + e.median_ms, 0);
-  const first = entries.find((e) => e.op === 'mbconv' && at(e) === 0 && Array.isArray(e.config.input));
-  const resolution = first ? Number((first.config.input as number[])[1]) * 2 : 224;
-  return { cells, fixed_ms, resolution };
+  return { cells, fixed_ms, resolution: spnasLutResolution(entries) ?? SPNAS_NATIVE_RESOLUTION };
+}
+
+/** The space's own input resolution: a table's where its rows do not say theirs. */
+export const SPNAS_NATIVE_RESOLUTION = 224;
+
+/** The network input resolution of spnas-space LUT rows (the stem halves it before layer 0); undefined without a layer-0 block row. */
+export function spnasLutResolution(entries: readonly LutEntry[]): number | undefined {
+  const first = entries.find((e) => e.op === 'mbconv' && e.config.layer === 0 && Array.isArray(e.config.input));
+  return first ? Number((first.config.input as number[])[1]) * 2 : undefined;
 }
 
 /** Predicted latency (ms) of one architecture: `choices[i]` in 0..3 (an option) or 4 (skip). */
