@@ -14,9 +14,8 @@ import { openProfilesDb } from '../profiles-db/profiles-db.js';
 import { StateNormalizer } from '../app/predict/machine-state.js';
 import { isKernelRun, kernelTrainingData } from '../app/predict/kernel-fit.js';
 import { fitKernelModel } from '../app/predict/kernel-model.js';
-import { predictFromPlan } from '../app/predict/kernel-predict.js';
+import { predictFromPlan, runNetwork } from '../app/predict/kernel-predict.js';
 import { plannedKernels, type PlannedKernels } from '../app/predict/kernel-plan.js';
-import { planWorkload } from '../app/workloads/plan.js';
 import { KERNEL_SAMPLER_PREFIX } from '../app/workloads/samples/kernel-sampler.js';
 import { median } from '../app/util/stats.js';
 
@@ -42,8 +41,7 @@ try {
   const plans = new Map<string, PlannedKernels>();
   for (const r of judged) {
     if (plans.has(r.workload)) continue;
-    const resolution = typeof r.settings.resolution === 'number' ? r.settings.resolution : undefined;
-    const network = planWorkload(typeof r.settings.source === 'string' ? r.settings.source : r.workload, { resolution }).endToEnd;
+    const network = runNetwork(typeof r.settings.source === 'string' ? r.settings.source : r.workload, r.settings);
     if (!network) throw new Error(`${r.workload}: no network to plan`);
     plans.set(r.workload, await plannedKernels(device.fingerprint, network));
   }

@@ -52,8 +52,8 @@ export function predictFromPlan(m: KernelDeviceModel, plan: PlannedKernels): Dev
   return { layers: withPower, sum_of_layers_ms: sum, gap_factor: sum > 0 ? total / sum : 1, total: { runtime_ms: total, power_w: powerW, energy_mj: powerW * total }, baseline_runtime_ms: baseline };
 }
 
-/** The network a run measured, rebuilt from its workload and settings. */
-function runNetwork(workload: string, settings: Readonly<Record<string, unknown>>): Network | undefined {
+/** The network a run measured, rebuilt from its workload (its source file, for an ONNX model) and settings. */
+export function runNetwork(workload: string, settings: Readonly<Record<string, unknown>>): Network | undefined {
   const res = typeof settings.resolution === 'number' ? settings.resolution : undefined;
   const batch = typeof settings.batch === 'number' ? settings.batch : undefined;
   try {
