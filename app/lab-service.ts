@@ -412,7 +412,7 @@ function withReferenceState(db: ProfilesDb, r: ProfileResult): ProfileResult {
   const m = device && latestKernelModel(db, device);
   if (!device || !m?.state || !r.end_to_end) return { ...r, mode: 'kernels' };
   const ref = kernelModelState(db, device, m).endToEndMs(r.run_id, r.end_to_end.median_ms);
-  // Given even where it equals the median (a fitted exponent of 0): the truth a prediction is judged against is named.
+  // Given even where it equals the median (a run without canary readings): the truth a prediction is judged against is named.
   return { ...r, mode: 'kernels', end_to_end: { ...r.end_to_end, reference_median_ms: ms(ref) } };
 }
 

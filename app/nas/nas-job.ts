@@ -1,10 +1,10 @@
 /**
  * `labbench nas`: Single-Path NAS against a device's kernel model or LUT, end to end. The
- * supernet is trained with the runtime term in the loss; the architecture it settles on is brought into the
- * band [0.95, 1] x target by the learned margins (fitToBand); that network and the baselines
- * (uniform and random at the same latency) are then trained alike and tested. The run, its
- * per-epoch progress and its result live in the DB; the supernet is checkpointed every epoch,
- * so `--resume ID` picks up a search that was stopped.
+ * supernet is trained with the runtime term in the loss; the architecture it settles on is
+ * brought into the band [0.95, 1] x target by the learned margins (fitToBand); that network
+ * and the baselines (uniform and random at the same latency) are then trained alike and
+ * tested. The run, its per-epoch progress and its result live in the DB; the supernet is
+ * checkpointed every epoch, so `--resume ID` picks up a search that was stopped.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
