@@ -138,6 +138,8 @@ test('energy: multiplies for conventional, shifts and adds per power-of-two term
   // XNOR-Net adds a multiply by alpha per output; its first layer (real inputs) an add per use.
   assert.deepEqual(countOps([bb], 'xnor'), { mults: 400, adds: 1200, shifts: 0, xnors: 1200, popcounts: 1200 });
   assert.deepEqual(countOps([{ ...bb, binaryInput: false }], 'xnor'), { mults: 400, adds: 28000, shifts: 0, ...none });
+  // With its input scaling K: a multiply per output, an add per input element and a 3x3 box per position.
+  assert.deepEqual(countOps([{ ...bb, inputScale: { inputElems: 7 * 6 * 6, window: 9 } }], 'xnor'), { mults: 800, adds: 1200 + 252 + 36, shifts: 0, xnors: 1200, popcounts: 1200 });
   assert.deepEqual(countOps([{ ...bb, binaryInput: false }], 'binarynet'), { mults: 0, adds: 28000, shifts: 0, ...none });
   const e = energyMicrojoules({ mults: 1e6, adds: 1e6, shifts: 1e6, xnors: 1e6, popcounts: 1e6 });
   const t = HOROWITZ_45NM_INT32;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../train/engine.js';
-import { createIrNet, disposeIrNet } from '../train/ir-net.js';
+import { createIrNet, disposeIrNet, forwardIrNet } from '../train/ir-net.js';
 import { zooNetwork } from '../workloads/zoo/index.js';
 import { withBatchNorm } from './batch-norm.js';
-import { binarizedLayers, distributionLoss, signSte, withoutRelu, xnorWeights, Z75, type ActRegTerm } from './binary.js';
+import { binarizedLayers, distributionLoss, signSte, withoutRelu, xnorInputScale, xnorWeights, Z75, type ActRegTerm } from './binary.js';
 import { makeQuantizer } from './lightnn.js';
 import { lightnnValues } from './quantizers.js';
 
@@ -113,6 +113,48 @@ test('XNOR-Net weights are alpha_f * sign(W) per output filter, with the paper\'
   const g = gradOf(xnorWeights, w, c);
   const want = [1 * 0.3 + (1 - 3 + 5) / 3, 2 * 0.233333 + -(-2 + 4 - 6) / 3, 3 * 0.3 - (1 - 3 + 5) / 3, 4 * 0.233333 + (-2 + 4 - 6) / 3, 5 * 0.3 + (1 - 3 + 5) / 3, 6 * 0.233333 - (-2 + 4 - 6) / 3];
   want.forEach((v, i) => assert.ok(Math.abs(g[i]! - v) < 1e-5, `dW[${i}] ${g[i]} vs ${v}`));
+});
+
+test('XNOR-Net input scaling K: mean |x| over channels, boxed over the conv window (padding counts 0); mean |x| for fc', () => {
+  // One image 3x3, 2 channels; |x| averaged over channels is 1..9 row-major.
+  const a = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const x = tf.tensor4d(a.flatMap((v, i) => [(i % 2 ? -1 : 1) * (v - 0.5), v + 0.5]), [1, 3, 3, 2]);
+  const same = [...xnorInputScale(x, { kernel: 3, stride: 1, pad: 'same' }).dataSync()];
+  // Top-left window holds 1, 2, 4, 5 and five padded zeros; the centre holds all nine.
+  const want = [12, 21, 16, 27, 45, 33, 24, 39, 28].map((v) => v / 9);
+  same.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `K[${i}] ${v} vs ${want[i]}`));
+  assert.deepEqual([...xnorInputScale(x, { kernel: 3, stride: 1, pad: 'valid' }).dataSync()].map((v) => +v.toFixed(5)), [5]);
+  assert.deepEqual([...xnorInputScale(tf.tensor2d([[1, -3], [0.5, 0.5]]), undefined).dataSync()], [2, 0.5]);
+});
+
+test('XNOR-Net in training: binarized layers are scaled by K in the forward pass, with a finite-difference gradient through it', () => {
+  const net = createIrNet(withBatchNorm(withoutRelu(zooNetwork('mnist-2conv'))), 4);
+  const xnor = makeQuantizer(net, 'xnor', 0);
+  const plain = makeQuantizer(net, 'binarynet', 0);
+  assert.equal(xnor.acts!.scaleInputs, true);
+  assert.equal(plain.acts!.scaleInputs, false);
+  // Only binarized layers are scaled: conv1 reads the image.
+  const img = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+  assert.equal(xnor.acts!.outputScale('conv1', img, { kernel: 5, stride: 1, pad: 'same' }), undefined);
+  assert.ok(xnor.acts!.outputScale('fc2', tf.ones([2, 4]), undefined));
+  // The whole forward pass with and without K differs, and K's gradient matches a finite difference.
+  const fwd = (q: typeof xnor, x: tf.Tensor4D) => forwardIrNet(net, x, false, q.transform, q.acts!.transform, q.acts!.outputScale);
+  const y1 = tf.tidy(() => fwd(xnor, img).dataSync());
+  const y0 = tf.tidy(() => fwd(plain, img).dataSync());
+  assert.ok([...y1].some((v, i) => Math.abs(v - y0[i]!) > 1e-3), 'K changes the logits');
+  const x = tf.tensor2d(uniform(8, 5).map((v) => v * 2), [2, 4]);
+  const c = tf.tensor2d([1, -2], [2, 1]);
+  const k = (v: tf.Tensor) => xnorInputScale(v, undefined);
+  const g = gradOf(k, x, c);
+  const xs = [...x.dataSync()];
+  const h = 1e-3;
+  xs.forEach((_, i) => {
+    const at = (d: number) => tf.tidy(() => tf.sum(tf.mul(k(tf.tensor2d(xs.map((v, j) => (j === i ? v + d : v)), [2, 4])), c)).dataSync()[0]!);
+    assert.ok(Math.abs((at(h) - at(-h)) / (2 * h) - g[i]!) < 1e-2, `dK/dx[${i}]`);
+  });
+  xnor.dispose();
+  plain.dispose();
+  disposeIrNet(net);
 });
 
 test('binarized layers: all conv/fc but the ones reading the image; the ReLUs go, consumers rewired', () => {

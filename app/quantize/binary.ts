@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { NETWORK_INPUT, type Layer, type Network } from '../workloads/ir.js';
 import { ACT_REG_TERMS as REQUEST_ACT_REG_TERMS } from '../api/search-requests.js';
+import type { ConvWindow } from '../train/ir-net.js';
 
 /** sign(x) in {-1, +1} forward; hardtanh's gradient backward (dy inside [-1, 1], 0 outside). */
 export const signSte = tf.customGrad(((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
@@ -33,6 +34,19 @@ const signIdentity = tf.customGrad(((x: tf.Tensor) => ({ value: tf.sign(tf.add(t
 export function xnorWeights(w: tf.Tensor): tf.Tensor {
   const axes = w.shape.map((_, i) => i).slice(0, -1);
   return tf.mul(signIdentity(w), tf.mean(tf.abs(w), axes, true));
+}
+
+/**
+ * XNOR-Net's input scaling K of a layer with binary inputs: the mean |x| over the channels at
+ * each position, averaged over the conv's window with its stride and padding (a padded
+ * position counts 0), [N, H', W', 1]; for an fc layer the mean |x| of its input, [N, 1]. The
+ * layer's output times K: sign(x) * (alpha sign(W)) * K approximates x * W. K is in the tape.
+ */
+export function xnorInputScale(x: tf.Tensor, window: ConvWindow | undefined): tf.Tensor {
+  if (!window) return tf.mean(tf.abs(x.rank === 2 ? x : tf.reshape(x, [x.shape[0]!, -1])), 1, true);
+  const a = tf.mean(tf.abs(x), 3, true) as tf.Tensor4D;
+  const box = tf.fill([window.kernel, window.kernel, 1, 1], 1 / (window.kernel * window.kernel)) as tf.Tensor4D;
+  return tf.conv2d(a, box, window.stride, window.pad as 'same');
 }
 
 /**
@@ -121,9 +135,13 @@ export class BinaryActivations {
     network: Network,
     readonly terms: readonly ActRegTerm[] = [],
     readonly weight = 0,
+    /** XNOR-Net: each binarized layer's output times its input scaling K (xnorInputScale). */
+    readonly scaleInputs = false,
   ) {
     this.layers = new Set(binarizedLayers(network));
   }
+
+  readonly outputScale = (layer: string, x: tf.Tensor, window: ConvWindow | undefined): tf.Tensor | undefined => (this.scaleInputs && this.layers.has(layer) ? xnorInputScale(x, window) : undefined);
 
   readonly transform = (layer: string, x: tf.Tensor): tf.Tensor => {
     if (!this.layers.has(layer)) return x;

@@ -67,6 +67,11 @@ export interface WeightedLayerUse {
   readonly fanIn?: number;
   /** Whether the layer's input is binary (+-1). */
   readonly binaryInput?: boolean;
+  /**
+   * XNOR-Net's input scaling K: per input element an add (the channel sum of |x|), per
+   * output position `window` adds (the box over the conv's window), per output a multiply.
+   */
+  readonly inputScale?: { readonly inputElems: number; readonly window: number };
 }
 
 /** Terms per weight: the power-of-two terms it is made of (K at most), or 1 for a multiply. */
@@ -95,6 +100,10 @@ export function countOps(layers: readonly WeightedLayerUse[], scheme: Scheme, ra
     const fanIn = l.fanIn ?? l.weights.length;
     const outputs = (l.weights.length / fanIn) * l.uses;
     if (weights === 'xnor') mults += outputs;
+    if (l.inputScale) {
+      adds += l.inputScale.inputElems + l.uses * l.inputScale.window;
+      mults += outputs;
+    }
     if (weights === 'conventional') {
       // A multiply-accumulate per use of every weight, zero or not (dense hardware).
       mults += l.weights.length * l.uses;

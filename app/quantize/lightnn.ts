@@ -72,7 +72,7 @@ function fans(w: tf.Variable): { fanIn: number; fanOut: number } {
 export function makeQuantizer(net: IrNet, scheme: Scheme, penalty: number, actReg: { readonly terms: readonly ActRegTerm[]; readonly weight: number } = { terms: [], weight: 0 }): Quantizer {
   const q = weightQuantizer(net, weightScheme(scheme), penalty);
   if (!binaryActivations(scheme)) return q;
-  const acts = new BinaryActivations(net.network, actReg.terms, actReg.weight);
+  const acts = new BinaryActivations(net.network, actReg.terms, actReg.weight, weightScheme(scheme) === 'xnor');
   const weightLoss = q.extraLoss;
   return {
     ...q,
@@ -155,7 +155,9 @@ export function layerUses(net: IrNet, q: Quantizer): WeightedLayerUse[] {
       t.dispose();
       const hasBias = (l.layer.op === 'conv' || l.layer.op === 'fc') && l.layer.bias;
       const fanIn = w.length / (l.layer.op === 'conv' || l.layer.op === 'fc' ? l.layer.out : 1);
-      return { name: l.layer.name, weights: w, uses: positions, biasAdds: hasBias ? out.reduce((p, d) => p * d, 1) : 0, fanIn, binaryInput: binary.has(l.layer.name) };
+      const scaled = binary.has(l.layer.name) && q.acts?.scaleInputs === true;
+      const inputScale = scaled ? { inputElems: l.inputShapes[0]!.reduce((p, d) => p * d, 1), window: l.layer.op === 'conv' ? l.layer.kernel * l.layer.kernel : 1 } : undefined;
+      return { name: l.layer.name, weights: w, uses: positions, biasAdds: hasBias ? out.reduce((p, d) => p * d, 1) : 0, fanIn, binaryInput: binary.has(l.layer.name), ...(inputScale ? { inputScale } : {}) };
     });
 }
 
@@ -193,7 +195,7 @@ export async function runQuantize(req: QuantizeRequest, deps: QuantizeDeps): Pro
       const acts = q.acts;
       const perEpoch: number[] = [];
       const model = {
-        ...irNetModel(net, { ...(q.transform ? { transform: q.transform } : {}), ...(acts ? { inputTransform: acts.transform } : {}), extraVariables: q.extraVariables, ...(q.extraLoss ? { extraLoss: q.extraLoss } : {}), ...(q.afterStep ? { afterStep: q.afterStep } : {}) }),
+        ...irNetModel(net, { ...(q.transform ? { transform: q.transform } : {}), ...(acts ? { inputTransform: acts.transform, outputScale: acts.outputScale } : {}), extraVariables: q.extraVariables, ...(q.extraLoss ? { extraLoss: q.extraLoss } : {}), ...(q.afterStep ? { afterStep: q.afterStep } : {}) }),
         ...(q.learningRateScales ? { learningRateScales: q.learningRateScales } : {}),
       };
       const r = await train(model, data, {

@@ -19,7 +19,7 @@ export type Scheme = (typeof QUANT_SCHEMES)[number];
 /** The request's list (app/api/search-requests.ts), which the CLI and the Search page offer. */
 export const SCHEMES: readonly Scheme[] = QUANT_SCHEMES;
 
-/** The weights of a scheme (a -bin scheme and BinaryNet add binary activations to them; XNOR-Net's are alpha * sign). */
+/** The weights of a scheme (a -bin scheme and BinaryNet add binary activations to them; XNOR-Net's are alpha * sign, its outputs scaled by the input's K). */
 export type WeightScheme = 'conventional' | 'lightnn-1' | 'lightnn-2' | 'flightnn' | 'binaryconnect' | 'xnor';
 
 export function weightScheme(s: Scheme): WeightScheme {

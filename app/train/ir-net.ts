@@ -38,6 +38,21 @@ export type WeightTransform = (layer: string, weight: tf.Tensor) => tf.Tensor;
 /** A per-layer hook on a conv or fc layer's input: binarized activations put their sign here. */
 export type InputTransform = (layer: string, input: tf.Tensor) => tf.Tensor;
 
+/** A conv's window in tfjs terms, for a hook that pools over it. */
+export interface ConvWindow {
+  readonly kernel: number;
+  readonly stride: number;
+  readonly pad: TfPadding;
+}
+export type TfPadding = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * A per-layer multiplier of a conv or fc layer's output (before its bias), from the layer's
+ * input as it arrived (before the InputTransform): XNOR-Net's input scaling K. `window` is the
+ * conv's (undefined for fc); undefined back: the output as it is.
+ */
+export type OutputScale = (layer: string, input: tf.Tensor, window: ConvWindow | undefined) => tf.Tensor | undefined;
+
 const SUPPORTED = new Set(['conv', 'bn', 'relu', 'relu6', 'maxpool', 'avgpool', 'gap', 'fc', 'add', 'flatten', 'softmax']);
 
 /** Shapes of every named array the network needs, from shape inference. */
@@ -110,7 +125,7 @@ export function disposeIrNet(net: IrNet): void {
   for (const v of [...net.params.values(), ...net.buffers.values()]) v.dispose();
 }
 
-function tfPad(pad: Padding): 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
+function tfPad(pad: Padding): TfPadding {
   if (pad === 'same' || pad === 'valid') return pad;
   return [[0, 0], [pad, pad], [pad, pad], [0, 0]];
 }
@@ -132,7 +147,7 @@ function logitsLayer(network: Network): string {
 }
 
 /** Runs the network on an NHWC batch; `training` uses batch statistics and updates the running ones. */
-export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, transform?: WeightTransform, inputTransform?: InputTransform): tf.Tensor2D {
+export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, transform?: WeightTransform, inputTransform?: InputTransform, outputScale?: OutputScale): tf.Tensor2D {
   const values = new Map<string, tf.Tensor>([[NETWORK_INPUT, x]]);
   const stop = logitsLayer(net.network);
   const weight = (l: Layer): tf.Tensor => {
@@ -147,12 +162,16 @@ export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, tran
       case 'conv': {
         const pad = tfPad(l.pad);
         y = tf.conv2d(a as tf.Tensor4D, weight(l) as tf.Tensor4D, l.stride, pad as 'same');
+        const k = outputScale?.(l.name, ins[0]!, { kernel: l.kernel, stride: l.stride, pad });
+        if (k) y = tf.mul(y, k);
         if (l.bias) y = tf.add(y, get(net.params, `${l.name}.bias`));
         break;
       }
       case 'fc': {
         const flat = a.rank === 2 ? a : tf.reshape(a, [a.shape[0]!, -1]);
         y = tf.matMul(flat as tf.Tensor2D, weight(l) as tf.Tensor2D);
+        const k = outputScale?.(l.name, ins[0]!, undefined);
+        if (k) y = tf.mul(y, k);
         if (l.bias) y = tf.add(y, get(net.params, `${l.name}.bias`));
         break;
       }
@@ -213,10 +232,10 @@ export function forwardIrNet(net: IrNet, x: tf.Tensor4D, training: boolean, tran
 }
 
 /** The training engine's view of the network (optionally with quantized weights in the forward pass). */
-export function irNetModel(net: IrNet, opts: { transform?: WeightTransform; inputTransform?: InputTransform; extraVariables?: readonly tf.Variable[]; extraLoss?: () => tf.Scalar; afterStep?: () => void } = {}): TrainableModel {
+export function irNetModel(net: IrNet, opts: { transform?: WeightTransform; inputTransform?: InputTransform; outputScale?: OutputScale; extraVariables?: readonly tf.Variable[]; extraLoss?: () => tf.Scalar; afterStep?: () => void } = {}): TrainableModel {
   return {
     variables: [...net.params.values(), ...(opts.extraVariables ?? [])],
-    forward: (x, training) => forwardIrNet(net, x, training, opts.transform, opts.inputTransform),
+    forward: (x, training) => forwardIrNet(net, x, training, opts.transform, opts.inputTransform, opts.outputScale),
     ...(opts.extraLoss ? { extraLoss: opts.extraLoss } : {}),
     ...(opts.afterStep ? { afterStep: opts.afterStep } : {}),
   };
