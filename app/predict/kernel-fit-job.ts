@@ -7,7 +7,7 @@
  */
 import type { KernelKind } from '../workloads/kernels.js';
 import { LabbenchError } from '../api/errors.js';
-import { type Block, KERNEL_SAMPLER_PREFIX } from '../workloads/samples/kernel-sampler.js';
+import { type Block, KERNEL_SAMPLER_PREFIX, LARGE } from '../workloads/samples/kernel-sampler.js';
 import type { KernelDeviceModel } from './kernel-fit.js';
 
 /** Blocks of the sampler whose networks hold many kernels of a kind. */
@@ -37,6 +37,14 @@ export interface KernelFitPlan {
 
 export const DEFAULT_KERNEL_FIT: KernelFitPlan = { initial: 150, rounds: 2, perRound: 60, targetPct: 10, seed: 1 };
 const MIN_SHARE = 0.01;
+/** Besides the initial sample networks, one `large` one (kernel-sampler.ts LARGE) per this many. */
+const LARGE_EVERY = 10;
+
+/** The fit's initial sample networks, then `initial / LARGE_EVERY` large ones. */
+export function initialSamples(plan: Pick<KernelFitPlan, 'initial' | 'seed'>): string[] {
+  const regular = Array.from({ length: plan.initial }, (_, i) => `${KERNEL_SAMPLER_PREFIX}:${plan.seed}:${i}`);
+  return [...regular, ...Array.from({ length: Math.floor(plan.initial / LARGE_EVERY) }, (_, i) => `${KERNEL_SAMPLER_PREFIX}:${plan.seed}:${i}:${LARGE}`)];
+}
 
 export interface KernelFitDeps {
   /** Profiles one sample network in kernel mode; resolves with the kernels it recorded. */
@@ -81,9 +89,10 @@ export async function runKernelFit(deps: KernelFitDeps, plan: KernelFitPlan): Pr
       profiled.push({ workload: w, units: r.units, wall_s: r.wall_s });
     }
   };
-  await profileAll(Array.from({ length: plan.initial }, (_, i) => `${KERNEL_SAMPLER_PREFIX}:${plan.seed}:${i}`));
+  const initial = initialSamples(plan);
+  await profileAll(initial);
   let model = deps.fit();
-  deps.onRound?.(0, plan.initial, model);
+  deps.onRound?.(0, initial.length, model);
   for (let round = 1; round <= plan.rounds; round++) {
     const focus = kindsToSample(model, deps.timeShare(model), plan.targetPct);
     if (focus.length === 0) break;

@@ -47,3 +47,18 @@ test('a focus block weighs the draw toward that block; names parse back, bad one
   assert.throws(() => parseKernelSample('kernel-sample:3:1:lstm'), /BLOCK one of/);
   assert.equal(planWorkload('kernel-sample:2:5').endToEnd?.name, 'kernel-sample:2:5');
 });
+
+test('a large sample is 1.5-8 G MACs at 160-224 px and holds convs far past the default cap; names parse back', () => {
+  let wide = 0;
+  for (let i = 0; i < 12; i++) {
+    const a = analyzeNetwork(kernelSampleNetwork(1, i, 'large'));
+    assert.ok(a.total.macs >= 1.5e9 && a.total.macs <= 8e9, `${i}: ${a.total.macs} MACs`);
+    assert.ok([160, 192, 224].includes(a.layers[0]!.inputShapes[0]![1]!), `${i}: resolution`);
+    if (a.layers.some((l) => l.layer.op === 'conv' && l.macs > 3e8)) wide++;
+  }
+  assert.ok(wide >= 8, `${wide} of 12 large networks have a conv of more than 300 M MACs`);
+  // Not the unfocused network of the same index.
+  assert.notDeepEqual(kernelSampleNetwork(1, 3, 'large').layers, kernelSampleNetwork(1, 3).layers);
+  assert.deepEqual(parseKernelSample('kernel-sample:1:9:large'), { seed: 1, index: 9, focus: 'large' });
+  assert.equal(planWorkload('kernel-sample:1:9:large').endToEnd?.name, 'kernel-sample:1:9:large');
+});

@@ -24,12 +24,23 @@ export type Block = 'plain' | 'basic' | 'bottleneck' | 'mbconv' | 'dwsep' | 'shu
 export interface KernelSamplerOptions {
   /** Largest network drawn, in multiply-accumulates (default 1.2 G). */
   readonly maxMacs?: number;
+  /** Smallest network drawn (default none). */
+  readonly minMacs?: number;
+  /** Input resolutions to draw from (default RESOLUTIONS). */
+  readonly resolutions?: readonly number[];
   /** Relative weights of the block kinds (default: all equal); the adaptive fit raises those its error sits in. */
   readonly blockWeights?: Partial<Record<Block, number>>;
 }
 
 export const BLOCKS: readonly Block[] = ['plain', 'basic', 'bottleneck', 'mbconv', 'dwsep', 'shuffle', 'dense', 'inception'];
 const RESOLUTIONS = [32, 48, 56, 64, 96, 112, 128, 160, 192, 224] as const;
+/**
+ * A `large` sample: a network of 1.5-8 G MACs at the resolutions classifiers ship at, so that
+ * the wide 3x3 convs of VGG and ResNet at 160-224 px (0.2-2 G MACs each, past the default
+ * cap's reach) are measured rather than extrapolated (docs/decisions/0024-large-samples.md).
+ */
+export const LARGE = 'large';
+const LARGE_OPTIONS: KernelSamplerOptions = { minMacs: 1.5e9, maxMacs: 8e9, resolutions: [160, 192, 224] };
 const ACTS: readonly Act[] = ['relu', 'relu', 'relu6', 'hardswish', 'swish'];
 const MAX_WIDTH = 2048;
 const WIDTH_MULTIPLIERS = [0.25, 0.5, 0.75, 1, 1, 1.5] as const;
@@ -61,9 +72,9 @@ class Draw {
   }
 }
 
-/** Builds one random network; `null` when the draw came out too big (the caller draws again). */
+/** Builds one random network; `null` when the draw came out outside the MAC bounds (the caller draws again). */
 function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | null {
-  const res = d.pick(RESOLUTIONS);
+  const res = d.pick(o.resolutions ?? RESOLUTIONS);
   const b = new NetworkBuilder(name, [3, res, res]);
   const act = (a: Act, base: string): string => {
     if (a === 'relu') return b.relu({ name: `${base}/relu` });
@@ -115,7 +126,7 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
   b.fc(d.pick([10, 100, 1000]), { name: 'head/fc' });
   const net = b.build();
   const macs = analyzeNetwork(net).total.macs;
-  return macs <= (o.maxMacs ?? 1.2e9) ? net : null;
+  return macs <= (o.maxMacs ?? 1.2e9) && macs >= (o.minMacs ?? 0) ? net : null;
 
   /** Appends one block of `kind` and returns its output channels. */
   function block(kind: Block, base: string, cin: number, cout: number, stride: number, a: Act): number {
@@ -242,12 +253,14 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
   }
 }
 
-/** Network `index` of seed `seed`: the same network on every machine. */
-export function kernelSampleNetwork(seed: number, index: number, focus?: Block): Network {
-  const d = new Draw(mulberry32((seed * 0x9e3779b1 + index * 0x85ebca6b + (focus ? BLOCKS.indexOf(focus) + 1 : 0) * 0xc2b2ae35) >>> 0));
+/** Network `index` of seed `seed`: the same network on every machine; `focus` weights one block kind, or draws a `large` one. */
+export function kernelSampleNetwork(seed: number, index: number, focus?: Block | typeof LARGE): Network {
+  const salt = focus === LARGE ? BLOCKS.length + 1 : focus ? BLOCKS.indexOf(focus) + 1 : 0;
+  const d = new Draw(mulberry32((seed * 0x9e3779b1 + index * 0x85ebca6b + salt * 0xc2b2ae35) >>> 0));
   const name = `${KERNEL_SAMPLER_PREFIX}:${seed}:${index}${focus ? `:${focus}` : ''}`;
-  const o: KernelSamplerOptions = focus ? { blockWeights: { [focus]: BLOCKS.length } } : {};
-  for (let tries = 0; tries < 50; tries++) {
+  const o: KernelSamplerOptions = focus === LARGE ? LARGE_OPTIONS : focus ? { blockWeights: { [focus]: BLOCKS.length } } : {};
+  const tries = focus === LARGE ? 400 : 50;
+  for (let t = 0; t < tries; t++) {
     let net: Network | null;
     try {
       net = drawNetwork(d, name, o);
@@ -258,18 +271,18 @@ export function kernelSampleNetwork(seed: number, index: number, focus?: Block):
     }
     if (net) return net;
   }
-  throw new Error(`${name}: no network within the MAC cap in 50 draws`);
+  throw new Error(`${name}: no network within the MAC bounds in ${tries} draws`);
 }
 
-/** `kernel-sample:SEED:I[:BLOCK]` -> its parts, or undefined for another name. */
-export function parseKernelSample(name: string): { seed: number; index: number; focus?: Block } | undefined {
+/** `kernel-sample:SEED:I[:BLOCK|:large]` -> its parts, or undefined for another name. */
+export function parseKernelSample(name: string): { seed: number; index: number; focus?: Block | typeof LARGE } | undefined {
   if (!name.startsWith(`${KERNEL_SAMPLER_PREFIX}:`)) return undefined;
   const [, seed, index, focus, ...rest] = name.split(':');
   const s = Number(seed);
   const i = Number(index);
-  const f = BLOCKS.find((x) => x === focus);
+  const f = focus === LARGE ? LARGE : BLOCKS.find((x) => x === focus);
   if (!Number.isInteger(s) || !Number.isInteger(i) || i < 0 || (focus !== undefined && !f) || rest.length) {
-    throw new LabbenchError('BAD_INPUT', `${name}: expected ${KERNEL_SAMPLER_PREFIX}:SEED:INDEX[:BLOCK] with BLOCK one of ${BLOCKS.join(', ')}`);
+    throw new LabbenchError('BAD_INPUT', `${name}: expected ${KERNEL_SAMPLER_PREFIX}:SEED:INDEX[:BLOCK] with BLOCK one of ${BLOCKS.join(', ')}, or :${LARGE}`);
   }
   return { seed: s, index: i, ...(f ? { focus: f } : {}) };
 }
