@@ -155,9 +155,9 @@ export function layerUses(net: IrNet, q: Quantizer): WeightedLayerUse[] {
       t.dispose();
       const hasBias = (l.layer.op === 'conv' || l.layer.op === 'fc') && l.layer.bias;
       const fanIn = w.length / (l.layer.op === 'conv' || l.layer.op === 'fc' ? l.layer.out : 1);
-      const scaled = binary.has(l.layer.name) && q.acts?.scaleInputs === true;
-      const inputScale = scaled ? { inputElems: l.inputShapes[0]!.reduce((p, d) => p * d, 1), window: l.layer.op === 'conv' ? l.layer.kernel * l.layer.kernel : 1 } : undefined;
-      return { name: l.layer.name, weights: w, uses: positions, biasAdds: hasBias ? out.reduce((p, d) => p * d, 1) : 0, fanIn, binaryInput: binary.has(l.layer.name), ...(inputScale ? { inputScale } : {}) };
+      const binaryInput = binary.has(l.layer.name);
+      const inputScale = binaryInput && q.acts?.scaleInputs ? { inputElems: l.inputShapes[0]!.reduce((p, d) => p * d, 1), window: l.layer.op === 'conv' ? l.layer.kernel * l.layer.kernel : 1 } : undefined;
+      return { name: l.layer.name, weights: w, uses: positions, biasAdds: hasBias ? out.reduce((p, d) => p * d, 1) : 0, fanIn, binaryInput, ...(inputScale ? { inputScale } : {}) };
     });
 }
 

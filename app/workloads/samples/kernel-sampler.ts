@@ -255,11 +255,12 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
 
 /** Network `index` of seed `seed`: the same network on every machine; `focus` weights one block kind, or draws a `large` one. */
 export function kernelSampleNetwork(seed: number, index: number, focus?: Block | typeof LARGE): Network {
-  const salt = focus === LARGE ? BLOCKS.length + 1 : focus ? BLOCKS.indexOf(focus) + 1 : 0;
+  const large = focus === LARGE;
+  const salt = large ? BLOCKS.length + 1 : focus ? BLOCKS.indexOf(focus) + 1 : 0;
   const d = new Draw(mulberry32((seed * 0x9e3779b1 + index * 0x85ebca6b + salt * 0xc2b2ae35) >>> 0));
   const name = `${KERNEL_SAMPLER_PREFIX}:${seed}:${index}${focus ? `:${focus}` : ''}`;
-  const o: KernelSamplerOptions = focus === LARGE ? LARGE_OPTIONS : focus ? { blockWeights: { [focus]: BLOCKS.length } } : {};
-  const tries = focus === LARGE ? 400 : 50;
+  const o: KernelSamplerOptions = large ? LARGE_OPTIONS : focus ? { blockWeights: { [focus]: BLOCKS.length } } : {};
+  const tries = large ? 400 : 50;
   for (let t = 0; t < tries; t++) {
     let net: Network | null;
     try {
