@@ -120,7 +120,7 @@ export function formatNasBench(b: NasBench): string {
   const r = b.result;
   return [
     `\nSingle-Path NAS on the Pixel 1 LUT (target ${b.target_ms} ms, fashion-mnist, ${b.images} images at ${b.resolution} px, width x${b.width}, ${b.epochs} epoch(s), ${b.engine}): ` +
-      `search ${b.search_s.toFixed(1)} s, training the found network (${b.predicted_latency_ms.toFixed(1)} ms) ${b.train_s.toFixed(1)} s: ratio x${b.ratio.toFixed(2)} (goal <= 1.2); ` +
+      `search ${b.search_s.toFixed(1)} s (${(r.search_epochs ?? b.epochs).toFixed(2)} of ${b.epochs} epochs: it ends when every decision has settled), training the found network (${b.predicted_latency_ms.toFixed(1)} ms) ${b.train_s.toFixed(1)} s: ratio x${b.ratio.toFixed(2)} (goal <= 1.2); ` +
       `in CPU seconds ${b.search_cpu_s.toFixed(1)} / ${b.train_cpu_s.toFixed(1)}: x${b.cpu_ratio.toFixed(2)}`,
     `test accuracy over ${r.seeds} seed(s) (mean ± sd): found ${pm(r)} (skips ${r.skipped.layers} of ${r.skipped.of} skippable layers)`,
     ...r.baselines.map((c) => `  ${c.name.padEnd(14)} ${c.predicted_latency_ms.toFixed(1).padStart(6)} ms  ${pm(c)}  ${c.comparison ?? ''}`),

@@ -102,6 +102,11 @@ export interface NasResult {
   /** What the run wants the user to know (e.g. a skip-heavy collapse); the CLI prints each. */
   readonly warnings: readonly string[];
   readonly search_seconds: number;
+  /**
+   * Epochs the search ran (fractional): fewer than planned when every decision settled before
+   * the end, after which further steps would only train supernet weights that nobody keeps.
+   */
+  readonly search_epochs?: number;
   /** Wall time of training the found network once (its first seed). */
   readonly train_seconds: number;
   readonly engine: string;

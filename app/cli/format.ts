@@ -237,7 +237,7 @@ export function formatNas(r: NasResult): string {
   return [
     `Single-Path NAS on ${r.lut}, target ${r.target_ms} ms (engine: ${r.engine})`,
     table(layers),
-    `predicted latency ${ms(r.predicted_latency_ms)} ms; search ${r.search_seconds.toFixed(1)} s, training the found network ${r.train_seconds.toFixed(1)} s`,
+    `predicted latency ${ms(r.predicted_latency_ms)} ms; search ${r.search_seconds.toFixed(1)} s${r.search_epochs !== undefined ? ` (${r.search_epochs.toFixed(2)} epochs)` : ''}, training the found network ${r.train_seconds.toFixed(1)} s`,
     table(cands),
     ...r.baselines.flatMap((b) => (b.comparison ? [b.comparison] : [])),
     ...(r.skipped ? [`skipped layers: ${r.skipped.layers} of ${r.skipped.of} skippable`] : []),

@@ -224,9 +224,11 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
     const t0 = performance.now();
     const supernet = new Supernet(shape, lut.table, req.targetMs);
     let startEpoch = 0;
+    let searchEpochs = 0;
     if (resumed && existsSync(ckpt)) {
       const meta = loadCheckpoint(ckpt, supernet.named);
       startEpoch = Number(meta.epoch ?? 0);
+      searchEpochs = Number(meta.search_epochs ?? startEpoch);
       supernet.lambda = Number(meta.lambda ?? 1);
       if (meta.settlement) supernet.restoreSettlement(meta.settlement as Settlement);
       finished = finishedAtStart = startEpoch;
@@ -245,7 +247,10 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
           const state = supernet.state();
           const ms = spnasLatency(lut.table, state.architecture);
           mkdirSync(dirname(ckpt), { recursive: true });
-          saveCheckpoint(ckpt, supernet.named, { epoch: r.epoch + 1, lambda: supernet.lambda, settlement: supernet.settlement() });
+          // Settled before the planned end: the checkpoint says the search is over, so a resume trains.
+          const stopped = r.stoppedAfterBatches !== undefined;
+          searchEpochs = stopped ? r.epoch + r.stoppedAfterBatches! / Math.ceil(data.train.n / o.batchSize) : r.epoch + 1;
+          saveCheckpoint(ckpt, supernet.named, { epoch: stopped ? o.epochs : r.epoch + 1, search_epochs: searchEpochs, lambda: supernet.lambda, settlement: supernet.settlement() });
           report({
             phase: 'search',
             epoch: r.epoch + 1,
@@ -259,6 +264,8 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
         },
       });
     }
+    // Epochs the search did not need still count as done for the progress.
+    finished = Math.max(finished, o.epochs);
     const state = supernet.state();
     const searched = state.architecture;
     const found = fitToBand(lut.table, searched, lo, req.targetMs, state.preference);
@@ -330,6 +337,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
       skipped: collapse.skipped,
       warnings: collapse.warning ? [collapse.warning] : [],
       search_seconds: round(searchSeconds),
+      search_epochs: round(searchEpochs),
       train_seconds: round(best.seconds),
       engine: engine.backend,
       workload: spnasWorkloadName(found.map(choiceName)),

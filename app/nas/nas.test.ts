@@ -11,10 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProfilesDb } from '../../profiles-db/profiles-db.js';
 import { labbenchAsyncRun, labbenchHere, pixel1LutPath, tempDir } from '../../test/cli-helpers.js';
-import { runNas } from './nas-job.js';
+import { loadSpnasLut, runNas } from './nas-job.js';
 import type { NasProgress, NasResult } from '../api/search.js';
 import { LabbenchError } from '../api/errors.js';
 import { searchInChild, searchOn } from '../../test/nas-threshold-search.js';
+import { initEngine } from '../train/engine.js';
+import { loadDataset } from '../train/data.js';
+import { train } from '../train/trainer.js';
+import { Supernet } from './supernet.js';
+import { choiceName } from './architecture.js';
+import type { TrainableModel } from '../train/types.js';
 
 const TINY = ['--limit', '128', '--resolution', '16', '--width', '0.125', '--batch-size', '32', '--epochs', '1', '--train-epochs', '1'];
 
@@ -42,6 +48,28 @@ test('thresholds move the choices: a free 5x5 ring is kept, a costly one is drop
   assert.ok(count(kernelFree, /e3$/) >= 15, `5x5 free, expansion 6 costly: ${kernelFree.join(' ')}`);
   assert.ok(count(kernelCostly, /e6$/) >= 18, `5x5 costly, expansion 6 free: ${kernelCostly.join(' ')}`);
   assert.ok(count(kernelCostly, /^k3/) >= 15, `5x5 costly, expansion 6 free: ${kernelCostly.join(' ')}`);
+});
+
+test('the search ends once every decision has settled, with the architecture that searching on would keep', { timeout: 600_000 }, async () => {
+  await initEngine();
+  const data = loadDataset('mnist', { limit: 640, resolution: 16, seed: 3 });
+  const { table } = loadSpnasLut(undefined, { lutFile: pixel1LutPath() });
+  const make = (): Supernet => new Supernet({ input: data.shape, classes: data.classes, width: 0.125, seed: 5 }, table, 80);
+  const opts = { epochs: 8, batchSize: 32, optimizer: 'adam' as const, learningRate: 2e-3, seed: 1 };
+  const early = make();
+  const r = await train(early, data, opts);
+  const stopped = r.epochs.at(-1)!;
+  assert.ok(stopped.stoppedAfterBatches !== undefined && stopped.epoch < 7, `the search ran to epoch ${stopped.epoch + 1} of 8`);
+  assert.ok(early.finished());
+  const found = early.state().architecture.map(choiceName);
+  early.dispose();
+  // The same search, seeds and steps, with the stop hidden: it trains all 8 epochs and keeps the same choices.
+  const full = make();
+  const hidden: TrainableModel = { variables: full.variables, forward: (x, t) => full.forward(x, t), extraLoss: () => full.extraLoss(), afterStep: () => full.afterStep() };
+  const all = await train(hidden, data, opts);
+  assert.equal(all.epochs.length, 8);
+  assert.deepEqual(full.state().architecture.map(choiceName), found);
+  full.dispose();
 });
 
 test('labbench nas on the Pixel 1 LUT meets the target, trains the found network and baselines at the same latency', { timeout: 600_000 }, async () => {

@@ -194,6 +194,12 @@ export class Supernet implements TrainableModel {
     return { settled, parts };
   }
 
+  /** Every decision settled: the architecture can no longer change, so the search is over (the found network is trained from scratch). */
+  finished(): boolean {
+    const { settled, parts } = this.settledCount();
+    return settled === parts;
+  }
+
   private architectureOf(values: readonly LayerValues[]): number[] {
     return this.layers.map((l, i) => {
       const v = values[i]!;

@@ -50,6 +50,23 @@ describe('trainer on the wasm engine', () => {
     assert.deepEqual(r.epochs.map((e) => e.epoch), [2]);
   });
 
+  it('ends early when the model says it has finished, and the last report says after how many batches', async () => {
+    const small: Dataset = { ...mnist, train: { x: mnist.train.x.subarray(0, 64 * 784), y: mnist.train.y.subarray(0, 64), n: 64 } };
+    const base = smallCnn(5, small.shape, small.classes);
+    let steps = 0;
+    const model = { variables: base.variables, forward: base.forward.bind(base), afterStep: () => void steps++, finished: () => steps >= 3 };
+    const r = await train(model, small, { epochs: 4, batchSize: 32, seed: 1 });
+    assert.equal(steps, 3, 'no step after the model finished');
+    assert.deepEqual(
+      r.epochs.map((e) => [e.epoch, e.stoppedAfterBatches]),
+      [
+        [0, undefined],
+        [1, 1],
+      ],
+    );
+    assert.ok(Number.isFinite(r.valAccuracy));
+  });
+
   it('stops between batches when the signal aborts, with CANCELED', async () => {
     const ctl = new AbortController();
     let batches = 0;

@@ -202,6 +202,7 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
+      let stoppedAfter: number | undefined;
       for (let b = 0; b < batches; b++) {
         if (signal?.aborted) throw cancelled();
         const from = b * batchSize;
@@ -241,14 +242,28 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
         seen += to - from;
         opts.onBatch?.({ epoch, batch: b, batches, loss });
         tick(epoch, b + 1, batches, lossSum / seen);
+        if (model.finished?.()) {
+          stoppedAfter = b + 1;
+          break;
+        }
         // Lets an abort (a signal, SIGINT) arrive between batches.
         await yieldToEventLoop();
       }
       const seconds = (performance.now() - te) / 1000;
       const val = data.val.n ? evaluate(model, data.val, 256, data.shape).accuracy : NaN;
-      const report: EpochReport = { epoch, epochs, loss: lossSum / seen, trainAccuracy: correct / seen, valAccuracy: val, seconds, imagesPerSecond: seen / seconds };
+      const report: EpochReport = {
+        epoch,
+        epochs,
+        loss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        valAccuracy: val,
+        seconds,
+        imagesPerSecond: seen / seconds,
+        ...(stoppedAfter !== undefined ? { stoppedAfterBatches: stoppedAfter } : {}),
+      };
       reports.push(report);
       await opts.onEpoch?.(report);
+      if (stoppedAfter !== undefined) break;
     }
   } finally {
     for (const o of optimizers) o.optimizer.dispose();

@@ -63,6 +63,8 @@ export interface TrainableModel {
   extraLoss?(): Scalar;
   /** After each optimizer step, outside the tape (projections, clipping of search parameters). */
   afterStep?(): void;
+  /** Checked after each step: true ends the training there (a search whose decisions have all settled). */
+  finished?(): boolean;
   /** Per-variable multipliers of the learning rate (absent: 1), e.g. BinaryConnect's 1/H per layer. */
   readonly learningRateScales?: ReadonlyMap<Variable, number>;
 }
@@ -75,6 +77,8 @@ export interface EpochReport {
   readonly valAccuracy: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
+  /** Set on the last report when the model said it had finished before the planned epochs: the batches this epoch ran. */
+  readonly stoppedAfterBatches?: number;
 }
 
 export interface BatchReport {
