@@ -55,7 +55,7 @@ export const isKernelRun = (r: RunRecord): boolean => r.settings.mode === 'kerne
  * t x (reference / c)^STATE_EXPONENT. Fixed, not fitted: estimates from the data were biased
  * by the canary's own noise or by the networks around a kernel (docs/decisions/0023-state-per-sample.md).
  */
-export const STATE_EXPONENT = 0.5;
+export const STATE_EXPONENT = 0.75;
 
 export interface KernelTrainingData {
   readonly rows: KernelRow[];
