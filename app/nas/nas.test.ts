@@ -63,11 +63,12 @@ test('the search ends once every decision has settled, with the architecture tha
   assert.ok(early.finished());
   const found = early.state().architecture.map(choiceName);
   early.dispose();
-  // The same search, seeds and steps, with the stop hidden: it trains all 8 epochs and keeps the same choices.
+  // The same search, seeds and steps, with the stop hidden: two epochs past the stop, it keeps the same choices.
   const full = make();
   const hidden: TrainableModel = { variables: full.variables, forward: (x, t) => full.forward(x, t), extraLoss: () => full.extraLoss(), afterStep: () => full.afterStep() };
-  const all = await train(hidden, data, opts);
-  assert.equal(all.epochs.length, 8);
+  const all = await train(hidden, data, { ...opts, epochs: stopped.epoch + 3 });
+  assert.equal(all.epochs.length, stopped.epoch + 3);
+  assert.equal(all.epochs.at(-1)!.stoppedAfterBatches, undefined);
   assert.deepEqual(full.state().architecture.map(choiceName), found);
   full.dispose();
 });
