@@ -14,7 +14,7 @@
  *
  * `--quick` trains on 1,200 images for one epoch. MNIST_TABLE_LIMIT, MNIST_TABLE_EPOCHS
  * (every net) and MNIST_TABLE_SEEDS (how many, default 3) override the budget, e.g. for a
- * run end to end in a few minutes.
+ * run end to end in a few minutes; MNIST_TABLE_NETS (e.g. `mnist-1hidden`) runs those nets only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,10 @@ export function tableBudgets(quick: boolean, with3hidden: boolean): Budget[] {
     : [{ model: 'mnist-1hidden', epochs: 15 }, { model: 'mnist-2conv', epochs: 2 }, ...(with3hidden ? [{ model: 'mnist-3hidden' as const, epochs: 1 }] : [])];
   const limit = envInt('MNIST_TABLE_LIMIT');
   const epochs = envInt('MNIST_TABLE_EPOCHS');
-  return base.map((b) => ({ ...b, ...(limit ? { limit } : {}), ...(epochs ? { epochs } : {}) }));
+  const only = process.env.MNIST_TABLE_NETS ? process.env.MNIST_TABLE_NETS.split(',').map((m) => m.trim()) : undefined;
+  const unknown = only?.filter((m) => !base.some((b) => b.model === m));
+  if (unknown?.length) throw new Error(`MNIST_TABLE_NETS: ${unknown.join(', ')} is not one of ${base.map((b) => b.model).join(', ')}`);
+  return base.filter((b) => !only || only.includes(b.model)).map((b) => ({ ...b, ...(limit ? { limit } : {}), ...(epochs ? { epochs } : {}) }));
 }
 
 /** Mean, sample standard deviation and count of some runs' test errors. */
@@ -125,7 +128,8 @@ export async function benchMnistTable(quick: boolean, with3hidden: boolean, log:
     service.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { seeds, nets, bnn, bnn_budget: bnnBudget, skipped: with3hidden ? [] : ['mnist-3hidden'] };
+  const all: Budget['model'][] = ['mnist-1hidden', 'mnist-2conv', 'mnist-3hidden'];
+  return { seeds, nets, bnn, bnn_budget: bnnBudget, skipped: all.filter((m) => !budgets.some((b) => b.model === m)) };
 }
 
 const pct = (c: Cell | undefined): string => (c === undefined ? '-' : `${(100 * c.mean).toFixed(2)} ± ${Number.isNaN(c.sd) ? '?' : (100 * c.sd).toFixed(2)}`);
