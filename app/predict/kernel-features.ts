@@ -1,8 +1,10 @@
 /**
  * What a kernel's latency is regressed on: a flat record of numbers per kernel, read from
  * its LUT config (workloads/kernels.ts KernelConfig). Shared terms for every kind (work,
- * traffic, element counts, their logs), the primary layer's hyperparameters, and what the
- * runtime fused into it (bn, the activation's cost class, a residual sum).
+ * traffic, element counts, their logs), the network around it (its weights, those outside
+ * the fc head, its activations: docs/decisions/0025-network-context.md), the primary layer's
+ * hyperparameters, and what the runtime fused into it (bn, the activation's cost class, a
+ * residual sum).
  */
 import type { KernelConfig, KernelKind } from '../workloads/kernels.js';
 import type { Shape } from '../workloads/ir.js';
@@ -32,7 +34,7 @@ const OP_CODE: Readonly<Record<string, number>> = {
 
 /** Feature names per kind, in the order kernelFeatureVector returns them. */
 export const KERNEL_FEATURES: Readonly<Record<KernelKind, readonly string[]>> = (() => {
-  const common = ['log_flops', 'log_bytes', 'log_params', 'log_in', 'log_out', 'batch', 'log_net_weights'];
+  const common = ['log_flops', 'log_bytes', 'log_params', 'log_in', 'log_out', 'batch', 'log_net_weights', 'log_net_body_weights', 'log_net_acts'];
   const conv = [...common, 'cin', 'cout', 'kernel', 'stride', 'groups', 'in_h', 'out_h', 'act', 'sum', 'cin_mod8', 'cout_mod8', 'blocked', 'flops_per_byte'];
   return {
     conv,
@@ -76,6 +78,9 @@ export function kernelFeatures(c: KernelConfig): Record<string, number> {
     log_out: Math.log1p(outElems),
     batch,
     log_net_weights: Math.log1p(c.context?.weight_bytes ?? 0),
+    // The weights outside the fc head, and the activations: what streams through the caches between two runs of this kernel.
+    log_net_body_weights: Math.log1p(Math.max(0, (c.context?.weight_bytes ?? 0) - (c.context?.fc_weight_bytes ?? 0))),
+    log_net_acts: Math.log1p(c.context?.act_bytes ?? 0),
     cin,
     cout,
     in_h: x.length === 3 ? x[1]! : 1,

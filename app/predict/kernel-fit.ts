@@ -8,7 +8,10 @@ import { LabbenchError } from '../api/errors.js';
 import type { DeviceRecord } from '../api/lut.js';
 import type { MachineState } from '../api/predict.js';
 import type { ProfilesDb, RunRecord } from '../../profiles-db/profiles-db.js';
-import { KERNEL_KINDS, type KernelConfig, type KernelKind } from '../workloads/kernels.js';
+import { KERNEL_KINDS, networkContext, type KernelConfig, type KernelKind, type NetworkContext } from '../workloads/kernels.js';
+import type { Network } from '../workloads/ir.js';
+import { planWorkload } from '../workloads/plan.js';
+import { analyzeNetwork } from '../workloads/analyze.js';
 import { nnlsSmall } from './linalg.js';
 import { KERNEL_OP_PREFIX } from '../profiling/kernel-job.js';
 import { fitKernelModel, type CalibrationRun, type KernelFitOptions, type KernelModel, type KernelRow } from './kernel-model.js';
@@ -57,6 +60,23 @@ export const isKernelRun = (r: RunRecord): boolean => r.settings.mode === 'kerne
  */
 export const STATE_EXPONENT = 0.75;
 
+/** The network a run measured, rebuilt from its workload (its source file, for an ONNX model) and settings. */
+export function runNetwork(workload: string, settings: Readonly<Record<string, unknown>>): Network | undefined {
+  const res = typeof settings.resolution === 'number' ? settings.resolution : undefined;
+  const batch = typeof settings.batch === 'number' ? settings.batch : undefined;
+  try {
+    return planWorkload(workload, { resolution: res, batch }).endToEnd;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A run's network context, for rows profiled before every field of it was recorded. */
+function runContext(run: RunRecord): NetworkContext | undefined {
+  const network = runNetwork(typeof run.settings.source === 'string' ? run.settings.source : run.workload, run.settings);
+  return network ? networkContext(analyzeNetwork(network)) : undefined;
+}
+
 export interface KernelTrainingData {
   readonly rows: KernelRow[];
   readonly runs: CalibrationRun[];
@@ -77,9 +97,14 @@ export function kernelTrainingData(db: ProfilesDb, device: DeviceRecord, holdout
     let sum = 0;
     let count = 0;
     const byKind: Partial<Record<KernelKind, number>> = {};
+    let context: NetworkContext | undefined | null = null;
     for (const u of db.runUnits(run.id)) {
       if (!u.op.startsWith(KERNEL_OP_PREFIX)) continue;
-      const config = u.config as KernelConfig;
+      let config = u.config as KernelConfig;
+      if (config.context?.act_bytes === undefined) {
+        if (context === null) context = runContext(run);
+        if (context) config = { ...config, context };
+      }
       const ms = state.unitMs(run.id, u.key, u.stats.median_ms);
       rows.push({ config, ms, group: run.id });
       sum += ms * u.layers.length;

@@ -47,3 +47,18 @@ test('the calibration recovers scale, per-kernel cost and offset from networks',
   assert.ok(Math.abs(c.scale - 1.05) < 1e-6 && Math.abs(c.per_kernel_ms + 0.003) < 1e-7 && Math.abs(c.offset_ms - 0.04) < 1e-6, JSON.stringify(c));
   assert.ok(c.rmspe_pct < 1e-6);
 });
+
+test("a kernel's network context is learned: the same kernel runs slower where the network streams more activations through the caches", () => {
+  // The device of the first test, 1.5x slower for every kernel of a network whose layers write more than 3 MB per inference.
+  const coldMs = (c: KernelConfig): number => deviceMs(c) * ((c.context.act_bytes ?? 0) > 3e6 ? 1.5 : 1);
+  const sample = (networks: number, seed: number): KernelRow[] =>
+    Array.from({ length: networks }, (_, i) => unfusedKernels(analyzeNetwork(kernelSampleNetwork(seed, i))).map((k) => ({ config: k.config, ms: coldMs(k.config), group: i }))).flat();
+  const train = sample(80, 3);
+  assert.ok(train.some((r) => r.config.context.act_bytes! > 3e6) && train.some((r) => r.config.context.act_bytes! < 3e6), 'both sides of the cache are sampled');
+  const m = fitKernelModel(train, [], { trees: { trees: 120 } });
+  // One kernel, predicted in a light and in a heavy network's context: the model tells them apart.
+  const k = sample(10, 4).find((r) => r.config.kind === 'pwconv')!;
+  const light = predictKernel(m, { ...k.config, context: { ...k.config.context, act_bytes: 1e6 } });
+  const heavy = predictKernel(m, { ...k.config, context: { ...k.config.context, act_bytes: 2e7 } });
+  assert.ok(heavy / light > 1.3 && heavy / light < 1.7, `heavy / light ${heavy / light}`);
+});

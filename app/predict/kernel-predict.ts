@@ -9,11 +9,12 @@ import type { AccuracyResult } from '../api/predict.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { Network } from '../workloads/ir.js';
 import { kernelName, type KernelKind } from '../workloads/kernels.js';
-import { planWorkload } from '../workloads/plan.js';
 import { LabbenchError } from '../api/errors.js';
 import { KERNEL_SAMPLER_PREFIX } from '../workloads/samples/kernel-sampler.js';
 import { calibrated, parseKernelModel, predictKernel, rooflineMs } from './kernel-model.js';
-import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelPowerW, kernelTrainingData, type KernelDeviceModel } from './kernel-fit.js';
+import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelPowerW, kernelTrainingData, runNetwork, type KernelDeviceModel } from './kernel-fit.js';
+
+export { runNetwork } from './kernel-fit.js';
 import { plannedKernels, type PlannedKernels } from './kernel-plan.js';
 import { networkTable } from './metrics.js';
 import { MODEL_KIND } from './fit-device.js';
@@ -50,17 +51,6 @@ export function predictFromPlan(m: KernelDeviceModel, plan: PlannedKernels): Dev
     return { ...l, power_w: w, energy_mj: w * l.runtime_ms };
   });
   return { layers: withPower, sum_of_layers_ms: sum, gap_factor: sum > 0 ? total / sum : 1, total: { runtime_ms: total, power_w: powerW, energy_mj: powerW * total }, baseline_runtime_ms: baseline };
-}
-
-/** The network a run measured, rebuilt from its workload (its source file, for an ONNX model) and settings. */
-export function runNetwork(workload: string, settings: Readonly<Record<string, unknown>>): Network | undefined {
-  const res = typeof settings.resolution === 'number' ? settings.resolution : undefined;
-  const batch = typeof settings.batch === 'number' ? settings.batch : undefined;
-  try {
-    return planWorkload(workload, { resolution: res, batch }).endToEnd;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { DeviceRecord } from '../api/lut.js';
 import type { ProfilesDb } from '../../profiles-db/profiles-db.js';
 import type { Network } from '../workloads/ir.js';
 import type { Kernel } from '../workloads/kernels.js';
-import { networkContext } from '../workloads/kernels.js';
+import { networkContext, type NetworkContext } from '../workloads/kernels.js';
 import { analyzeNetwork } from '../workloads/analyze.js';
 import { SPNAS_LAYERS, SPNAS_OPTIONS, spnasNetwork, type SpnasChoice } from '../workloads/zoo/spnas-space.js';
 import { calibrated, predictKernel } from './kernel-model.js';
@@ -49,7 +49,7 @@ interface Split {
   readonly fixed: { ms: number; kernels: number };
 }
 
-function splitPlan(m: KernelDeviceModel, plan: PlannedKernels, weightBytes: number): Split {
+function splitPlan(m: KernelDeviceModel, plan: PlannedKernels, context: NetworkContext): Split {
   const blocks = SPNAS_LAYERS.map(() => ({ ms: 0, kernels: 0 }));
   const fixed = { ms: 0, kernels: 0 };
   plan.kernels.forEach((k, i) => {
@@ -57,7 +57,7 @@ function splitPlan(m: KernelDeviceModel, plan: PlannedKernels, weightBytes: numb
     if (plan.operators[i] === 0) return;
     const layer = spnasKernelLayer(k);
     const into = layer === undefined ? fixed : blocks[layer]!;
-    into.ms += predictKernel(m.model, { ...k.config, context: { weight_bytes: weightBytes } });
+    into.ms += predictKernel(m.model, { ...k.config, context });
     into.kernels += 1;
   });
   return { blocks, fixed };
@@ -68,14 +68,16 @@ const uniform = (o: number): SpnasChoice[] => SPNAS_LAYERS.map(() => SPNAS_OPTIO
 const allSkipped = (): SpnasChoice[] => SPNAS_LAYERS.map((l) => (l.residual ? 'skip' : SPNAS_OPTIONS[0]!));
 
 /**
- * The weight size every kernel of the table is predicted at. The model reads the whole
- * network's weight bytes (whether weights stay in the caches), which no sum of per-block cells
- * can follow; the geometric mean of the lightest and heaviest uniform networks stands for the
- * architectures a search ends near.
+ * The network context every kernel of the table is predicted in. The model reads the whole
+ * network's weight and activation bytes (whether weights and inputs stay in the caches), which
+ * no sum of per-block cells can follow; per field, the geometric mean of the lightest and
+ * heaviest uniform networks stands for the architectures a search ends near.
  */
-function referenceWeightBytes(resolution: number): number {
-  const w = (o: number): number => networkContext(analyzeNetwork(spnasNetwork(uniform(o), { resolution }))).weight_bytes;
-  return Math.sqrt(w(0) * w(SPNAS_OPTIONS.length - 1));
+function referenceContext(resolution: number): NetworkContext {
+  const lo = networkContext(analyzeNetwork(spnasNetwork(uniform(0), { resolution })));
+  const hi = networkContext(analyzeNetwork(spnasNetwork(uniform(SPNAS_OPTIONS.length - 1), { resolution })));
+  const mean = (f: (c: NetworkContext) => number | undefined): number => Math.sqrt((f(lo) ?? 0) * (f(hi) ?? 0));
+  return { weight_bytes: mean((c) => c.weight_bytes), fc_weight_bytes: mean((c) => c.fc_weight_bytes), act_bytes: mean((c) => c.act_bytes) };
 }
 
 export type Planner = (network: Network) => Promise<PlannedKernels>;
@@ -90,10 +92,10 @@ export type Planner = (network: Network) => Promise<PlannedKernels>;
  * so), the cells are half their kernels' ms instead, which is then the model's sum too.
  */
 export async function spnasKernelTable(device: DeviceRecord, m: KernelDeviceModel, resolution: number, plan: Planner = (n) => plannedKernels(device.fingerprint, n)): Promise<SpnasLatencyTable> {
-  const weightBytes = referenceWeightBytes(resolution);
+  const context = referenceContext(resolution);
   const splits: Split[] = [];
-  for (let o = 0; o < SPNAS_OPTIONS.length; o++) splits.push(splitPlan(m, await plan(spnasNetwork(uniform(o), { resolution })), weightBytes));
-  const skipped = splitPlan(m, await plan(spnasNetwork(allSkipped(), { resolution })), weightBytes);
+  for (let o = 0; o < SPNAS_OPTIONS.length; o++) splits.push(splitPlan(m, await plan(spnasNetwork(uniform(o), { resolution })), context));
+  const skipped = splitPlan(m, await plan(spnasNetwork(allSkipped(), { resolution })), context);
   const fit = m.model.calibration;
   const floored = splits.every((x) => {
     const [ms, kernels] = totals(x);

@@ -36,10 +36,12 @@ export interface KernelConfig extends Record<string, unknown> {
   readonly variant?: string;
   /**
    * The network around the kernel, where it changes the kernel's speed: the weight bytes of
-   * the whole network. Run after run, a kernel finds its weights in the caches only when
-   * all the network's weights fit there; otherwise they come from memory every time.
+   * the whole network, those of its fc layers, and the bytes its layers write per inference.
+   * Run after run, a kernel finds its weights and inputs in the caches only when what the
+   * rest of the network streams through them leaves them there. The last two are absent in
+   * rows profiled before they were recorded (kernel-fit.ts fills them from the run's network).
    */
-  readonly context: { readonly weight_bytes: number };
+  readonly context: NetworkContext;
   /** Work of all its layers at batch 1 (analyze.ts conventions); a reorder reads and writes its tensor. */
   readonly cost: { readonly macs: number; readonly flops: number; readonly params: number; readonly bytes: number };
 }
@@ -120,11 +122,24 @@ export function layerKernel(analysis: NetworkAnalysis, layers: readonly string[]
   return { key: kernelKey(primary, config), kind: config.kind, layers: [...layers], config };
 }
 
-/** What a kernel's context feature reads from its network (KernelConfig.context). */
-export function networkContext(analysis: NetworkAnalysis): KernelConfig['context'] {
-  // Batch norm's scale and shift fold into the conv before it: only the deployed weights count.
-  const params = analysis.layers.reduce((s, a) => s + (a.layer.op === 'bn' ? 0 : a.params), 0);
-  return { weight_bytes: params * BYTES_PER_ELEMENT };
+export interface NetworkContext {
+  readonly weight_bytes: number;
+  readonly fc_weight_bytes?: number;
+  readonly act_bytes?: number;
+}
+
+/** What a kernel's context features read from its network (KernelConfig.context). */
+export function networkContext(analysis: NetworkAnalysis): NetworkContext {
+  let params = 0;
+  let fc = 0;
+  let acts = 0;
+  for (const a of analysis.layers) {
+    // Batch norm's scale and shift fold into the conv before it: only the deployed weights count.
+    if (a.layer.op !== 'bn') params += a.params;
+    if (a.layer.op === 'fc') fc += a.params;
+    acts += a.outputShape.reduce((x, y) => x * y, 1);
+  }
+  return { weight_bytes: params * BYTES_PER_ELEMENT, fc_weight_bytes: fc * BYTES_PER_ELEMENT, act_bytes: acts * BYTES_PER_ELEMENT };
 }
 
 /** A layout conversion of a tensor of shape `shape` (a layer output or a graph input) of the network `analysis`. */
