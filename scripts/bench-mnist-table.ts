@@ -26,8 +26,10 @@ import { SEED_MNIST_TABLE } from '../app/quantize/lightnn.js';
 type Scheme = QuantizeRequest['scheme'];
 /** The seed table's rows, in its order. */
 export const TABLE_SCHEMES: readonly Scheme[] = ['conventional', 'lightnn-2', 'lightnn-1', 'binaryconnect', 'lightnn-2-bin', 'lightnn-1-bin', 'binarynet'];
+/** The seed table's MNIST nets, in its column order. */
+export const TABLE_NETS = ['mnist-1hidden', 'mnist-2conv', 'mnist-3hidden'] as const;
 interface Budget {
-  readonly model: 'mnist-1hidden' | 'mnist-2conv' | 'mnist-3hidden';
+  readonly model: (typeof TABLE_NETS)[number];
   readonly epochs: number;
   /** Training images before the validation split (undefined: all 60,000). */
   readonly limit?: number;
@@ -128,8 +130,7 @@ export async function benchMnistTable(quick: boolean, with3hidden: boolean, log:
     service.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const all: Budget['model'][] = ['mnist-1hidden', 'mnist-2conv', 'mnist-3hidden'];
-  return { seeds, nets, bnn, bnn_budget: bnnBudget, skipped: all.filter((m) => !budgets.some((b) => b.model === m)) };
+  return { seeds, nets, bnn, bnn_budget: bnnBudget, skipped: TABLE_NETS.filter((m) => !budgets.some((b) => b.model === m)) };
 }
 
 const pct = (c: Cell | undefined): string => (c === undefined ? '-' : `${(100 * c.mean).toFixed(2)} ± ${Number.isNaN(c.sd) ? '?' : (100 * c.sd).toFixed(2)}`);

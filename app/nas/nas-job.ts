@@ -249,7 +249,7 @@ export async function runNas(db: ProfilesDb, req: NasRequest, hooks: NasHooks = 
           mkdirSync(dirname(ckpt), { recursive: true });
           // Settled before the planned end: the checkpoint says the search is over, so a resume trains.
           const stopped = r.stoppedAfterBatches !== undefined;
-          searchEpochs = stopped ? r.epoch + r.stoppedAfterBatches! / Math.ceil(data.train.n / o.batchSize) : r.epoch + 1;
+          searchEpochs = stopped ? r.epoch + r.stoppedAfterBatches! / r.batches : r.epoch + 1;
           saveCheckpoint(ckpt, supernet.named, { epoch: stopped ? o.epochs : r.epoch + 1, search_epochs: searchEpochs, lambda: supernet.lambda, settlement: supernet.settlement() });
           report({
             phase: 'search',

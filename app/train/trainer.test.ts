@@ -58,10 +58,10 @@ describe('trainer on the wasm engine', () => {
     const r = await train(model, small, { epochs: 4, batchSize: 32, seed: 1 });
     assert.equal(steps, 3, 'no step after the model finished');
     assert.deepEqual(
-      r.epochs.map((e) => [e.epoch, e.stoppedAfterBatches]),
+      r.epochs.map((e) => [e.epoch, e.stoppedAfterBatches, e.batches]),
       [
-        [0, undefined],
-        [1, 1],
+        [0, undefined, 2],
+        [1, 1, 2],
       ],
     );
     assert.ok(Number.isFinite(r.valAccuracy));

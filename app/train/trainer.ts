@@ -259,6 +259,7 @@ export async function train(model: TrainableModel, data: Dataset, opts: TrainOpt
         valAccuracy: val,
         seconds,
         imagesPerSecond: seen / seconds,
+        batches,
         ...(stoppedAfter !== undefined ? { stoppedAfterBatches: stoppedAfter } : {}),
       };
       reports.push(report);

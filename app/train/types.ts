@@ -79,6 +79,8 @@ export interface EpochReport {
   readonly imagesPerSecond: number;
   /** Set on the last report when the model said it had finished before the planned epochs: the batches this epoch ran. */
   readonly stoppedAfterBatches?: number;
+  /** Batches in a full epoch. */
+  readonly batches: number;
 }
 
 export interface BatchReport {
