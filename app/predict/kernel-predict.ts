@@ -13,13 +13,13 @@ import { LabbenchError } from '../api/errors.js';
 import { KERNEL_SAMPLER_PREFIX } from '../workloads/samples/kernel-sampler.js';
 import { calibrated, parseKernelModel, predictKernel, rooflineMs } from './kernel-model.js';
 import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelPowerW, kernelTrainingData, runNetwork, type KernelDeviceModel } from './kernel-fit.js';
-
-export { runNetwork } from './kernel-fit.js';
 import { plannedKernels, type PlannedKernels } from './kernel-plan.js';
 import { networkTable } from './metrics.js';
 import { MODEL_KIND } from './fit-device.js';
 import type { DevicePrediction } from './device-predict.js';
 import { watts } from '../api/units.js';
+
+export { runNetwork } from './kernel-fit.js';
 
 export async function predictKernelNetwork(device: DeviceRecord, m: KernelDeviceModel, network: Network): Promise<DevicePrediction> {
   return predictFromPlan(m, await plannedKernels(device.fingerprint, network));
