@@ -19,8 +19,6 @@ import { MODEL_KIND } from './fit-device.js';
 import type { DevicePrediction } from './device-predict.js';
 import { watts } from '../api/units.js';
 
-export { runNetwork } from './kernel-fit.js';
-
 export async function predictKernelNetwork(device: DeviceRecord, m: KernelDeviceModel, network: Network): Promise<DevicePrediction> {
   return predictFromPlan(m, await plannedKernels(device.fingerprint, network));
 }
