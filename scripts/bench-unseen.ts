@@ -11,7 +11,7 @@
  * ~/.labbench/eval-set); without it and without PyTorch the bench says so and skips.
  * `--set dev` uses the development set instead (16 random CNNs of seed 1000), which design
  * choices may look at; the evaluation set is measured once, for the note. `--keep-db PATH`
- * keeps the CPU bench's DB there, to re-fit its samples offline after.
+ * keeps the bench's DB there (CPU or phone), to re-fit its samples offline after.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -168,7 +168,9 @@ export async function benchUnseen(o: {
       }
       if (joules.length && p.total.energy_mj !== undefined && fit.power) {
         const measuredMj = joules[0]!;
-        energy.push({ network: e.name, predicted_mj: p.total.energy_mj, measured_mj: measuredMj, error_pct: (p.total.energy_mj / measuredMj - 1) * 100, constant_power_error_pct: ((fit.power.mean_w * p.total.runtime_ms) / measuredMj - 1) * 100 });
+        const er: EnergyRow = { network: e.name, predicted_mj: p.total.energy_mj, measured_mj: measuredMj, error_pct: (p.total.energy_mj / measuredMj - 1) * 100, constant_power_error_pct: ((fit.power.mean_w * p.total.runtime_ms) / measuredMj - 1) * 100 };
+        energy.push(er);
+        o.log(`${e.name}: energy predicted ${er.predicted_mj.toFixed(3)} mJ, measured ${er.measured_mj.toFixed(3)}, ${er.error_pct.toFixed(1)}% (constant power ${er.constant_power_error_pct.toFixed(1)}%)`);
       }
       if (ref.length === 0) continue;
       const measured = median(ref);
@@ -243,7 +245,7 @@ export function formatUnseen(b: UnseenBench): string {
  * at) behind the real adb server, XNNPACK by default, with an emulated UM34C USB meter reading
  * the phone's own power draw. `timeScale` 1 keeps the meter's windows real.
  */
-export async function benchUnseenPhone(o: { set: 'eval' | 'dev'; dir: string; sample?: number; rounds?: number; repeats: number; only?: readonly string[]; timeScale: number; log: (l: string) => void }): Promise<UnseenBench | undefined> {
+export async function benchUnseenPhone(o: { set: 'eval' | 'dev'; dir: string; sample?: number; rounds?: number; repeats: number; only?: readonly string[]; timeScale: number; keepDb?: string; log: (l: string) => void }): Promise<UnseenBench | undefined> {
   const { startAdbServer } = await import('../test/adb-server.js');
   const { EmulatedPhone } = await import('../test/peers/adb-phone/index.js');
   const { MeterEmulator } = await import('../test/peers/meters/meter-emulator.js');
@@ -276,6 +278,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const set = val('--set') === 'dev' ? 'dev' : 'eval';
   const dir = val('--eval-dir') ?? join(homedir(), '.labbench', set === 'dev' ? 'dev-set' : 'eval-set');
   const common = { set, dir, ...(val('--sample') ? { sample: Number(val('--sample')) } : {}), ...(val('--rounds') ? { rounds: Number(val('--rounds')) } : {}), repeats: Number(val('--repeats') ?? 2), ...(val('--only') ? { only: val('--only')!.split(',') } : {}), log: (l: string) => void process.stderr.write(`${l}\n`) } as const;
-  const r = val('--device') === 'phone' ? await benchUnseenPhone({ ...common, timeScale: Number(val('--time-scale') ?? 1) }) : await benchUnseen({ ...common, device: val('--device') ?? 'local', ...(val('--keep-db') ? { keepDb: val('--keep-db')! } : {}) });
+  const keep = val('--keep-db') ? { keepDb: val('--keep-db')! } : {};
+  const r = val('--device') === 'phone' ? await benchUnseenPhone({ ...common, ...keep, timeScale: Number(val('--time-scale') ?? 1) }) : await benchUnseen({ ...common, ...keep, device: val('--device') ?? 'local' });
   if (r) process.stdout.write(args.includes('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${formatUnseen(r)}\n`);
 }
