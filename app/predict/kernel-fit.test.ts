@@ -30,8 +30,12 @@ test("rows of an older profile, whose context holds the network's weights only, 
     const data = kernelTrainingData(db, device, [], StateNormalizer.fromDb(db, device.id));
     assert.equal(data.rows.length, kernels.length);
     for (const r of data.rows) assert.deepEqual(r.config.context, full);
-    // Held out, the run gives nothing.
-    assert.equal(kernelTrainingData(db, device, [workload], StateNormalizer.fromDb(db, device.id)).rows.length, 0);
+    assert.deepEqual(data.excluded, { rows: 0, runs: 0 });
+    // Held out, the run gives nothing, and the data say what was kept out.
+    const held = kernelTrainingData(db, device, [workload], StateNormalizer.fromDb(db, device.id));
+    assert.equal(held.rows.length, 0);
+    assert.equal(held.runs.length, 0);
+    assert.deepEqual(held.excluded, { rows: kernels.length, runs: 1 });
   } finally {
     db.close();
   }

@@ -83,6 +83,8 @@ export interface KernelTrainingData {
   readonly workloads: Set<string>;
   /** Networks a meter measured: their power above idle and each kernel kind's share of their kernel time. */
   readonly powered: { readonly power_w: number; readonly shares: Partial<Record<KernelKind, number>> }[];
+  /** What the holdout kept out: its kernel rows and its calibration networks. */
+  readonly excluded: { rows: number; runs: number };
 }
 
 /** Kernel rows and calibration networks of the device's complete kernel-mode runs outside `holdout`, in the normalizer's state. */
@@ -91,8 +93,15 @@ export function kernelTrainingData(db: ProfilesDb, device: DeviceRecord, holdout
   const runs: CalibrationRun[] = [];
   const powered: KernelTrainingData['powered'] = [];
   const workloads = new Set<string>();
+  const excluded = { rows: 0, runs: 0 };
   for (const run of db.listRuns(device.id)) {
-    if (run.status !== 'complete' || !isKernelRun(run) || holdout.includes(run.workload)) continue;
+    if (run.status !== 'complete' || !isKernelRun(run)) continue;
+    if (holdout.includes(run.workload)) {
+      const n = db.runUnits(run.id).filter((u) => u.op.startsWith(KERNEL_OP_PREFIX)).length;
+      excluded.rows += n;
+      if (run.end_to_end && n > 0) excluded.runs++;
+      continue;
+    }
     workloads.add(run.workload);
     let sum = 0;
     let count = 0;
@@ -115,7 +124,7 @@ export function kernelTrainingData(db: ProfilesDb, device: DeviceRecord, holdout
     const p = run.end_to_end_power;
     if (p && !('missing' in p) && p.power_w > 0 && sum > 0) powered.push({ power_w: p.power_w, shares: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, v / sum])) });
   }
-  return { rows, runs, workloads, powered };
+  return { rows, runs, workloads, powered, excluded };
 }
 
 export function fitKernelDevice(db: ProfilesDb, device: DeviceRecord, holdout: readonly string[], o: KernelFitOptions = {}): KernelDeviceModel {

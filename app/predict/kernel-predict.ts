@@ -82,13 +82,12 @@ export async function kernelAccuracyReport(db: ProfilesDb, device: DeviceRecord,
       powerRows.push({ network: label, actual: pw.power_w, predicted: { kernels: p.total.power_w, 'constant-power': m.power.mean_w } });
     }
   }
-  const excluded = kernelTrainingData(db, device, [], state);
-  const kept = kernelTrainingData(db, device, holdout, state);
+  const { excluded } = kernelTrainingData(db, device, holdout, state);
   return {
     layers: Object.entries(m.model.kinds).map(([kind, k]) => ({ group: kind, n: k.n, predictors: { kernels: { rmspe_pct: k.cv.rmspe_pct, rmse: NaN, median_ape_pct: k.cv.median_ape_pct } } })),
     layers_in_sample: false,
     networks: { ...networkTable(rows), held_out: [...holdout] },
-    excluded: { workloads: holdout.length, kernel_rows: excluded.rows.length - kept.rows.length, calibration_networks: excluded.runs.length - kept.runs.length },
+    excluded: { workloads: holdout.length, kernel_rows: excluded.rows, calibration_networks: excluded.runs },
     ...(m.power
       ? {
           power: {
