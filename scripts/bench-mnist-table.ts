@@ -15,7 +15,8 @@
  * `--quick` trains on 1,200 images for one epoch. MNIST_TABLE_LIMIT, MNIST_TABLE_EPOCHS
  * (every net) and MNIST_TABLE_SEEDS (how many, default 3) override the budget, e.g. for a
  * run end to end in a few minutes; MNIST_TABLE_NETS (e.g. `mnist-1hidden`) runs those nets only,
- * and MNIST_TABLE_BNN=0 leaves the BNN section out (it runs on the first net of the list).
+ * MNIST_TABLE_BNN=0 leaves the BNN section out and MNIST_TABLE_BNN=only runs it alone (on the
+ * first net of the list).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,7 +98,7 @@ export async function benchMnistTable(quick: boolean, with3hidden: boolean, log:
   const bnn: BnnRow[] = [];
   const common = (b: Budget, seed: number) => ({ model: b.model, epochs: b.epochs, batchSize: 100, batchNorm: true, seed, ...(b.limit ? { limit: b.limit } : {}) });
   try {
-    for (const budget of budgets) {
+    for (const budget of process.env.MNIST_TABLE_BNN === 'only' ? [] : budgets) {
       log(`mnist-table: ${budget.model}, ${budget.epochs} epoch(s) on ${budget.limit ?? 'all'} images, seeds ${seeds.join(', ')}, ${TABLE_SCHEMES.join(', ')}...`);
       const t0 = performance.now();
       const runs: QuantizeResult[] = [];
@@ -163,11 +164,14 @@ export function formatMnistTable(b: MnistTableBench): string {
     const d = 100 * (r.on.mean - r.off.mean);
     return [r.data, pct(r.off), pct(r.on), `${d >= 0 ? '+' : ''}${d.toFixed(2)}${insideNoise(r.on, r.off) ? ' (inside the noise)' : ''}`, r.reg_last.toFixed(4)];
   });
-  return [
+  const tableLines = b.nets.length === 0 ? ['\nLightNN MNIST table not run (MNIST_TABLE_BNN=only)'] : [
     `\nLightNN MNIST test error (%), mean ± sd over seeds ${b.seeds.join(', ')}, ours beside the seed's (Adam 1e-3 from scratch, cosine decay to 1e-5, batch norm after every conv/fc, batch 100, no augmentation; budgets far below the seed's)`,
     `budgets: ${budgets.join('; ')}${b.skipped.length ? `; not run: ${b.skipped.join(', ')}` : ''}`,
     ...layout(head, rows),
     ...b.nets.map((n) => `${n.budget.model} energy per inference (uJ, seed 1): ${TABLE_SCHEMES.map((s) => `${s} ${n.energy_uj[s]!.toFixed(3)}`).join(', ')}`),
+  ];
+  return [
+    ...tableLines,
     b.bnn.length === 0 ? '\nBNN section not run (MNIST_TABLE_BNN=0)' : `\nBNN: BinaryNet with and without the activation-distribution loss (all three terms, weight 1), ${b.bnn_budget.model}, ${b.bnn_budget.epochs} epoch(s) on ${b.bnn_budget.limit ?? 60000} images, test error (%) mean ± sd over seeds ${b.seeds.join(', ')}`,
     ...(b.bnn.length ? layout(bnnHead, bnnRows) : []),
   ].join('\n');
