@@ -9,12 +9,13 @@
 import { FsError, normalizePath } from './fs.js';
 import { cppDefault } from './cpp-format.js';
 import { gpuSupports, opCost, PrepareError, registrationError, xnnpackFusesClamp, xnnpackOperatorName, xnnpackSupports, type OpCost, type XnnpackRelease } from './op-cost.js';
-import { cpuOpTimeUs, gpuOpTimeUs, placeThreads, GPU_INVOKE_US, INVOKE_US, XNNPACK_NODE_US, type CpuPlacement } from './perf-model.js';
+import { cpuOpPower, cpuOpTimeUs, gpuOpTimeUs, placeThreads, DRAM_J_PER_BYTE, GPU_INVOKE_US, INVOKE_US, XNNPACK_NODE_US, type CpuPlacement } from './perf-model.js';
 import { profileReport, Stat, StatsCalculator } from './profile-format.js';
 import type { PhoneHost } from './phone-host.js';
 import type { Rng } from './rng.js';
 import type { Io, ShellState } from './sh-exec.js';
 import { readTflite, TfliteFormatError, type TfliteModel } from './tflite-reader.js';
+import type { LoadPower } from './thermal.js';
 
 type FlagType = 'int32' | 'float' | 'bool' | 'string';
 type FlagValue = number | boolean | string;
@@ -275,9 +276,9 @@ class BenchmarkRun {
     }
   }
 
-  private setLoad(cores: number[], util: number, gpu = 0): void {
+  private setLoad(cores: number[], util: number, gpu = 0, power: LoadPower = {}): void {
     this.releaseLoad?.();
-    this.releaseLoad = this.host.physics.addLoad(cores, util, gpu);
+    this.releaseLoad = this.host.physics.addLoad(cores, util, gpu, power);
   }
 
   private async benchmark(graph: string, profiling: boolean): Promise<number> {
@@ -504,7 +505,7 @@ class BenchmarkRun {
       let elapsedUs = 0;
       let pendingUs = 0;
       let placement = sim.placement();
-      this.setLoad(usedCores, 1, usesGpu ? 1 : 0);
+      this.setLoad(usedCores, 1, usesGpu ? 1 : 0, sim.powerProfile(placement));
       for (let run = 0; (run < minRuns || elapsedUs < minSecs * 1e6) && elapsedUs <= maxSecs * 1e6; run++) {
         if (pendingUs / 1e6 >= 0.25 || (pendingUs / 1e6) * this.host.timeScale >= 0.02) {
           if (!(await this.host.sleepSim(pendingUs / 1e6, this.ctx.signal))) return null;
@@ -540,7 +541,7 @@ class BenchmarkRun {
           this.releaseLoad = null;
           if (!(await this.host.sleepSim(delay, this.ctx.signal))) return null;
           elapsedUs += delay * 1e6;
-          this.setLoad(usedCores, 1, usesGpu ? 1 : 0);
+          this.setLoad(usedCores, 1, usesGpu ? 1 : 0, sim.powerProfile(placement));
           placement = sim.placement();
         }
       }
@@ -610,6 +611,26 @@ class RunSimulator {
       const partition = new Set(row.ops);
       for (const i of row.ops) this.fused[i] = xnnpackFusesClamp(model, i, partition);
     }
+  }
+
+  /** What a run draws besides busy cycles: its ops' switching activity, time-weighted, and its DRAM traffic power. */
+  powerProfile(p: CpuPlacement): LoadPower {
+    const bw = this.host.spec.memBandwidthGBs;
+    let us = 0;
+    let active = 0;
+    let dram = 0;
+    for (const row of this.rows) {
+      if (row.backend === 'gpu') continue;
+      for (const i of row.backend === 'builtin' ? row.ops.slice(0, 1) : row.ops) {
+        const c = this.costs[i];
+        if (!c || this.fused[i]) continue;
+        const o = cpuOpPower(c, p, row.backend, bw);
+        us += o.us;
+        active += o.us * o.activity;
+        dram += o.dramBytes;
+      }
+    }
+    return us > 0 ? { activity: active / us, dramW: (dram * DRAM_J_PER_BYTE) / (us / 1e6) } : {};
   }
 
   /** Where the threads run and at what clock, read from the phone now. */

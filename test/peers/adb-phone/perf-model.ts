@@ -5,6 +5,8 @@
 // XNNPACK balances work across threads (sum of core rates); the builtin kernels split it
 // evenly (threads x the slowest core) and only conv/depthwise/FC run multi-threaded.
 // The GPU delegate has its own rate, bandwidth, per-op dispatch and per-invoke sync cost.
+// Power: a busy core draws its dynamic power scaled by how much of the op's time it computes
+// (and how wide its loops are) rather than waits on memory; DRAM traffic draws on the DDR rail.
 
 import type { OpClass, OpCost } from './op-cost.js';
 import type { CoreSpec, GpuSpec } from './phone-model.js';
@@ -60,6 +62,28 @@ function threaded(cls: OpClass, backend: CpuBackend): boolean {
 
 /** Time of one op on the CPU, microseconds (noise-free). */
 export function cpuOpTimeUs(cost: OpCost, placement: CpuPlacement, backend: CpuBackend, systemBandwidthGBs: number): number {
+  return cpuOpParts(cost, placement, backend, systemBandwidthGBs).us;
+}
+
+/** Dynamic power of a fully switching cycle scaled by this; a cycle stalled on memory switches about half as much. */
+const STALLED_ACTIVITY = 0.45;
+/** DRAM energy per byte moved (LPDDR4 plus the controller), joules. */
+export const DRAM_J_PER_BYTE = 90e-12;
+
+/**
+ * How an op loads the phone besides its time: the switching activity of its cycles (the share
+ * of its time the cores compute rather than wait on memory) and the DRAM bytes it moves (none
+ * when its working set fits in L2).
+ */
+export function cpuOpPower(cost: OpCost, placement: CpuPlacement, backend: CpuBackend, systemBandwidthGBs: number): { us: number; activity: number; dramBytes: number } {
+  const p = cpuOpParts(cost, placement, backend, systemBandwidthGBs);
+  const computing = p.tCompute / (p.tCompute + p.tMemory || 1);
+  // Wide FMA loops (a conv near peak) switch more of the core than load/store-bound ones.
+  const width = Math.sqrt(Math.min(1, EFFICIENCY[backend][cost.cls] / EFFICIENCY[backend].conv));
+  return { us: p.us, activity: STALLED_ACTIVITY + (1 - STALLED_ACTIVITY) * computing * width, dramBytes: p.fitsCache ? 0 : p.bytes };
+}
+
+function cpuOpParts(cost: OpCost, placement: CpuPlacement, backend: CpuBackend, systemBandwidthGBs: number): { us: number; tCompute: number; tMemory: number; bytes: number; fitsCache: boolean } {
   const lead = placement.cores[0];
   if (!lead) throw new Error('no core to run on');
   const cores = threaded(cost.cls, backend) ? placement.cores : [lead];
@@ -78,7 +102,7 @@ export function cpuOpTimeUs(cost: OpCost, placement: CpuPlacement, backend: CpuB
   const seconds = Math.max(tCompute, tMemory) + 0.2 * Math.min(tCompute, tMemory);
   const clockScale = 2.15e6 / lead.khz;
   const overhead = OP_OVERHEAD_US[backend] * clockScale + (n > 1 ? THREAD_SYNC_US * (n - 1) * placement.oversubscription : 0);
-  return seconds * 1e6 + overhead;
+  return { us: seconds * 1e6 + overhead, tCompute, tMemory, bytes, fitsCache };
 }
 
 /** Time of one op inside the GPU delegate, microseconds (noise-free). */

@@ -53,10 +53,20 @@ const RAIL = { big: 0, little: 1, gpu: 2, ddr: 3, int: 4, display: 5 } as const;
 /** How the power model's terms split over the rails. */
 const RAIL_SPLIT = { ddrBaseW: 0.1, cpuToDdr: 0.2, gpuToDdr: 0.15 } as const;
 
+/** What a load draws besides busy cycles: how hard its cycles switch, and its DRAM traffic. */
+export interface LoadPower {
+  /** Dynamic power of its busy cycles as a fraction of a core's full-activity power (stalled cycles switch less). */
+  activity?: number;
+  /** DRAM traffic power, watts (on the DDR rail). */
+  dramW?: number;
+}
+
 interface Load {
   cores: number[];
   util: number;
   gpu: number;
+  activity: number;
+  dramW: number;
 }
 
 export class PhonePhysics {
@@ -136,10 +146,10 @@ export class PhonePhysics {
   // ---- loads ----
 
   /** Marks cores (and optionally the GPU) busy until the returned function is called. */
-  addLoad(cores: number[], util = 1, gpu = 0): () => void {
+  addLoad(cores: number[], util = 1, gpu = 0, power: LoadPower = {}): () => void {
     this.sync();
     const id = this.nextLoad++;
-    this.loads.set(id, { cores, util, gpu });
+    this.loads.set(id, { cores, util, gpu, activity: power.activity ?? 1, dramW: power.dramW ?? 0 });
     return () => {
       this.sync();
       this.loads.delete(id);
@@ -155,6 +165,18 @@ export class PhonePhysics {
     let u = 0;
     for (const l of this.loads.values()) if (l.cores.includes(id)) u += l.util;
     return Math.min(1, u);
+  }
+
+  /** Utilization-weighted switching activity of a core's loads (1 when idle). */
+  private coreActivity(id: number): number {
+    let u = 0;
+    let a = 0;
+    for (const l of this.loads.values()) {
+      if (!l.cores.includes(id)) continue;
+      u += l.util;
+      a += l.util * l.activity;
+    }
+    return u > 0 ? a / u : 1;
   }
 
   gpuUtil(): number {
@@ -175,7 +197,7 @@ export class PhonePhysics {
     rails[RAIL.int] = THERMAL.socBaseW - RAIL_SPLIT.ddrBaseW;
     for (const c of this.spec.cores) {
       const f = this.capKHzUnsynced(c) / c.maxKHz;
-      const dynamic = this.coreUtil(c.id) * c.powerAtMaxW * Math.pow(f, 2.6);
+      const dynamic = this.coreUtil(c.id) * this.coreActivity(c.id) * c.powerAtMaxW * Math.pow(f, 2.6);
       soc += dynamic + leak;
       rails[c.cluster === 'big' ? RAIL.big : RAIL.little]! += dynamic * (1 - RAIL_SPLIT.cpuToDdr) + leak;
       rails[RAIL.ddr]! += dynamic * RAIL_SPLIT.cpuToDdr;
@@ -184,6 +206,10 @@ export class PhonePhysics {
     soc += gpu;
     rails[RAIL.gpu] = gpu * (1 - RAIL_SPLIT.gpuToDdr);
     rails[RAIL.ddr]! += gpu * RAIL_SPLIT.gpuToDdr;
+    for (const l of this.loads.values()) {
+      soc += l.dramW;
+      rails[RAIL.ddr]! += l.dramW;
+    }
     rails[RAIL.display] = this.screenOn ? THERMAL.screenW : 0;
     const charging = this.charging && this.batteryLevel < 100;
     const caseExtra = (this.screenOn ? THERMAL.screenW : 0) + (charging ? THERMAL.chargerLossW : 0);
@@ -211,7 +237,7 @@ export class PhonePhysics {
   coreTempC(core: CoreSpec): number {
     const u = this.coreUtil(core.id);
     const f = this.capKHzUnsynced(core) / core.maxKHz;
-    return this.dieC + (u > 0 ? 2.5 * u * f * f * (core.cluster === 'big' ? 1 : 0.5) : -0.6);
+    return this.dieC + (u > 0 ? 2.5 * u * this.coreActivity(core.id) * f * f * (core.cluster === 'big' ? 1 : 0.5) : -0.6);
   }
 
   private hottestCoreC(): number {
