@@ -40,6 +40,23 @@ test('fused nodes (optimization all) keep their renamed names', () => {
   assert.equal(ownerOf('enc/fc2/flatten', new Set(['enc', 'enc/fc2'])), 'enc/fc2');
 });
 
+test('one event per line, as ORT writes them, and the same events laid out otherwise parse alike', () => {
+  for (const name of ['ort-1.30_cpu-1t_tiny-net_opt-all.json', 'ort-1.30_cpu-1t_tiny-net_opt-disabled.json']) {
+    const text = fixture(name);
+    const lines = parseOrtProfile(text);
+    assert.deepEqual(parseOrtProfile(JSON.stringify(JSON.parse(text))), lines);
+    assert.deepEqual(parseOrtProfile(JSON.stringify(JSON.parse(text), null, 1)), lines);
+    // A line of another shape (here, fields reordered) sends the whole file through JSON.
+    const odd = text.replace(/\{"cat" : "Node","pid" :(\d+),/, '{"pid" :$1,"cat" : "Node",');
+    assert.notEqual(odd, text);
+    assert.deepEqual(parseOrtProfile(odd), lines);
+    assert.ok(lines.every((r) => r.kernels.every((k) => k.op !== '?' && k.provider === 'CPUExecutionProvider')));
+  }
+  // A file cut short is still an error, whichever way it is read.
+  const cut = fixture('ort-1.30_cpu-1t_tiny-net_opt-all.json').trimEnd().slice(0, -1);
+  assert.throws(() => parseOrtProfile(cut, 'p.json'), /p.json: not JSON/);
+});
+
 test('garbage is a PARSE_FAILED error with the source named', () => {
   assert.throws(
     () => parseOrtProfile('[{"cat":"Node"', 'p.json'),
