@@ -63,3 +63,18 @@ test('runs longer than the reading interval get a reading each; without a canary
     await probe.release();
   }
 });
+
+test('past canaryReadings, readings thin out as the series grows; each run still gets the readings around it', async () => {
+  const { probe, readings } = await recordedCanary();
+  try {
+    const m = await measureOnnx(layer(128, 56), { ...OPTS, canaryEveryMs: 3, canaryReadings: 4, canary: probe });
+    assert.equal(m.canaryMs?.length, 40);
+    // Every run of 3 ms or more would get one (41 readings); a period of a quarter of the time so far gives far fewer.
+    assert.ok(m.wallMs.every((ms) => ms >= 3), `runs of ${m.wallMs.map((x) => x.toFixed(1)).join(', ')} ms`);
+    assert.ok(readings.length >= 5 && readings.length <= 20, `${readings.length} readings for 40 runs`);
+    const means = new Set(readings.slice(1).map((r, i) => (readings[i]! + r) / 2));
+    assert.ok(m.canaryMs.every((c) => means.has(c)));
+  } finally {
+    await probe.release();
+  }
+});

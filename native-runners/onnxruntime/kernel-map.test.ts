@@ -65,6 +65,18 @@ test('every node of a profiled run maps to a kernel, and kernel times add up to 
   assert.ok(convs.every((k) => k.config.fused[0] === 'bn'));
 });
 
+test('kernel mode: profiled runs stop at profiledMaxRuns; the plain runs go past maxRuns for the overhead rule, and only for it', async () => {
+  const artifact = buildOnnx(residualNet());
+  const o = { ...SESSION, warmup: 1, minRuns: 5, maxRuns: 10, targetRelCi: 1, maxSeconds: 0.3, keepOptimized: true, paired: true, profiledMaxRuns: 5 };
+  // A run of this net takes well under a millisecond; its session and profile, tens of milliseconds.
+  const ruled = await measureOnnx(artifact, { ...o, setupRatio: 9 });
+  assert.equal(ruled.wallMs.length, 5);
+  assert.ok(ruled.plainMs!.length > 10, `${ruled.plainMs!.length} plain runs`);
+  const quick = await measureOnnx(artifact, { ...o, setupRatio: 0 });
+  assert.equal(quick.wallMs.length, 5);
+  assert.ok(quick.plainMs!.length >= 5 && quick.plainMs!.length <= 10, `${quick.plainMs!.length} plain runs`);
+});
+
 test('node names map back to layers through ORT suffixes and helper nodes', () => {
   const names = new Set(['b1/conv', 'b1/bn', 'fc']);
   assert.equal(layerOfNode('b1/conv_nchwc', names), 'b1/conv');

@@ -42,12 +42,24 @@ export interface MeasureOptions {
    * bookkeeping per node, right after the kernels were timed.
    */
   readonly paired?: boolean;
-  /** With `paired`: run until the device time is at least this many times the overhead so far (artifact, session, profile parsing). */
+  /**
+   * With `paired`: run until the device time is at least this many times the overhead so far
+   * (artifact, session, profile parsing). The rule may take the plain runs past `maxRuns`,
+   * and past `maxSeconds` to twice that at most.
+   */
   readonly setupRatio?: number;
+  /** Profiled runs at most, below `maxRuns`: the profiler's trace grows by every run, and is written, read and parsed whole. */
+  readonly profiledMaxRuns?: number;
   /** Setup spent before this call (building the artifact), counted with the session's for `setupRatio`. */
   readonly priorSetupMs?: number;
   /** Canary readings at most this far apart, ms of measuring (default CANARY_EVERY_MS). */
   readonly canaryEveryMs?: number;
+  /**
+   * Past this many readings in one series of runs, the canary's period grows with the series
+   * (a reading every 1/N of the time measured so far): where a timing is normalized by the
+   * canary's median, more readings gain little, and each one is overhead. Default: no limit.
+   */
+  readonly canaryReadings?: number;
   /** Called after each measured run with the count so far (progress for long measurements). */
   readonly onRun?: (runs: number) => void;
 }
@@ -76,6 +88,8 @@ export interface Measurement {
 
 /** Canary readings at most this far apart (ms of measuring): short runs share one, long runs get one each. */
 const CANARY_EVERY_MS = 3;
+/** Progress after a run at most this often (ms): a small network runs thousands of times. */
+const PROGRESS_EVERY_MS = 100;
 
 /**
  * A small fixed layer timed between the runs of what is measured. The host's speed changes
@@ -180,15 +194,17 @@ class CanaryTimer {
   private readonly readings: number[] = [];
   private readonly before: number[] = [];
   private since = Infinity;
+  private elapsed = 0;
 
   constructor(
     private readonly probe: CanaryProbe | undefined,
     private readonly every = CANARY_EVERY_MS,
+    private readonly maxReadings = Infinity,
   ) {}
 
   async beforeRun(): Promise<void> {
     if (!this.probe) return;
-    if (this.since >= this.every) {
+    if (this.since >= Math.max(this.every, this.elapsed / this.maxReadings)) {
       this.readings.push(await this.probe.run());
       this.since = 0;
     }
@@ -197,6 +213,7 @@ class CanaryTimer {
 
   afterRun(ms: number): void {
     this.since += ms;
+    this.elapsed += ms;
   }
 
   /** Per run, the canary around it; undefined without a probe. */
@@ -211,10 +228,11 @@ class CanaryTimer {
  * Runs `run` in growing batches until the stop rule holds: at least `minRuns`, the median's
  * interval within `targetRelCi`, and `enough` (when given) satisfied; or a cap. Wall ms per run.
  */
-async function timedRuns(run: () => Promise<unknown>, o: MeasureOptions, canary: CanaryTimer, enough?: (wallMs: readonly number[]) => boolean): Promise<number[]> {
+async function timedRuns(run: () => Promise<unknown>, o: MeasureOptions, canary: CanaryTimer, enough?: (wallMs: readonly number[]) => boolean, growth = 0.5): Promise<number[]> {
   const wallMs: number[] = [];
   const start = performance.now();
   let batch = o.minRuns;
+  let told = -Infinity;
   for (;;) {
     for (let i = 0; i < batch && wallMs.length < o.maxRuns; i++) {
       checkAborted(o.signal);
@@ -224,13 +242,16 @@ async function timedRuns(run: () => Promise<unknown>, o: MeasureOptions, canary:
       const ms = performance.now() - s;
       wallMs.push(ms);
       canary.afterRun(ms);
-      o.onRun?.(wallMs.length);
+      if (s + ms - told >= PROGRESS_EVERY_MS) {
+        told = s + ms;
+        o.onRun?.(wallMs.length);
+      }
     }
     const elapsed = performance.now() - start;
     if (wallMs.length >= o.maxRuns || elapsed >= o.maxSeconds * 1000) return wallMs;
     if (wallMs.length >= o.minRuns && relativeCiHalfWidth(wallMs) <= o.targetRelCi && (enough?.(wallMs) ?? true)) return wallMs;
     // Grow batches so that a noisy layer converges in a few rounds without overshooting a quiet one.
-    batch = Math.max(o.minRuns, Math.ceil(wallMs.length * 0.5));
+    batch = Math.max(o.minRuns, Math.ceil(wallMs.length * growth));
   }
 }
 
@@ -262,8 +283,8 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
     }
     const warmupMs = performance.now() - w0;
     const setupMs = performance.now() - t0;
-    const canary = new CanaryTimer(o.canary, o.canaryEveryMs);
-    const wallMs = await timedRuns(() => s.run(feeds), o, canary);
+    const canary = new CanaryTimer(o.canary, o.canaryEveryMs, o.canaryReadings);
+    const wallMs = await timedRuns(() => s.run(feeds), { ...o, maxRuns: Math.min(o.maxRuns, o.profiledMaxRuns ?? o.maxRuns) }, canary);
     const canaryMs = await canary.finish();
     s.endProfiling();
     const file = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
@@ -278,15 +299,17 @@ export async function measureOnnx(artifact: OnnxArtifact, o: MeasureOptions): Pr
     // session, profile parsing), so that the overhead stays a small part of the wall time.
     let plain: { plainMs: number[]; plainCanaryMs?: number[] } | undefined;
     if (o.paired) {
-      const after = new CanaryTimer(o.canary, o.canaryEveryMs);
+      const after = new CanaryTimer(o.canary, o.canaryEveryMs, o.canaryReadings);
       const before = warmupMs + wallMs.reduce((a, b) => a + b, 0);
       const enough = (ms: readonly number[]): boolean => {
         const device = before + ms.reduce((a, b) => a + b, 0);
         const overhead = performance.now() - t0 + (o.priorSetupMs ?? 0) - device;
         return ms.length >= wallMs.length && device >= (o.setupRatio ?? 0) * overhead;
       };
-      // The overhead rule may take it past maxSeconds, to twice that at most.
-      const plainMs = await timedRuns(() => s.run(feeds), { ...o, maxSeconds: 2 * o.maxSeconds, onRun: (n) => o.onRun?.(wallMs.length + n) }, after, enough);
+      // The overhead rule may take it past maxRuns, and past maxSeconds to twice that at most;
+      // its batches grow by a tenth, not to overshoot it by half.
+      const maxRuns = o.setupRatio ? Number.MAX_SAFE_INTEGER : o.maxRuns;
+      const plainMs = await timedRuns(() => s.run(feeds), { ...o, maxRuns, maxSeconds: 2 * o.maxSeconds, onRun: (n) => o.onRun?.(wallMs.length + n) }, after, enough, o.setupRatio ? 0.1 : 0.5);
       const plainCanaryMs = await after.finish();
       plain = { plainMs, ...(plainCanaryMs ? { plainCanaryMs } : {}) };
     }

@@ -30,8 +30,12 @@ export function nodeMedians(runs: readonly ProfiledRun[]): Record<string, number
 
 /** Kernel mode measures for at least this many times its setup (artifact, session, optimized graph). */
 const SETUP_RATIO = 9;
+/** Kernel mode profiles at most this many runs; the plain runs after them go on for the overhead rule. */
+const PROFILED_MAX_RUNS = 200;
 /** Kernel mode normalizes a timing by its canary median, not run by run: fewer readings do. */
 const KERNEL_CANARY_EVERY_MS = 15;
+/** Kernel mode: canary readings per series before their period grows (MeasureOptions.canaryReadings). */
+const KERNEL_CANARY_READINGS = 50;
 
 export interface LocalOrtOptions {
   readonly runs: number;
@@ -172,7 +176,7 @@ export class LocalOrtTarget implements ProfilingTarget {
     const built = performance.now();
     const artifact = buildOnnx(network);
     const o = await this.withCanary(this.measureOptions(hooks));
-    const profiled = await measureOnnx(artifact, { ...o, keepOptimized: true, paired: true, setupRatio: this.opts.setupRatio ?? SETUP_RATIO, priorSetupMs: performance.now() - built, canaryEveryMs: KERNEL_CANARY_EVERY_MS, onRun: (n) => hooks.onRuns?.(n, Math.max(2 * o.minRuns, n + 1)) });
+    const profiled = await measureOnnx(artifact, { ...o, keepOptimized: true, paired: true, setupRatio: this.opts.setupRatio ?? SETUP_RATIO, profiledMaxRuns: PROFILED_MAX_RUNS, priorSetupMs: performance.now() - built, canaryEveryMs: KERNEL_CANARY_EVERY_MS, canaryReadings: KERNEL_CANARY_READINGS, onRun: (n) => hooks.onRuns?.(n, Math.max(2 * o.minRuns, n + 1)) });
     const map = mapOrtKernels(network, readOrtNodes(profiled.optimized!));
     const samplesMs = map.kernels.map((_, i) => (map.nodeCount[i] ? profiled.runs.map(() => 0) : []));
     profiled.runs.forEach((r, run) => {
