@@ -16,9 +16,11 @@ const profileFields = z.strictObject({
    */
   mode: z.enum(['kernels', 'layers']).optional(),
   /**
-   * Kernel mode on this host: measure for at least this many times the setup (artifact,
-   * session), so that setup stays a small part of the wall time (default 4; the fit's own
-   * sample networks use 0).
+   * Kernel mode: measure for this many times the overhead, so that it stays a small part of
+   * the wall time. On this host, the whole measurement against the setup (artifact, session,
+   * profile; default 9, the fit's own sample networks use 0); on a phone, each
+   * benchmark_model invocation against what the last one cost besides its runs (default 12,
+   * the fit's sample networks use 8).
    */
   setupRatio: z.number().min(0).optional(),
   /** Input height = width; default the network's own. */

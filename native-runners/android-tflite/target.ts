@@ -31,9 +31,18 @@ import { sleep } from '../../app/util/sleep.js';
 import { NETWORK_ARTIFACT, type KernelMeasured, type Measured, type ProfilingTarget, type SampleConditions, type TargetHooks } from '../target.js';
 
 export const DEVICE_DIR = '/data/local/tmp/labbench';
-/** Kernel mode: runs per invocation grow until an invocation's overhead is at most 1/INVOKE_RATIO of its runs. */
-const INVOKE_RATIO = 8;
-const MAX_INNER_RUNS = 2000;
+/**
+ * Kernel mode: each invocation runs for at least this many times the overhead an invocation
+ * last cost on the phone (`setupRatio` of the request; the fit's sample networks ask for less).
+ */
+const INVOKE_RATIO = 12;
+/** The most seconds an invocation is asked to run for (`--min_secs`). */
+const MAX_INVOKE_SECS = 5;
+/**
+ * Per phone, what its last kernel-mode invocation cost besides its runs (ms): the first
+ * invocation of the next network is sized from it rather than from a bare run count.
+ */
+const lastInvokeOverheadMs = new Map<string, number>();
 export const DEFAULT_BENCHMARK_MODEL = '/data/local/tmp/benchmark_model';
 /** Where `--benchmark-binary` is pushed. */
 export const PUSHED_BENCHMARK_MODEL = `${DEVICE_DIR}/benchmark_model`;
@@ -60,6 +69,7 @@ interface AndroidOptions {
   readonly unplugTimeoutS: number;
   readonly hangTimeoutS: number;
   readonly kernels: boolean;
+  readonly invokeRatio: number;
 }
 
 /** A unit as a user knows it: its first layer, and its key where that says more. */
@@ -126,6 +136,7 @@ export class AndroidTarget implements ProfilingTarget {
       unplugTimeoutS: req.unplugTimeoutS ?? 600,
       hangTimeoutS: req.hangTimeoutS ?? 120,
       kernels: mode === 'kernels',
+      invokeRatio: req.setupRatio ?? INVOKE_RATIO,
     });
     await t.readIdentity();
     return t;
@@ -259,7 +270,7 @@ export class AndroidTarget implements ProfilingTarget {
   }
 
   /** One benchmark_model invocation: the sum of op rows (ms), the whole-inference average, and the parsed profile. */
-  private async invoke(key: string, what: string, hooks: TargetHooks, numRuns = this.o.innerRuns): Promise<{ opsMs: number; inferenceMs: number; profile: ReturnType<typeof parseBenchmarkOutput> }> {
+  private async invoke(key: string, what: string, hooks: TargetHooks, numRuns = this.o.innerRuns, minSecs = 0): Promise<{ opsMs: number; inferenceMs: number; profile: ReturnType<typeof parseBenchmarkOutput> }> {
     const art = this.artifacts.get(key);
     if (!art) throw new Error(`no artifact pushed for ${key}`);
     const argv = benchmarkArgv({
@@ -268,17 +279,18 @@ export class AndroidTarget implements ProfilingTarget {
       threads: this.o.threads,
       warmupRuns: this.o.warmup,
       numRuns,
-      minSecs: 0,
+      minSecs,
       warmupMinSecs: 0,
       delegate: this.o.delegate,
       ...(this.o.coreMask ? { coreMask: this.o.coreMask } : {}),
     });
-    let r = await this.runBenchmark(argv, what, this.hangTimeoutMs(key, this.o.warmup + numRuns), hooks);
+    const timeoutMs = this.hangTimeoutMs(key, this.o.warmup + numRuns) + HANG_MARGIN * minSecs * 1000;
+    let r = await this.runBenchmark(argv, what, timeoutMs, hooks);
     // A vanished file means the phone lost what was pushed (storage cleared): push it again, once.
     if (r.exitCode !== 0 && (await shell(this.client, this.deviceKey, ['ls', art.path])).exitCode !== 0) {
       hooks.onWarning?.(`${this.deviceKey}: ${art.path} was gone from the phone; pushed it again`);
       await push(this.client, this.deviceKey, art.bytes, art.path);
-      r = await this.runBenchmark(argv, what, this.hangTimeoutMs(key, this.o.warmup + numRuns), hooks);
+      r = await this.runBenchmark(argv, what, timeoutMs, hooks);
     }
     if (r.exitCode !== 0) {
       const reason = benchmarkFailure(r.stdout, '') ?? r.stdout.trim().split('\n').slice(-1)[0] ?? `exit ${r.exitCode}`;
@@ -360,16 +372,21 @@ export class AndroidTarget implements ProfilingTarget {
     const conditions: SampleConditions[] = [];
     const e2e: number[] = [];
     let deviceMs = 0;
-    let inner = this.o.innerRuns;
+    const minSecsAfter = (overheadMs: number): number => Math.min(MAX_INVOKE_SECS, (this.o.invokeRatio * overheadMs) / 1000);
+    let minSecs = minSecsAfter(lastInvokeOverheadMs.get(this.deviceKey) ?? 0);
     while (e2e.length < this.o.maxRuns) {
       const started = performance.now();
       conditions.push(await this.liveConditions());
-      const r = await this.invoke(NETWORK_ARTIFACT, `${network.name} (whole network, kernel mode)`, hooks, inner);
-      // What an invocation costs besides its runs (shell, model load, delegate, warm-up) is paid
-      // each time: later invocations run long enough for it to be an eighth of their time at most.
-      const overheadMs = Math.max(0, performance.now() - started - r.inferenceMs * inner);
-      const planned = inner;
-      inner = Math.min(MAX_INNER_RUNS, Math.max(this.o.innerRuns, Math.ceil((INVOKE_RATIO * overheadMs) / Math.max(r.inferenceMs, 1e-3))));
+      const r = await this.invoke(NETWORK_ARTIFACT, `${network.name} (whole network, kernel mode)`, hooks, this.o.innerRuns, minSecs);
+      // The device ran the network for the warm-up and the regular runs; benchmark_model counts both.
+      const ran = r.profile.runs?.regular?.count ?? r.profile.overall?.count ?? this.o.innerRuns;
+      const warm = r.profile.runs?.warmup;
+      const runMs = r.inferenceMs * ran + (warm ? (warm.count * warm.avgUs) / 1000 : 0);
+      // What an invocation costs besides its runs (shell, model load, delegate) is paid each
+      // time: later invocations run long enough for it to be a small part of their time.
+      const overheadMs = Math.max(0, performance.now() - started - runMs);
+      lastInvokeOverheadMs.set(this.deviceKey, overheadMs);
+      minSecs = minSecsAfter(overheadMs);
       const m = mapRowsToLayers(r.profile.rows, a.opLayers, names, { opOutputs: a.opOutputs, opAllOutputs: a.opAllOutputs, opInputs: a.opInputs, opKernelLayers: a.opKernelLayers, opTypes: a.opTypes, delegateInternal: r.profile.delegateInternal ?? [], weights });
       if (m.unattributed.length) throw new LabbenchError('PARSE_FAILED', `${this.deviceKey}: the profile of ${network.name} gives no time to ${m.unattributed.slice(0, 3).join(', ')}`);
       const whole = m.blocks.filter((b) => !b.detailed && b.ops.length > 1);
@@ -389,7 +406,7 @@ export class AndroidTarget implements ProfilingTarget {
         k.samples.push(g.ops.reduce((t, i) => t + (m.opMs[i] ?? 0), 0));
       }
       e2e.push(r.inferenceMs);
-      deviceMs += r.inferenceMs * planned;
+      deviceMs += runMs;
       hooks.onRuns?.(e2e.length, Math.max(this.o.runs, e2e.length + 1));
       if (e2e.length >= this.o.runs && relativeCiHalfWidth(e2e) <= this.o.targetRelCi) break;
     }
