@@ -374,6 +374,7 @@ export class AndroidTarget implements ProfilingTarget {
     let deviceMs = 0;
     const minSecsAfter = (overheadMs: number): number => Math.min(MAX_INVOKE_SECS, (this.o.invokeRatio * overheadMs) / 1000);
     let minSecs = minSecsAfter(lastInvokeOverheadMs.get(this.deviceKey) ?? 0);
+    let leastOverheadMs = Infinity;
     while (e2e.length < this.o.maxRuns) {
       const started = performance.now();
       conditions.push(await this.liveConditions());
@@ -383,10 +384,12 @@ export class AndroidTarget implements ProfilingTarget {
       const warm = r.profile.runs?.warmup;
       const runMs = r.inferenceMs * ran + (warm ? (warm.count * warm.avgUs) / 1000 : 0);
       // What an invocation costs besides its runs (shell, model load, delegate) is paid each
-      // time: later invocations run long enough for it to be a small part of their time.
-      const overheadMs = Math.max(0, performance.now() - started - runMs);
-      lastInvokeOverheadMs.set(this.deviceKey, overheadMs);
-      minSecs = minSecsAfter(overheadMs);
+      // time: later invocations run long enough for it to be a small part of their time. The
+      // least seen sizes them: time that grows with the runs (a phone's own profiling
+      // bookkeeping outside its reported times) would otherwise size each one longer than the last.
+      leastOverheadMs = Math.min(leastOverheadMs, Math.max(0, performance.now() - started - runMs));
+      lastInvokeOverheadMs.set(this.deviceKey, leastOverheadMs);
+      minSecs = minSecsAfter(leastOverheadMs);
       const m = mapRowsToLayers(r.profile.rows, a.opLayers, names, { opOutputs: a.opOutputs, opAllOutputs: a.opAllOutputs, opInputs: a.opInputs, opKernelLayers: a.opKernelLayers, opTypes: a.opTypes, delegateInternal: r.profile.delegateInternal ?? [], weights });
       if (m.unattributed.length) throw new LabbenchError('PARSE_FAILED', `${this.deviceKey}: the profile of ${network.name} gives no time to ${m.unattributed.slice(0, 3).join(', ')}`);
       const whole = m.blocks.filter((b) => !b.detailed && b.ops.length > 1);

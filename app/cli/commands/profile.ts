@@ -13,7 +13,7 @@ export function registerProfile(program: Command, ctx: CliContext): void {
     .requiredOption('--device <ids>', "device id from 'labbench devices' (local, gpu0, an adb serial); several, comma-separated, profile at once, one job each")
     .requiredOption('--workload <name>', 'zoo network or NAS space (vgg16, cifar10-6conv, mobilenetv2, spnas-space, ...)')
     .option('--runs <n>', 'measured runs per unit, at least (default 20)', intArg('--runs'))
-    .option('--max-runs <n>', 'measured runs per unit, at most (default 500)', intArg('--max-runs'))
+    .option('--max-runs <n>', 'measured runs per unit, at most (default 500; on this CPU, kernel mode may run the network past it, unprofiled, for up to twice --max-seconds, to keep its overhead small)', intArg('--max-runs'))
     .option('--warmup <n>', 'warm-up runs per unit (default 5)', intArg('--warmup'))
     .option('--threads <n>', 'intra-op threads (default 1)', intArg('--threads'))
     .option('--resolution <px>', 'input height and width (default: the network’s own)', intArg('--resolution'))
