@@ -63,7 +63,32 @@ export interface UnseenBench {
     readonly analytic_median_abs_error_pct: number;
     readonly median_spread_pct: number;
     readonly profile_overhead: number;
+    /**
+     * The same split by the truth's size: on a shared host the repeat spread of networks
+     * under SMALL_MS is of the order of the 10% bar itself (docs/decisions/0028).
+     */
+    readonly by_size: readonly SizeClass[];
   };
+}
+
+export interface SizeClass {
+  readonly truth: string;
+  readonly networks: number;
+  readonly within_10_pct: number;
+  readonly median_spread_pct: number;
+}
+
+/** Networks faster than this (their truth in ms) are reported apart. */
+export const SMALL_MS = 3;
+
+export function sizeClasses(rows: readonly UnseenRow[]): SizeClass[] {
+  const cls = (truth: string, of: readonly UnseenRow[]): SizeClass => ({
+    truth,
+    networks: of.length,
+    within_10_pct: of.filter((r) => Math.abs(r.error_pct) <= 10).length,
+    median_spread_pct: of.length ? median(of.map((r) => r.spread_pct)) : NaN,
+  });
+  return [cls(`under ${SMALL_MS} ms`, rows.filter((r) => r.measured_ms < SMALL_MS)), cls(`${SMALL_MS} ms and over`, rows.filter((r) => r.measured_ms >= SMALL_MS))];
 }
 
 interface ManifestEntry {
@@ -208,6 +233,7 @@ export async function benchUnseen(o: {
         analytic_median_abs_error_pct: median(rows.map((r) => Math.abs(r.analytic_error_pct))),
         median_spread_pct: median(rows.map((r) => r.spread_pct)),
         profile_overhead: device > 0 ? wall / device : NaN,
+        by_size: sizeClasses(rows),
       },
     };
   } finally {
@@ -229,6 +255,7 @@ export function formatUnseen(b: UnseenBench): string {
     `kernel models: ${s.within_10_pct}/${s.networks} within 10% in the fit's machine state (${s.within_10_pct_as_taken}/${s.networks} against the medians as taken), median |error| ${f(s.median_abs_error_pct)}%`,
     `analytic baseline: ${s.analytic_within_10_pct}/${s.networks} within 10%, median |error| ${f(s.analytic_median_abs_error_pct)}%`,
     `truth's own spread between repeat profiles: median ${f(s.median_spread_pct)}%; profiling overhead (wall / device time) x${s.profile_overhead.toFixed(2)}`,
+    `by the truth's size: ${s.by_size.map((c) => `${c.truth} ${c.within_10_pct}/${c.networks} within 10% (repeat spread median ${f(c.median_spread_pct)}%)`).join('; ')}`,
     ...(sm ? [`fit: ${sm.networks} sample networks, ${sm.kernel_rows} kernel rows, ${sm.wall_s.toFixed(0)} s wall, ${sm.rows_per_min.toFixed(0)} rows/min of profiling`] : []),
     ...(b.energy?.length
       ? [
