@@ -39,7 +39,7 @@ const INVOKE_RATIO = 12;
 /** The most seconds an invocation is asked to run for (`--min_secs`). */
 const MAX_INVOKE_SECS = 5;
 /**
- * Per phone, what its last kernel-mode invocation cost besides its runs (ms): the first
+ * Per phone, delegate and thread count, what the last kernel-mode invocation cost besides its runs (ms): the first
  * invocation of the next network is sized from it rather than from a bare run count.
  */
 const lastInvokeOverheadMs = new Map<string, number>();
@@ -373,7 +373,9 @@ export class AndroidTarget implements ProfilingTarget {
     const e2e: number[] = [];
     let deviceMs = 0;
     const minSecsAfter = (overheadMs: number): number => Math.min(MAX_INVOKE_SECS, (this.o.invokeRatio * overheadMs) / 1000);
-    let minSecs = minSecsAfter(lastInvokeOverheadMs.get(this.deviceKey) ?? 0);
+    // A delegate and a thread count load a model at their own cost.
+    const overheadKey = `${this.deviceKey} ${this.o.delegate} ${this.o.threads}`;
+    let minSecs = minSecsAfter(lastInvokeOverheadMs.get(overheadKey) ?? 0);
     let leastOverheadMs = Infinity;
     while (e2e.length < this.o.maxRuns) {
       const started = performance.now();
@@ -388,7 +390,7 @@ export class AndroidTarget implements ProfilingTarget {
       // least seen sizes them: time that grows with the runs (a phone's own profiling
       // bookkeeping outside its reported times) would otherwise size each one longer than the last.
       leastOverheadMs = Math.min(leastOverheadMs, Math.max(0, performance.now() - started - runMs));
-      lastInvokeOverheadMs.set(this.deviceKey, leastOverheadMs);
+      lastInvokeOverheadMs.set(overheadKey, leastOverheadMs);
       minSecs = minSecsAfter(leastOverheadMs);
       const m = mapRowsToLayers(r.profile.rows, a.opLayers, names, { opOutputs: a.opOutputs, opAllOutputs: a.opAllOutputs, opInputs: a.opInputs, opKernelLayers: a.opKernelLayers, opTypes: a.opTypes, delegateInternal: r.profile.delegateInternal ?? [], weights });
       if (m.unattributed.length) throw new LabbenchError('PARSE_FAILED', `${this.deviceKey}: the profile of ${network.name} gives no time to ${m.unattributed.slice(0, 3).join(', ')}`);
