@@ -39,8 +39,8 @@ const INVOKE_RATIO = 12;
 /** The most seconds an invocation is asked to run for (`--min_secs`). */
 const MAX_INVOKE_SECS = 5;
 /**
- * Per phone, delegate and thread count, what the last kernel-mode invocation cost besides its runs (ms): the first
- * invocation of the next network is sized from it rather than from a bare run count.
+ * Per phone, delegate and thread count, what the last kernel-mode invocation cost besides its
+ * runs (ms): the first invocation of the next network is sized from it, not from a run count.
  */
 const lastInvokeOverheadMs = new Map<string, number>();
 export const DEFAULT_BENCHMARK_MODEL = '/data/local/tmp/benchmark_model';
