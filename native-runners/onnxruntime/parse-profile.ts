@@ -48,6 +48,12 @@ const LINE = /^\{"cat" : "(\w+)","pid" :\d+,"tid" :\d+,"dur" :(\d+),"ts" :(\d+),
 const OP_NAME = /"op_name" : "([^"\\]*)"/;
 const PROVIDER = /"provider" : "([^"\\]*)"/;
 
+/** Keeps a `model_run` or a kernel event, whichever way it was read; `args` is read for a kernel only. */
+function keep(ev: Events, cat: unknown, name: string, ts: number, dur: number, args: () => { op: string; provider: string }): void {
+  if (cat === 'Session' && name === 'model_run') ev.runs.push({ ts, end: ts + dur, dur, kernels: [] });
+  else if (cat === 'Node' && name.endsWith(KERNEL_SUFFIX)) ev.kernels.push({ node: name.slice(0, -KERNEL_SUFFIX.length), ...args(), durUs: dur, ts });
+}
+
 function linesOf(text: string): Events | undefined {
   const lines = text.trimEnd().split('\n');
   if (lines.length < 2 || lines[0]!.trim() !== '[' || lines[lines.length - 1]!.trim() !== ']') return undefined;
@@ -57,10 +63,7 @@ function linesOf(text: string): Events | undefined {
     const m = LINE.exec(line);
     if (!m || m[4]!.includes('\\')) return undefined;
     const [, cat, dur, ts, name, args] = m as unknown as [string, string, string, string, string, string];
-    if (cat === 'Session' && name === 'model_run') ev.runs.push({ ts: Number(ts), end: Number(ts) + Number(dur), dur: Number(dur), kernels: [] });
-    else if (cat === 'Node' && name.endsWith(KERNEL_SUFFIX)) {
-      ev.kernels.push({ node: name.slice(0, -KERNEL_SUFFIX.length), op: OP_NAME.exec(args)?.[1] ?? '?', provider: PROVIDER.exec(args)?.[1] ?? '?', durUs: Number(dur), ts: Number(ts) });
-    }
+    keep(ev, cat, name, Number(ts), Number(dur), () => ({ op: OP_NAME.exec(args)?.[1] ?? '?', provider: PROVIDER.exec(args)?.[1] ?? '?' }));
   }
   return ev;
 }
@@ -78,16 +81,10 @@ function parsed(text: string, source: string): Events {
     if (typeof raw !== 'object' || raw === null) continue;
     const { cat, name, ts, dur } = raw;
     if (typeof name !== 'string' || typeof ts !== 'number' || typeof dur !== 'number') continue;
-    if (cat === 'Session' && name === 'model_run') ev.runs.push({ ts, end: ts + dur, dur, kernels: [] });
-    else if (cat === 'Node' && name.endsWith(KERNEL_SUFFIX)) {
-      ev.kernels.push({
-        node: name.slice(0, -KERNEL_SUFFIX.length),
-        op: typeof raw.args?.op_name === 'string' ? raw.args.op_name : '?',
-        provider: typeof raw.args?.provider === 'string' ? raw.args.provider : '?',
-        durUs: dur,
-        ts,
-      });
-    }
+    keep(ev, cat, name, ts, dur, () => ({
+      op: typeof raw.args?.op_name === 'string' ? raw.args.op_name : '?',
+      provider: typeof raw.args?.provider === 'string' ? raw.args.provider : '?',
+    }));
   }
   return ev;
 }
