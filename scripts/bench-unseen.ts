@@ -81,11 +81,14 @@ export interface SizeClass {
 /** Networks faster than this (their truth in ms) are reported apart. */
 export const SMALL_MS = 3;
 
+/** How many errors (percent) are within +-10%. */
+const within = (xs: readonly number[]): number => xs.filter((x) => Math.abs(x) <= 10).length;
+
 export function sizeClasses(rows: readonly UnseenRow[]): SizeClass[] {
   const cls = (truth: string, of: readonly UnseenRow[]): SizeClass => ({
     truth,
     networks: of.length,
-    within_10_pct: of.filter((r) => Math.abs(r.error_pct) <= 10).length,
+    within_10_pct: within(of.map((r) => r.error_pct)),
     median_spread_pct: of.length ? median(of.map((r) => r.spread_pct)) : NaN,
   });
   return [cls(`under ${SMALL_MS} ms`, rows.filter((r) => r.measured_ms < SMALL_MS)), cls(`${SMALL_MS} ms and over`, rows.filter((r) => r.measured_ms >= SMALL_MS))];
@@ -216,7 +219,6 @@ export async function benchUnseen(o: {
       rows.push(row);
       o.log(`${e.name}: predicted ${row.predicted_ms.toFixed(2)} ms, measured ${measured.toFixed(2)} (as taken ${measuredRaw.toFixed(2)}), ${row.error_pct.toFixed(1)}%`);
     }
-    const within = (xs: readonly number[]): number => xs.filter((x) => Math.abs(x) <= 10).length;
     return {
       device: o.device,
       set: o.set,
