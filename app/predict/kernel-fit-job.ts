@@ -7,7 +7,7 @@
  */
 import type { KernelKind } from '../workloads/kernels.js';
 import { LabbenchError } from '../api/errors.js';
-import { type Block, KERNEL_SAMPLER_PREFIX, LARGE } from '../workloads/samples/kernel-sampler.js';
+import { type Block, KERNEL_SAMPLER_PREFIX, LARGE, TINY } from '../workloads/samples/kernel-sampler.js';
 import type { KernelDeviceModel } from './kernel-fit.js';
 
 /** Blocks of the sampler whose networks hold many kernels of a kind. */
@@ -37,13 +37,14 @@ export interface KernelFitPlan {
 
 export const DEFAULT_KERNEL_FIT: KernelFitPlan = { initial: 150, rounds: 2, perRound: 60, targetPct: 10, seed: 1 };
 const MIN_SHARE = 0.01;
-/** Besides the initial sample networks, one `large` one (kernel-sampler.ts LARGE) per this many. */
-const LARGE_EVERY = 10;
+/** Besides the initial sample networks, one `large` and one `tiny` one (kernel-sampler.ts) per this many. */
+const FAMILY_EVERY = 10;
 
-/** The fit's initial sample networks, then `initial / LARGE_EVERY` large ones. */
+/** The fit's initial sample networks, then `initial / FAMILY_EVERY` large ones and as many tiny ones. */
 export function initialSamples(plan: Pick<KernelFitPlan, 'initial' | 'seed'>): string[] {
   const regular = Array.from({ length: plan.initial }, (_, i) => `${KERNEL_SAMPLER_PREFIX}:${plan.seed}:${i}`);
-  return [...regular, ...Array.from({ length: Math.floor(plan.initial / LARGE_EVERY) }, (_, i) => `${KERNEL_SAMPLER_PREFIX}:${plan.seed}:${i}:${LARGE}`)];
+  const family = (f: string): string[] => Array.from({ length: Math.floor(plan.initial / FAMILY_EVERY) }, (_, i) => `${KERNEL_SAMPLER_PREFIX}:${plan.seed}:${i}:${f}`);
+  return [...regular, ...family(LARGE), ...family(TINY)];
 }
 
 export interface KernelFitDeps {

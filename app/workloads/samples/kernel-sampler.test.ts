@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { analyzeNetwork } from '../analyze.js';
 import { unfusedKernels } from '../kernels.js';
 import { kernelSampleNetwork, parseKernelSample } from './kernel-sampler.js';
+import type { ConvLayer as Conv } from '../ir.js';
 import { planWorkload } from '../plan.js';
 
 test('sample networks are reproducible, valid and cover every kernel kind', () => {
@@ -61,4 +62,26 @@ test('a large sample is 1.5-8 G MACs at 160-224 px and holds convs far past the 
   assert.notDeepEqual(kernelSampleNetwork(1, 3, 'large').layers, kernelSampleNetwork(1, 3).layers);
   assert.deepEqual(parseKernelSample('kernel-sample:1:9:large'), { seed: 1, index: 9, focus: 'large' });
   assert.equal(planWorkload('kernel-sample:1:9:large').endToEnd?.name, 'kernel-sample:1:9:large');
+});
+
+test('a tiny sample ends on maps down to 1x1, with dense convs of hundreds of channels and fc layers past 2048 wide there; names parse back', () => {
+  let oneByOne = 0;
+  let dense = 0;
+  let wideFc = 0;
+  for (let i = 0; i < 15; i++) {
+    const a = analyzeNetwork(kernelSampleNetwork(1, i, 'tiny'));
+    assert.ok(a.total.macs <= 1.2e9 && a.total.params <= 8e7, `${i}: ${a.total.macs} MACs, ${a.total.params} weights`);
+    // AlexNet's and VGG's 4096-wide heads: the default draws stop at 2048.
+    if (a.layers.some((l) => l.layer.op === 'fc' && l.params > 8e6)) wideFc++;
+    const convs = a.layers.filter((l) => l.layer.op === 'conv' && (l.layer as Conv).groups === 1);
+    // A kernel wider than the map it runs on: padded all round, most of its taps on zeros.
+    if (convs.some((l) => l.outputShape[1] === 1 && (l.layer as Conv).kernel > 1)) oneByOne++;
+    if (convs.some((l) => l.outputShape[1]! <= 4 && l.outputShape[0]! >= 256 && (l.layer as Conv).kernel >= 3)) dense++;
+  }
+  assert.ok(oneByOne >= 8, `${oneByOne} of 15 tiny networks run a kxk conv on a 1x1 map`);
+  assert.ok(dense >= 8, `${dense} of 15 tiny networks run a 3x3 or wider conv of >= 256 channels on a map of 4x4 or less`);
+  assert.ok(wideFc >= 4, `${wideFc} of 15 tiny networks have an fc layer of more than 8 M weights`);
+  assert.notDeepEqual(kernelSampleNetwork(1, 3, 'tiny').layers, kernelSampleNetwork(1, 3, 'large').layers);
+  assert.deepEqual(parseKernelSample('kernel-sample:1:4:tiny'), { seed: 1, index: 4, focus: 'tiny' });
+  assert.equal(planWorkload('kernel-sample:1:4:tiny').endToEnd?.name, 'kernel-sample:1:4:tiny');
 });

@@ -30,6 +30,20 @@ export interface KernelSamplerOptions {
   readonly resolutions?: readonly number[];
   /** Relative weights of the block kinds (default: all equal); the adaptive fit raises those its error sits in. */
   readonly blockWeights?: Partial<Record<Block, number>>;
+  /** Stem widths before the width multiplier (default STEM_WIDTHS). */
+  readonly stemWidths?: readonly number[];
+  /** Fewest and most stages (default 2-5). */
+  readonly stages?: readonly [number, number];
+  /** Channel growth of a stage's first block (default GROWTH). */
+  readonly growth?: readonly number[];
+  /** Smallest map side a stride may make (default 2). */
+  readonly minSide?: number;
+  /** Chance of a VGG-style head of wide fc layers over the flattened map, where the map is 8x8 or less (default 0.25). */
+  readonly wideHead?: number;
+  /** Widths of that head's hidden fc layers (default WIDE_FC, at most MAX_WIDTH). */
+  readonly wideWidths?: readonly number[];
+  /** Most weights a network may hold (default none). */
+  readonly maxParams?: number;
 }
 
 export const BLOCKS: readonly Block[] = ['plain', 'basic', 'bottleneck', 'mbconv', 'dwsep', 'shuffle', 'dense', 'inception'];
@@ -41,6 +55,29 @@ const RESOLUTIONS = [32, 48, 56, 64, 96, 112, 128, 160, 192, 224] as const;
  */
 export const LARGE = 'large';
 const LARGE_OPTIONS: KernelSamplerOptions = { minMacs: 1.5e9, maxMacs: 8e9, resolutions: [160, 192, 224] };
+/**
+ * A `tiny` sample: deep stages that end on maps of 4x4 down to 1x1, where convs of hundreds of
+ * channels (any kernel size, padded all round) and wide fc heads are bound by their weights,
+ * as the last stages of classifiers at low resolution are (docs/decisions/0029-tiny-map-samples.md).
+ */
+export const TINY = 'tiny';
+const TINY_OPTIONS: KernelSamplerOptions = {
+  resolutions: [32, 48, 64],
+  stemWidths: [32, 48, 64, 96],
+  // Dense kxk convs (plain, basic, grouped bottleneck) are the ones whose weights bind.
+  blockWeights: { plain: 4, basic: 4, bottleneck: 2 },
+  stages: [5, 7],
+  growth: [1, 1.5, 2],
+  minSide: 1,
+  wideHead: 0.5,
+  // AlexNet's and VGG's heads: 4096-wide fc layers whose weights (64 MB and more) no cache holds.
+  wideWidths: [2048, 4096, 4096, 5120],
+  maxParams: 8e7,
+};
+export type Focus = Block | typeof LARGE | typeof TINY;
+const STEM_WIDTHS = [16, 24, 32, 48, 64] as const;
+const GROWTH = [1, 1.5, 2, 2.5] as const;
+const WIDE_FC = [1024, 2048, 4096] as const;
 const ACTS: readonly Act[] = ['relu', 'relu', 'relu6', 'hardswish', 'swish'];
 const MAX_WIDTH = 2048;
 const WIDTH_MULTIPLIERS = [0.25, 0.5, 0.75, 1, 1, 1.5] as const;
@@ -56,9 +93,9 @@ class Draw {
   chance(p: number): boolean {
     return this.r() < p;
   }
-  /** A width near `c` (at most MAX_WIDTH): mostly a multiple of 8, one time in five ragged. */
-  width(c: number): number {
-    const w = Math.min(MAX_WIDTH, Math.max(4, Math.round(c * Math.exp((this.r() - 0.5) * 0.6))));
+  /** A width near `c` (at most `max`): mostly a multiple of 8, one time in five ragged. */
+  width(c: number, max = MAX_WIDTH): number {
+    const w = Math.min(max, Math.max(4, Math.round(c * Math.exp((this.r() - 0.5) * 0.6))));
     return this.chance(0.2) ? w : Math.max(8, Math.round(w / 8) * 8);
   }
   weighted<T extends string>(xs: readonly T[], w: Partial<Record<T, number>> | undefined): T {
@@ -89,7 +126,7 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
   // Families ship width multipliers (MobileNet 0.35-1.4, MNASNet 0.5, ShuffleNet 0.5): narrow
   // convs at high resolution, where a runtime's channel blocks are part-empty, are deployed too.
   const mult = d.pick(WIDTH_MULTIPLIERS);
-  let c = d.width(d.pick([16, 24, 32, 48, 64]) * mult);
+  let c = d.width(d.pick(o.stemWidths ?? STEM_WIDTHS) * mult);
   let side: number = res;
   const stemStride = res >= 96 ? 2 : d.pick([1, 2]);
   convBn(c, d.pick([3, 3, 5, 7]), 'stem', { stride: stemStride, act: d.pick(ACTS) });
@@ -98,15 +135,17 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
     b.maxpool(3, { stride: 2, pad: 1, name: 'stem/pool' });
     side = Math.ceil(side / 2);
   }
-  const stages = d.int(2, 5);
+  const [fewest, most] = o.stages ?? [2, 5];
+  const stages = d.int(fewest, most);
+  const minSide = o.minSide ?? 2;
   let n = 0;
-  for (let s = 0; s < stages && side >= 2; s++) {
+  for (let s = 0; s < stages && side >= minSide; s++) {
     const kind = d.weighted(BLOCKS, o.blockWeights);
     const a = d.pick(ACTS);
-    const cout = d.width(c * d.pick([1, 1.5, 2, 2.5]));
+    const cout = d.width(c * d.pick(o.growth ?? GROWTH));
     const blocks = d.int(1, 3);
     for (let i = 0; i < blocks; i++) {
-      const stride = i === 0 && side >= 4 && (s > 0 || d.chance(0.5)) ? 2 : 1;
+      const stride = i === 0 && side >= 2 * minSide && (s > 0 || d.chance(0.5)) ? 2 : 1;
       const base = `b${n++}`;
       c = block(kind, base, c, i === 0 ? cout : c, stride, a);
       side = Math.ceil(side / stride);
@@ -116,17 +155,17 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
     b.avgpool(2, { name: 'head/avgpool' });
   }
   // VGG and AlexNet classify the flattened map with wide fc layers: weights far past the caches.
-  const wide = side <= 8 && d.chance(0.25);
+  const wide = side <= 8 && d.chance(o.wideHead ?? 0.25);
   if (!wide) b.gap({ name: 'head/gap' });
   b.flatten({ name: 'head/flatten' });
   for (let i = 0, hidden = wide ? d.int(1, 2) : d.chance(0.3) ? 1 : 0; i < hidden; i++) {
-    b.fc(d.width(d.pick(wide ? [1024, 2048, 4096] : [256, 512, 1024, 1280])), { name: `head/fc${i}` });
+    b.fc(d.width(d.pick(wide ? (o.wideWidths ?? WIDE_FC) : [256, 512, 1024, 1280]), o.wideWidths ? Math.max(...o.wideWidths) : MAX_WIDTH), { name: `head/fc${i}` });
     b.relu({ name: `head/fc${i}/relu` });
   }
   b.fc(d.pick([10, 100, 1000]), { name: 'head/fc' });
   const net = b.build();
-  const macs = analyzeNetwork(net).total.macs;
-  return macs <= (o.maxMacs ?? 1.2e9) && macs >= (o.minMacs ?? 0) ? net : null;
+  const { macs, params } = analyzeNetwork(net).total;
+  return macs <= (o.maxMacs ?? 1.2e9) && macs >= (o.minMacs ?? 0) && params <= (o.maxParams ?? Infinity) ? net : null;
 
   /** Appends one block of `kind` and returns its output channels. */
   function block(kind: Block, base: string, cin: number, cout: number, stride: number, a: Act): number {
@@ -253,14 +292,13 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
   }
 }
 
-/** Network `index` of seed `seed`: the same network on every machine; `focus` weights one block kind, or draws a `large` one. */
-export function kernelSampleNetwork(seed: number, index: number, focus?: Block | typeof LARGE): Network {
-  const large = focus === LARGE;
-  const salt = large ? BLOCKS.length + 1 : focus ? BLOCKS.indexOf(focus) + 1 : 0;
+/** Network `index` of seed `seed`: the same network on every machine; `focus` weights one block kind, or draws a `large` or `tiny` one. */
+export function kernelSampleNetwork(seed: number, index: number, focus?: Focus): Network {
+  const salt = focus === LARGE ? BLOCKS.length + 1 : focus === TINY ? BLOCKS.length + 2 : focus ? BLOCKS.indexOf(focus) + 1 : 0;
   const d = new Draw(mulberry32((seed * 0x9e3779b1 + index * 0x85ebca6b + salt * 0xc2b2ae35) >>> 0));
   const name = `${KERNEL_SAMPLER_PREFIX}:${seed}:${index}${focus ? `:${focus}` : ''}`;
-  const o: KernelSamplerOptions = large ? LARGE_OPTIONS : focus ? { blockWeights: { [focus]: BLOCKS.length } } : {};
-  const tries = large ? 400 : 50;
+  const o: KernelSamplerOptions = focus === LARGE ? LARGE_OPTIONS : focus === TINY ? TINY_OPTIONS : focus ? { blockWeights: { [focus]: BLOCKS.length } } : {};
+  const tries = focus === LARGE || focus === TINY ? 400 : 50;
   for (let t = 0; t < tries; t++) {
     let net: Network | null;
     try {
@@ -275,15 +313,15 @@ export function kernelSampleNetwork(seed: number, index: number, focus?: Block |
   throw new Error(`${name}: no network within the MAC bounds in ${tries} draws`);
 }
 
-/** `kernel-sample:SEED:I[:BLOCK|:large]` -> its parts, or undefined for another name. */
-export function parseKernelSample(name: string): { seed: number; index: number; focus?: Block | typeof LARGE } | undefined {
+/** `kernel-sample:SEED:I[:BLOCK|:large|:tiny]` -> its parts, or undefined for another name. */
+export function parseKernelSample(name: string): { seed: number; index: number; focus?: Focus } | undefined {
   if (!name.startsWith(`${KERNEL_SAMPLER_PREFIX}:`)) return undefined;
   const [, seed, index, focus, ...rest] = name.split(':');
   const s = Number(seed);
   const i = Number(index);
-  const f = focus === LARGE ? LARGE : BLOCKS.find((x) => x === focus);
+  const f = focus === LARGE ? LARGE : focus === TINY ? TINY : BLOCKS.find((x) => x === focus);
   if (!Number.isInteger(s) || !Number.isInteger(i) || i < 0 || (focus !== undefined && !f) || rest.length) {
-    throw new LabbenchError('BAD_INPUT', `${name}: expected ${KERNEL_SAMPLER_PREFIX}:SEED:INDEX[:BLOCK] with BLOCK one of ${BLOCKS.join(', ')}, or :${LARGE}`);
+    throw new LabbenchError('BAD_INPUT', `${name}: expected ${KERNEL_SAMPLER_PREFIX}:SEED:INDEX[:BLOCK] with BLOCK one of ${BLOCKS.join(', ')}, or :${LARGE} or :${TINY}`);
   }
   return { seed: s, index: i, ...(f ? { focus: f } : {}) };
 }
