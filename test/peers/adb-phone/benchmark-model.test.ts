@@ -100,3 +100,23 @@ test('a fused activation costs nothing extra with XNNPACK and a pass over the ou
   assert.equal(cpuOpTimeUs(cost, placement, 'xnnpack', 20), cpuOpTimeUs(plain, placement, 'xnnpack', 20));
   assert.ok(cpuOpTimeUs(cost, placement, 'builtin', 20) > cpuOpTimeUs(plain, placement, 'builtin', 20));
 });
+
+test('--run_delay pauses between runs: the load is released during each pause and set again after it', async () => {
+  const phone = new EmulatedPhone({ timeScale: 0.05, seed: 21, benchmarkFlavor: 'modern' });
+  phone.fs.write(MODEL, Buffer.from(art.bytes), SHELL_CRED);
+  const out = new CollectOutput();
+  const idle = phone.physics.powerW();
+  const powers: number[] = [];
+  const sampler = setInterval(() => powers.push(phone.physics.powerW()), 1);
+  const t0 = phone.uptimeS();
+  const cmd = `/data/local/tmp/benchmark_model --graph=${MODEL} --num_threads=2 --warmup_runs=1 --num_runs=5 --min_secs=0 --warmup_min_secs=0 --run_delay=0.5`;
+  const status = await phone.runCommandLine(cmd, { stdin: EMPTY_INPUT, stdout: out, stderr: new CollectOutput() }, new AbortController().signal, {});
+  clearInterval(sampler);
+  assert.equal(status, 0, out.buffer().toString('utf8'));
+  // Five regular runs and the warm-up, each followed by half a second of pause.
+  assert.ok(phone.uptimeS() - t0 >= 3, `${phone.uptimeS() - t0} s`);
+  assert.match(out.buffer().toString('utf8'), /count=5/);
+  // Mostly paused: the phone drew its idle power most of the time, and more while it ran.
+  const busy = powers.filter((p) => p > idle * 1.3).length;
+  assert.ok(busy > 0 && busy < powers.length / 2, `${busy} of ${powers.length} readings above idle (${idle.toFixed(2)} W)`);
+});

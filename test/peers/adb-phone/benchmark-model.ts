@@ -541,8 +541,9 @@ class BenchmarkRun {
           this.releaseLoad = null;
           if (!(await this.host.sleepSim(delay, this.ctx.signal))) return null;
           elapsedUs += delay * 1e6;
-          this.setLoad(usedCores, 1, usesGpu ? 1 : 0, sim.powerProfile(placement));
+          // The clocks after the pause, then the load drawn at them.
           placement = sim.placement();
+          this.setLoad(usedCores, 1, usesGpu ? 1 : 0, sim.powerProfile(placement));
         }
       }
       if (pendingUs > 0 && !(await this.host.sleepSim(pendingUs / 1e6, this.ctx.signal))) return null;
