@@ -40,7 +40,7 @@ export interface KernelSamplerOptions {
   readonly minSide?: number;
   /** Chance of a VGG-style head of wide fc layers over the flattened map, where the map is 8x8 or less (default 0.25). */
   readonly wideHead?: number;
-  /** Widths of that head's hidden fc layers (default WIDE_FC, at most MAX_WIDTH). */
+  /** Widths of that head's hidden fc layers, drawn near one of these (default WIDE_FC; at most MAX_WIDTH, or the widest given). */
   readonly wideWidths?: readonly number[];
   /** Most weights a network may hold (default none). */
   readonly maxParams?: number;
@@ -109,7 +109,7 @@ class Draw {
   }
 }
 
-/** Builds one random network; `null` when the draw came out outside the MAC bounds (the caller draws again). */
+/** Builds one random network; `null` when the draw came out outside the MAC or weight bounds (the caller draws again). */
 function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | null {
   const res = d.pick(o.resolutions ?? RESOLUTIONS);
   const b = new NetworkBuilder(name, [3, res, res]);
@@ -310,7 +310,7 @@ export function kernelSampleNetwork(seed: number, index: number, focus?: Focus):
     }
     if (net) return net;
   }
-  throw new Error(`${name}: no network within the MAC bounds in ${tries} draws`);
+  throw new Error(`${name}: no network within the MAC and weight bounds in ${tries} draws`);
 }
 
 /** `kernel-sample:SEED:I[:BLOCK|:large|:tiny]` -> its parts, or undefined for another name. */
