@@ -11,7 +11,7 @@ export function registerFit(program: Command, ctx: CliContext): void {
     .description("fit latency models for a device: kernel models from sample networks the fit profiles itself (default), or NeuralPower layer models from per-layer profiles (--per-layer, and for devices that have only those)")
     .requiredOption('--device <id>', 'device id')
     .option('--holdout <workloads>', 'comma-separated workloads kept out of the fit, to measure accuracy on them')
-    .option('--sample <n>', 'kernel mode: sample networks profiled before the first fit (default 150); --per-layer: sampled layer configurations (default 150; 0: never)', intArg('--sample'))
+    .option('--sample <n>', 'kernel mode: sample networks profiled before the first fit (default 150, plus one large and one tiny-map network per ten); --per-layer: sampled layer configurations (default 150; 0: never)', intArg('--sample'))
     .option('--rounds <n>', 'kernel mode: further sampling rounds where the cross-validated error stays high (default 2)', intArg('--rounds'))
     .option('--per-round <n>', 'kernel mode: sample networks per further round (default 60)', intArg('--per-round'))
     .option('--per-layer', 'NeuralPower on per-layer profiles instead of kernel models')
