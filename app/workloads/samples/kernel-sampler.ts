@@ -74,7 +74,11 @@ const TINY_OPTIONS: KernelSamplerOptions = {
   wideWidths: [2048, 4096, 4096, 5120],
   maxParams: 8e7,
 };
-export type Focus = Block | typeof LARGE | typeof TINY;
+/** Sample families drawn with options of their own; each has its own random stream (salt). */
+const FAMILIES = { [LARGE]: LARGE_OPTIONS, [TINY]: TINY_OPTIONS } as const;
+type Family = keyof typeof FAMILIES;
+const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
+export type Focus = Block | Family;
 const STEM_WIDTHS = [16, 24, 32, 48, 64] as const;
 const GROWTH = [1, 1.5, 2, 2.5] as const;
 const WIDE_FC = [1024, 2048, 4096] as const;
@@ -294,11 +298,13 @@ function drawNetwork(d: Draw, name: string, o: KernelSamplerOptions): Network | 
 
 /** Network `index` of seed `seed`: the same network on every machine; `focus` weights one block kind, or draws a `large` or `tiny` one. */
 export function kernelSampleNetwork(seed: number, index: number, focus?: Focus): Network {
-  const salt = focus === LARGE ? BLOCKS.length + 1 : focus === TINY ? BLOCKS.length + 2 : focus ? BLOCKS.indexOf(focus) + 1 : 0;
+  const family = FAMILY_NAMES.find((f) => f === focus);
+  const block = BLOCKS.find((b) => b === focus);
+  const salt = family ? BLOCKS.length + 1 + FAMILY_NAMES.indexOf(family) : block ? BLOCKS.indexOf(block) + 1 : 0;
   const d = new Draw(mulberry32((seed * 0x9e3779b1 + index * 0x85ebca6b + salt * 0xc2b2ae35) >>> 0));
   const name = `${KERNEL_SAMPLER_PREFIX}:${seed}:${index}${focus ? `:${focus}` : ''}`;
-  const o: KernelSamplerOptions = focus === LARGE ? LARGE_OPTIONS : focus === TINY ? TINY_OPTIONS : focus ? { blockWeights: { [focus]: BLOCKS.length } } : {};
-  const tries = focus === LARGE || focus === TINY ? 400 : 50;
+  const o: KernelSamplerOptions = family ? FAMILIES[family] : block ? { blockWeights: { [block]: BLOCKS.length } } : {};
+  const tries = family ? 400 : 50;
   for (let t = 0; t < tries; t++) {
     let net: Network | null;
     try {
@@ -313,15 +319,15 @@ export function kernelSampleNetwork(seed: number, index: number, focus?: Focus):
   throw new Error(`${name}: no network within the MAC and weight bounds in ${tries} draws`);
 }
 
-/** `kernel-sample:SEED:I[:BLOCK|:large|:tiny]` -> its parts, or undefined for another name. */
+/** `kernel-sample:SEED:I[:BLOCK|:FAMILY]` -> its parts, or undefined for another name. */
 export function parseKernelSample(name: string): { seed: number; index: number; focus?: Focus } | undefined {
   if (!name.startsWith(`${KERNEL_SAMPLER_PREFIX}:`)) return undefined;
   const [, seed, index, focus, ...rest] = name.split(':');
   const s = Number(seed);
   const i = Number(index);
-  const f = focus === LARGE ? LARGE : focus === TINY ? TINY : BLOCKS.find((x) => x === focus);
+  const f = FAMILY_NAMES.find((x) => x === focus) ?? BLOCKS.find((x) => x === focus);
   if (!Number.isInteger(s) || !Number.isInteger(i) || i < 0 || (focus !== undefined && !f) || rest.length) {
-    throw new LabbenchError('BAD_INPUT', `${name}: expected ${KERNEL_SAMPLER_PREFIX}:SEED:INDEX[:BLOCK] with BLOCK one of ${BLOCKS.join(', ')}, or :${LARGE} or :${TINY}`);
+    throw new LabbenchError('BAD_INPUT', `${name}: expected ${KERNEL_SAMPLER_PREFIX}:SEED:INDEX[:BLOCK] with BLOCK one of ${BLOCKS.join(', ')}, or :${FAMILY_NAMES.join(' or :')}`);
   }
   return { seed: s, index: i, ...(f ? { focus: f } : {}) };
 }
