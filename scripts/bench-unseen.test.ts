@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SMALL_MS, sizeClasses, type UnseenRow } from './bench-unseen.js';
+import { errorSources, SMALL_MS, sizeClasses, type UnseenRow } from './bench-unseen.js';
 
 const row = (network: string, measured: number, error: number, spread: number): UnseenRow => ({
   network,
@@ -22,4 +22,16 @@ test('networks are split at SMALL_MS by their truth, each side with its hits and
   assert.deepEqual(small, { truth: `under ${SMALL_MS} ms`, networks: 2, within_10_pct: 1, median_spread_pct: 10 });
   assert.deepEqual(large, { truth: `${SMALL_MS} ms and over`, networks: 3, within_10_pct: 2, median_spread_pct: 3 });
   assert.ok(Number.isNaN(sizeClasses([row('f', 9, 1, 1)])[0]!.median_spread_pct));
+});
+
+test('where the misses lie: the network terms on the profiled kernels, and the predicted kernel sums, each scored against 10%', () => {
+  const rows: UnseenRow[] = [
+    { ...row('a', 1, 30, 1), on_profiled_kernels_error_pct: 25, kernel_sum_ratio: 1.04 },
+    { ...row('b', 1, 20, 1), on_profiled_kernels_error_pct: -3, kernel_sum_ratio: 1.2 },
+    { ...row('c', 1, 2, 1), on_profiled_kernels_error_pct: 9.9, kernel_sum_ratio: 0.91 },
+    // Profiled without kernel rows: not counted.
+    row('d', 1, 50, 1),
+  ];
+  assert.deepEqual(errorSources(rows), { networks: 3, on_profiled_kernels_within_10_pct: 2, kernel_sums_within_10_pct: 2 });
+  assert.equal(errorSources([row('e', 1, 1, 1)]), undefined);
 });

@@ -6,6 +6,9 @@
  * then `profile` it, twice, for the truth and its run-to-run spread. Prints each network's
  * error against the measured end-to-end median in the fit's machine state and as taken,
  * for the kernel models and the analytic baseline, and the fit's wall time and rows/min.
+ * Beside each prediction, the fit's network terms on the network's own profiled kernels: the
+ * prediction of a kernel model without error, so that a miss shows whether it lies in the
+ * kernel models or in the terms that take their sum to the whole network.
  *
  * The set is made by scripts/eval-set/*.py (Debian's python3-torch) into --eval-dir (default
  * ~/.labbench/eval-set); without it and without PyTorch the bench says so and skips.
@@ -20,6 +23,9 @@ import { join } from 'node:path';
 import { LocalLabService } from '../app/lab-service.js';
 import { table } from '../app/cli/format.js';
 import type { FitSummary } from '../app/api/predict.js';
+import { openProfilesDb, type ProfilesDb } from '../profiles-db/profiles-db.js';
+import { onProfiledKernels, type OnProfiledKernels } from '../app/predict/kernel-predict.js';
+import { deviceKernelModel } from '../app/predict/spnas-kernels.js';
 
 export interface EnergyRow {
   readonly network: string;
@@ -43,6 +49,24 @@ export interface UnseenRow {
   readonly error_pct: number;
   readonly error_raw_pct: number;
   readonly analytic_error_pct: number;
+  /**
+   * The fit's network terms on this network's own profiled kernels (median over the repeats):
+   * the prediction of a kernel model without error (kernel-predict.ts onProfiledKernels).
+   */
+  readonly on_profiled_kernels_ms?: number;
+  readonly on_profiled_kernels_error_pct?: number;
+  /** The predicted kernel sum over the profiled one (median over the repeats). */
+  readonly kernel_sum_ratio?: number;
+}
+
+/** Where the misses lie: the network terms on the profiled kernels, and the predicted kernel sums against the profiled ones. */
+export interface ErrorSources {
+  /** Networks with kernel rows in their profiles (the phone's and this CPU's kernel mode). */
+  readonly networks: number;
+  /** Within 10% of the truth with every kernel's time right: what the network terms leave. */
+  readonly on_profiled_kernels_within_10_pct: number;
+  /** Predicted kernel sums within 10% of the profiled ones: what the kernel models leave. */
+  readonly kernel_sums_within_10_pct: number;
 }
 
 export interface UnseenBench {
@@ -68,6 +92,7 @@ export interface UnseenBench {
      * under SMALL_MS is of the order of the 10% bar itself (docs/decisions/0028).
      */
     readonly by_size: readonly SizeClass[];
+    readonly sources?: ErrorSources;
   };
 }
 
@@ -92,6 +117,16 @@ export function sizeClasses(rows: readonly UnseenRow[]): SizeClass[] {
     median_spread_pct: of.length ? median(of.map((r) => r.spread_pct)) : NaN,
   });
   return [cls(`under ${SMALL_MS} ms`, rows.filter((r) => r.measured_ms < SMALL_MS)), cls(`${SMALL_MS} ms and over`, rows.filter((r) => r.measured_ms >= SMALL_MS))];
+}
+
+export function errorSources(rows: readonly UnseenRow[]): ErrorSources | undefined {
+  const of = rows.filter((r) => r.on_profiled_kernels_error_pct !== undefined && r.kernel_sum_ratio !== undefined);
+  if (of.length === 0) return undefined;
+  return {
+    networks: of.length,
+    on_profiled_kernels_within_10_pct: within(of.map((r) => r.on_profiled_kernels_error_pct!)),
+    kernel_sums_within_10_pct: within(of.map((r) => (r.kernel_sum_ratio! - 1) * 100)),
+  };
 }
 
 interface ManifestEntry {
@@ -152,7 +187,17 @@ export async function benchUnseen(o: {
     return undefined;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'labbench-unseen-'));
-  const svc = new LocalLabService(o.keepDb ?? join(tmp, 'unseen.db'));
+  const dbPath = o.keepDb ?? join(tmp, 'unseen.db');
+  const svc = new LocalLabService(dbPath);
+  let db: ProfilesDb | undefined;
+  /** The fit's network terms on a profiled run's own kernels. */
+  const onProfiled = (runId: number): OnProfiledKernels | undefined => {
+    db ??= openProfilesDb(dbPath);
+    const run = db.getRun(runId);
+    const device = run && db.getDevice(run.device_id);
+    const m = device && deviceKernelModel(db, device);
+    return m && device ? onProfiledKernels(db, device, m.model, runId) : undefined;
+  };
   try {
     o.log(`fitting ${o.device} from an empty DB with the defaults${o.sample !== undefined ? ` (--sample ${o.sample})` : ''}...`);
     const fit = await svc.fit({ device: o.device, mode: 'kernels', ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.rounds !== undefined ? { rounds: o.rounds } : {}), ...(o.meter ? { meter: o.meter } : {}) });
@@ -176,6 +221,8 @@ export async function benchUnseen(o: {
       const ref: number[] = [];
       const raw: number[] = [];
       const joules: number[] = [];
+      const oracle: number[] = [];
+      const sumRatio: number[] = [];
       for (let k = 0; k < o.repeats; k++) {
         // The meter on the first repeat only: its idle windows and loop are not profiling time.
         const metered = o.meter && k === 0 ? { meter: o.meter } : {};
@@ -189,6 +236,11 @@ export async function benchUnseen(o: {
         raw.push(r.end_to_end!.median_ms);
         ref.push(r.end_to_end!.reference_median_ms ?? r.end_to_end!.median_ms);
         if (r.energy_mj !== undefined) joules.push(r.energy_mj);
+        const on = onProfiled(r.run_id);
+        if (on) {
+          oracle.push(on.network_ms);
+          sumRatio.push(p.sum_of_layers_ms / on.kernel_sum_ms);
+        }
         if (!o.meter || k > 0 || o.repeats === 1) {
           wall += r.wall_s;
           device += r.device_s;
@@ -215,6 +267,7 @@ export async function benchUnseen(o: {
         error_pct: ((p.total.runtime_ms - measured) / measured) * 100,
         error_raw_pct: ((p.total.runtime_ms - measuredRaw) / measuredRaw) * 100,
         analytic_error_pct: ((p.baseline.runtime_ms - measured) / measured) * 100,
+        ...(oracle.length ? { on_profiled_kernels_ms: median(oracle), on_profiled_kernels_error_pct: (median(oracle) / measured - 1) * 100, kernel_sum_ratio: median(sumRatio) } : {}),
       };
       rows.push(row);
       o.log(`${e.name}: predicted ${row.predicted_ms.toFixed(2)} ms, measured ${measured.toFixed(2)} (as taken ${measuredRaw.toFixed(2)}), ${row.error_pct.toFixed(1)}%`);
@@ -236,9 +289,11 @@ export async function benchUnseen(o: {
         median_spread_pct: median(rows.map((r) => r.spread_pct)),
         profile_overhead: device > 0 ? wall / device : NaN,
         by_size: sizeClasses(rows),
+        ...(errorSources(rows) ? { sources: errorSources(rows)! } : {}),
       },
     };
   } finally {
+    db?.close();
     svc.close();
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -246,8 +301,8 @@ export async function benchUnseen(o: {
 
 export function formatUnseen(b: UnseenBench): string {
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '-');
-  const rows = [['NETWORK', 'FAMILY', 'MMACs', 'PREDICTED ms', 'MEASURED ms', 'AS TAKEN ms', 'SPREAD %', 'ERROR %', 'AS TAKEN %', 'ANALYTIC %']];
-  for (const r of b.rows) rows.push([r.network, r.family, f(r.macs_m), r.predicted_ms.toFixed(3), r.measured_ms.toFixed(3), r.measured_raw_ms.toFixed(3), f(r.spread_pct), f(r.error_pct), f(r.error_raw_pct), f(r.analytic_error_pct)]);
+  const rows = [['NETWORK', 'FAMILY', 'MMACs', 'PREDICTED ms', 'MEASURED ms', 'AS TAKEN ms', 'SPREAD %', 'ERROR %', 'AS TAKEN %', 'ANALYTIC %', 'ON PROFILED KERNELS %', 'KERNEL SUM x']];
+  for (const r of b.rows) rows.push([r.network, r.family, f(r.macs_m), r.predicted_ms.toFixed(3), r.measured_ms.toFixed(3), r.measured_raw_ms.toFixed(3), f(r.spread_pct), f(r.error_pct), f(r.error_raw_pct), f(r.analytic_error_pct), f(r.on_profiled_kernels_error_pct ?? NaN), r.kernel_sum_ratio?.toFixed(2) ?? '-']);
   const s = b.summary;
   const sm = b.fit.sampling;
   return [
@@ -257,6 +312,11 @@ export function formatUnseen(b: UnseenBench): string {
     `kernel models: ${s.within_10_pct}/${s.networks} within 10% in the fit's machine state (${s.within_10_pct_as_taken}/${s.networks} against the medians as taken), median |error| ${f(s.median_abs_error_pct)}%`,
     `analytic baseline: ${s.analytic_within_10_pct}/${s.networks} within 10%, median |error| ${f(s.analytic_median_abs_error_pct)}%`,
     `truth's own spread between repeat profiles: median ${f(s.median_spread_pct)}%; profiling overhead (wall / device time) x${s.profile_overhead.toFixed(2)}`,
+    ...(s.sources
+      ? [
+          `where the misses lie: the network terms on each network's own profiled kernels (every kernel's time right) ${s.sources.on_profiled_kernels_within_10_pct}/${s.sources.networks} within 10%; predicted kernel sums within 10% of the profiled ones ${s.sources.kernel_sums_within_10_pct}/${s.sources.networks}`,
+        ]
+      : []),
     `by the truth's size: ${s.by_size.map((c) => `${c.truth} ${c.within_10_pct}/${c.networks} within 10% (repeat spread median ${f(c.median_spread_pct)}%)`).join('; ')}`,
     ...(sm ? [`fit: ${sm.networks} sample networks, ${sm.kernel_rows} kernel rows, ${sm.wall_s.toFixed(0)} s wall, ${sm.rows_per_min.toFixed(0)} rows/min of profiling`] : []),
     ...(b.energy?.length

@@ -14,6 +14,7 @@ import { KERNEL_SAMPLER_PREFIX } from '../workloads/samples/kernel-sampler.js';
 import { calibrated, parseKernelModel, predictKernel, rooflineMs } from './kernel-model.js';
 import { isKernelRun, KERNEL_MODEL_KIND, kernelModelState, kernelPowerW, kernelTrainingData, runNetwork, type KernelDeviceModel } from './kernel-fit.js';
 import { plannedKernels, type PlannedKernels } from './kernel-plan.js';
+import { KERNEL_OP_PREFIX } from '../profiling/kernel-job.js';
 import { networkTable } from './metrics.js';
 import { MODEL_KIND } from './fit-device.js';
 import type { DevicePrediction } from './device-predict.js';
@@ -49,6 +50,32 @@ export function predictFromPlan(m: KernelDeviceModel, plan: PlannedKernels): Dev
     return { ...l, power_w: w, energy_mj: w * l.runtime_ms };
   });
   return { layers: withPower, sum_of_layers_ms: sum, gap_factor: sum > 0 ? total / sum : 1, total: { runtime_ms: total, power_w: powerW, energy_mj: powerW * total }, baseline_runtime_ms: baseline };
+}
+
+/** A run's own profiled kernels taken to its end to end by the model's network terms. */
+export interface OnProfiledKernels {
+  /** The run's kernel times in the model's state, each as often as its layers run it. */
+  readonly kernel_sum_ms: number;
+  readonly kernels: number;
+  /** The calibration applied to that sum: what the model would predict with every kernel's time right. */
+  readonly network_ms: number;
+}
+
+/**
+ * The network terms on a profiled run's measured kernels: the prediction of a kernel model
+ * without error. Set beside the real prediction, it says how much of a network's miss lies in
+ * the kernel models and how much in the terms that take their sum to the whole network.
+ * Undefined for a run without kernel rows.
+ */
+export function onProfiledKernels(db: ProfilesDb, device: DeviceRecord, m: KernelDeviceModel, runId: number, state = kernelModelState(db, device, m)): OnProfiledKernels | undefined {
+  let sum = 0;
+  let kernels = 0;
+  for (const u of db.runUnits(runId)) {
+    if (!u.op.startsWith(KERNEL_OP_PREFIX)) continue;
+    sum += state.unitMs(runId, u.key, u.stats.median_ms) * u.layers.length;
+    kernels += u.layers.length;
+  }
+  return kernels > 0 ? { kernel_sum_ms: sum, kernels, network_ms: calibrated(m.model.calibration, sum, kernels) } : undefined;
 }
 
 /**
