@@ -26,6 +26,7 @@ import type { FitSummary } from '../app/api/predict.js';
 import { openProfilesDb, type ProfilesDb } from '../profiles-db/profiles-db.js';
 import { onProfiledKernels, type OnProfiledKernels } from '../app/predict/kernel-predict.js';
 import { deviceKernelModel } from '../app/predict/spnas-kernels.js';
+import type { KernelDeviceModel } from '../app/predict/kernel-fit.js';
 
 export interface EnergyRow {
   readonly network: string;
@@ -190,13 +191,17 @@ export async function benchUnseen(o: {
   const dbPath = o.keepDb ?? join(tmp, 'unseen.db');
   const svc = new LocalLabService(dbPath);
   let db: ProfilesDb | undefined;
+  // The fit's model per device record, read once: nothing fits again while the set is profiled.
+  const models = new Map<number, KernelDeviceModel | undefined>();
   /** The fit's network terms on a profiled run's own kernels. */
   const onProfiled = (runId: number): OnProfiledKernels | undefined => {
     db ??= openProfilesDb(dbPath);
     const run = db.getRun(runId);
     const device = run && db.getDevice(run.device_id);
-    const m = device && deviceKernelModel(db, device);
-    return m && device ? onProfiledKernels(db, device, m.model, runId) : undefined;
+    if (!device) return undefined;
+    if (!models.has(device.id)) models.set(device.id, deviceKernelModel(db, device)?.model);
+    const m = models.get(device.id);
+    return m && onProfiledKernels(db, device, m, runId);
   };
   try {
     o.log(`fitting ${o.device} from an empty DB with the defaults${o.sample !== undefined ? ` (--sample ${o.sample})` : ''}...`);
@@ -272,6 +277,7 @@ export async function benchUnseen(o: {
       rows.push(row);
       o.log(`${e.name}: predicted ${row.predicted_ms.toFixed(2)} ms, measured ${measured.toFixed(2)} (as taken ${measuredRaw.toFixed(2)}), ${row.error_pct.toFixed(1)}%`);
     }
+    const sources = errorSources(rows);
     return {
       device: o.device,
       set: o.set,
@@ -289,7 +295,7 @@ export async function benchUnseen(o: {
         median_spread_pct: median(rows.map((r) => r.spread_pct)),
         profile_overhead: device > 0 ? wall / device : NaN,
         by_size: sizeClasses(rows),
-        ...(errorSources(rows) ? { sources: errorSources(rows)! } : {}),
+        ...(sources ? { sources } : {}),
       },
     };
   } finally {
